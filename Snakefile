@@ -1,0 +1,17 @@
+# Reproducible review pipeline: extraction workbook -> clean -> harmonize -> synthesize -> figures -> report.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

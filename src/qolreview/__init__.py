@@ -1,0 +1,1 @@
+"""Reproducible systematic-review pipeline for quality-of-life outcomes."""

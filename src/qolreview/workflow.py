@@ -1,0 +1,36 @@
+"""Helpers shared by the thin Snakemake adapter scripts in ``workflow/scripts/``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def logged(log_path: str | Path) -> Iterator[logging.Logger]:
+    """Send ``logging`` output and stderr of a rule to its ``log:`` file.
+
+    An exception escaping the block is written to the log with its traceback and re-raised, so the
+    rule fails (and Snakemake removes its outputs) while the log keeps the reason.
+    """
+    path = Path(log_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as stream:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        old_stderr = sys.stderr
+        sys.stderr = stream
+        try:
+            yield logging.getLogger("qolreview")
+        except Exception:
+            logging.getLogger("qolreview").exception("rule failed")
+            raise
+        finally:
+            sys.stderr = old_stderr
+            root.removeHandler(handler)
