@@ -183,9 +183,12 @@ OUTCOMES = Sheet(
            required=True, not_null=True),
         _c("subscale", "text", "Domain/dimension as reported, e.g. `physical health`, `index`, `VAS`.",
            required=True, not_null=True),
-        _c("timepoint", "text", "Timepoint as reported: `baseline`, `day 25`, `week 16`, `9 months`.",
+        _c("timepoint", "text", "Timepoint as reported: `baseline`, `day 25`, `week 16`, `9 months`, or "
+           "`not reported` when the visit's time is unknown.",
            required=True, not_null=True),
         *_STAT_COLUMNS,
+        _c("pct_responders", "pct", "Percentage meeting a responder or remission definition (named in "
+           "`subscale`, e.g. `response`).", minimum=0, maximum=100),
         _c("direction_reported", "enum", "Direction when the result is reported only in words.", required=True,
            vocabulary=DIRECTIONS),
         _c("value_qualifier", "enum", "Qualifier of a bound, e.g. `>` for \"greater than 10%\".",
