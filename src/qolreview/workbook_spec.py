@@ -280,7 +280,36 @@ GRADE = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (STUDIES, ARMS, OUTCOMES, CONTRASTS, RISK_OF_BIAS, PRISMA, SOURCES, GRADE)
+CLAIM_QUANTITIES = ("pct_change", "change_mean", "n_total", "n_studies", "direction")
+
+CLAIMS = Sheet(
+    name="claims",
+    description="Optional: statements of the published review or its summaries, checked against the data "
+    "in the report's claims check.",
+    key=("claim_id",),
+    required=False,
+    columns=(
+        _c("claim_id", "id", "Claim key.", required=True, not_null=True),
+        _c("statement", "text", "The statement, verbatim.", required=True, not_null=True),
+        _c("source_id", "id", "Where the statement was made (key in `sources`).", required=True, not_null=True),
+        _c("study_id", "id", "Study the claim is about; empty for a claim about the whole review.",
+           required=True),
+        _c("instrument", "text", "Instrument the claim is about, if any.", required=True),
+        _c("subscale", "text", "Subscale the claim is about, if any.", required=True),
+        _c("quantity", "enum", "What the claim quantifies.", required=True, not_null=True,
+           vocabulary=CLAIM_QUANTITIES),
+        _c("claimed_value", "float", "The number claimed (for `direction`: empty).", required=True),
+        _c("value_qualifier", "enum", "Qualifier of the claimed number, e.g. `<=` for \"up to\".",
+           required=True, vocabulary=QUALIFIERS),
+        _c("claimed_direction", "enum", "The direction claimed, for `direction` claims.", required=True,
+           vocabulary=DIRECTIONS),
+        _NOTES,
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    STUDIES, ARMS, OUTCOMES, CONTRASTS, RISK_OF_BIAS, PRISMA, SOURCES, GRADE, CLAIMS,
+)
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
 PRISMA_BOXES = (

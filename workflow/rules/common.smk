@@ -3,7 +3,7 @@ from snakemake.utils import validate
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
 
-CLEAN_TABLES = ["studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade"]
+CLEAN_TABLES = ["studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade", "claims"]
 
 
 def all_targets():
