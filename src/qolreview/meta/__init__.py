@@ -1,0 +1,1 @@
+"""Random-effects meta-analysis engine; the public interface is :mod:`qolreview.meta_analysis`."""

@@ -1,0 +1,276 @@
+"""Between-study variance (tau²) estimators, vectorised over many meta-analyses.
+
+Each analysis is a row of a padded 2-D array (:class:`Panel`); padding cells carry weight 0. The
+definitions follow metafor 3.8's ``rma.uni()`` for an intercept-only model (Viechtbauer 2010, J Stat
+Softw 36(3); Viechtbauer 2005, J Educ Behav Stat 30:261-293), with ``yi`` centred at its unweighted mean
+as metafor does before estimating tau²:
+
+- ``HS`` Hunter & Schmidt (2004): ``(Q - k) / sum(w)`` with ``w = 1/vi``.
+- ``HE`` Hedges (1983): ``(sum((y - ybar)^2) - (1 - 1/k) sum(vi)) / (k - 1)``.
+- ``DL`` DerSimonian & Laird (1986): ``(Q - (k - 1)) / (sum(w) - sum(w^2)/sum(w))``.
+- ``SJ`` Sidik & Jonkman (2005): ``t0 * Q(t0) / (k - 1)`` with the starting value
+  ``t0 = sum((y - ybar)^2) / k`` and ``Q(t)`` the generalised Q statistic at ``t``.
+- ``PM`` Paule & Mandel (1982): root of ``Q(t) = k - 1``, found by R's ``uniroot()`` on
+  ``[0, max(100, 10 mad(yi)^2)]`` at metafor's tolerance (see :mod:`qolreview.meta.zeroin`).
+- ``ML``, ``REML`` (Viechtbauer 2005) and ``EB`` (Morris 1983) by Fisher scoring from the truncated
+  ``HE`` value, with step halving to stay at or above 0, stopped when the change is at most
+  ``threshold``. ``EB`` solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM``
+  (Viechtbauer et al. 2015, Res Synth Methods 6:125), but iterated to the threshold.
+
+Negative values are truncated at 0. Standard errors of tau² follow the same source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
+
+FloatArray = NDArray[np.float64]
+
+#: metafor's default upper end of the PM search interval (``control$tau2.max``), raised to
+#: ``10 * mad(yi)^2`` when that is larger.
+PM_TAU2_MAX = 100.0
+#: Consistency constant of R's ``mad()`` (normal scale).
+MAD_CONSTANT = 1.4826
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Padded effect sizes of many analyses: ``y``, ``v`` and ``mask`` are (groups, max k)."""
+
+    y: FloatArray
+    v: FloatArray
+    mask: NDArray[np.bool_]
+
+    @property
+    def k(self) -> FloatArray:
+        """Number of studies in each analysis."""
+        return self.mask.sum(axis=1).astype(float)
+
+    def centred(self) -> Panel:
+        """The same panel with ``y`` centred at each row's unweighted mean (metafor's ``ymci``)."""
+        mean = np.where(self.mask, self.y, 0.0).sum(axis=1) / self.k
+        return Panel(np.where(self.mask, self.y - mean[:, None], 0.0), self.v, self.mask)
+
+    def take(self, rows: NDArray[np.bool_]) -> Panel:
+        """The analyses selected by a boolean row mask."""
+        return Panel(self.y[rows], self.v[rows], self.mask[rows])
+
+
+@dataclass(frozen=True)
+class WeightedFit:
+    """Inverse-variance fit at a given tau² (rows are analyses)."""
+
+    w: FloatArray
+    sum_w: FloatArray
+    mu: FloatArray
+    rss: FloatArray
+    resid: FloatArray
+
+
+@dataclass(frozen=True)
+class Tau2Estimate:
+    """tau² of every analysis with its standard error and iteration diagnostics."""
+
+    tau2: FloatArray
+    se: FloatArray
+    iterations: NDArray[np.int64]
+    converged: NDArray[np.bool_]
+
+
+def weighted_fit(panel: Panel, tau2: FloatArray) -> WeightedFit:
+    """Weighted mean with ``w = 1/(vi + tau2)`` and the generalised Q, ``sum(w (y - mu)^2)``."""
+    w = np.where(panel.mask, 1.0 / (panel.v + tau2[:, None]), 0.0)
+    sum_w = w.sum(axis=1)
+    mu = (w * panel.y).sum(axis=1) / sum_w
+    resid = np.where(panel.mask, panel.y - mu[:, None], 0.0)
+    rss = (w * resid**2).sum(axis=1)
+    return WeightedFit(w=w, sum_w=sum_w, mu=mu, rss=rss, resid=resid)
+
+
+def _trace_p(w: FloatArray, sum_w: FloatArray) -> FloatArray:
+    """``tr(P)`` for ``P = W - w w'/sum(w)``."""
+    return sum_w - (w**2).sum(axis=1) / sum_w
+
+
+def _sum_p_squared(w: FloatArray, sum_w: FloatArray) -> FloatArray:
+    """``tr(P P) = sum(P * P)`` for ``P = W - w w'/sum(w)``."""
+    sw2 = (w**2).sum(axis=1)
+    return sw2 - 2.0 * (w**3).sum(axis=1) / sum_w + sw2**2 / sum_w**2
+
+
+def estimate_tau2(panel: Panel, method: str, threshold: float, maxiter: int) -> Tau2Estimate:
+    """Estimate tau² for every analysis (all with k >= 2) with the named estimator."""
+    pc = panel.centred()
+    k = pc.k
+    n = k.size
+    iterations = np.zeros(n, dtype=np.int64)
+    converged = np.ones(n, dtype=bool)
+    zeros = np.zeros(n)
+    if method == "EE":
+        return Tau2Estimate(zeros, np.full(n, np.nan), iterations, converged)
+    if method in ("HS", "DL"):
+        fe = weighted_fit(pc, zeros)
+        tr_p = _trace_p(fe.w, fe.sum_w)
+        raw = (fe.rss - k) / fe.sum_w if method == "HS" else (fe.rss - (k - 1.0)) / tr_p
+        tau2 = np.maximum(raw, 0.0)
+        scale = fe.sum_w if method == "HS" else tr_p
+        se = np.sqrt(
+            (2.0 * (k - 1.0) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_p_squared(fe.w, fe.sum_w))
+            / scale**2
+        )
+        return Tau2Estimate(tau2, se, iterations, converged)
+    if method == "SJ":
+        return _sidik_jonkman(pc, iterations, converged)
+    if method == "PM":
+        return _paule_mandel(pc, _pm_upper(panel), maxiter)
+    he = _hedges(pc)
+    if method == "HE":
+        return Tau2Estimate(np.maximum(he.tau2, 0.0), he.se, iterations, converged)
+    return _fisher_scoring(pc, method, np.maximum(he.tau2, 0.0), threshold, maxiter)
+
+
+def _hedges(pc: Panel) -> Tau2Estimate:
+    """Hedges (1983) moment estimator from the unweighted residual sum of squares."""
+    k = pc.k
+    v = np.where(pc.mask, pc.v, 0.0)
+    rss = (pc.y**2).sum(axis=1)
+    sum_v = v.sum(axis=1)
+    tr_pv = (1.0 - 1.0 / k) * sum_v
+    tr_pvpv = (1.0 - 2.0 / k) * (v**2).sum(axis=1) + sum_v**2 / k**2
+    raw = (rss - tr_pv) / (k - 1.0)
+    t = np.maximum(raw, 0.0)
+    se = np.sqrt((2.0 * tr_pvpv + 4.0 * t * tr_pv + 2.0 * t**2 * (k - 1.0)) / (k - 1.0) ** 2)
+    n = k.size
+    return Tau2Estimate(raw, se, np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+
+
+def _sidik_jonkman(pc: Panel, iterations: NDArray[np.int64], converged: NDArray[np.bool_]) -> Tau2Estimate:
+    """Sidik & Jonkman (2005) estimator with metafor's default starting value."""
+    k = pc.k
+    t0 = (pc.y**2).sum(axis=1) / k
+    fit = weighted_fit(pc, t0)
+    tau2 = np.maximum(t0 * fit.rss / (k - 1.0), 0.0)
+    w, sw, v = fit.w, fit.sum_w, np.where(pc.mask, pc.v, 0.0)
+    tr_pvpv = (w**2 * v**2).sum(axis=1) - 2.0 * (w**3 * v**2).sum(axis=1) / sw + (
+        (w**2 * v).sum(axis=1) / sw
+    ) ** 2
+    sum_pvp = (w**2 * v).sum(axis=1) - 2.0 * (w**3 * v).sum(axis=1) / sw + (w**2).sum(axis=1) * (
+        w**2 * v
+    ).sum(axis=1) / sw**2
+    se = np.sqrt(
+        t0**2 / (k - 1.0) ** 2 * (2.0 * tr_pvpv + 4.0 * tau2 * sum_pvp + 2.0 * tau2**2 * _sum_p_squared(w, sw))
+    )
+    return Tau2Estimate(tau2, se, iterations, converged)
+
+
+def _pm_upper(panel: Panel) -> FloatArray:
+    """Upper end of the PM search: ``max(100, 10 * mad(yi)^2)`` as in metafor's ``rma.uni``."""
+    y = np.where(panel.mask, panel.y, np.nan)
+    centre = np.nanmedian(y, axis=1)
+    mad = MAD_CONSTANT * np.nanmedian(np.abs(y - centre[:, None]), axis=1)
+    return np.maximum(PM_TAU2_MAX, 10.0 * mad**2)
+
+
+def _paule_mandel(pc: Panel, upper: FloatArray, maxiter: int) -> Tau2Estimate:
+    """Paule & Mandel (1982): ``Q(tau2) = k - 1`` solved as metafor does with ``uniroot()``."""
+    k = pc.k
+    target = k - 1.0
+    n = k.size
+    q_lower = weighted_fit(pc, np.zeros(n)).rss - target
+    q_upper = weighted_fit(pc, upper).rss - target
+    tau2 = np.zeros(n)
+    iterations = np.zeros(n, dtype=np.int64)
+    converged = q_upper <= 0.0
+    search = (q_lower >= 0.0) & converged
+    if search.any():
+        sub = pc.take(search)
+        sub_target = target[search]
+        res = zeroin(
+            lambda t: weighted_fit(sub, t).rss - sub_target,
+            np.zeros(int(search.sum())),
+            upper[search],
+            q_lower[search],
+            q_upper[search],
+            tol=R_UNIROOT_TOL,
+            maxiter=maxiter,
+        )
+        tau2[search] = res.root
+        iterations[search] = res.iterations
+        converged[search] = res.converged
+    tau2 = np.maximum(tau2, 0.0)
+    sum_w = weighted_fit(pc, tau2).sum_w
+    se = np.sqrt(2.0 * k**2 / (k - 1.0) / sum_w**2)
+    return Tau2Estimate(tau2, se, iterations, converged)
+
+
+def _fisher_step(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
+    """One Fisher scoring increment for ML, REML or EB (Viechtbauer 2005; metafor ``rma.uni``)."""
+    fit = weighted_fit(pc, tau2)
+    k = pc.k
+    if method == "EB":
+        return (fit.rss * k / (k - 1.0) - k) / fit.sum_w
+    py_sq = ((fit.w * fit.resid) ** 2).sum(axis=1)
+    if method == "ML":
+        return (py_sq - fit.sum_w) / (fit.w**2).sum(axis=1)
+    return (py_sq - _trace_p(fit.w, fit.sum_w)) / _sum_p_squared(fit.w, fit.sum_w)
+
+
+def _fisher_scoring(
+    pc: Panel, method: str, start: FloatArray, threshold: float, maxiter: int
+) -> Tau2Estimate:
+    """Iterate Fisher scoring for all analyses at once; each stops at its own convergence."""
+    n = start.size
+    tau2 = start.copy()
+    iterations = np.zeros(n, dtype=np.int64)
+    converged = np.ones(n, dtype=bool)
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        iterations[active] += 1
+        adj = np.where(active, _fisher_step(pc, method, tau2), 0.0)
+        below = tau2 + adj < 0.0
+        while below.any():
+            adj = np.where(below, adj / 2.0, adj)
+            below = tau2 + adj < 0.0
+        new = tau2 + adj
+        change = np.abs(tau2 - new)
+        tau2 = np.where(active, new, tau2)
+        failed = active & ((iterations > maxiter) | ~np.isfinite(new))
+        converged &= ~failed
+        active &= (change > threshold) & ~failed
+    if method in ("ML", "REML"):
+        tau2 = _boundary_check(pc, method, tau2, threshold, converged)
+    tau2 = np.maximum(tau2, 0.0)
+    fit = weighted_fit(pc, tau2)
+    k = pc.k
+    if method == "ML":
+        se = np.sqrt(2.0 / (fit.w**2).sum(axis=1))
+    elif method == "REML":
+        se = np.sqrt(2.0 / _sum_p_squared(fit.w, fit.sum_w))
+    else:
+        se = np.sqrt(2.0 * k**2 / (k - 1.0) / fit.sum_w**2)
+    return Tau2Estimate(tau2, se, iterations, converged)
+
+
+def _log_likelihood(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
+    """ML or REML log-likelihood of the intercept-only random-effects model (Viechtbauer 2005)."""
+    fit = weighted_fit(pc, tau2)
+    k = pc.k
+    log_v = np.where(pc.mask, np.log(pc.v + tau2[:, None]), 0.0).sum(axis=1)
+    if method == "ML":
+        return -0.5 * k * np.log(2.0 * np.pi) - 0.5 * log_v - 0.5 * fit.rss
+    return -0.5 * (k - 1.0) * np.log(2.0 * np.pi) - 0.5 * log_v - 0.5 * np.log(fit.sum_w) - 0.5 * fit.rss
+
+
+def _boundary_check(
+    pc: Panel, method: str, tau2: FloatArray, threshold: float, converged: NDArray[np.bool_]
+) -> FloatArray:
+    """metafor's ``ll0check``: use tau² = 0 when it has the larger likelihood than the scoring result."""
+    ll0 = _log_likelihood(pc, method, np.zeros_like(tau2))
+    ll = _log_likelihood(pc, method, np.maximum(tau2, 0.0))
+    stuck = converged & (ll0 - ll > R_UNIROOT_TOL) & (tau2 > threshold)
+    return np.where(stuck, 0.0, tau2)

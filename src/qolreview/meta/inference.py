@@ -1,0 +1,204 @@
+"""Pooled estimate, tests, intervals and heterogeneity statistics for many analyses at once.
+
+Formulas (metafor 3.8 ``rma.uni()``, ``predict.rma()``, ``confint.rma.uni()``; Viechtbauer 2010):
+
+- Pooled estimate ``mu = sum(w y)/sum(w)``, ``w = 1/(vi + tau2)``, ``var(mu) = 1/sum(w)``
+  (Borenstein et al. 2009, ch. 12; Cochrane Handbook 10.10.4).
+- ``test="knha"`` (Knapp & Hartung 2003; Hartung & Knapp 2001; Sidik & Jonkman 2002): ``var(mu)`` times
+  ``s2w = sum(w (y - mu)^2)/(k - 1)``, not truncated at 1 (0 when the sum is at most machine epsilon),
+  with t(k - 1) quantiles and p-values.
+- Prediction interval ``mu +/- crit * sqrt(tau2 + se^2)``, ``crit`` the normal quantile for ``z``
+  and the t(k - 1) quantile for ``knha`` (metafor's ``predict.rma``; not given for ``EE``).
+- Cochran's Q with ``w = 1/vi``, df ``k - 1``, chi² p-value (Cochrane Handbook 10.10.2).
+- Typical within-study variance ``s2 = (k - 1)/(sum(w) - sum(w^2)/sum(w))``; for estimated tau²,
+  ``I2 = 100 tau2/(tau2 + s2)`` and ``H2 = (tau2 + s2)/s2`` (Higgins & Thompson 2002, via metafor);
+  for ``EE``, ``I2 = max(0, 100 (Q - (k - 1))/Q)`` and ``H2 = Q/(k - 1)``.
+- Q-profile interval for tau² (Viechtbauer 2007, Stat Med 26:37-52): the values where the generalised
+  Q statistic equals the chi²(k - 1) quantiles, searched in ``[0, max(100, 10 tau2)]`` by ``uniroot()``
+  steps, bounds at 0 (or both 0) when ``Q(0)`` is below the quantile; mapped to I² and H² with ``s2``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from qolreview.meta.estimators import Panel, Tau2Estimate, estimate_tau2, weighted_fit
+from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
+
+FloatArray = NDArray[np.float64]
+_EPS = float(np.finfo(np.float64).eps)
+
+#: Columns produced by :func:`fit_panel`, in output order.
+RESULT_FIELDS = (
+    "k", "pooled", "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
+    "tau2", "tau2_se", "tau2_ci_lb", "tau2_ci_ub", "i2", "i2_ci_lb", "i2_ci_ub",
+    "h2", "h2_ci_lb", "h2_ci_ub", "q", "q_df", "q_p", "converged", "iterations",
+)  # fmt: skip
+
+
+def fit_panel(
+    panel: Panel,
+    method: str,
+    test: str,
+    level: float,
+    tau2_ci: bool,
+    threshold: float,
+    maxiter: int,
+) -> tuple[dict[str, NDArray], FloatArray]:
+    """Fit every analysis of ``panel``; return the result columns and the percentage weights.
+
+    Analyses with a single study are not pooled: their own effect and normal-theory interval are
+    reported with tau² = 0 and NaN heterogeneity fields (metafor also forces ``test="z"`` then).
+    """
+    k = panel.k
+    n = k.size
+    out: dict[str, NDArray] = {name: np.full(n, np.nan) for name in RESULT_FIELDS}
+    out["k"] = k.astype(np.int64)
+    out["q_df"] = (k - 1).astype(np.int64)
+    out["pooled"] = k >= 2
+    out["converged"] = np.ones(n, dtype=bool)
+    out["iterations"] = np.zeros(n, dtype=np.int64)
+    weights = np.zeros_like(panel.v)
+
+    single = k == 1
+    if single.any():
+        _fill_single(out, weights, panel, single, level)
+    multi = ~single
+    if multi.any():
+        sub = panel.take(multi)
+        est = estimate_tau2(sub, method, threshold, maxiter)
+        cols, w_pct = _pooled(sub, est, method, test, level, tau2_ci, maxiter)
+        for name, values in cols.items():
+            out[name][multi] = values
+        weights[multi] = w_pct
+    return out, weights
+
+
+def _fill_single(
+    out: dict[str, NDArray], weights: FloatArray, panel: Panel, rows: NDArray[np.bool_], level: float
+) -> None:
+    """Report a lone study's effect with its normal-theory CI (no pooling, no heterogeneity)."""
+    y = panel.y[rows, 0]
+    se = np.sqrt(panel.v[rows, 0])
+    crit = stats.norm.isf((1.0 - level) / 2.0)
+    stat = y / se
+    out["estimate"][rows] = y
+    out["se"][rows] = se
+    out["stat"][rows] = stat
+    out["pval"][rows] = 2.0 * stats.norm.sf(np.abs(stat))
+    out["ci_lb"][rows] = y - crit * se
+    out["ci_ub"][rows] = y + crit * se
+    out["tau2"][rows] = 0.0
+    weights[rows, 0] = 100.0
+
+
+def _pooled(
+    panel: Panel,
+    est: Tau2Estimate,
+    method: str,
+    test: str,
+    level: float,
+    tau2_ci: bool,
+    maxiter: int,
+) -> tuple[dict[str, NDArray], FloatArray]:
+    """Inference for analyses with k >= 2 given their tau² estimates."""
+    k = panel.k
+    df = k - 1.0
+    tau2 = est.tau2
+    fit = weighted_fit(panel, tau2)
+    var_mu = 1.0 / fit.sum_w
+    alpha = 1.0 - level
+    if test == "knha":
+        s2w = np.where(fit.rss <= _EPS, 0.0, fit.rss / df)
+        var_mu = var_mu * s2w
+        crit = stats.t.isf(alpha / 2.0, df)
+    else:
+        crit = np.full(k.size, stats.norm.isf(alpha / 2.0))
+    se = np.sqrt(var_mu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = fit.mu / se
+    pval = 2.0 * (stats.t.sf(np.abs(stat), df) if test == "knha" else stats.norm.sf(np.abs(stat)))
+
+    fe = weighted_fit(panel, np.zeros_like(tau2))
+    q = np.maximum(fe.rss, 0.0)
+    s2 = df / (fe.sum_w - (fe.w**2).sum(axis=1) / fe.sum_w)
+    cols: dict[str, NDArray] = {
+        "estimate": fit.mu,
+        "se": se,
+        "stat": stat,
+        "pval": pval,
+        "ci_lb": fit.mu - crit * se,
+        "ci_ub": fit.mu + crit * se,
+        "tau2": tau2,
+        "tau2_se": est.se,
+        "q": q,
+        "q_p": stats.chi2.sf(q, df),
+        "converged": est.converged,
+        "iterations": est.iterations,
+    }
+    if method == "EE":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols["i2"] = np.maximum(0.0, 100.0 * (q - df) / q)
+        cols["h2"] = q / df
+    else:
+        half_width = crit * np.sqrt(tau2 + se**2)
+        cols["pi_lb"] = fit.mu - half_width
+        cols["pi_ub"] = fit.mu + half_width
+        cols["i2"] = 100.0 * tau2 / (s2 + tau2)
+        cols["h2"] = tau2 / s2 + 1.0
+        if tau2_ci:
+            lb, ub, conv = q_profile_ci(panel, tau2, level, maxiter)
+            cols["tau2_ci_lb"], cols["tau2_ci_ub"] = lb, ub
+            cols["i2_ci_lb"], cols["i2_ci_ub"] = 100.0 * lb / (s2 + lb), 100.0 * ub / (s2 + ub)
+            cols["h2_ci_lb"], cols["h2_ci_ub"] = lb / s2 + 1.0, ub / s2 + 1.0
+            cols["converged"] = est.converged & conv
+    return cols, 100.0 * fit.w / fit.sum_w[:, None]
+
+
+def q_profile_ci(
+    panel: Panel, tau2: FloatArray, level: float, maxiter: int
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Q-profile confidence bounds for tau² (Viechtbauer 2007; metafor ``confint.rma.uni``).
+
+    Returns the lower and upper bounds and whether every needed root search converged.
+    """
+    k = panel.k
+    df = k - 1.0
+    alpha = 1.0 - level
+    crit_u = stats.chi2.isf(alpha / 2.0, df)
+    crit_l = stats.chi2.ppf(alpha / 2.0, df)
+    n = k.size
+    t_min = np.zeros(n)
+    t_max = np.maximum(100.0, 10.0 * tau2)
+    q_min = weighted_fit(panel, t_min).rss
+    q_max = weighted_fit(panel, t_max).rss
+    converged = np.ones(n, dtype=bool)
+
+    ub = np.where(q_max > crit_l, t_max, np.nan)
+    find_ub = (q_min >= crit_l) & (q_max <= crit_l)
+    lb = np.where(q_min < crit_u, t_min, np.nan)
+    find_lb = (q_max <= crit_u) & (q_min >= crit_u)
+    for rows, crit, bound in ((find_ub, crit_l, ub), (find_lb, crit_u, lb)):
+        if rows.any():
+            sub = panel.take(rows)
+            target = crit[rows]
+            res = zeroin(
+                lambda t, sub=sub, target=target: weighted_fit(sub, t).rss - target,
+                t_min[rows],
+                t_max[rows],
+                q_min[rows] - target,
+                q_max[rows] - target,
+                tol=R_UNIROOT_TOL,
+                maxiter=maxiter,
+            )
+            bound[rows] = res.root
+            converged[rows] &= res.converged
+    both_low = q_min < crit_l
+    lb = np.where(both_low, t_min, lb)
+    ub = np.where(both_low, t_min, ub)
+    both_high = q_max > crit_u
+    lb = np.where(both_high, t_max, lb)
+    ub = np.where(both_high, t_max, ub)
+    return lb, ub, converged

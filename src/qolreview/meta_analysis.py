@@ -1,0 +1,173 @@
+"""Random-effects meta-analysis identical to R's metafor 3.8 ``rma.uni()`` (intercept-only models).
+
+Public interface of the engine in :mod:`qolreview.meta`: one analysis (:func:`random_effects`),
+leave-one-out sensitivity (:func:`leave_one_out`), many analyses at once
+(:func:`random_effects_batch`, vectorised across analyses), and the synthesis helpers
+:func:`subgroup_test` and :func:`combine_dependent`. Formulas and sources: ``docs/meta_analysis.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from qolreview.meta.combine import Composite, SubgroupTest, combine_dependent, subgroup_test
+from qolreview.meta.estimators import Panel
+from qolreview.meta.inference import RESULT_FIELDS, fit_panel
+from qolreview.meta.results import ConvergenceError, RandomEffectsResult
+from qolreview.meta.validation import METHODS, TESTS, validate_effects, validate_params
+
+__all__ = [
+    "METHODS",
+    "TESTS",
+    "Composite",
+    "ConvergenceError",
+    "RandomEffectsResult",
+    "SubgroupTest",
+    "combine_dependent",
+    "leave_one_out",
+    "random_effects",
+    "random_effects_batch",
+    "subgroup_test",
+]
+
+_INT_FIELDS = ("k", "q_df", "iterations")
+_BOOL_FIELDS = ("pooled", "converged")
+
+
+def random_effects(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    *,
+    tau2_ci: bool = True,
+    threshold: float = 1e-12,
+    maxiter: int = 1000,
+) -> RandomEffectsResult:
+    """Fit one random-effects model (``method="EE"``: equal/common-effect model, tau² = 0).
+
+    ``threshold`` and ``maxiter`` are metafor's ``control`` settings for the iterative estimators
+    (and ``maxiter`` for the ``uniroot()`` searches). Raises ``ValueError`` for invalid input and
+    :class:`ConvergenceError` when an estimate cannot be obtained.
+    """
+    validate_params(method=method, test=test, level=level, tau2_ci=tau2_ci, threshold=threshold, maxiter=maxiter)
+    y, v = validate_effects(yi, vi)
+    panel = Panel(y[None, :], v[None, :], np.ones((1, y.size), dtype=bool))
+    cols, weights = fit_panel(panel, method, test, level, tau2_ci, threshold, maxiter)
+    _raise_unconverged(cols, method, labels=None)
+    fields = {name: _scalar(name, cols[name][0]) for name in RESULT_FIELDS}
+    return RandomEffectsResult(
+        method=method, test=test, level=level, weights=tuple(float(x) for x in weights[0]), **fields
+    )
+
+
+def leave_one_out(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    *,
+    threshold: float = 1e-12,
+    maxiter: int = 1000,
+) -> pd.DataFrame:
+    """Refit the model once without each study (metafor's ``leave1out()``), vectorised.
+
+    One row per omitted study (``omitted`` is its 0-based position) with the fit of the others.
+    """
+    validate_params(method=method, test=test, level=level, threshold=threshold, maxiter=maxiter)
+    y, v = validate_effects(yi, vi)
+    if y.size < 2:
+        raise ValueError("Leave-one-out needs at least two studies.")
+    keep = ~np.eye(y.size, dtype=bool)
+    panel = Panel(
+        y[None, :].repeat(y.size, 0)[keep].reshape(y.size, -1),
+        v[None, :].repeat(y.size, 0)[keep].reshape(y.size, -1),
+        np.ones((y.size, y.size - 1), dtype=bool),
+    )
+    cols, _ = fit_panel(panel, method, test, level, False, threshold, maxiter)
+    _raise_unconverged(cols, method, labels=[f"without study {i}" for i in range(y.size)])
+    frame = _frame(cols)
+    frame = frame.drop(columns=[c for c in frame.columns if "_ci_" in c])
+    frame.insert(0, "omitted", np.arange(y.size))
+    return frame
+
+
+def random_effects_batch(
+    df: pd.DataFrame,
+    group_col: str,
+    yi_col: str = "yi",
+    vi_col: str = "vi",
+    method: str = "REML",
+    test: str = "knha",
+    level: float = 0.95,
+    tau2_ci: bool = True,
+    *,
+    threshold: float = 1e-12,
+    maxiter: int = 1000,
+) -> pd.DataFrame:
+    """Fit one model per value of ``group_col``, all at once (padded arrays, shared iterations).
+
+    Returns one row per group (sorted by group) with the fields of :class:`RandomEffectsResult` except
+    ``weights``; results equal those of :func:`random_effects` on each group.
+    """
+    validate_params(method=method, test=test, level=level, tau2_ci=tau2_ci, threshold=threshold, maxiter=maxiter)
+    missing = [c for c in (group_col, yi_col, vi_col) if c not in df.columns]
+    if missing:
+        raise ValueError(f"Missing column(s): {', '.join(missing)}.")
+    if df.empty:
+        raise ValueError("No rows to analyse.")
+    if df[group_col].isna().any():
+        raise ValueError(f"Column {group_col!r} has missing group labels.")
+    y_all, v_all = validate_effects(df[yi_col].to_numpy(dtype=float), df[vi_col].to_numpy(dtype=float))
+    codes, labels = pd.factorize(df[group_col], sort=True)
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes, minlength=len(labels))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    rows = codes[order]
+    cols_idx = np.arange(order.size) - starts[rows]
+    shape = (len(labels), int(sizes.max()))
+    y = np.zeros(shape)
+    v = np.ones(shape)
+    mask = np.zeros(shape, dtype=bool)
+    y[rows, cols_idx] = y_all[order]
+    v[rows, cols_idx] = v_all[order]
+    mask[rows, cols_idx] = True
+    cols, _ = fit_panel(Panel(y, v, mask), method, test, level, tau2_ci, threshold, maxiter)
+    _raise_unconverged(cols, method, labels=[str(x) for x in labels])
+    frame = _frame(cols)
+    frame.insert(0, group_col, np.asarray(labels))
+    frame.insert(1, "method", method)
+    frame.insert(2, "test", test)
+    frame.insert(3, "level", level)
+    return frame
+
+
+def _frame(cols: dict[str, NDArray]) -> pd.DataFrame:
+    frame = pd.DataFrame({name: cols[name] for name in RESULT_FIELDS})
+    return frame.astype({**{c: "int64" for c in _INT_FIELDS}, **{c: "bool" for c in _BOOL_FIELDS}})
+
+
+def _scalar(name: str, value: object) -> float | int | bool:
+    if name in _INT_FIELDS:
+        return int(value)  # type: ignore[call-overload]
+    if name in _BOOL_FIELDS:
+        return bool(value)
+    return float(value)  # type: ignore[arg-type]
+
+
+def _raise_unconverged(cols: dict[str, NDArray], method: str, labels: list[str] | None) -> None:
+    """Raise :class:`ConvergenceError` naming the estimator, iterations and failing analyses."""
+    failed = np.flatnonzero(~cols["converged"])
+    if failed.size == 0:
+        return
+    where = "" if labels is None else " for " + ", ".join(labels[i] for i in failed[:5])
+    if failed.size > 5:
+        where += f" and {failed.size - 5} more"
+    raise ConvergenceError(
+        f"{method} estimation did not converge after {int(cols['iterations'][failed[0]])} iterations{where}; "
+        "for PM or the tau² interval, the search interval may not contain the root."
+    )
