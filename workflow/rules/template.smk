@@ -1,0 +1,13 @@
+# Blank extraction template: every sheet and column of the workbook contract, with drop-down lists and an
+# instructions sheet (`make template`). Rebuilt when the contract changes.
+
+
+rule template:
+    input:
+        spec="src/qolreview/workbook_spec.py",
+    output:
+        "results/template/extraction_template.xlsx",
+    log:
+        "results/logs/template.log",
+    script:
+        "../scripts/template.py"
