@@ -1,0 +1,301 @@
+"""Forest plot of one pooled analysis, laid out like metafor's ``forest()`` (Viechtbauer 2010, J Stat
+Softw 36(3); metafor documentation, ``forest.rma``).
+
+One row per study: label, n, a square at the estimate whose area is proportional to the model weight,
+the 95% CI as a whisker (an arrow where it runs past the axis limits), "estimate [95% CI]" and the
+weight in percent. Below: the pooled diamond (centre at the estimate, ends at the CI limits), the
+prediction interval as a bar (Cochrane Handbook 10.10.4.3; Riley et al. 2011, BMJ 342:d549) and the
+heterogeneity statistics. A single study (k = 1) is drawn without a diamond and labelled as not pooled.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+from matplotlib.patches import Polygon
+from matplotlib.transforms import blended_transform_factory
+
+from qolreview.figures import style
+from qolreview.figures.captions import (
+    Captioned, finite, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, is_missing, plural,
+)
+
+STUDY_COLUMNS = ("study_id", "label", "n", "yi", "vi", "ci_lb", "ci_ub", "weight_pct")
+
+
+@dataclass
+class _Row:
+    kind: str
+    """heading | study | subgroup | pooled | not_pooled | pi | text"""
+    label: list[str]
+    data: Mapping[str, object] = field(default_factory=dict)
+    top: float = 0.0
+
+    @property
+    def height(self) -> int:
+        return max(1, len(self.label))
+
+    @property
+    def centre(self) -> float:
+        return self.top + self.height / 2
+
+
+def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
+    return pooled is not None and int(pooled.get("k", 0) or 0) >= 2 and finite(pooled.get("estimate"))
+
+
+def _effect_text(est: object, lb: object, ub: object) -> str:
+    return f"{fmt(est)} [{fmt(lb)}, {fmt(ub)}]"
+
+
+def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, float]:
+    """Limits at round tick values covering every estimate, CI and the no-effect line."""
+    arr = np.asarray([v for v in values if np.isfinite(v)] + [null_value], dtype=float)
+    lo, hi = float(arr.min()), float(arr.max())
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1.0, hi + 1.0
+    ticks = ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    return float(ticks[0]), float(ticks[-1])
+
+
+def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
+                subgroups: pd.DataFrame | None, label_chars: int, text_chars: int) -> list[_Row]:
+    def wrap(text: object) -> list[str]:
+        return textwrap.wrap(str(text), label_chars, break_long_words=False) or [""]
+
+    rows: list[_Row] = []
+    grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
+    if grouped:
+        names = list(dict.fromkeys(studies["subgroup"].fillna("Other")))
+        results = {} if subgroups is None else {r["subgroup"]: r for r in subgroups.to_dict("records")}
+        for name in names:
+            rows.append(_Row("heading", wrap(name)))
+            part = studies[studies["subgroup"].fillna("Other") == name]
+            rows += [_Row("study", wrap(r["label"]), r) for r in part.to_dict("records")]
+            res = results.get(name)
+            if res is not None and int(res.get("k", 0) or 0) >= 2 and finite(res.get("estimate")):
+                rows.append(_Row("subgroup", wrap(f"Subtotal (k = {int(res['k'])})"), res))
+    else:
+        rows += [_Row("study", wrap(r["label"]), r) for r in studies.to_dict("records")]
+    rows.append(_Row("text", [""]))
+    if _is_pooled(pooled):
+        assert pooled is not None
+        method = str(pooled.get("method", ""))
+        test = style.TEST_LABELS.get(str(pooled.get("test", "")), str(pooled.get("test", "")))
+        detail = ", ".join(p for p in (method, test) if p)
+        rows.append(_Row("pooled", wrap(f"{style.POOLED_LABEL} ({detail}; k = {int(pooled['k'])})"), pooled))
+        if finite(pooled.get("pi_lb")) and finite(pooled.get("pi_ub")):
+            rows.append(_Row("pi", wrap(style.PI_LABEL), pooled))
+        rows.append(_Row("text", textwrap.wrap("Heterogeneity: " + heterogeneity_text(pooled), text_chars)))
+        if finite(pooled.get("q_between")):
+            rows.append(_Row("text", textwrap.wrap(
+                f"Test for subgroup differences: Q = {fmt(pooled['q_between'])}, "
+                f"{fmt_p_eq(pooled.get('q_between_p'))}", text_chars)))
+    else:
+        rows.append(_Row("not_pooled", wrap(style.NOT_POOLED_LABEL)))
+    top = 0.0
+    for row in rows:
+        row.top = top
+        top += row.height
+    return rows
+
+
+def forest_plot(
+    studies: pd.DataFrame,
+    pooled: Mapping[str, object] | pd.Series | None,
+    *,
+    subgroups: pd.DataFrame | None = None,
+    title: str | None = None,
+    width: style.Width = "double",
+    palette: style.Palette = "cochrane",
+    favours: tuple[str, str] = style.FAVOURS,
+    xlim: tuple[float, float] | None = None,
+    null_value: float = 0.0,
+    show_rob: bool = True,
+) -> Captioned:
+    """Draw a forest plot of one analysis.
+
+    ``studies``: study_id, label, n, yi, vi, ci_lb, ci_ub, weight_pct (NaN when not pooled), optional
+    subgroup and rob_overall. ``pooled``: k, estimate, ci_lb, ci_ub, pi_lb, pi_ub, tau2, i2, q, q_df,
+    q_p, method, test, measure, optional q_between/q_between_p; ``None`` or k = 1 means not pooled.
+    ``subgroups``: subgroup, k, estimate, ci_lb, ci_ub. ``favours``: (left, right) labels under the axis.
+    ``xlim``: axis limits; whiskers beyond them end in arrows.
+    """
+    missing = [c for c in STUDY_COLUMNS if c not in studies.columns]
+    if missing:
+        raise ValueError(f"forest: studies table lacks columns {missing}")
+    if studies.empty:
+        raise ValueError("forest: no studies to plot")
+    pooled_map: Mapping[str, object] | None = None if pooled is None else dict(pooled)
+    measure = str((pooled_map or {}).get("measure", "") or "Effect")
+    cols = style.FOREST_COLUMNS[width]
+    show_rob = show_rob and "rob_overall" in studies.columns
+    font = style.fonts(width)
+    fig_w = style.width_in(width)
+    row_h = style.row_in(width)
+    label_chars = style.chars_fitting(cols["label"] * fig_w - style.MARGIN_IN, font.base)
+    text_chars = style.chars_fitting((cols["label"] + cols["n"] + cols["plot"]) * fig_w, font.small)
+    rows = _build_rows(studies, pooled_map, subgroups, label_chars, text_chars)
+    units = rows[-1].top + rows[-1].height
+    header_in = (3.0 if title else 1.6) * row_h + style.MARGIN_IN
+    fig_h = header_in + units * row_h + style.AXIS_BAND_IN
+
+    values = [*studies["ci_lb"].astype(float), *studies["ci_ub"].astype(float), *studies["yi"].astype(float)]
+    if _is_pooled(pooled_map):
+        assert pooled_map is not None
+        values += [float(pooled_map[k]) for k in ("ci_lb", "ci_ub", "pi_lb", "pi_ub") if finite(pooled_map.get(k))]
+    lo, hi = xlim if xlim is not None else _default_xlim(values, null_value)
+
+    with style.context():
+        fig = style.new_figure(fig_w, fig_h)
+        left = cols["label"] + cols["n"]
+        ax = fig.add_axes((left, style.AXIS_BAND_IN / fig_h, cols["plot"], units * row_h / fig_h))
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(units, 0)
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        ax.yaxis.set_visible(False)
+        ax.tick_params(axis="x", labelsize=font.small)
+        ax.axvline(null_value, color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
+        cell = blended_transform_factory(fig.transFigure, ax.transData)
+
+        edges = np.cumsum([0.0, cols["label"], cols["n"], cols["plot"], cols["effect"], cols["weight"]])
+        pad = style.MARGIN_IN / fig_w
+        x_label, x_n = pad, edges[2] - pad
+        x_effect, x_weight = edges[4] - pad, edges[5] - pad
+        x_rob = edges[5] + cols["rob"] / 2
+
+        def put(x: float, y: float, text: str, ha: str, gid: str, bold: bool = False, size: float | None = None) -> None:
+            ax.text(x, y, text, transform=cell, ha=ha, va="center", fontsize=size or font.base,
+                    fontweight="bold" if bold else "normal", clip_on=False, gid=gid)
+
+        header_y = -0.9
+        put(x_label, header_y, "Study", "left", "header", bold=True)
+        put(x_n, header_y, "N", "right", "header", bold=True)
+        put(x_effect, header_y, f"{measure} [95% CI]", "right", "header", bold=True)
+        put(x_weight, header_y, "Weight", "right", "header", bold=True)
+        if show_rob:
+            put(x_rob, header_y, "RoB", "center", "header", bold=True)
+
+        max_w = studies["weight_pct"].astype(float).max()
+        for row in rows:
+            y = row.centre
+            if row.kind == "text":
+                if row.label != [""]:
+                    put(x_label, y, "\n".join(row.label), "left", "note-text", size=font.small)
+                continue
+            bold = row.kind in ("heading", "pooled", "subgroup")
+            put(x_label, y, "\n".join(row.label), "left", "row-label" if row.kind == "study" else f"{row.kind}-label",
+                bold=bold)
+            d = row.data
+            if row.kind == "study":
+                put(x_n, y, fmt_n(d.get("n")), "right", "n-text")
+                put(x_effect, y, _effect_text(d["yi"], d["ci_lb"], d["ci_ub"]), "right", "effect-text")
+                w = d.get("weight_pct")
+                put(x_weight, y, f"{float(w):.1f}%" if finite(w) else "\u2013", "right", "weight-text")
+                area = (style.UNWEIGHTED_SQUARE_PT2 if not (finite(w) and max_w > 0) else
+                        max(style.SQUARE_AREA_PT2[0], style.SQUARE_AREA_PT2[1] * float(w) / max_w))
+                _whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci")
+                if lo <= float(d["yi"]) <= hi:
+                    ax.scatter([float(d["yi"])], [y], s=area, marker="s", color=style.INK, zorder=3,
+                               linewidths=0, gid="study-square")
+                if show_rob:
+                    _rob_dot(ax, cell, x_rob, y, d.get("rob_overall"), palette)
+            elif row.kind in ("pooled", "subgroup"):
+                put(x_effect, y, _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", f"{row.kind}-effect-text",
+                    bold=True)
+                put(x_weight, y, "100.0%" if row.kind == "pooled" else "", "right", "weight-text", bold=True)
+                est, lb, ub = float(d["estimate"]), float(d["ci_lb"]), float(d["ci_ub"])
+                h = style.DIAMOND_HALF_HEIGHT
+                fill = style.POOLED_FILL if row.kind == "pooled" else style.SUBGROUP_FILL
+                ax.add_patch(Polygon([(lb, y), (est, y - h), (ub, y), (est, y + h)], closed=True, facecolor=fill,
+                                     edgecolor=fill, linewidth=0.6, zorder=3, gid=f"{row.kind}-diamond"))
+            elif row.kind == "pi":
+                put(x_effect, y, f"[{fmt(d['pi_lb'])}, {fmt(d['pi_ub'])}]", "right", "pi-text")
+                _whisker(ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
+
+        left_fav, right_fav = favours
+        fav_chars = style.chars_fitting(cols["plot"] * fig_w / 2, font.small)
+        below = blended_transform_factory(ax.transData, ax.transAxes)
+        offset = -(3.5 + 3.5 + 1.3 * font.small + 3.0)
+        for text, ha, dx in ((left_fav, "right", -3.0), (right_fav, "left", 3.0)):
+            ax.annotate("\n".join(textwrap.wrap(text, fav_chars, break_long_words=False)), xy=(null_value, 0), xycoords=below,
+                        xytext=(dx, offset), textcoords="offset points", ha=ha, va="top", fontsize=font.small,
+                        gid="favours-label")
+        if title:
+            fig.text(pad, 1 - style.MARGIN_IN / fig_h, title, ha="left", va="top", fontsize=font.title,
+                     fontweight="bold", gid="title")
+
+    return Captioned(fig, _caption(studies, pooled_map, measure, title, favours),
+                     _alt(studies, pooled_map, measure))
+
+
+def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str, caps: bool = False) -> None:
+    """A horizontal interval clipped to [lo, hi], with an arrowhead on each clipped side."""
+    a, b = max(lb, lo), min(ub, hi)
+    if a < b:
+        ax.plot([a, b], [y, y], color=style.INK, linewidth=0.8, zorder=2, gid=gid, solid_capstyle="butt")
+    for clipped, edge, end, marker in ((lb < lo, lo, lb, "<"), (ub > hi, hi, ub, ">")):
+        if clipped:
+            ax.plot([edge], [y], marker=marker, markersize=style.CLIP_ARROW_SIZE, color=style.INK, zorder=3,
+                    clip_on=False, gid="clip-arrow")
+        elif caps:
+            ax.plot([end], [y], marker="|", markersize=style.CLIP_ARROW_SIZE, color=style.INK, zorder=3,
+                    gid=f"{gid}-cap")
+
+
+def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: style.Palette) -> None:
+    label = style.NOT_ASSESSED if is_missing(judgement) else str(judgement)
+    ax.scatter([x], [y], s=style.ROB_DOT_PT2, color=style.rob_colour(label, palette), edgecolors=style.INK,
+               linewidths=0.4, transform=transform, clip_on=False, zorder=3, gid="rob-dot")
+    ax.text(x, y, style.rob_symbol(label), transform=transform, ha="center", va="center",
+            fontsize=style.FONTS["single"].small, color=style.rob_text_colour(label, palette), clip_on=False,
+            gid="rob-symbol")
+
+
+def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str, title: str | None,
+             favours: tuple[str, str]) -> str:
+    k = len(studies)
+    head = f"Forest plot of {plural(k, 'study')}" + (f": {title}." if title else ".")
+    body = (f" Squares show each study's {measure} with its 95% confidence interval; square area is proportional "
+            f"to the study's weight. Values to the right of the line of no effect favour "
+            f"{favours[1].removeprefix('Favours ')}.")
+    if not _is_pooled(pooled):
+        return head + body + " A single study: no pooled estimate."
+    assert pooled is not None
+    text = (f" Diamond: pooled {measure} {fmt(pooled['estimate'])} (95% CI {fmt_ci(pooled['ci_lb'], pooled['ci_ub'])}), "
+            f"random-effects model ({pooled.get('method', '')}"
+            f"{', ' + style.TEST_LABELS.get(str(pooled.get('test')), str(pooled.get('test'))) if pooled.get('test') else ''}).")
+    if finite(pooled.get("pi_lb")):
+        text += f" 95% prediction interval {fmt_ci(pooled['pi_lb'], pooled['pi_ub'])}."
+    text += f" Heterogeneity: {heterogeneity_text(pooled)}."
+    if studies["n"].isna().any():
+        text += f" {style.NR_LABEL}, not reported."
+    return head + body + text
+
+
+def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str) -> str:
+    k = len(studies)
+    yi = studies["yi"].astype(float)
+    lb, ub = studies["ci_lb"].astype(float), studies["ci_ub"].astype(float)
+    favour = int(((lb > 0) & (yi > 0)).sum())
+    against = int(((ub < 0) & (yi < 0)).sum())
+    if k <= 6:
+        parts = "; ".join(f"{r.label} {fmt(r.yi)} ({fmt_ci(r.ci_lb, r.ci_ub)})" for r in studies.itertuples())
+        text = f"Forest plot of {plural(k, 'study')} ({measure}): {parts}."
+    else:
+        text = (f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {fmt(yi.min())} "
+                f"to {fmt(yi.max())}.")
+    text += f" {favour} of {k} confidence intervals lie entirely above zero and {against} entirely below."
+    if _is_pooled(pooled):
+        assert pooled is not None
+        text += (f" Pooled {measure} {fmt(pooled['estimate'])} (95% CI {fmt_ci(pooled['ci_lb'], pooled['ci_ub'])}); "
+                 f"I\u00b2 {fmt(pooled.get('i2'), 1)}%.")
+    else:
+        text += " Not pooled."
+    return text

@@ -1,0 +1,225 @@
+"""The single style module of the figures: sizes, fonts, palettes, glyphs and labels.
+
+Every colour, size and label used by a figure comes from here. Widths follow common journal columns
+(single 8.5 cm, double 17.5 cm). The risk-of-bias colours follow the Cochrane / robvis convention
+(McGuinness & Higgins 2021, Res Synth Methods 12:55-61); the colour-blind-safe option uses the
+ColorBrewer YlOrBr sequential scheme (Harrower & Brewer 2003) for ordered judgements and the
+Okabe-Ito palette (Okabe & Ito 2008) for categories.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+Width = Literal["single", "double"]
+Palette = Literal["cochrane", "colourblind"]
+
+CM_PER_INCH = 2.54
+WIDTH_CM: dict[str, float] = {"single": 8.5, "double": 17.5}
+
+RC: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "dejavusans",
+    "svg.hashsalt": "qolreview",
+    "svg.fonttype": "path",
+    "axes.unicode_minus": False,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "lines.linewidth": 0.8,
+    "path.simplify": False,
+    "figure.dpi": 100,
+}
+"""rcParams applied while a figure is built and saved (fixed font and SVG hash salt: deterministic)."""
+
+DPI = 300
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Font sizes in points."""
+
+    base: float
+    small: float
+    title: float
+
+
+FONTS: dict[str, Fonts] = {"single": Fonts(6.0, 5.0, 7.0), "double": Fonts(7.0, 6.0, 8.0)}
+
+LINE_HEIGHT = 1.45
+"""Row pitch of a one-line table row, in multiples of the base font size."""
+
+CHAR_WIDTH_EM = 0.6
+"""Conservative mean DejaVu Sans character width in em, used to wrap text to a column width."""
+
+MARGIN_IN = 0.08
+AXIS_BAND_IN = 0.62
+"""Space under a forest plot for the x axis, its tick labels and the favours labels."""
+
+# Forest plot: column widths as fractions of the figure width (label, n, plot, effect text, weight, rob).
+FOREST_COLUMNS: dict[str, dict[str, float]] = {
+    "single": {"label": 0.24, "n": 0.06, "plot": 0.25, "effect": 0.28, "weight": 0.11, "rob": 0.06},
+    "double": {"label": 0.27, "n": 0.06, "plot": 0.38, "effect": 0.17, "weight": 0.07, "rob": 0.05},
+}
+SQUARE_AREA_PT2 = (6.0, 64.0)
+"""Smallest and largest study square area (pt^2); area is proportional to the weight (metafor forest())."""
+UNWEIGHTED_SQUARE_PT2 = 16.0
+DIAMOND_HALF_HEIGHT = 0.32
+"""Half height of a pooled diamond in row units."""
+CLIP_ARROW_SIZE = 4.0
+ROB_DOT_PT2 = 42.0
+
+INK = "#000000"
+MUTED = "#595959"
+GRID = "#D9D9D9"
+ZERO_LINE = "#7F7F7F"
+SUBTLE_FILL = "#F2F2F2"
+POOLED_FILL = "#000000"
+SUBGROUP_FILL = "#7F7F7F"
+
+# Risk of bias ----------------------------------------------------------------------------------------
+
+ROB_ORDER = (
+    "Low", "Moderate", "Serious", "Critical", "No information", "Not assessed",
+)
+"""Canonical order of ROBINS-I judgements (Sterne et al. 2016), then "Not assessed"."""
+NOS_ORDER = ("Good", "Fair", "Poor", "Not assessed")
+"""Newcastle-Ottawa overall ratings (AHRQ conversion), then "Not assessed"."""
+ROB2_ORDER = ("Low", "Some concerns", "High", "No information", "Not assessed")
+NOT_ASSESSED = "Not assessed"
+
+_ROB_EQUIVALENT = {
+    "Good": "Low", "Fair": "Moderate", "Poor": "Serious", "Some concerns": "Moderate", "High": "Serious",
+}
+
+ROB_PALETTES: dict[str, dict[str, str]] = {
+    "cochrane": {
+        "Low": "#02C100", "Moderate": "#E2DF07", "Serious": "#BF0000", "Critical": "#820000",
+        "No information": "#4EA1F7", "Not assessed": "#BDBDBD",
+    },
+    "colourblind": {
+        "Low": "#FED98E", "Moderate": "#FE9929", "Serious": "#D95F0E", "Critical": "#993404",
+        "No information": "#9ECAE1", "Not assessed": "#BDBDBD",
+    },
+}
+ROB_SYMBOLS = {
+    "Low": "+", "Moderate": "\u2212", "Serious": "\u00d7", "Critical": "!", "No information": "?",
+    "Not assessed": "",
+}
+STAR_PALETTE = ("#F7F7F7", "#D9D9D9", "#BDBDBD", "#969696", "#737373")
+"""Newcastle-Ottawa section stars 0-4: light to dark grey (stars are counts, not judgements)."""
+
+
+def rob_colour(judgement: str, palette: Palette) -> str:
+    """Colour of a risk-of-bias judgement; NOS and RoB 2 ratings map onto the ROBINS-I scale."""
+    key = _ROB_EQUIVALENT.get(judgement, judgement)
+    return ROB_PALETTES[palette].get(key, ROB_PALETTES[palette][NOT_ASSESSED])
+
+
+def rob_symbol(judgement: str) -> str:
+    """Symbol printed inside a traffic-light circle."""
+    return ROB_SYMBOLS.get(_ROB_EQUIVALENT.get(judgement, judgement), "")
+
+
+def rob_text_colour(judgement: str, palette: Palette) -> str:
+    """Black or white, whichever reads better on the judgement's colour."""
+    r, g, b = mpl.colors.to_rgb(rob_colour(judgement, palette))
+    return INK if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "#FFFFFF"
+
+
+# Categories (studies in line plots, evidence-map statuses) ------------------------------------------
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+LINESTYLES = ("-", "--", ":", "-.")
+TRAJECTORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+TRAJECTORY_MARKER_SIZE = 3.5
+
+EVIDENCE_STATUS_ORDER = ("effect_size", "direction_only", "not_convertible")
+EVIDENCE_GLYPHS = {
+    "effect_size": {"marker": "o", "colour": "#0072B2", "filled": True, "label": "Effect size computed"},
+    "direction_only": {"marker": "D", "colour": "#E69F00", "filled": False, "label": "Direction only"},
+    "not_convertible": {"marker": "x", "colour": "#595959", "filled": False, "label": "Reported, not convertible"},
+}
+EVIDENCE_MARKER_PT2 = 30.0
+
+# Effect-direction plot (Thomson & Thomas 2013, Res Synth Methods 4:95-101) ---------------------------
+
+EDP_GLYPHS = {"improved": "\u25b2", "worsened": "\u25bc", "no_clear_difference": "\u25c4\u25ba",
+              "mixed": "\u25c4\u25ba"}
+"""Up: positive health impact; down: negative; sideways: no change, mixed or conflicting findings."""
+EDP_LARGE_ABOVE = 300
+EDP_MEDIUM_FROM = 50
+"""Sample-size bins of the EDP: large > 300, medium 50-300, small < 50 (Thomson & Thomas 2013)."""
+EDP_GLYPH_SCALE = {"large": 1.6, "medium": 1.2, "small": 0.85, "unknown": 0.85}
+EDP_BASIS_MARKS = {"ci": "", "point_estimate_only": "*", "reported": "\u2020"}
+LEGEND_SWATCH_IN = 0.95
+"""Horizontal pitch of colour swatches in a one-line legend, in inches."""
+EDP_DOMAIN_LABELS = {
+    "overall": "Overall QoL", "physical": "Physical", "psychological": "Psychological", "social": "Social",
+    "daily_functioning": "Daily functioning", "environment": "Environment", "symptoms": "Symptoms",
+    "functioning": "Functioning",
+}
+EDP_DIRECTION_LABELS = {
+    "improved": "Improved (positive health impact)", "worsened": "Worsened (negative health impact)",
+    "no_clear_difference": "No clear difference, mixed or conflicting", "mixed": "Mixed or conflicting",
+}
+
+# PRISMA 2020 ----------------------------------------------------------------------------------------
+
+PRISMA_FILL = {"box": "#FFFFFF", "phase": "#9DC3E6", "title_main": "#FFD966", "title_other": "#D9D9D9"}
+PRISMA_BOX_WIDTH_FRACTION = 0.36
+NOT_REPORTED = "not reported"
+
+# Shared labels --------------------------------------------------------------------------------------
+
+FAVOURS = ("Favours control", "Favours ketamine/esketamine")
+NR_LABEL = "NR"
+NOT_POOLED_LABEL = "Not pooled (single study)"
+POOLED_LABEL = "Random-effects model"
+PI_LABEL = "95% prediction interval"
+TEST_LABELS = {"knha": "Knapp-Hartung", "z": "z test", "t": "t test"}
+VALUE_KIND_LABELS = {"SMD": "Standardised mean difference", "SMCR": "Standardised mean change",
+                     "SMCC": "Standardised mean change", "MD": "Mean difference",
+                     "pct_change": "Change from baseline (%)"}
+DOMAIN_LABELS = EDP_DOMAIN_LABELS
+
+
+def fonts(width: Width) -> Fonts:
+    """Font sizes for a width preset."""
+    return FONTS[width]
+
+
+def width_in(width: Width) -> float:
+    """Figure width in inches for a width preset."""
+    return WIDTH_CM[width] / CM_PER_INCH
+
+
+def row_in(width: Width) -> float:
+    """Height of one text line of a table-like figure, in inches."""
+    return FONTS[width].base * LINE_HEIGHT / 72.0
+
+
+def chars_fitting(width_inches: float, font_pt: float) -> int:
+    """How many characters fit on one line of the given width (for ``textwrap``)."""
+    return max(8, int(width_inches * 72.0 / (font_pt * CHAR_WIDTH_EM)))
+
+
+@contextlib.contextmanager
+def context() -> Iterator[None]:
+    """Apply the figure rcParams for the duration of the block."""
+    with mpl.rc_context(RC):
+        yield
+
+
+def new_figure(width_inches: float, height_inches: float) -> Figure:
+    """A Figure with an Agg canvas and no pyplot state (so nothing leaks between figures)."""
+    fig = Figure(figsize=(width_inches, height_inches))
+    FigureCanvasAgg(fig)
+    return fig
