@@ -1,0 +1,7 @@
+"""Snakemake adapter of the synthesize rule (library: qolreview.synthesis_stage)."""
+
+from qolreview.synthesis_stage import run
+from qolreview.workflow import logged
+
+with logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+    run(dict(snakemake.input.items()), dict(snakemake.output.items()), snakemake.params.settings)  # noqa: F821
