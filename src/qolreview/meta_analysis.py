@@ -57,7 +57,7 @@ def random_effects(
     y, v = validate_effects(yi, vi)
     panel = Panel(y[None, :], v[None, :], np.ones((1, y.size), dtype=bool))
     cols, weights = fit_panel(panel, method, test, level, tau2_ci, threshold, maxiter)
-    _raise_unconverged(cols, method, labels=None)
+    _raise_unconverged(cols, method, threshold, labels=None)
     fields = {name: _scalar(name, cols[name][0]) for name in RESULT_FIELDS}
     return RandomEffectsResult(
         method=method, test=test, level=level, weights=tuple(float(x) for x in weights[0]), **fields
@@ -89,7 +89,7 @@ def leave_one_out(
         np.ones((y.size, y.size - 1), dtype=bool),
     )
     cols, _ = fit_panel(panel, method, test, level, False, threshold, maxiter)
-    _raise_unconverged(cols, method, labels=[f"without study {i}" for i in range(y.size)])
+    _raise_unconverged(cols, method, threshold, labels=[f"without study {i}" for i in range(y.size)])
     frame = _frame(cols)
     frame = frame.drop(columns=[c for c in frame.columns if "_ci_" in c])
     frame.insert(0, "omitted", np.arange(y.size))
@@ -137,7 +137,7 @@ def random_effects_batch(
     v[rows, cols_idx] = v_all[order]
     mask[rows, cols_idx] = True
     cols, _ = fit_panel(Panel(y, v, mask), method, test, level, tau2_ci, threshold, maxiter)
-    _raise_unconverged(cols, method, labels=[str(x) for x in labels])
+    _raise_unconverged(cols, method, threshold, labels=[str(x) for x in labels])
     frame = _frame(cols)
     frame.insert(0, group_col, np.asarray(labels))
     frame.insert(1, "method", method)
@@ -159,15 +159,21 @@ def _scalar(name: str, value: object) -> float | int | bool:
     return float(value)  # type: ignore[arg-type]
 
 
-def _raise_unconverged(cols: dict[str, NDArray], method: str, labels: list[str] | None) -> None:
+def _raise_unconverged(cols: dict[str, NDArray], method: str, threshold: float, labels: list[str] | None) -> None:
     """Raise :class:`ConvergenceError` naming the estimator, iterations and failing analyses."""
     failed = np.flatnonzero(~cols["converged"])
     if failed.size == 0:
         return
+    first = failed[0]
     where = "" if labels is None else " for " + ", ".join(labels[i] for i in failed[:5])
     if failed.size > 5:
         where += f" and {failed.size - 5} more"
+    hint = (
+        f"the change in tau² (last value {cols['tau2'][first]:.6g}) stayed above threshold={threshold:g}; "
+        "a tau² this large may need a larger threshold"
+        if method in ("ML", "REML", "EB")
+        else "the root of the Q equation was not found in the search interval"
+    )
     raise ConvergenceError(
-        f"{method} estimation did not converge after {int(cols['iterations'][failed[0]])} iterations{where}; "
-        "for PM or the tau² interval, the search interval may not contain the root."
+        f"{method} estimation did not converge after {int(cols['iterations'][first])} iterations{where}: {hint}."
     )
