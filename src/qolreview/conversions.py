@@ -69,7 +69,7 @@ SE_FROM_CI = Conversion(
 SE_FROM_P = Conversion(
     "se_from_p",
     "se = |estimate| / q, q = t(1 - p/2, df) when df is given else z(1 - p/2); estimate log-transformed for ratios",
-    "Cochrane Handbook 6.3.2 and 6.5.2.3",
+    "Cochrane Handbook 6.3 and 6.5.2.3",
     approximate=False,
 )
 POOLED_SD = Conversion(
@@ -170,7 +170,7 @@ def se_from_ci(
 def se_from_p(
     estimate: ArrayLike, p: ArrayLike, df: ArrayLike | None = None, log_scale: bool = False
 ) -> tuple[FloatArray, Conversion]:
-    """SE of a contrast from its two-sided P value: |estimate|/q (Handbook 6.3.2, 6.5.2.3).
+    """SE of a contrast from its two-sided P value: |estimate|/q (Handbook 6.3, 6.5.2.3).
 
     q is the t quantile on ``df`` degrees of freedom when ``df`` is given (t test of a mean
     difference, df = n1 + n2 - 2), else the normal quantile. Ratios: give the ratio and

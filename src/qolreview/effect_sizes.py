@@ -22,7 +22,7 @@ FloatArray = npt.NDArray[np.float64]
 EffectSize = tuple[FloatArray, FloatArray]
 
 #: Constant added to every cell of a 2x2 table that has a zero cell (``escalc`` ``add = 1/2``,
-#: ``to = "only0"``; Cochrane Handbook 10.4.4.2).
+#: ``to = "only0"``; Cochrane Handbook 10.4.4.1).
 ZERO_CELL_ADD = 0.5
 
 
@@ -170,7 +170,7 @@ def _two_by_two(
     """Cells a, b, c, d with ``add`` added to all four cells of tables that have a zero cell.
 
     ``escalc`` defaults ``add = 1/2``, ``to = "only0"``, ``drop00 = FALSE``: tables with no zero cell
-    are left alone, and double-zero tables are kept (and corrected). Cochrane Handbook 10.4.4.2.
+    are left alone, and double-zero tables are kept (and corrected). Cochrane Handbook 10.4.4.1.
     """
     a, k1, c, k2 = _floats(ai, n1, ci, n2)
     b, d = k1 - a, k2 - c
@@ -184,7 +184,7 @@ def _two_by_two(
 def log_rr(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: float = ZERO_CELL_ADD) -> EffectSize:
     """Log risk ratio log(a/n1) - log(c/n2), variance 1/a - 1/n1 + 1/c - 1/n2.
 
-    ``escalc`` RR; Cochrane Handbook 6.4.1.2; Borenstein et al. 2009, eq. 5.3. n1 and n2 are
+    ``escalc`` RR; Cochrane Handbook 6.4.1.2 and Box 6.4.a; Borenstein et al. 2009, eq. 5.3. n1 and n2 are
     recomputed from the corrected cells.
     """
     a, b, c, d = _two_by_two(ai, n1, ci, n2, add)
@@ -195,7 +195,7 @@ def log_rr(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: floa
 def log_or(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: float = ZERO_CELL_ADD) -> EffectSize:
     """Log odds ratio log(ad/bc), Woolf variance 1/a + 1/b + 1/c + 1/d.
 
-    ``escalc`` OR; Cochrane Handbook 6.4.1.2; Borenstein et al. 2009, eq. 5.9.
+    ``escalc`` OR; Cochrane Handbook 6.4.1.2 and Box 6.4.a; Borenstein et al. 2009, eq. 5.9.
     """
     a, b, c, d = _two_by_two(ai, n1, ci, n2, add)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -206,7 +206,7 @@ def rd(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: float = 
     """Risk difference p1 - p2, variance p1(1-p1)/n1 + p2(1-p2)/n2.
 
     ``escalc`` RD with ``vtype = "LS"``; as in ``escalc`` 3.8 the zero-cell correction is applied
-    here too. Cochrane Handbook 6.4.1.2.
+    here too. Cochrane Handbook 6.4.1.4 and Box 6.4.a.
     """
     a, b, c, d = _two_by_two(ai, n1, ci, n2, add)
     with np.errstate(invalid="ignore", divide="ignore"):
