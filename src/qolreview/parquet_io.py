@@ -1,0 +1,75 @@
+"""Deterministic, atomic Parquet files shared by every stage.
+
+The same DataFrame always gives a byte-identical file: the row order is kept as given, the index is
+dropped, schema metadata (pandas' own, which is not needed to read the table back) is removed, and the
+writer options are fixed. A file is written to a temporary name in the target directory and renamed
+into place, so a reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_WRITE_OPTIONS = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "store_schema": False,
+}
+
+
+def table_bytes(df: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
+    """The Parquet encoding of ``df`` (optionally cast to ``schema``) as bytes."""
+    table = pa.Table.from_pandas(df.reset_index(drop=True), schema=schema, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, **_WRITE_OPTIONS)
+    return buffer.getvalue()
+
+
+def write_bytes_atomic(files: Mapping[str | Path, bytes]) -> None:
+    """Write several files so that none is replaced until all were written to temporary files."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, payload in files.items():
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(payload)
+            staged.append((tmp, target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def write_table(df: pd.DataFrame, path: str | Path, schema: pa.Schema | None = None) -> None:
+    """Write ``df`` to ``path`` deterministically and atomically."""
+    write_bytes_atomic({path: table_bytes(df, schema)})
+
+
+def _types(dtype: pa.DataType) -> object:
+    if pa.types.is_integer(dtype):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(dtype):
+        return pd.BooleanDtype()
+    return None
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table`; integer and boolean columns come back nullable."""
+    return pq.read_table(path).to_pandas(types_mapper=_types)
