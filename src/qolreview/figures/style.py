@@ -113,6 +113,23 @@ ROB_SYMBOLS = {
     "Low": "+", "Moderate": "\u2212", "Serious": "\u00d7", "Critical": "!", "No information": "?",
     "Not assessed": "",
 }
+ROB_DOMAIN_NAMES: dict[str, dict[str, str]] = {
+    "ROBINS-I": {
+        "D1": "Bias due to confounding", "D2": "Bias in selection of participants",
+        "D3": "Bias in classification of interventions", "D4": "Bias due to deviations from intended interventions",
+        "D5": "Bias due to missing data", "D6": "Bias in measurement of outcomes",
+        "D7": "Bias in selection of the reported result", "overall": "Overall risk of bias",
+    },
+    "RoB2": {
+        "D1": "Bias arising from the randomisation process",
+        "D2": "Bias due to deviations from intended interventions", "D3": "Bias due to missing outcome data",
+        "D4": "Bias in measurement of the outcome", "D5": "Bias in selection of the reported result",
+        "overall": "Overall risk of bias",
+    },
+    "NOS": {"selection": "Selection", "comparability": "Comparability", "outcome": "Outcome / exposure",
+            "overall": "Overall quality (AHRQ standards)"},
+}
+"""Domain names of ROBINS-I (Sterne et al. 2016), RoB 2 (Sterne et al. 2019) and the Newcastle-Ottawa Scale."""
 STAR_PALETTE = ("#F7F7F7", "#D9D9D9", "#BDBDBD", "#969696", "#737373")
 """Newcastle-Ottawa section stars 0-4: light to dark grey (stars are counts, not judgements)."""
 

@@ -1,0 +1,293 @@
+"""PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71; template for new reviews with searches of
+databases, registers and other sources) and export to the CSV template of the PRISMA2020 R package
+(Haddaway et al. 2022, Campbell Syst Rev 18:e1230) so the diagram can be redrawn in R.
+
+Counts come only from the ``prisma`` table (box, n, detail). A box whose count is missing reads
+"n = not reported"; the diagram never derives a count the table does not contain.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.patches import Rectangle
+
+from qolreview.figures import style
+from qolreview.figures.captions import Captioned, is_missing
+from qolreview.workbook_spec import PRISMA_BOXES
+
+OTHER_BOXES = ("website_results", "organisation_results", "citations_results", "other_sought_reports",
+               "other_notretrieved_reports", "other_assessed", "other_excluded")
+
+# (data, node, box, description, boxtext) rows of the PRISMA2020 package's CSV template, in its order.
+TEMPLATE: tuple[tuple[str, str, str, str, str], ...] = (
+    ("NA", "node4", "prevstud", "Grey title box; Previous studies", "Previous studies"),
+    ("previous_studies", "node5", "box1", "Studies included in previous version of review",
+     "Studies included in previous version of review"),
+    ("previous_reports", "NA", "box1", "Reports of studies included in previous version of review",
+     "Reports of studies included in previous version of review"),
+    ("NA", "node6", "newstud", "Yellow title box; Identification of new studies via databases and registers",
+     "Identification of new studies via databases and registers"),
+    ("database_results", "node7", "box2", "Records identified from: Databases", "Databases"),
+    ("database_specific_results", "NA", "box2", "Records identified from: specific databases", "Specific Databases"),
+    ("register_results", "NA", "box2", "Records identified from: Registers", "Registers"),
+    ("register_specific_results", "NA", "box2", "Records identified from: specific registers", "Specific Registers"),
+    ("NA", "node16", "othstud", "Grey title box; Identification of new studies via other methods",
+     "Identification of new studies via other methods"),
+    ("website_results", "node17", "box11", "Records identified from: Websites", "Websites"),
+    ("organisation_results", "NA", "box11", "Records identified from: Organisations", "Organisations"),
+    ("citations_results", "NA", "box11", "Records identified from: Citation searching", "Citation searching"),
+    ("duplicates", "node8", "box3", "Duplicate records", "Duplicate records"),
+    ("excluded_automatic", "NA", "box3", "Records marked as ineligible by automation tools",
+     "Records marked as ineligible by automation tools"),
+    ("excluded_other", "NA", "box3", "Records removed for other reasons", "Records removed for other reasons"),
+    ("records_screened", "node9", "box4", "Records screened (databases and registers)", "Records screened"),
+    ("records_excluded", "node10", "box5", "Records excluded (databases and registers)", "Records excluded"),
+    ("dbr_sought_reports", "node11", "box6", "Reports sought for retrieval (databases and registers)",
+     "Reports sought for retrieval"),
+    ("dbr_notretrieved_reports", "node12", "box7", "Reports not retrieved (databases and registers)",
+     "Reports not retrieved"),
+    ("other_sought_reports", "node18", "box12", "Reports sought for retrieval (other)", "Reports sought for retrieval"),
+    ("other_notretrieved_reports", "node19", "box13", "Reports not retrieved (other)", "Reports not retrieved"),
+    ("dbr_assessed", "node13", "box8", "Reports assessed for eligibility (databases and registers)",
+     "Reports assessed for eligibility"),
+    ("dbr_excluded", "node14", "box9", "Reports excluded (databases and registers): reasons as 'Reason, n; Reason, n'",
+     "Reports excluded"),
+    ("other_assessed", "node20", "box14", "Reports assessed for eligibility (other)", "Reports assessed for eligibility"),
+    ("other_excluded", "node21", "box15", "Reports excluded (other): reasons as 'Reason, n; Reason, n'",
+     "Reports excluded"),
+    ("new_studies", "node15", "box10", "New studies included in review", "New studies included in review"),
+    ("new_reports", "NA", "box10", "Reports of new included studies", "Reports of new included studies"),
+    ("total_studies", "node22", "box16", "Total studies included in review", "Total studies included in review"),
+    ("total_reports", "NA", "box16", "Reports of total included studies", "Reports of total included studies"),
+    ("NA", "node1", "identification", "Blue identification box", "Identification"),
+    ("NA", "node2", "screening", "Blue screening box", "Screening"),
+    ("NA", "node3", "included", "Blue included box", "Included"),
+)
+TEMPLATE_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
+
+
+def _table(df: pd.DataFrame) -> dict[str, dict[str, object]]:
+    unknown = sorted(set(df["box"]) - set(PRISMA_BOXES))
+    if unknown:
+        raise ValueError(f"PRISMA: unknown box keys {unknown}")
+    return {r["box"]: r for r in df.to_dict("records")}
+
+
+def parse_detail(detail: object) -> list[tuple[str, int | None]]:
+    """Split "reason, n; reason, n" into (reason, n) pairs; an item without a count keeps n = None."""
+    if is_missing(detail) or not str(detail).strip():
+        return []
+    items = []
+    for part in str(detail).split(";"):
+        match = re.fullmatch(r"\s*(.*?)\s*,\s*(\d+)\s*", part)
+        if match:
+            items.append((match.group(1), int(match.group(2))))
+        elif part.strip():
+            items.append((part.strip(), None))
+    return items
+
+
+def _n(rows: Mapping[str, Mapping[str, object]], box: str) -> str:
+    value = rows.get(box, {}).get("n")
+    return f"n = {style.NOT_REPORTED}" if is_missing(value) else f"n = {int(value)}"  # type: ignore[call-overload]
+
+
+def _detail_lines(rows: Mapping[str, Mapping[str, object]], box: str) -> list[str]:
+    return [f"  {reason} (n = {n if n is not None else style.NOT_REPORTED})"
+            for reason, n in parse_detail(rows.get(box, {}).get("detail"))]
+
+
+@dataclass
+class _Box:
+    key: str
+    lines: list[str]
+    col: int
+    row: int
+
+
+def _boxes(rows: Mapping[str, Mapping[str, object]], other: bool) -> list[_Box]:
+    included = "total" if any(k in rows for k in ("total_studies", "total_reports")) else "new"
+    boxes = [
+        _Box("identified", ["Records identified from:", f"Databases ({_n(rows, 'database_results')})",
+                            *_detail_lines(rows, "database_results"), f"Registers ({_n(rows, 'register_results')})",
+                            *_detail_lines(rows, "register_results")], 0, 0),
+        _Box("removed", ["Records removed before screening:",
+                         f"Duplicate records removed ({_n(rows, 'duplicates')})",
+                         f"Records marked as ineligible by automation tools ({_n(rows, 'excluded_automatic')})",
+                         f"Records removed for other reasons ({_n(rows, 'excluded_other')})"], 1, 0),
+        _Box("records_screened", [f"Records screened ({_n(rows, 'records_screened')})"], 0, 1),
+        _Box("records_excluded", [f"Records excluded ({_n(rows, 'records_excluded')})",
+                                  *_detail_lines(rows, "records_excluded")], 1, 1),
+        _Box("dbr_sought_reports", [f"Reports sought for retrieval ({_n(rows, 'dbr_sought_reports')})"], 0, 2),
+        _Box("dbr_notretrieved_reports", [f"Reports not retrieved ({_n(rows, 'dbr_notretrieved_reports')})",
+                                          *_detail_lines(rows, "dbr_notretrieved_reports")], 1, 2),
+        _Box("dbr_assessed", [f"Reports assessed for eligibility ({_n(rows, 'dbr_assessed')})"], 0, 3),
+        _Box("dbr_excluded", [f"Reports excluded ({_n(rows, 'dbr_excluded')}):", *_detail_lines(rows, "dbr_excluded")],
+             1, 3),
+        _Box("included", [f"Studies included in review ({_n(rows, f'{included}_studies')})",
+                          f"Reports of included studies ({_n(rows, f'{included}_reports')})"], 0, 4),
+    ]
+    if other:
+        boxes += [
+            _Box("other_identified", ["Records identified from:", f"Websites ({_n(rows, 'website_results')})",
+                                      f"Organisations ({_n(rows, 'organisation_results')})",
+                                      f"Citation searching ({_n(rows, 'citations_results')})"], 2, 0),
+            _Box("other_sought_reports", [f"Reports sought for retrieval ({_n(rows, 'other_sought_reports')})"], 2, 2),
+            _Box("other_notretrieved_reports", [
+                f"Reports not retrieved ({_n(rows, 'other_notretrieved_reports')})",
+                *_detail_lines(rows, "other_notretrieved_reports")], 3, 2),
+            _Box("other_assessed", [f"Reports assessed for eligibility ({_n(rows, 'other_assessed')})"], 2, 3),
+            _Box("other_excluded", [f"Reports excluded ({_n(rows, 'other_excluded')}):",
+                                    *_detail_lines(rows, "other_excluded")], 3, 3),
+        ]
+    return boxes
+
+
+def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
+    """Draw the PRISMA 2020 flow diagram from the ``prisma`` table (box, n, detail)."""
+    rows = _table(df)
+    other = any(k in rows for k in OTHER_BOXES)
+    font = style.fonts(width)
+    fig_w = style.width_in(width)
+    line_in = font.small * 1.3 / 72
+    pad, gap, phase_w = 0.06, 0.16, 0.22
+    n_cols = 4 if other else 2
+    box_w = (fig_w - 2 * style.MARGIN_IN - phase_w - gap * n_cols) / n_cols
+    chars = style.chars_fitting(box_w - 2 * pad, font.small)
+    boxes = _boxes(rows, other)
+    for box in boxes:
+        box.lines = [w for line in box.lines for w in
+                     textwrap.wrap(line, chars, subsequent_indent="    " if line.startswith("  ") else "  ",
+                                   break_long_words=False)]
+    row_h = [max(len(b.lines) * line_in + 2 * pad for b in boxes if b.row == r) for r in range(5)]
+    title_h = 2 * line_in + 2 * pad
+    tops = [style.MARGIN_IN + title_h + gap]
+    for h in row_h:
+        tops.append(tops[-1] + h + gap)
+    fig_h = tops[-1] + style.MARGIN_IN
+    x0 = style.MARGIN_IN + phase_w + gap
+    col_x = [x0 + c * (box_w + gap) for c in range(n_cols)]
+
+    with style.context():
+        fig = style.new_figure(fig_w, fig_h)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.set_xlim(0, fig_w)
+        ax.set_ylim(fig_h, 0)
+
+        def rect(x: float, y: float, w: float, h: float, fill: str, gid: str) -> None:
+            ax.add_patch(Rectangle((x, y), w, h, facecolor=fill, edgecolor=style.INK, linewidth=0.6, gid=gid))
+
+        def centred(x: float, y: float, w: float, h: float, text: str, rotate: bool = False) -> None:
+            ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=font.small, fontweight="bold",
+                    rotation=90 if rotate else 0, gid="prisma-title")
+
+        titles = [("Identification of new studies via databases and registers", 0, style.PRISMA_FILL["title_main"])]
+        if other:
+            titles.append(("Identification of new studies via other methods", 2, style.PRISMA_FILL["title_other"]))
+        for text, col, fill in titles:
+            w = 2 * box_w + gap
+            rect(col_x[col], style.MARGIN_IN, w, title_h, fill, "prisma-title-box")
+            centred(col_x[col], style.MARGIN_IN, w, title_h,
+                    "\n".join(textwrap.wrap(text, style.chars_fitting(w - 2 * pad, font.small))))
+        for name, first, last in (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4)):
+            y, h = tops[first], tops[last] + row_h[last] - tops[first]
+            rect(style.MARGIN_IN, y, phase_w, h, style.PRISMA_FILL["phase"], "prisma-phase")
+            centred(style.MARGIN_IN, y, phase_w, h, name, rotate=True)
+
+        geometry = {}
+        for box in boxes:
+            x, y, h = col_x[box.col], tops[box.row], len(box.lines) * line_in + 2 * pad
+            if box.col in (0, 2):
+                h = row_h[box.row] if box.row != 0 else h
+            geometry[box.key] = (x, y, box_w, h)
+            rect(x, y, box_w, h, style.PRISMA_FILL["box"], f"prisma-box-{box.key}")
+            ax.text(x + pad, y + pad, "\n".join(box.lines), ha="left", va="top", fontsize=font.small,
+                    linespacing=1.15, gid=f"prisma-text-{box.key}")
+
+        def arrow(a: tuple[float, float], b: tuple[float, float]) -> None:
+            ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": style.INK, "lw": 0.6,
+                                                        "shrinkA": 0, "shrinkB": 0, "mutation_scale": 6})
+
+        def down(a: str, b: str) -> None:
+            xa, ya, wa, ha = geometry[a]
+            arrow((xa + wa / 2, ya + ha), (xa + wa / 2, geometry[b][1]))
+
+        def right(a: str, b: str) -> None:
+            xa, ya, wa, ha = geometry[a]
+            arrow((xa + wa, ya + ha / 2), (geometry[b][0], ya + ha / 2))
+
+        for a, b in (("identified", "records_screened"), ("records_screened", "dbr_sought_reports"),
+                     ("dbr_sought_reports", "dbr_assessed"), ("dbr_assessed", "included")):
+            down(a, b)
+        for a, b in (("identified", "removed"), ("records_screened", "records_excluded"),
+                     ("dbr_sought_reports", "dbr_notretrieved_reports"), ("dbr_assessed", "dbr_excluded")):
+            right(a, b)
+        if other:
+            down("other_identified", "other_sought_reports")
+            down("other_sought_reports", "other_assessed")
+            right("other_sought_reports", "other_notretrieved_reports")
+            right("other_assessed", "other_excluded")
+            xo, yo, wo, ho = geometry["other_assessed"]
+            xi, yi, wi, hi = geometry["included"]
+            ax.plot([xo + wo / 2, xo + wo / 2], [yo + ho, yi + hi / 2], color=style.INK, linewidth=0.6)
+            arrow((xo + wo / 2, yi + hi / 2), (xi + wi, yi + hi / 2))
+    return Captioned(fig, _caption(rows), _alt(rows, other))
+
+
+def _count(rows: Mapping[str, Mapping[str, object]], box: str) -> str:
+    value = rows.get(box, {}).get("n")
+    return style.NOT_REPORTED if is_missing(value) else str(int(value))  # type: ignore[call-overload]
+
+
+def _caption(rows: Mapping[str, Mapping[str, object]]) -> str:
+    included = "total_studies" if "total_studies" in rows else "new_studies"
+    return ("PRISMA 2020 flow diagram. Records from databases: " + _count(rows, "database_results")
+            + "; from registers: " + _count(rows, "register_results")
+            + "; records screened: " + _count(rows, "records_screened")
+            + "; reports assessed for eligibility: " + _count(rows, "dbr_assessed")
+            + "; studies included: " + _count(rows, included) + ".")
+
+
+def _alt(rows: Mapping[str, Mapping[str, object]], other: bool) -> str:
+    reasons = parse_detail(rows.get("dbr_excluded", {}).get("detail"))
+    text = ("Flow diagram from identification through screening to inclusion"
+            + (", with a second column for records found by other methods" if other else "") + ". "
+            + _caption(rows).removeprefix("PRISMA 2020 flow diagram. "))
+    if reasons:
+        text += " Reports excluded: " + "; ".join(
+            f"{r} ({n if n is not None else style.NOT_REPORTED})" for r, n in reasons) + "."
+    return text
+
+
+def write_prisma_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write the counts in the PRISMA2020 package's CSV template layout (columns data, node, box,
+    description, boxtext, tooltips, url, n). Missing counts are written as NA; database/register
+    breakdowns and exclusion reasons go in the ``*_specific_results`` and ``*_excluded`` rows as text."""
+    rows = _table(df)
+
+    def n_value(data: str) -> str:
+        if data.endswith("_specific_results"):
+            detail = rows.get(data.replace("_specific", ""), {}).get("detail")
+            return "NA" if is_missing(detail) or not str(detail).strip() else str(detail)
+        if data in ("dbr_excluded", "other_excluded"):
+            detail = rows.get(data, {}).get("detail")
+            if not is_missing(detail) and parse_detail(detail):
+                return str(detail)
+        return "NA" if data == "NA" else _count(rows, data).replace(style.NOT_REPORTED, "NA")
+
+    out = pd.DataFrame(
+        [(data, node, box, desc, text, desc if node != "NA" else "NA",
+          f"{data if data != 'NA' else box}.html" if node != "NA" else "NA", n_value(data))
+         for data, node, box, desc, text in TEMPLATE],
+        columns=list(TEMPLATE_COLUMNS))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=False, lineterminator="\n")
+    return path

@@ -1,0 +1,200 @@
+"""Risk-of-bias figures in the robvis style (McGuinness & Higgins 2021, Res Synth Methods 12:55-61):
+a traffic-light plot (studies x domains) and a weighted summary bar chart, one pair per tool.
+
+ROBINS-I judgements (Sterne et al. 2016, BMJ 355:i4919) and RoB 2 judgements (Sterne et al. 2019, BMJ
+366:l4898) are coloured on the Cochrane scale; Newcastle-Ottawa section stars (Wells et al.) in greys,
+with the overall Good/Fair/Poor rating on the Cochrane scale. A study or domain without a judgement is
+"Not assessed" (grey, no symbol), never low risk.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from qolreview.figures import style
+from qolreview.figures.captions import Captioned, is_missing, plural
+
+ROB_COLUMNS = ("study_id", "label", "tool", "domain", "judgement")
+
+
+def _domain_key(domain: str) -> tuple[int, int, str]:
+    """Order: D1, D2, ... (numerically), other domains as given, "overall" last."""
+    if domain.lower() == "overall":
+        return (2, 0, domain)
+    match = re.fullmatch(r"[Dd](\d+)", domain)
+    return (0, int(match.group(1)), domain) if match else (1, 0, domain)
+
+
+def _grid(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | None) -> pd.DataFrame:
+    """Studies x domains table of judgements for one tool; missing cells read "Not assessed"."""
+    missing = [c for c in ROB_COLUMNS if c not in rob.columns]
+    if missing:
+        raise ValueError(f"risk of bias: table lacks columns {missing}")
+    part = rob[rob["tool"] == tool]
+    listed = part[["study_id", "label"]]
+    if studies is not None:
+        listed = pd.concat([listed, studies[["study_id", "label"]]])
+    listed = listed.drop_duplicates("study_id")
+    if listed.empty:
+        raise ValueError(f"risk of bias: no studies for tool {tool!r}")
+    domains = sorted(part["domain"].dropna().unique(), key=_domain_key) or ["overall"]
+    grid = (part.pivot_table(index="study_id", columns="domain", values="judgement", aggfunc="first")
+            .reindex(index=listed["study_id"], columns=domains))
+    grid = grid.astype(object).where(grid.notna(), style.NOT_ASSESSED)
+    grid.index = pd.Index(listed["label"].astype(str), name="label")
+    return grid
+
+
+def _cell_style(judgement: str, tool: str, palette: style.Palette) -> tuple[str, str, str]:
+    """(fill colour, symbol, symbol colour) of a traffic-light cell."""
+    if tool == "NOS" and judgement.isdigit():
+        stars = int(judgement)
+        fill = style.STAR_PALETTE[min(stars, len(style.STAR_PALETTE) - 1)]
+        return fill, f"{stars}\u2605", style.INK
+    return style.rob_colour(judgement, palette), style.rob_symbol(judgement), style.rob_text_colour(judgement, palette)
+
+
+def _order(tool: str) -> tuple[str, ...]:
+    return {"NOS": style.NOS_ORDER, "RoB2": style.ROB2_ORDER}.get(tool, style.ROB_ORDER)
+
+
+def traffic_light_plot(
+    rob: pd.DataFrame,
+    tool: str,
+    *,
+    studies: pd.DataFrame | None = None,
+    width: style.Width = "double",
+    palette: style.Palette = "cochrane",
+) -> Captioned:
+    """Traffic-light plot for one tool. ``studies`` (study_id, label) adds studies assessed with this
+    tool that have no judgement rows; they are drawn as "Not assessed"."""
+    grid = _grid(rob, tool, studies)
+    font = style.fonts(width)
+    fig_w = style.width_in(width)
+    row_h = style.row_in(width) * 1.5
+    label_frac = 0.30
+    dom_frac = min(0.08, (1 - label_frac - 0.02) / grid.shape[1])
+    label_chars = style.chars_fitting(label_frac * fig_w - style.MARGIN_IN, font.base)
+    labels = [textwrap.wrap(s, label_chars, break_long_words=False) or [""] for s in grid.index]
+    heights = [max(1.0, 0.7 * len(lab)) for lab in labels]
+    tops = np.concatenate([[1.5], 1.5 + np.cumsum(heights)])
+    used = sorted({str(v) for v in grid.to_numpy().ravel()},
+                  key=lambda j: (_order(tool).index(j) if j in _order(tool) else -1, j))
+    legend = [f"{c}: {style.ROB_DOMAIN_NAMES.get(tool, {}).get(c, c)}" for c in grid.columns
+              if c.lower() != "overall"]
+    legend_units = 1.0 + 0.7 * (len(legend) + len(used)) + 0.5
+    units = tops[-1] + legend_units
+    fig_h = units * row_h + 2 * style.MARGIN_IN
+
+    with style.context():
+        fig = style.new_figure(fig_w, fig_h)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(units, -style.MARGIN_IN / row_h)
+        x_label = style.MARGIN_IN / fig_w
+        xs = [label_frac + dom_frac * (i + 0.5) for i in range(grid.shape[1])]
+        ax.text(x_label, 0.9, f"{tool}: study", ha="left", va="center", fontsize=font.base, fontweight="bold",
+                gid="header")
+        for x, dom in zip(xs, grid.columns):
+            ax.text(x, 0.9, "Overall" if dom.lower() == "overall" else dom, ha="center", va="center",
+                    fontsize=font.small, fontweight="bold", gid="domain-header")
+        dot = (min(dom_frac * fig_w, row_h) * 72 * 0.8) ** 2
+        for i, judgements in enumerate(grid.itertuples(index=False)):
+            y = (tops[i] + tops[i + 1]) / 2
+            ax.text(x_label, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
+            for x, judgement in zip(xs, judgements):
+                fill, symbol, ink = _cell_style(str(judgement), tool, palette)
+                ax.scatter([x], [y], s=dot, color=fill, edgecolors=style.MUTED, linewidths=0.4, zorder=2,
+                           gid=f"rob-cell-{judgement}")
+                ax.text(x, y, symbol, ha="center", va="center", fontsize=font.small, color=ink, zorder=3,
+                        gid="rob-symbol")
+        y = tops[-1] + 1.0
+        for line in legend:
+            ax.text(x_label, y, line, ha="left", va="center", fontsize=font.small, gid="legend")
+            y += 0.7
+        for judgement in used:
+            fill, symbol, ink = _cell_style(judgement, tool, palette)
+            ax.scatter([x_label + 0.01], [y], s=dot / 2, color=fill, edgecolors=style.MUTED, linewidths=0.4)
+            ax.text(x_label + 0.01, y, symbol, ha="center", va="center", fontsize=font.small * 0.8, color=ink)
+            ax.text(x_label + 0.03, y, judgement if not judgement.isdigit() else f"{judgement} stars", ha="left",
+                    va="center", fontsize=font.small, gid="legend")
+            y += 0.7
+    counts = grid.iloc[:, -1].value_counts()
+    overall = "; ".join(f"{j} {int(counts[j])}" for j in used if j in counts.index)
+    caption = (f"Risk of bias ({tool}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
+               f"{grid.columns[-1].capitalize()} judgements: {overall}.")
+    alt = (f"Grid of coloured circles: {len(grid)} studies in rows and {grid.shape[1]} {tool} domains in columns. "
+           f"{grid.columns[-1].capitalize()}: {overall}.")
+    return Captioned(fig, caption, alt)
+
+
+def summary_proportions(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Proportion of each judgement per domain (domains x judgements), weighted by ``weight`` when the
+    column is present and complete for the tool's studies, else one study one vote (robvis ``rob_summary``)."""
+    grid = _grid(rob, tool, studies)
+    weights = pd.Series(1.0, index=grid.index)
+    part = rob[rob["tool"] == tool]
+    if "weight" in part.columns:
+        by_study = part.groupby("label")["weight"].first().reindex(grid.index)
+        if by_study.notna().all() and (by_study > 0).all():
+            weights = by_study.astype(float)
+    long = grid.stack().rename("judgement").reset_index()
+    long["w"] = long["label"].map(weights)
+    table = long.pivot_table(index="domain", columns="judgement", values="w", aggfunc="sum", fill_value=0.0)
+    table = table.div(table.sum(axis=1), axis=0).reindex(grid.columns)
+    order = [j for j in _order(tool) if j in table.columns]
+    stars = sorted((j for j in table.columns if j.isdigit()), key=int, reverse=True)
+    return table[[*stars, *order, *sorted(set(table.columns) - set(order) - set(stars))]]
+
+
+def summary_plot(
+    rob: pd.DataFrame,
+    tool: str,
+    *,
+    studies: pd.DataFrame | None = None,
+    width: style.Width = "double",
+    palette: style.Palette = "cochrane",
+) -> Captioned:
+    """Stacked horizontal bars: the (weighted) proportion of each judgement in each domain."""
+    table = summary_proportions(rob, tool, studies)
+    font = style.fonts(width)
+    fig_w = style.width_in(width)
+    bar_h = style.row_in(width) * 1.6
+    fig_h = bar_h * len(table) + 1.1
+    with style.context():
+        fig = style.new_figure(fig_w, fig_h)
+        ax = fig.add_axes((0.22, 0.75 / fig_h, 0.74, bar_h * len(table) / fig_h))
+        ys = np.arange(len(table))
+        left = np.zeros(len(table))
+        for judgement in table.columns:
+            share = table[judgement].to_numpy()
+            fill, _, _ = _cell_style(str(judgement), tool, palette)
+            label = f"{judgement} stars" if str(judgement).isdigit() else str(judgement)
+            ax.barh(ys, share * 100, left=left * 100, height=0.7, color=fill, edgecolor=style.MUTED,
+                    linewidth=0.4, label=label, gid=f"bar-{judgement}")
+            left += share
+        tick_chars = style.chars_fitting(0.2 * fig_w, font.small)
+        names = [style.ROB_DOMAIN_NAMES.get(tool, {}).get(d, d) for d in table.index]
+        ax.set_yticks(ys, ["\n".join(textwrap.wrap(n, tick_chars, break_long_words=False)) for n in names],
+                      fontsize=font.small)
+        ax.set_ylim(len(table) - 0.5, -0.5)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Studies (%)", fontsize=font.small)
+        ax.tick_params(axis="x", labelsize=font.small)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(6, len(table.columns)),
+                   fontsize=font.small, frameon=False)
+    overall = table.iloc[-1]
+    text = "; ".join(f"{j} {100 * p:.0f}%" for j, p in overall.items() if p > 0)
+    weighted = "weight" in rob.columns and rob.loc[rob["tool"] == tool, "weight"].notna().any()
+    caption = (f"Risk of bias ({tool}): {'weighted ' if weighted else ''}proportion of studies with each judgement "
+               "per domain. "
+               f"{table.index[-1].capitalize()}: {text}.")
+    alt = f"Stacked bar chart of {len(table)} {tool} domains. {table.index[-1].capitalize()}: {text}."
+    return Captioned(fig, caption, alt)
