@@ -11,9 +11,7 @@ here from the contract, so the documentation cannot drift from it.
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -28,6 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from qolreview.parquet_io import write_bytes_atomic
 from qolreview.workbook_spec import SHEETS, SHEETS_BY_NAME, Column, Sheet
 
 FIXED_TIMESTAMP = datetime(1980, 1, 1, 0, 0, 0)
@@ -260,23 +259,6 @@ def workbook_bytes(wb: WorkbookType) -> bytes:
     return out.getvalue()
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, then rename it over ``path``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates the file private; use the usual permissions
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_workbook(
     path: str | Path,
     rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
@@ -291,7 +273,8 @@ def write_workbook(
     ``instructions`` sheet describing every column comes first unless ``include_instructions`` is false.
     Blank values (``None``, NaN, ``""``) leave the cell empty.
     """
-    write_bytes_atomic(path, workbook_bytes(build_workbook(rows_by_sheet, include_instructions=include_instructions)))
+    data = workbook_bytes(build_workbook(rows_by_sheet, include_instructions=include_instructions))
+    write_bytes_atomic({path: data})
 
 
 def write_template(path: str | Path) -> None:
