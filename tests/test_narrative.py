@@ -129,4 +129,11 @@ def test_vote_counts_exclude_studies_without_a_direction_from_the_denominator() 
         12, 8, 2, 2, 10]
     assert row["proportion_improved"] == 0.8
     assert row["sign_test_p"] == pytest.approx(0.109375)
-    assert row["proportion_ci_ub"] == pytest.approx(0.9747893, abs=1e-6)
+    assert row["ci_ub"] == pytest.approx(0.9747893, abs=1e-6)
+
+
+def test_a_study_s_basis_is_its_least_informative_outcome_basis() -> None:
+    effects = pd.DataFrame([effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
+                            effect("e2", "a", "esk", 0.4, None, subscale="pain")])
+    row = effect_direction(effects, NO_REPORTED, ARMS, STUDIES, ROB).iloc[0]
+    assert (row["basis"], row["direction"], row["n_outcomes"]) == ("point_estimate_only", "improved", 2)

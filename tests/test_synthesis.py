@@ -135,7 +135,11 @@ def test_below_the_threshold_the_analysis_is_not_pooled() -> None:
     meta = result.meta_analyses.set_index("analysis_id")
     assert not meta["pooled"].any()
     assert meta["k"].tolist() == [2, 1]
-    assert meta[["estimate", "ci_lb", "tau2"]].isna().all().all()
+    assert meta.iloc[0][["estimate", "ci_lb", "tau2"]].isna().all()
+    single = meta.iloc[1]  # one study: its own effect and interval, no heterogeneity
+    assert single[["estimate", "se", "ci_lb"]].tolist() == pytest.approx(
+        [0.3, math.sqrt(0.05), 0.3 - stats.norm.ppf(0.975) * math.sqrt(0.05)])
+    assert single[["tau2", "i2", "q", "pi_lb"]].isna().all()
     assert result.study_weights["weight_pct"].isna().all()
     assert result.study_weights.set_index("study_id").at["s4", "rob_overall"] == "Not assessed"
     assert result.subgroups.empty and result.leave_one_out.empty
@@ -183,3 +187,38 @@ def test_settings_from_config() -> None:
     assert (settings.method, settings.subgroups, settings.multiple_effects) == ("DL", ("drug",), "priority")
     with pytest.raises(ValueError, match="multiple_effects"):
         SynthesisSettings.from_config({"multiple_effects": "average"})
+
+
+def test_stage_writes_every_output_deterministically(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+    from qolreview.parquet_io import read_table, write_table
+    from qolreview.synthesis_stage import run
+
+    effects = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05))
+    not_convertible = pd.DataFrame({"study_id": ["s4"], "arm_id": ["esk"], "comparator_arm_id": [None],
+                                    "instrument": ["AQoL-8D"], "subscale": ["all"], "domain": ["overall"],
+                                    "timepoint_weeks": [16.0], "direction_reported": ["improved"],
+                                    "source_cells": ["outcomes!V9"]})
+    rob = pd.DataFrame({"study_id": ["s1"], "tool": ["RoB2"], "domain": ["overall"], "judgement": ["Low"],
+                        "support": [None], "cell_judgement": ["risk_of_bias!D2"]})
+    inputs = {}
+    for name, table in (("effect_sizes", effects), ("not_convertible", not_convertible), ("studies", STUDIES),
+                        ("arms", ARMS), ("risk_of_bias", rob)):
+        inputs[name] = tmp_path / "in" / f"{name}.parquet"
+        write_table(table, inputs[name])
+    names = ("meta_analyses", "study_weights", "leave_one_out", "subgroups", "effect_direction", "vote_counts",
+             "risk_of_bias", "summary_of_findings")
+    digests = []
+    for run_dir in ("a", "b"):
+        outputs = {n: tmp_path / run_dir / f"{n}.parquet" for n in names}
+        outputs |= {f"robvis_{t}": tmp_path / run_dir / f"robvis_{t}.csv" for t in ("robins_i", "nos", "rob2")}
+        run(inputs, outputs, {"subgroups": ["design"]})
+        digests.append({n: p.read_bytes() for n, p in outputs.items()})
+    assert digests[0] == digests[1]
+    rob_out = read_table(tmp_path / "a" / "risk_of_bias.parquet")
+    assert rob_out.set_index("study_id")["judgement"].to_dict() == {
+        "s1": "Low", "s2": "Not assessed", "s3": "Not assessed", "s4": "Not assessed"}
+    sof = read_table(tmp_path / "a" / "summary_of_findings.parquet")
+    assert sof[["outcome", "k", "certainty"]].values.tolist() == [["overall", 2, "not assessed"]]
+    assert read_table(tmp_path / "a" / "leave_one_out.parquet").empty
+    assert (tmp_path / "a" / "robvis_rob2.csv").read_text().splitlines()[1] == (
+        "Alpha 2020,No information,No information,No information,No information,No information,Low,100")

@@ -27,6 +27,8 @@ MIXED = "mixed"
 EDP_THRESHOLD = 0.7
 """Thomson & Thomas (2013): a study-level direction needs at least 70% of its outcomes to agree."""
 REPORTED_TO_DIRECTION = {"improved": IMPROVED, "worsened": WORSENED, "no_change": NO_CLEAR, "mixed": MIXED}
+BASIS_ORDER = ("reported", "point_estimate_only", "ci")
+"""Bases from the least to the most informative; a study's basis is the least informative of its outcomes."""
 OUTCOME_KEY = ["study_id", "comparison", "domain", "arm_id", "comparator_arm_id", "instrument", "subscale"]
 STUDY_KEY = ["study_id", "comparison", "domain"]
 EFFECT_DIRECTION_COLUMNS = (
@@ -36,7 +38,7 @@ EFFECT_DIRECTION_COLUMNS = (
 )
 VOTE_COUNT_COLUMNS = (
     "comparison", "domain", "qol", "n_studies", "n_improved", "n_worsened", "n_no_clear",
-    "n_with_direction", "proportion_improved", "proportion_ci_lb", "proportion_ci_ub", "sign_test_p",
+    "n_with_direction", "proportion_improved", "ci_lb", "ci_ub", "sign_test_p",
     "study_ids",
 )
 
@@ -161,7 +163,8 @@ def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms:
     """Effect direction per study x comparison x domain (columns ``EFFECT_DIRECTION_COLUMNS``).
 
     ``direction`` applies the 70% rule to the outcomes' CI-based directions, ``estimate_direction`` to
-    the directions of their point estimates; ``basis`` lists the bases of the outcomes used; ``n`` is the
+    the directions of their point estimates; ``basis`` is the least informative basis among the outcomes
+    (reported < point_estimate_only < ci); ``n`` is the
     largest number of participants among the outcomes (``arms.n_arm`` when no effect gives it).
     """
     outcomes = outcome_directions(effects, not_convertible, arms, level)
@@ -176,7 +179,7 @@ def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms:
             "comparison": comparison, "domain": domain, "qol": qol.get(domain, pd.NA),
             "direction": edp_direction(group["direction"]),
             "estimate_direction": edp_direction(group["estimate_direction"]),
-            "basis": "; ".join(sorted(set(group["basis"]))),
+            "basis": min(group["basis"], key=BASIS_ORDER.index),
             "n_outcomes": len(group),
             "n_outcomes_improved": int((group["direction"] == IMPROVED).sum()),
             "n_outcomes_worsened": int((group["direction"] == WORSENED).sum()),
@@ -235,7 +238,7 @@ def vote_counts(directions: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             "n_studies": len(group), "n_improved": n_improved, "n_worsened": n_worsened,
             "n_no_clear": int(votes.isin([NO_CLEAR, MIXED]).sum()),
             "n_with_direction": n_improved + n_worsened, "proportion_improved": proportion,
-            "proportion_ci_lb": lb, "proportion_ci_ub": ub, "sign_test_p": p,
+            "ci_lb": lb, "ci_ub": ub, "sign_test_p": p,
             "study_ids": "; ".join(sorted(group["study_id"])),
         })
     out = pd.DataFrame(rows, columns=list(VOTE_COUNT_COLUMNS))

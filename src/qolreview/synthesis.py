@@ -26,6 +26,8 @@ API_FIELDS = (
     "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "tau2_ci_lb",
     "tau2_ci_ub", "i2", "i2_ci_lb", "i2_ci_ub", "h2", "q", "q_df", "q_p",
 )
+SINGLE_STUDY_FIELDS = ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
+"""Fields reported for an analysis of one study: its own effect and (test="z") interval, as metafor does."""
 META_COLUMNS = (
     "analysis_id", "comparison", "domain", "window", "measure", "qol", "k", "study_ids", "n_participants",
     "max_timepoint_weeks", "pooled", *API_FIELDS, "method", "test", "level", "multiple_effects",
@@ -43,6 +45,9 @@ SUBGROUP_COLUMNS = (
 LOO_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2", "q", "q_p")
 LOO_COLUMNS = ("analysis_id", "omitted_study_id", "omitted_label", "k", *LOO_FIELDS)
 SUBGROUP_MISSING = "not reported"
+TEXT_COLUMNS = frozenset({"analysis_id", "study_id", "label", "effect_ids", "instruments", "drug", "population",
+                          "design", "rob_overall", "selection", "source_cells", "subgroup_var", "subgroup",
+                          "study_ids", "fit", "omitted_study_id", "omitted_label", "composite"})
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,10 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
                settings: SynthesisSettings) -> SynthesisResult:
     """Run every analysis: pooled when k >= ``min_studies_to_pool``, otherwise reported unpooled.
 
+    An unpooled analysis of one study carries that study's estimate, standard error, test and
+    confidence interval (the engine's k = 1 result); heterogeneity and prediction fields stay empty, as do
+    all estimate fields of an unpooled analysis of several studies, and ``weight_pct``.
+
     Subgroup analyses (``settings.subgroups``) for every pooled analysis; leave-one-out for every pooled
     analysis with k >= 3.
     """
@@ -255,18 +264,19 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
                                                                    strict=True)]
         k = len(per_study)
         pooled = k >= settings.min_studies_to_pool
-        fit = _fit(per_study["yi"], per_study["vi"], settings) if pooled else None
+        fit = _fit(per_study["yi"], per_study["vi"], settings) if pooled or k == 1 else None
+        reported = API_FIELDS if pooled else SINGLE_STUDY_FIELDS if k == 1 else ()
         first = group.iloc[0]
         meta_rows.append({
             "analysis_id": aid, **{c: first[c] for c in ANALYSIS_KEY}, "qol": bool(first["qol"]), "k": k,
             "study_ids": "; ".join(per_study["study_id"]), "n_participants": per_study["n"].sum(min_count=1),
             "max_timepoint_weeks": per_study["max_timepoint_weeks"].max(), "pooled": pooled,
-            **{f: (getattr(fit, f) if fit is not None else np.nan) for f in API_FIELDS},
+            **{f: (getattr(fit, f) if f in reported else np.nan) for f in API_FIELDS},
             "method": settings.method, "test": settings.test, "level": settings.level,
             "multiple_effects": settings.multiple_effects,
             "source_cells": merge_cells(per_study["source_cells"]),
         })
-        per_study["weight_pct"] = np.asarray(fit.weights, dtype=float) if fit is not None else np.nan
+        per_study["weight_pct"] = np.asarray(fit.weights, dtype=float) if pooled else np.nan
         weight_frames.append(per_study.assign(analysis_id=aid)[list(WEIGHT_COLUMNS)])
         if pooled:
             for variable in settings.subgroups:
@@ -287,7 +297,8 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
 
 
 def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    """Concatenate result frames; without any, an empty table whose text and numeric columns are typed."""
     frames = [f for f in frames if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=list(columns))
+        return pd.DataFrame({c: pd.Series(dtype=object if c in TEXT_COLUMNS else float) for c in columns})
     return pd.concat(frames, ignore_index=True)[list(columns)]
