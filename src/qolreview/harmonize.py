@@ -396,9 +396,11 @@ def _row_cells(row: Row, columns: Sequence[str]) -> str:
     return "; ".join(st.cell(row, c) for c in columns if c in row and row.get(c) is not None)
 
 
-def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool) -> str:
+def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool, has_follow_up: bool) -> str:
     """Why an ``outcomes`` row fed no effect size, when no conversion rule said so."""
     if _weeks(row) == 0:
+        if has_follow_up:
+            return "baseline row: the arm's follow-up results give no pre-post effect (no mean and SD to pair with)"
         return "baseline row: no follow-up result of this arm to pair with"
     present = {c for c in _NUMERIC if st.value(row, c) is not None}
     if not present:
@@ -419,6 +421,7 @@ def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool) -> s
 def _not_convertible(builder: _Builder, used: set[str], resolved: Mapping[str, _Resolved],
                      registry: Registry) -> pd.DataFrame:
     comparators = {(str(a["study_id"]), str(a["role"])) for a in builder.arms.values()}
+    follow_ups = {_key(r) for r in builder.outcomes if _weeks(r) != 0}
     records = []
     for origin, rows in (("outcomes", builder.outcomes), ("contrasts", builder.contrasts)):
         for row in rows:
@@ -430,7 +433,7 @@ def _not_convertible(builder: _Builder, used: set[str], resolved: Mapping[str, _
                 reason = "; ".join(dict.fromkeys(builder.reasons[where]))
             else:
                 reason = _outcome_reason(row, resolved.get(where), (study, "comparator") in comparators
-                                         and (study, "intervention") in comparators)
+                                         and (study, "intervention") in comparators, _key(row) in follow_ups)
             subscale = registry.subscale(str(row["instrument"]), str(row["subscale"]))
             cells = (*_NUMERIC, "n", "direction_reported", "value_qualifier") if origin == "outcomes" \
                 else ("estimate", "se", "ci_low", "ci_high", "p_value", "n")
