@@ -1,0 +1,105 @@
+"""Forest plot: rows, diamond, clipping arrows, text, layout at k = 1..200, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.patches import Polygon
+
+from qolreview.figures.forest import forest_plot
+from qolreview.figures.save import save_figure
+from figures_data import forest_studies, pooled
+
+
+def _texts(fig, gid):
+    return [t for ax in fig.axes for t in ax.texts if t.get_gid() == gid]
+
+
+def _no_overlap(fig, gid):
+    renderer = fig.canvas.get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in _texts(fig, gid)), key=lambda b: -b.y1)
+    for upper, lower in zip(boxes, boxes[1:]):
+        assert lower.y1 <= upper.y0 + 0.5, f"overlapping row labels: {upper} / {lower}"
+    return len(boxes)
+
+
+@pytest.mark.parametrize("k", [1, 5, 50, 200])
+def test_layout_rows_do_not_overlap(k):
+    result = forest_plot(forest_studies(k), pooled(k) if k > 1 else None)
+    assert _no_overlap(result.figure, "row-label") == k
+    assert _no_overlap(result.figure, "effect-text") == k
+
+
+def test_diamond_centre_and_ends_are_the_pooled_estimate_and_ci():
+    result = forest_plot(forest_studies(5), pooled(5))
+    diamonds = [p for p in result.figure.axes[0].patches if isinstance(p, Polygon) and p.get_gid() == "pooled-diamond"]
+    assert len(diamonds) == 1
+    xy = diamonds[0].get_xy()
+    xs = sorted(set(np.round(xy[:, 0], 12)))
+    assert xs == pytest.approx([0.12, 0.31, 0.50])
+    tips = xy[np.argsort(xy[:, 1])][[0, -1], 0]  # top and bottom vertices sit at the estimate
+    assert tips == pytest.approx([0.31, 0.31])
+
+
+def test_text_columns_and_heterogeneity():
+    studies = forest_studies(5)
+    result = forest_plot(studies, pooled(5))
+    fig = result.figure
+    assert [t.get_text() for t in _texts(fig, "n-text")][:2] == ["40", "NR"]
+    first = studies.iloc[0]
+    assert _texts(fig, "effect-text")[0].get_text() == f"{first.yi:.2f} [{first.ci_lb:.2f}, {first.ci_ub:.2f}]"
+    assert _texts(fig, "weight-text")[0].get_text() == f"{first.weight_pct:.1f}%"
+    notes = " ".join(t.get_text() for t in _texts(fig, "note-text")).replace("\n", " ")
+    assert "τ² = 0.012, I² = 34.5%, Q = 6.10 (df = 4), p = 0.190" in notes
+    assert len([c for c in fig.axes[0].collections if c.get_gid() == "study-square"]) == 5
+    favours = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts if t.get_gid() == "favours-label"]
+    assert favours == ["Favours control", "Favours ketamine/esketamine"]
+    assert "pooled SMD 0.31 (95% CI 0.12 to 0.50)" in result.caption
+    assert "Pooled SMD 0.31" in result.alt
+
+
+def test_square_area_is_proportional_to_weight():
+    studies = forest_studies(5)
+    fig = forest_plot(studies, pooled(5)).figure
+    sizes = [c.get_sizes()[0] for c in fig.axes[0].collections if c.get_gid() == "study-square"]
+    w = studies["weight_pct"].to_numpy()
+    expected = np.maximum(6.0, 64.0 * w / w.max())
+    assert sizes == pytest.approx(expected)
+
+
+def test_single_study_is_not_pooled():
+    result = forest_plot(forest_studies(1), None)
+    fig = result.figure
+    assert not [p for p in fig.axes[0].patches if isinstance(p, Polygon)]
+    assert [t.get_text() for t in _texts(fig, "not_pooled-label")] == ["Not pooled (single study)"]
+    assert "no pooled estimate" in result.caption
+
+
+def test_clipped_whiskers_end_in_arrows_at_the_limits():
+    studies = forest_studies(5)
+    studies.loc[0, ["yi", "ci_lb", "ci_ub"]] = [0.2, -3.0, 0.5]
+    studies.loc[1, ["yi", "ci_lb", "ci_ub"]] = [0.4, 0.1, 4.0]
+    fig = forest_plot(studies, pooled(5), xlim=(-1.0, 1.5)).figure
+    arrows = [ln for ln in fig.axes[0].lines if ln.get_gid() == "clip-arrow"]
+    assert sorted((ln.get_marker(), float(ln.get_xdata()[0])) for ln in arrows) == [("<", -1.0), (">", 1.5)]
+
+
+def test_subgroup_diamonds_and_rob_dots():
+    studies = forest_studies(6)
+    studies["subgroup"] = ["ketamine"] * 3 + ["esketamine"] * 3
+    subgroups = studies.groupby("subgroup", sort=False).agg(k=("yi", "size"), estimate=("yi", "mean"),
+                                                            ci_lb=("ci_lb", "mean"), ci_ub=("ci_ub", "mean")).reset_index()
+    fig = forest_plot(studies, {**pooled(6), "q_between": 1.2, "q_between_p": 0.27}, subgroups=subgroups).figure
+    diamonds = [p for p in fig.axes[0].patches if p.get_gid() == "subgroup-diamond"]
+    assert len(diamonds) == 2
+    assert sorted(t.get_text() for t in _texts(fig, "heading-label")) == ["esketamine", "ketamine"]
+    assert len([c for c in fig.axes[0].collections if c.get_gid() == "rob-dot"]) == 6
+
+
+def test_byte_identical_reruns(tmp_path):
+    for run in ("a", "b"):
+        save_figure(forest_plot(forest_studies(5), pooled(5)).figure, tmp_path / run / "forest")
+    for ext in ("svg", "png"):
+        assert (tmp_path / "a" / f"forest.{ext}").read_bytes() == (tmp_path / "b" / f"forest.{ext}").read_bytes()
+    svg = (tmp_path / "a" / "forest.svg").read_text()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
