@@ -89,6 +89,8 @@ def split_address(cell: str) -> tuple[int, int]:
 
 def show(value: object) -> str:
     """A value as quoted in a message: numbers plainly (7, -3.2), text in quotes."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, float):

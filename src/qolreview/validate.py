@@ -124,8 +124,9 @@ def _arm_rule(frame: pd.DataFrame, column: str, arms: pd.DataFrame) -> Rule:
                 lambda idx, value: f"arm {show(value)} is not in arms of study {show(frame.at[idx, 'study_id'])}")
 
 
-def _registry_rules(frame: pd.DataFrame, registry: Registry) -> list[Rule]:
-    """Known instrument and subscale; scores within the subscale's range, changes within its width."""
+def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> list[Rule]:
+    """Known instrument and subscale; with ``scores`` (outcomes), scores within the subscale's range and
+    mean changes within its width."""
     known = list(registry.names)
     rules = [Rule("instrument", "registry:instrument", lambda s: s.isin(known),
                   lambda _i, v: f"unknown instrument {show(v)}; known: {', '.join(known)}")]
@@ -173,6 +174,8 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry) -> list[Rule]:
             return f"must lie within the {spec.instrument} {spec.name} range {spec.describe_ranges()}, got {show(value)}"
         return message
 
+    if not scores:
+        return rules
     for column in ("mean", "median", "q1", "q3", "baseline_mean", "ci_low", "ci_high"):
         if column in frame.columns:
             rules.append(Rule(column, f"score_range:{column}", within(False), range_message(False)))
@@ -210,7 +213,7 @@ def cross_rules(name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFram
     if name == "contrasts":
         rules += _ordered(frame, "ci_low", "estimate", "ci_high")
     if name in ("outcomes", "contrasts"):
-        rules += _registry_rules(frame, registry)
+        rules += _registry_rules(frame, registry, scores=name == "outcomes")
     return rules
 
 

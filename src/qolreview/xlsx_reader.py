@@ -135,13 +135,18 @@ def _collapse(value: object) -> str:
     return " ".join(str(value).split())
 
 
+def _blank(value: object) -> bool:
+    """An empty cell, or one holding only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _header_cells(grid: list[list[object]], merges: list[tuple[tuple[int, int], tuple[int, int]]], row: int) -> list[str]:
     """Header texts of a 0-based row, with vertically merged cells taking their top-left value."""
-    cells = [_collapse(v) if v not in ("", None) else "" for v in grid[row]]
+    cells = ["" if _blank(v) else _collapse(v) for v in grid[row]]
     for (r1, c1), (r2, _c2) in merges:
         if r1 < row <= r2 and c1 < len(cells) and not cells[c1]:
             top = grid[r1][c1] if c1 < len(grid[r1]) else ""
-            cells[c1] = _collapse(top) if top not in ("", None) else ""
+            cells[c1] = "" if _blank(top) else _collapse(top)
     return cells
 
 
@@ -155,7 +160,7 @@ def _find_header(grid: list[list[object]], merges: list, known: set[str]) -> int
     if best >= 0:
         return best
     for row, values in enumerate(grid):
-        if any(v not in ("", None) for v in values):
+        if any(not _blank(v) for v in values):
             return row
     return 0
 
@@ -182,7 +187,7 @@ def read_sheet(book: python_calamine.CalamineWorkbook, name: str, known: set[str
             headers[text] = col
     for col in unnamed:
         for offset, values in enumerate(body):
-            if col < len(values) and values[col] not in ("", None):
+            if col < len(values) and not _blank(values[col]):
                 problems.append(
                     (f"{column_letter(col)}{header + 2 + offset}", None, "value in a column without a header")
                 )
@@ -190,11 +195,11 @@ def read_sheet(book: python_calamine.CalamineWorkbook, name: str, known: set[str
     named = list(headers.values())
     kept = [
         i for i, values in enumerate(body)
-        if any(c < len(values) and values[c] not in ("", None) for c in named)
+        if any(c < len(values) and not _blank(values[c]) for c in named)
     ]
     columns = {
         text: [
-            None if (col >= len(body[i]) or body[i][col] in ("", None)) else body[i][col]
+            None if (col >= len(body[i]) or _blank(body[i][col])) else body[i][col]
             for i in kept
         ]
         for text, col in headers.items()
