@@ -23,7 +23,8 @@ def analysis(aid: str, *, k: int, pooled: bool, study_ids: str, n: int = 100, qo
 
 
 def grade_rows(outcome: str, downgrades: dict[str, int]) -> pd.DataFrame:
-    return pd.DataFrame({"outcome": outcome, "grade_domain": list(downgrades), "downgrade": list(downgrades.values()),
+    return pd.DataFrame({"outcome": outcome, "grade_domain": list(downgrades),
+                         "downgrade": list(downgrades.values()),
                          "reason": [f"{d} reason" for d in downgrades],
                          "cell_downgrade": [f"grade!C{i}" for i in range(2, 2 + len(downgrades))]})
 

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qolreview.synthesis import merge_cells
+
 IMPROVED = "improved"
 WORSENED = "worsened"
 NO_CLEAR = "no_clear_difference"
@@ -78,15 +80,6 @@ def edp_direction(directions: list[str] | pd.Series, threshold: float = EDP_THRE
     return MIXED
 
 
-def _split_cells(values: pd.Series) -> str:
-    cells: dict[str, None] = {}
-    for text in values.dropna():
-        for cell in str(text).split(";"):
-            if cell.strip():
-                cells[cell.strip()] = None
-    return "; ".join(cells)
-
-
 def _latest(df: pd.DataFrame, key: list[str], order: list[str]) -> pd.DataFrame:
     """One row per ``key``: the latest timepoint (unknown timepoints last), ties broken by ``order``."""
     ranked = df.assign(_weeks=df["timepoint_weeks"].fillna(-np.inf))
@@ -135,7 +128,8 @@ def outcome_directions(effects: pd.DataFrame, not_convertible: pd.DataFrame, arm
     rep = _latest(_keep_intervention(rep, arms), OUTCOME_KEY, ["source_cells"])
     rep["direction"] = rep["direction_reported"].map(REPORTED_TO_DIRECTION)
     if rep["direction"].isna().any():
-        raise ValueError(f"unknown direction_reported: {sorted(set(rep['direction_reported']) - set(REPORTED_TO_DIRECTION))}")
+        unknown = sorted(set(rep["direction_reported"]) - set(REPORTED_TO_DIRECTION))
+        raise ValueError(f"unknown direction_reported: {unknown}")
     rep["estimate_direction"] = rep["direction"]
     rep["basis"] = "reported"
     rep["n"] = np.nan
@@ -188,7 +182,7 @@ def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms:
             "instruments": "; ".join(sorted(set(group["instrument"]))),
             "timepoint_weeks": group["timepoint_weeks"].max(),
             "rob_overall": rob_overall.get(study_id, "Not assessed"),
-            "source_cells": _split_cells(group["source_cells"]),
+            "source_cells": merge_cells(group["source_cells"]),
         })
     out = pd.DataFrame(rows, columns=list(EFFECT_DIRECTION_COLUMNS))
     out["qol"] = out["qol"].astype("boolean")

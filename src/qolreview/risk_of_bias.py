@@ -13,12 +13,12 @@ A study of ``studies`` without any judgement appears with the judgement "Not ass
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+
+from qolreview.parquet_io import write_bytes_atomic
 
 NOT_ASSESSED = "Not assessed"
 ROBVIS_MISSING = "No information"
@@ -210,10 +210,5 @@ def robvis_table(tidy: pd.DataFrame, tool: str, studies: pd.DataFrame) -> pd.Dat
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV deterministically (UTF-8, ``\\n`` line ends, no index) via a temporary file and rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-        df.to_csv(stream, index=False, lineterminator="\n")
-    os.replace(tmp, target)
+    """Write a CSV deterministically (UTF-8, ``\\n`` line ends, no index) and atomically."""
+    write_bytes_atomic({path: df.to_csv(index=False, lineterminator="\n").encode("utf-8")})

@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qolreview.meta_analysis import RandomEffectsResult, combine_dependent, leave_one_out, random_effects, subgroup_test
+from qolreview.meta_analysis import (
+    RandomEffectsResult,
+    combine_dependent,
+    leave_one_out,
+    random_effects,
+    subgroup_test,
+)
 
 ANALYSIS_KEY = ["comparison", "domain", "window", "measure"]
 API_FIELDS = (
@@ -75,7 +81,8 @@ class SynthesisSettings:
             if key in values:
                 values[key] = tuple(values[key])  # type: ignore[arg-type]
         if values.get("multiple_effects", "composite") not in ("composite", "priority"):
-            raise ValueError(f"synthesis.multiple_effects must be composite or priority, got {values['multiple_effects']!r}")
+            raise ValueError("synthesis.multiple_effects must be composite or priority, "
+                             f"got {values['multiple_effects']!r}")
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -175,7 +182,7 @@ def one_effect_per_study(effects: pd.DataFrame, settings: SynthesisSettings) -> 
     return pd.DataFrame(rows)
 
 
-def study_attributes(studies: pd.DataFrame, arms: pd.DataFrame, rob_overall: pd.Series) -> pd.DataFrame:
+def study_attributes(studies: pd.DataFrame, rob_overall: pd.Series) -> pd.DataFrame:
     """Per study: label, population, design and overall risk of bias (``study_id`` index)."""
     info = studies.set_index("study_id")
     label = info["label"] if "label" in info else pd.Series(pd.NA, index=info.index)
@@ -252,7 +259,7 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
     analysis with k >= 3.
     """
     data = analysable_effects(effects, arms)
-    attributes = study_attributes(studies, arms, rob_overall)
+    attributes = study_attributes(studies, rob_overall)
     unknown = sorted(set(data["study_id"]) - set(attributes.index))
     if unknown:
         raise ValueError(f"effects of studies not in `studies`: {unknown}")
