@@ -15,6 +15,7 @@ import pytest
 
 from qolreview.render import RenderError, render_report
 from qolreview.render.qmd import read_qmd
+from qolreview.render.quarto import has_papermill
 
 FIXTURES = Path(__file__).parent / "data" / "qmd"
 FEATURES = FIXTURES / "features.qmd"
@@ -265,9 +266,17 @@ def test_quarto_requested_without_quarto_is_an_error(tmp_path: Path, monkeypatch
         render_report(FEATURES, tmp_path / "x.html", params=PARAMS, renderer="quarto")
 
 
+def _stub(path: Path, script: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
 def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Quarto path with a stub ``quarto`` that records its arguments and environment."""
     record = tmp_path / "call.txt"
+    python = _stub(tmp_path / "py" / "python", "exit 0\n")  # "import papermill" succeeds
     stub = tmp_path / "bin" / "quarto"
     stub.parent.mkdir()
     stub.write_text(
@@ -286,19 +295,22 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("PATH", f"{stub.parent}:/usr/bin:/bin")
     info = render_report(
         project / "features.qmd", tmp_path / "final" / "report.html",
-        params={"n_studies": 5, "label_text": "a: b"}, python="/opt/py/bin/python",
+        params={"n_studies": 5, "label_text": "a: b"}, python=str(python),
     )
     assert info.renderer == "quarto"
     assert (tmp_path / "final" / "report.html").read_text(encoding="utf-8") == "<html>quarto</html>\n"
     lines = record.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == str(project) and lines[1] == "/opt/py/bin/python"
+    assert lines[0] == str(project) and lines[1] == str(python)
     assert lines[2:] == [
         "render", "features.qmd", "--to", "html", "--output", "report.html", "-M", "embed-resources:true",
         "-P", "n_studies:5", "-P", 'label_text:"a: b"', "-P", 'renderer:"quarto"',
     ]
 
 
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on the PATH; the real Quarto path is not tested")
+@pytest.mark.skipif(
+    shutil.which("quarto") is None or not has_papermill(sys.executable),
+    reason="quarto is not on the PATH or papermill is not installed; the real Quarto path is not tested",
+)
 def test_real_quarto_render(tmp_path: Path) -> None:
     shutil.copy(FEATURES, tmp_path / "features.qmd")
     shutil.copy(FIXTURES / "diagram.svg", tmp_path / "diagram.svg")
@@ -308,3 +320,17 @@ def test_real_quarto_render(tmp_path: Path) -> None:
     assert "Rendered by the quarto renderer from 5 studies (cheng)." in visible_text(html)
     assert re.search(r'<meta name="generator" content="quarto-[\d.]+', html)
     assert 'src="data:image/png;base64,' in html
+
+
+def test_quarto_without_papermill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Quarto cannot pass parameters without papermill: an error when asked for, builtin under auto."""
+    _stub(tmp_path / "bin" / "quarto", "exit 1\n")
+    python = _stub(tmp_path / "py" / "python", "exit 1\n")  # "import papermill" fails
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    with pytest.raises(RenderError, match="needs the papermill package"):
+        render_report(FEATURES, tmp_path / "x.html", params=PARAMS, renderer="quarto", python=str(python))
+    monkeypatch.setattr("qolreview.render.render_builtin", lambda *args, **kwargs: (None, {}))
+    with caplog.at_level("WARNING"):
+        info = render_report(FEATURES, tmp_path / "x.html", params=PARAMS, python=str(python))
+    assert info.renderer == "builtin"
+    assert "papermill is not importable" in caplog.text

@@ -16,7 +16,7 @@ from typing import Literal
 from qolreview.render.builtin import render_builtin
 from qolreview.render.errors import RenderError
 from qolreview.render.qmd import check_params, read_qmd
-from qolreview.render.quarto import quarto_executable, render_quarto
+from qolreview.render.quarto import has_papermill, quarto_executable, render_quarto
 
 __all__ = ["RenderError", "RenderInfo", "render_report"]
 
@@ -48,16 +48,17 @@ def render_report(
 ) -> RenderInfo:
     """Render ``qmd`` to a self-contained ``output_html`` with parameters ``params``.
 
-    ``renderer="auto"`` uses Quarto when ``quarto`` is on the PATH and the builtin renderer
-    otherwise. The parameter ``renderer`` ("quarto" or "builtin") is added to ``params``, so the
-    document must declare it in its cell tagged ``parameters``. Code runs with ``python`` in
+    ``renderer="auto"`` uses Quarto when ``quarto`` is on the PATH and ``python`` can import
+    papermill (which Quarto needs for parameters), and the builtin renderer otherwise. The
+    parameter ``renderer`` ("quarto" or "builtin") is added to ``params``, so the document must
+    declare it in its cell tagged ``parameters``. Code runs with ``python`` in
     ``workdir`` (default: the directory of ``qmd``); ``cell_timeout`` bounds each builtin cell.
     A PDF is written next to the HTML when ``pdf`` is true and a toolchain exists (else skipped
     with a log warning). Raises :class:`RenderError` on any failure.
     """
     qmd = Path(qmd).resolve()
     output_html = Path(output_html).resolve()
-    used = _choose(renderer)
+    used = _choose(renderer, python)
     if "renderer" in params:
         raise RenderError("'renderer' is set by render_report; do not pass it in params")
     document = read_qmd(qmd)
@@ -78,9 +79,14 @@ def render_report(
     return RenderInfo(used, output_html, pdf_path, durations)
 
 
-def _choose(renderer: Renderer) -> Literal["quarto", "builtin"]:
+def _choose(renderer: Renderer, python: str) -> Literal["quarto", "builtin"]:
     if renderer == "auto":
-        return "quarto" if quarto_executable() else "builtin"
+        if quarto_executable() is None:
+            return "builtin"
+        if not has_papermill(python):
+            log.warning("quarto found but papermill is not importable by %s; using the builtin renderer", python)
+            return "builtin"
+        return "quarto"
     if renderer == "quarto":
         if quarto_executable() is None:
             raise RenderError("renderer='quarto' was requested but 'quarto' is not on the PATH")

@@ -32,6 +32,19 @@ def quarto_executable() -> str | None:
     return shutil.which("quarto")
 
 
+def has_papermill(python: str) -> bool:
+    """Whether ``python`` can import papermill, which Quarto's Jupyter engine needs for ``-P``.
+
+    Quarto injects parameters with papermill's translators and fails without it
+    (quarto-cli, src/resources/jupyter/notebook.py, ``nb_parameterize``).
+    """
+    try:
+        result = subprocess.run([python, "-c", "import papermill"], capture_output=True, check=False, timeout=60)
+    except OSError:
+        return False
+    return result.returncode == 0
+
+
 def render_quarto(
     qmd: Path,
     output_html: Path,
@@ -48,6 +61,8 @@ def render_quarto(
     quarto = quarto_executable()
     if quarto is None:
         raise RenderError("renderer='quarto' was requested but 'quarto' is not on the PATH")
+    if params and not has_papermill(python):
+        raise RenderError(f"Quarto needs the papermill package in {python} to pass parameters; install it there")
     durations: dict[str, float] = {}
     start = time.perf_counter()
     _run(quarto, qmd, "html", output_html, params=params, python=python, workdir=workdir,
