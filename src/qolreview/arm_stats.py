@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import pandas as pd
@@ -217,7 +217,3 @@ def change_scores(row: Mapping[str, object], n: Quantity, baseline: Scores | Non
     rank = max(rank, baseline.sd_rank, final.sd_rank)
     return Scores("change", mean, sd, n, rank, _unique(rows + final.rows + baseline.rows), r)
 
-
-def with_rows(scores: Scores, rows: tuple[str, ...]) -> Scores:
-    """``scores`` also accounting for the input rows ``rows``."""
-    return replace(scores, rows=_unique(scores.rows + rows))
