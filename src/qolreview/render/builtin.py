@@ -210,7 +210,8 @@ def _cell_markdown(document: QmdDocument, cell: Cell, outputs: list, figure_dir:
                 else:
                     shown.append(_code_block(output.text.rstrip("\n"), f"{{.cell-output .cell-output-{output.name}}}"))
             elif output.output_type in ("display_data", "execute_result"):
-                shown.append(_rich_output(output.data, output_option == "asis", figure_dir / f"cell-{cell.number}-{index}"))
+                stem = figure_dir / f"cell-{cell.number}-{index}"
+                shown.append(_rich_output(output.data, output_option == "asis", stem))
     float_kind = label.split("-", 1)[0] if label.startswith(("fig-", "tbl-")) else ""
     if float_kind:
         attributes = [f"#{label}"] + [

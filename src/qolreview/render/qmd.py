@@ -193,5 +193,6 @@ def _document_options(
         html = (layer.get("format") or {}).get("html") if isinstance(layer.get("format"), dict) else None
         for source in (layer, html if isinstance(html, dict) else {}):
             options.update({key: source[key] for key in DOCUMENT_OPTIONS if key in source})
-            execute.update({key: value for key, value in (source.get("execute") or {}).items() if key in EXECUTE_OPTIONS})
+            defaults = source.get("execute") or {}
+            execute.update({key: value for key, value in defaults.items() if key in EXECUTE_OPTIONS})
     return options, execute
