@@ -293,3 +293,16 @@ def test_every_input_row_is_accounted_for(registry: Registry) -> None:
     assert only(result.not_convertible, origin="contrasts")["reason"] == "no SE or CI"
     assert result.effect_sizes["effect_id"].is_unique
     assert set(result.conversion_log["effect_id"]) <= set(result.effect_sizes["effect_id"])
+
+
+def test_within_arm_timepoint_choice_keeps_one_row_per_window(registry: Registry) -> None:
+    base = {"study_id": "s", "arm_id": "ket", "instrument": "EQ-VAS", "subscale": "VAS", "source_id": "s",
+            "n": 20, "change_sd": 10.0}
+    rows = [{**base, "timepoint": "week 2", "timepoint_weeks": 2.0, "change_mean": 5.0},
+            {**base, "timepoint": "week 5", "timepoint_weeks": 5.0, "change_mean": 8.0},
+            {**base, "timepoint": "week 12", "timepoint_weeks": 12.0, "change_mean": 9.0}]
+    arms = [{"study_id": "s", "arm_id": "ket", "role": "intervention", "n_arm": 20}]
+    effects = run(registry, rows, arms).effect_sizes
+    assert dict(zip(effects["timepoint"], effects["selected"], strict=True)) == {
+        "week 2": False, "week 5": True, "week 12": True}
+    assert list(effects["window"]) == ["short", "short", "medium"]
