@@ -9,6 +9,9 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/template.smk"
+include: "workflow/rules/harmonize.smk"
+include: "workflow/rules/synthesize.smk"
 
 
 rule all:

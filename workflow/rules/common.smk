@@ -7,4 +7,8 @@ CLEAN_TABLES = ["studies", "arms", "outcomes", "contrasts", "risk_of_bias", "pri
 
 
 def all_targets():
-    return [*expand("results/clean/{table}.parquet", table=CLEAN_TABLES)]
+    return [
+        *expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
+        "results/harmonized/effect_sizes.parquet",
+        "results/synthesis/meta_analyses.parquet",
+    ]
