@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import style
-from qolreview.figures.captions import Captioned, fmt_n, fmt_p_eq, is_missing, plural
+from qolreview.figures.captions import Captioned, finite, fmt_n, fmt_p_eq, is_missing, plural
 
 DIRECTION_COLUMNS = ("study_id", "label", "domain", "direction", "basis", "n", "rob_overall")
 VOTE_COLUMNS = ("domain", "n_studies", "n_improved", "n_worsened", "n_no_clear", "proportion_improved",
@@ -107,16 +107,18 @@ def effect_direction_plot(
                             fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)], gid=f"edp-{entry.direction}")
         ax.axhline(tops[-1], color=style.INK, linewidth=0.6)
         y_sum = summary_top + 1.7
-        ax.text(x_label, y_sum, "Vote count: improved / studies\n(% improved, 95% CI)\nsign test",
+        ax.text(x_label, y_sum, "Vote count: improved / with direction\n(% improved, 95% CI)\nsign test",
                 ha="left", va="center", fontsize=font.small, fontweight="bold", gid="summary-label")
         by_domain = votes.set_index("domain")
+        denominator = _denominator(votes)
         for d in domains:
             if d not in by_domain.index:
                 continue
             v = by_domain.loc[d]
-            text = (f"{int(v['n_improved'])}/{int(v['n_studies'])}\n"
-                    f"{100 * float(v['proportion_improved']):.0f}% "
-                    f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})\n{fmt_p_eq(v['sign_test_p'])}")
+            share = (f"{100 * float(v['proportion_improved']):.0f}% "
+                     f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})"
+                     if finite(v["proportion_improved"]) else "NA")
+            text = f"{int(v['n_improved'])}/{int(v[denominator])}\n{share}\n{fmt_p_eq(v['sign_test_p'])}"
             ax.text(x_dom[d], y_sum, text, ha="center", va="center", fontsize=font.small, gid="summary-cell")
         y = summary_top + 3.4 + 0.5
         swatch_x = x_label
@@ -130,6 +132,11 @@ def effect_direction_plot(
             ax.text(x_label, y, line, ha="left", va="top", fontsize=font.small, color=colour, gid="legend")
             y += 0.9
     return Captioned(fig, _caption(directions, votes, domains), _alt(directions, votes, domains))
+
+
+def _denominator(votes: pd.DataFrame) -> str:
+    """Vote counting counts improved among studies with a direction (Cochrane Handbook 12.2.2.5)."""
+    return "n_with_direction" if "n_with_direction" in votes.columns else "n_studies"
 
 
 def _legend_lines(palette: style.Palette, directions: pd.DataFrame) -> list[tuple[str, str]]:
@@ -155,7 +162,7 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
     parts = []
     for v in votes.set_index("domain").reindex(domains).dropna(subset=["n_studies"]).itertuples():
         parts.append(f"{style.EDP_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
-                     f"{int(v.n_studies)} ({fmt_p_eq(v.sign_test_p)})")
+                     f"{int(getattr(v, _denominator(votes)))} ({fmt_p_eq(v.sign_test_p)})")
     return (f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
             "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference or "
             "mixed; arrow size shows the sample size and colour the overall risk of bias. "

@@ -46,7 +46,8 @@ class _Row:
 
 
 def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
-    return pooled is not None and int(pooled.get("k", 0) or 0) >= 2 and finite(pooled.get("estimate"))
+    return (pooled is not None and pooled.get("pooled", True) is not False and int(pooled.get("k", 0) or 0) >= 2
+            and finite(pooled.get("estimate")))
 
 
 def _effect_text(est: object, lb: object, ub: object) -> str:

@@ -49,10 +49,16 @@ def _grid(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | None) -> pd.Data
     return grid
 
 
+def star_count(judgement: str) -> int | None:
+    """Stars of a Newcastle-Ottawa section judgement written "3" or "3 stars", else None."""
+    match = re.fullmatch(r"\s*(\d+)(\s*stars?)?\s*", judgement)
+    return int(match.group(1)) if match else None
+
+
 def _cell_style(judgement: str, tool: str, palette: style.Palette) -> tuple[str, str, str]:
     """(fill colour, symbol, symbol colour) of a traffic-light cell."""
-    if tool == "NOS" and judgement.isdigit():
-        stars = int(judgement)
+    stars = star_count(judgement) if tool == "NOS" else None
+    if stars is not None:
         fill = style.STAR_PALETTE[min(stars, len(style.STAR_PALETTE) - 1)]
         return fill, f"{stars}\u2605", style.INK
     return style.rob_colour(judgement, palette), style.rob_symbol(judgement), style.rob_text_colour(judgement, palette)
@@ -98,7 +104,7 @@ def traffic_light_plot(
         ax.set_ylim(units, -style.MARGIN_IN / row_h)
         x_label = style.MARGIN_IN / fig_w
         xs = [label_frac + dom_frac * (i + 0.5) for i in range(grid.shape[1])]
-        ax.text(x_label, 0.9, f"{tool}: study", ha="left", va="center", fontsize=font.base, fontweight="bold",
+        ax.text(x_label, 0.9, "Study" if tool == "none" else f"{tool}: study", ha="left", va="center", fontsize=font.base, fontweight="bold",
                 gid="header")
         for x, dom in zip(xs, grid.columns):
             ax.text(x, 0.9, "Overall" if dom.lower() == "overall" else dom, ha="center", va="center",
@@ -121,14 +127,15 @@ def traffic_light_plot(
             fill, symbol, ink = _cell_style(judgement, tool, palette)
             ax.scatter([x_label + 0.01], [y], s=dot / 2, color=fill, edgecolors=style.MUTED, linewidths=0.4)
             ax.text(x_label + 0.01, y, symbol, ha="center", va="center", fontsize=font.small * 0.8, color=ink)
-            ax.text(x_label + 0.03, y, judgement if not judgement.isdigit() else f"{judgement} stars", ha="left",
+            ax.text(x_label + 0.03, y, judgement if star_count(judgement) is None else f"{star_count(judgement)} stars", ha="left",
                     va="center", fontsize=font.small, gid="legend")
             y += 0.7
     counts = grid.iloc[:, -1].value_counts()
     overall = "; ".join(f"{j} {int(counts[j])}" for j in used if j in counts.index)
-    caption = (f"Risk of bias ({tool}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
+    name = "no tool" if tool == "none" else tool
+    caption = (f"Risk of bias ({name}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
                f"{grid.columns[-1].capitalize()} judgements: {overall}.")
-    alt = (f"Grid of coloured circles: {len(grid)} studies in rows and {grid.shape[1]} {tool} domains in columns. "
+    alt = (f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) in columns. "
            f"{grid.columns[-1].capitalize()}: {overall}.")
     return Captioned(fig, caption, alt)
 
@@ -148,7 +155,7 @@ def summary_proportions(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | No
     table = long.pivot_table(index="domain", columns="judgement", values="w", aggfunc="sum", fill_value=0.0)
     table = table.div(table.sum(axis=1), axis=0).reindex(grid.columns)
     order = [j for j in _order(tool) if j in table.columns]
-    stars = sorted((j for j in table.columns if j.isdigit()), key=int, reverse=True)
+    stars = sorted((j for j in table.columns if star_count(j) is not None), key=star_count, reverse=True)
     return table[[*stars, *order, *sorted(set(table.columns) - set(order) - set(stars))]]
 
 
@@ -174,7 +181,8 @@ def summary_plot(
         for judgement in table.columns:
             share = table[judgement].to_numpy()
             fill, _, _ = _cell_style(str(judgement), tool, palette)
-            label = f"{judgement} stars" if str(judgement).isdigit() else str(judgement)
+            stars = star_count(str(judgement))
+            label = str(judgement) if stars is None else f"{stars} stars"
             ax.barh(ys, share * 100, left=left * 100, height=0.7, color=fill, edgecolor=style.MUTED,
                     linewidth=0.4, label=label, gid=f"bar-{judgement}")
             left += share

@@ -1,0 +1,85 @@
+"""File-level entry points used by the Snakemake rules: read the synthesis tables, draw every figure of
+one family, save each as SVG and 300-dpi PNG, and write the family's captions fragment."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from qolreview.figures import style
+from qolreview.figures.captions import Captioned, write_captions
+from qolreview.figures.effect_direction import effect_direction_plot
+from qolreview.figures.forest import forest_plot
+from qolreview.figures.prisma import prisma_flow, write_prisma_csv
+from qolreview.figures.risk_of_bias import summary_plot, traffic_light_plot
+from qolreview.figures.save import save_figure
+from qolreview.parquet_io import read_table
+
+log = logging.getLogger(__name__)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe stem: lower case, runs of other characters replaced by one hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _save_all(figures: dict[str, Captioned], out_dir: str | Path, captions: str | Path) -> None:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for stem, result in sorted(figures.items()):
+        save_figure(result.figure, out / stem)
+        log.info("wrote %s.svg and %s.png", out / stem, out / stem)
+    write_captions(figures, captions)
+
+
+def render_forests(meta_analyses: str | Path, study_weights: str | Path, out_dir: str | Path,
+                   captions: str | Path, width: style.Width, palette: style.Palette) -> None:
+    """One forest plot per analysis of ``meta_analyses.parquet`` (stem ``forest-<analysis>``)."""
+    meta, weights = read_table(meta_analyses), read_table(study_weights)
+    figures = {}
+    for analysis in meta.sort_values("analysis_id").to_dict("records"):
+        studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
+        if studies.empty:
+            continue
+        domain = style.DOMAIN_LABELS.get(analysis["domain"], analysis["domain"])
+        title = f"{str(analysis['comparison']).replace('_', ' ').capitalize()}: {domain}, {analysis['window']} window"
+        figures[f"forest-{slug(analysis['analysis_id'])}"] = forest_plot(
+            studies, analysis if bool(analysis["pooled"]) else None, title=title, width=width, palette=palette)
+    _save_all(figures, out_dir, captions)
+
+
+def render_effect_direction(effect_direction: str | Path, vote_counts: str | Path, out_dir: str | Path,
+                            captions: str | Path, width: style.Width, palette: style.Palette) -> None:
+    """One effect direction plot per comparison (stem ``effect-direction-<comparison>``)."""
+    directions, votes = read_table(effect_direction), read_table(vote_counts)
+    figures = {}
+    for comparison in sorted(directions["comparison"].unique()):
+        figures[f"effect-direction-{slug(comparison)}"] = effect_direction_plot(
+            directions[directions["comparison"] == comparison], votes[votes["comparison"] == comparison],
+            width=width, palette=palette)
+    _save_all(figures, out_dir, captions)
+
+
+def render_risk_of_bias(risk_of_bias: str | Path, studies: str | Path, out_dir: str | Path,
+                        captions: str | Path, width: style.Width, palette: style.Palette) -> None:
+    """Traffic-light and summary plots for each tool in use, weighted by ``studies.n_total`` when known."""
+    rob = read_table(risk_of_bias)
+    sizes = read_table(studies).set_index("study_id")["n_total"]
+    rob = rob.assign(weight=rob["study_id"].map(sizes).astype("Float64"))
+    figures = {}
+    for tool in sorted(rob["tool"].unique()):
+        figures[f"rob-traffic-light-{slug(tool)}"] = traffic_light_plot(rob, tool, width=width, palette=palette)
+        if tool != "none":  # "none": studies not assessed with any tool; nothing to summarise
+            figures[f"rob-summary-{slug(tool)}"] = summary_plot(rob, tool, width=width, palette=palette)
+    _save_all(figures, out_dir, captions)
+
+
+def render_prisma(prisma: str | Path, out_dir: str | Path, csv: str | Path, captions: str | Path,
+                  width: style.Width) -> None:
+    """The PRISMA 2020 flow diagram (stem ``prisma``) and its PRISMA2020-package CSV."""
+    table = read_table(prisma)
+    write_prisma_csv(table, csv)
+    _save_all({"prisma": prisma_flow(table, width=width)}, out_dir, captions)

@@ -1,0 +1,75 @@
+# Stage 4: figures from the synthesis tables; each family writes SVG + 300-dpi PNG files and a captions
+# fragment, merged into results/figures/captions.json ({figure_file_stem: {caption, alt}}).
+
+FIGURE_FAMILIES = ["forest", "effect_direction", "risk_of_bias", "prisma"]
+
+
+rule fig_forest:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+    output:
+        figures=directory("results/figures/forest"),
+        captions="results/figures/captions/forest.json",
+    params:
+        settings=config["figures"],
+    log:
+        "results/logs/fig_forest.log",
+    script:
+        "../scripts/fig_forest.py"
+
+
+rule fig_effect_direction:
+    input:
+        effect_direction="results/synthesis/effect_direction.parquet",
+        vote_counts="results/synthesis/vote_counts.parquet",
+    output:
+        figures=directory("results/figures/effect_direction"),
+        captions="results/figures/captions/effect_direction.json",
+    params:
+        settings=config["figures"],
+    log:
+        "results/logs/fig_effect_direction.log",
+    script:
+        "../scripts/fig_effect_direction.py"
+
+
+rule fig_risk_of_bias:
+    input:
+        risk_of_bias="results/synthesis/risk_of_bias.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        figures=directory("results/figures/risk_of_bias"),
+        captions="results/figures/captions/risk_of_bias.json",
+    params:
+        settings=config["figures"],
+    log:
+        "results/logs/fig_risk_of_bias.log",
+    script:
+        "../scripts/fig_risk_of_bias.py"
+
+
+rule fig_prisma:
+    input:
+        prisma="results/clean/prisma.parquet",
+    output:
+        figures=directory("results/figures/prisma"),
+        csv="results/figures/prisma_flowdiagram.csv",
+        captions="results/figures/captions/prisma.json",
+    params:
+        settings=config["figures"],
+    log:
+        "results/logs/fig_prisma.log",
+    script:
+        "../scripts/fig_prisma.py"
+
+
+rule fig_captions:
+    input:
+        expand("results/figures/captions/{family}.json", family=FIGURE_FAMILIES),
+    output:
+        "results/figures/captions.json",
+    log:
+        "results/logs/fig_captions.log",
+    script:
+        "../scripts/fig_captions.py"

@@ -1,0 +1,9 @@
+"""Snakemake adapter of the forest figures (see qolreview.figures)."""
+
+from qolreview.figures.render import render_forests
+from qolreview.workflow import logged
+
+with logged(snakemake.log[0]):  # noqa: F821
+    s = snakemake.params.settings  # noqa: F821
+    render_forests(snakemake.input.meta_analyses, snakemake.input.study_weights,  # noqa: F821
+                   snakemake.output.figures, snakemake.output.captions, s["width"], s["palette"])  # noqa: F821
