@@ -197,11 +197,11 @@ def read_sheet(book: python_calamine.CalamineWorkbook, name: str, known: set[str
         i for i, values in enumerate(body)
         if any(c < len(values) and not _blank(values[c]) for c in named)
     ]
+    width = max(len(values) for values in grid)
+    transposed = list(zip(*(body[i] + [""] * (width - len(body[i])) for i in kept))) if kept else []
     columns = {
-        text: [
-            None if (col >= len(body[i]) or _blank(body[i][col])) else body[i][col]
-            for i in kept
-        ]
+        text: [None if v == "" or (v.__class__ is str and v.isspace()) else v for v in transposed[col]]
+        if transposed else []
         for text, col in headers.items()
     }
     rows = [header + 2 + i for i in kept]
