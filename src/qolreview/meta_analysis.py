@@ -46,17 +46,21 @@ def random_effects(
     tau2_ci: bool = True,
     threshold: float = 1e-12,
     maxiter: int = 1000,
+    stepadj: float = 1.0,
 ) -> RandomEffectsResult:
     """Fit one random-effects model (``method="EE"``: equal/common-effect model, tau² = 0).
 
-    ``threshold`` and ``maxiter`` are metafor's ``control`` settings for the iterative estimators
-    (and ``maxiter`` for the ``uniroot()`` searches). Raises ``ValueError`` for invalid input and
+    ``threshold``, ``maxiter`` and ``stepadj`` are metafor's ``control`` settings for the iterative
+    estimators (``maxiter`` also bounds the ``uniroot()`` searches; ``stepadj < 1`` damps Fisher
+    scoring, metafor's remedy when it oscillates). Raises ``ValueError`` for invalid input and
     :class:`ConvergenceError` when an estimate cannot be obtained.
     """
-    validate_params(method=method, test=test, level=level, tau2_ci=tau2_ci, threshold=threshold, maxiter=maxiter)
+    validate_params(
+        method=method, test=test, level=level, tau2_ci=tau2_ci, threshold=threshold, maxiter=maxiter, stepadj=stepadj
+    )
     y, v = validate_effects(yi, vi)
-    panel = Panel(y[None, :], v[None, :], np.ones((1, y.size), dtype=bool))
-    cols, weights = fit_panel(panel, method, test, level, tau2_ci, threshold, maxiter)
+    panel = Panel.from_padded(y[None, :], v[None, :], np.ones((1, y.size), dtype=bool))
+    cols, weights = fit_panel(panel, method, test, level, tau2_ci, threshold, maxiter, stepadj)
     _raise_unconverged(cols, method, threshold, labels=None)
     fields = {name: _scalar(name, cols[name][0]) for name in RESULT_FIELDS}
     return RandomEffectsResult(
@@ -73,22 +77,23 @@ def leave_one_out(
     *,
     threshold: float = 1e-12,
     maxiter: int = 1000,
+    stepadj: float = 1.0,
 ) -> pd.DataFrame:
     """Refit the model once without each study (metafor's ``leave1out()``), vectorised.
 
     One row per omitted study (``omitted`` is its 0-based position) with the fit of the others.
     """
-    validate_params(method=method, test=test, level=level, threshold=threshold, maxiter=maxiter)
+    validate_params(method=method, test=test, level=level, threshold=threshold, maxiter=maxiter, stepadj=stepadj)
     y, v = validate_effects(yi, vi)
     if y.size < 2:
         raise ValueError("Leave-one-out needs at least two studies.")
     keep = ~np.eye(y.size, dtype=bool)
-    panel = Panel(
+    panel = Panel.from_padded(
         y[None, :].repeat(y.size, 0)[keep].reshape(y.size, -1),
         v[None, :].repeat(y.size, 0)[keep].reshape(y.size, -1),
         np.ones((y.size, y.size - 1), dtype=bool),
     )
-    cols, _ = fit_panel(panel, method, test, level, False, threshold, maxiter)
+    cols, _ = fit_panel(panel, method, test, level, False, threshold, maxiter, stepadj)
     _raise_unconverged(cols, method, threshold, labels=[f"without study {i}" for i in range(y.size)])
     frame = _frame(cols)
     frame = frame.drop(columns=[c for c in frame.columns if "_ci_" in c])
@@ -108,13 +113,26 @@ def random_effects_batch(
     *,
     threshold: float = 1e-12,
     maxiter: int = 1000,
+    stepadj: float = 1.0,
+    nonconverged: str = "raise",
 ) -> pd.DataFrame:
     """Fit one model per value of ``group_col``, all at once (padded arrays, shared iterations).
 
     Returns one row per group (sorted by group) with the fields of :class:`RandomEffectsResult` except
-    ``weights``; results equal those of :func:`random_effects` on each group.
+    ``weights``; results equal those of :func:`random_effects` on each group. If an estimate does not
+    converge, ``nonconverged="raise"`` raises :class:`ConvergenceError` naming the groups, and
+    ``"flag"`` keeps the row with ``converged = False`` and every statistic set to NaN.
     """
-    validate_params(method=method, test=test, level=level, tau2_ci=tau2_ci, threshold=threshold, maxiter=maxiter)
+    validate_params(
+        method=method,
+        test=test,
+        level=level,
+        tau2_ci=tau2_ci,
+        threshold=threshold,
+        maxiter=maxiter,
+        stepadj=stepadj,
+        nonconverged=nonconverged,
+    )
     missing = [c for c in (group_col, yi_col, vi_col) if c not in df.columns]
     if missing:
         raise ValueError(f"Missing column(s): {', '.join(missing)}.")
@@ -136,9 +154,12 @@ def random_effects_batch(
     y[rows, cols_idx] = y_all[order]
     v[rows, cols_idx] = v_all[order]
     mask[rows, cols_idx] = True
-    cols, _ = fit_panel(Panel(y, v, mask), method, test, level, tau2_ci, threshold, maxiter)
-    _raise_unconverged(cols, method, threshold, labels=[str(x) for x in labels])
+    cols, _ = fit_panel(Panel.from_padded(y, v, mask), method, test, level, tau2_ci, threshold, maxiter, stepadj)
+    if nonconverged == "raise":
+        _raise_unconverged(cols, method, threshold, labels=[str(x) for x in labels])
     frame = _frame(cols)
+    stats_cols = [c for c in RESULT_FIELDS if c not in _INT_FIELDS + _BOOL_FIELDS]
+    frame.loc[~frame["converged"], stats_cols] = np.nan
     frame.insert(0, group_col, np.asarray(labels))
     frame.insert(1, "method", method)
     frame.insert(2, "test", test)
@@ -170,7 +191,7 @@ def _raise_unconverged(cols: dict[str, NDArray], method: str, threshold: float, 
         where += f" and {failed.size - 5} more"
     hint = (
         f"the change in tau² (last value {cols['tau2'][first]:.6g}) stayed above threshold={threshold:g}; "
-        "a tau² this large may need a larger threshold"
+        "a large tau² may need a larger threshold, an oscillating one stepadj=0.5"
         if method in ("ML", "REML", "EB")
         else "the root of the Q equation was not found in the search interval"
     )

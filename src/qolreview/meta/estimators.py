@@ -1,6 +1,7 @@
 """Between-study variance (tau²) estimators, vectorised over many meta-analyses.
 
-Each analysis is a row of a padded 2-D array (:class:`Panel`); padding cells carry weight 0. The
+Each analysis is a row of a padded 2-D array (:class:`Panel`); padding cells have an infinite
+variance, hence weight exactly 0. The
 definitions follow metafor 3.8's ``rma.uni()`` for an intercept-only model (Viechtbauer 2010, J Stat
 Softw 36(3); Viechtbauer 2005, J Educ Behav Stat 30:261-293), with ``yi`` centred at its unweighted mean
 as metafor does before estimating tau²:
@@ -13,8 +14,8 @@ as metafor does before estimating tau²:
 - ``PM`` Paule & Mandel (1982): root of ``Q(t) = k - 1``, found by R's ``uniroot()`` on
   ``[0, max(100, 10 mad(yi)^2)]`` at metafor's tolerance (see :mod:`qolreview.meta.zeroin`).
 - ``ML``, ``REML`` (Viechtbauer 2005) and ``EB`` (Morris 1983) by Fisher scoring from the truncated
-  ``HE`` value, with step halving to stay at or above 0, stopped when the change is at most
-  ``threshold``. ``EB`` solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM``
+  ``HE`` value, each step multiplied by ``stepadj`` (metafor's ``control$stepadj``, default 1) and
+  halved while it would go below 0, stopped when the change is at most ``threshold``. ``EB`` solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM``
   (Viechtbauer et al. 2015, Res Synth Methods 6:125), but iterated to the threshold.
 
 Negative values are truncated at 0. Standard errors of tau² follow the same source.
@@ -23,6 +24,7 @@ Negative values are truncated at 0. Standard errors of tau² follow the same sou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,24 +42,32 @@ MAD_CONSTANT = 1.4826
 
 @dataclass(frozen=True)
 class Panel:
-    """Padded effect sizes of many analyses: ``y``, ``v`` and ``mask`` are (groups, max k)."""
+    """Padded effect sizes of many analyses: ``y``, ``v`` and ``mask`` are (groups, max k).
+
+    Build it with :meth:`from_padded`, which sets padding cells to ``y = 0`` and ``v = inf``.
+    """
 
     y: FloatArray
     v: FloatArray
     mask: NDArray[np.bool_]
 
-    @property
+    @classmethod
+    def from_padded(cls, y: FloatArray, v: FloatArray, mask: NDArray[np.bool_]) -> Panel:
+        """Panel from arrays whose cells outside ``mask`` are ignored."""
+        return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), mask)
+
+    @cached_property
     def k(self) -> FloatArray:
         """Number of studies in each analysis."""
         return self.mask.sum(axis=1).astype(float)
 
     def centred(self) -> Panel:
         """The same panel with ``y`` centred at each row's unweighted mean (metafor's ``ymci``)."""
-        mean = np.where(self.mask, self.y, 0.0).sum(axis=1) / self.k
+        mean = self.y.sum(axis=1) / self.k
         return Panel(np.where(self.mask, self.y - mean[:, None], 0.0), self.v, self.mask)
 
-    def take(self, rows: NDArray[np.bool_]) -> Panel:
-        """The analyses selected by a boolean row mask."""
+    def take(self, rows: NDArray) -> Panel:
+        """The analyses selected by a boolean mask or an index array."""
         return Panel(self.y[rows], self.v[rows], self.mask[rows])
 
 
@@ -83,13 +93,29 @@ class Tau2Estimate:
 
 
 def weighted_fit(panel: Panel, tau2: FloatArray) -> WeightedFit:
-    """Weighted mean with ``w = 1/(vi + tau2)`` and the generalised Q, ``sum(w (y - mu)^2)``."""
-    w = np.where(panel.mask, 1.0 / (panel.v + tau2[:, None]), 0.0)
+    """Weighted mean with ``w = 1/(vi + tau2)`` and the generalised Q, ``sum(w (y - mu)^2)``.
+
+    Residuals of padding cells are not zero but carry weight 0.
+    """
+    w = 1.0 / (panel.v + tau2[:, None])
     sum_w = w.sum(axis=1)
-    mu = (w * panel.y).sum(axis=1) / sum_w
-    resid = np.where(panel.mask, panel.y - mu[:, None], 0.0)
-    rss = (w * resid**2).sum(axis=1)
+    mu = np.einsum("ij,ij->i", w, panel.y) / sum_w
+    resid = panel.y - mu[:, None]
+    rss = np.einsum("ij,ij,ij->i", w, resid, resid)
     return WeightedFit(w=w, sum_w=sum_w, mu=mu, rss=rss, resid=resid)
+
+
+def q_at(panel: Panel, tau2: FloatArray, rows: NDArray[np.intp]) -> FloatArray:
+    """Generalised Q of analyses ``rows`` at their ``tau2`` values (for the root searches).
+
+    When most analyses are requested, all are computed (cheaper than copying the selected rows).
+    """
+    n = panel.y.shape[0]
+    if 2 * rows.size < n:
+        return weighted_fit(panel.take(rows), tau2).rss
+    full = np.zeros(n)
+    full[rows] = tau2
+    return weighted_fit(panel, full).rss[rows]
 
 
 def _trace_p(w: FloatArray, sum_w: FloatArray) -> FloatArray:
@@ -103,7 +129,9 @@ def _sum_p_squared(w: FloatArray, sum_w: FloatArray) -> FloatArray:
     return sw2 - 2.0 * (w**3).sum(axis=1) / sum_w + sw2**2 / sum_w**2
 
 
-def estimate_tau2(panel: Panel, method: str, threshold: float, maxiter: int) -> Tau2Estimate:
+def estimate_tau2(
+    panel: Panel, method: str, threshold: float, maxiter: int, stepadj: float = 1.0
+) -> Tau2Estimate:
     """Estimate tau² for every analysis (all with k >= 2) with the named estimator."""
     pc = panel.centred()
     k = pc.k
@@ -131,7 +159,7 @@ def estimate_tau2(panel: Panel, method: str, threshold: float, maxiter: int) -> 
     he = _hedges(pc)
     if method == "HE":
         return Tau2Estimate(np.maximum(he.tau2, 0.0), he.se, iterations, converged)
-    return _fisher_scoring(pc, method, np.maximum(he.tau2, 0.0), threshold, maxiter)
+    return _fisher_scoring(pc, method, np.maximum(he.tau2, 0.0), threshold, maxiter, stepadj)
 
 
 def _hedges(pc: Panel) -> Tau2Estimate:
@@ -191,7 +219,7 @@ def _paule_mandel(pc: Panel, upper: FloatArray, maxiter: int) -> Tau2Estimate:
         sub = pc.take(search)
         sub_target = target[search]
         res = zeroin(
-            lambda t: weighted_fit(sub, t).rss - sub_target,
+            lambda t, rows: q_at(sub, t, rows) - sub_target[rows],
             np.zeros(int(search.sum())),
             upper[search],
             q_lower[search],
@@ -221,27 +249,34 @@ def _fisher_step(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
 
 
 def _fisher_scoring(
-    pc: Panel, method: str, start: FloatArray, threshold: float, maxiter: int
+    pc: Panel, method: str, start: FloatArray, threshold: float, maxiter: int, stepadj: float
 ) -> Tau2Estimate:
-    """Iterate Fisher scoring for all analyses at once; each stops at its own convergence."""
+    """Iterate Fisher scoring for all analyses at once; each stops at its own convergence.
+
+    Only the analyses still iterating are computed, so a few slow ones cost little.
+    """
     n = start.size
     tau2 = start.copy()
     iterations = np.zeros(n, dtype=np.int64)
     converged = np.ones(n, dtype=bool)
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        iterations[active] += 1
-        adj = np.where(active, _fisher_step(pc, method, tau2), 0.0)
-        below = tau2 + adj < 0.0
-        while below.any():
-            adj = np.where(below, adj / 2.0, adj)
-            below = tau2 + adj < 0.0
-        new = tau2 + adj
-        change = np.abs(tau2 - new)
-        tau2 = np.where(active, new, tau2)
-        failed = active & ((iterations > maxiter) | ~np.isfinite(new))
-        converged &= ~failed
-        active &= (change > threshold) & ~failed
+    idx = np.arange(n)
+    sub = pc
+    while idx.size:
+        iterations[idx] += 1
+        t = tau2[idx]
+        adj = _fisher_step(sub, method, t) * stepadj
+        below = np.flatnonzero(t + adj < 0.0)
+        while below.size:
+            adj[below] /= 2.0
+            below = below[t[below] + adj[below] < 0.0]
+        new = t + adj
+        tau2[idx] = new
+        failed = (iterations[idx] > maxiter) | ~np.isfinite(new)
+        converged[idx[failed]] = False
+        going = (np.abs(t - new) > threshold) & ~failed
+        if not going.all():
+            idx = idx[going]
+            sub = sub.take(going)
     if method in ("ML", "REML"):
         tau2 = _boundary_check(pc, method, tau2, threshold, converged)
     tau2 = np.maximum(tau2, 0.0)
@@ -260,7 +295,7 @@ def _log_likelihood(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
     """ML or REML log-likelihood of the intercept-only random-effects model (Viechtbauer 2005)."""
     fit = weighted_fit(pc, tau2)
     k = pc.k
-    log_v = np.where(pc.mask, np.log(pc.v + tau2[:, None]), 0.0).sum(axis=1)
+    log_v = np.log(np.where(pc.mask, pc.v + tau2[:, None], 1.0)).sum(axis=1)
     if method == "ML":
         return -0.5 * k * np.log(2.0 * np.pi) - 0.5 * log_v - 0.5 * fit.rss
     return -0.5 * (k - 1.0) * np.log(2.0 * np.pi) - 0.5 * log_v - 0.5 * np.log(fit.sum_w) - 0.5 * fit.rss

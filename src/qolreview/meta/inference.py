@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from qolreview.meta.estimators import Panel, Tau2Estimate, estimate_tau2, weighted_fit
+from qolreview.meta.estimators import Panel, Tau2Estimate, estimate_tau2, q_at, weighted_fit
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
 
 FloatArray = NDArray[np.float64]
@@ -46,6 +46,7 @@ def fit_panel(
     tau2_ci: bool,
     threshold: float,
     maxiter: int,
+    stepadj: float = 1.0,
 ) -> tuple[dict[str, NDArray], FloatArray]:
     """Fit every analysis of ``panel``; return the result columns and the percentage weights.
 
@@ -68,7 +69,7 @@ def fit_panel(
     multi = ~single
     if multi.any():
         sub = panel.take(multi)
-        est = estimate_tau2(sub, method, threshold, maxiter)
+        est = estimate_tau2(sub, method, threshold, maxiter, stepadj)
         cols, w_pct = _pooled(sub, est, method, test, level, tau2_ci, maxiter)
         for name, values in cols.items():
             out[name][multi] = values
@@ -180,21 +181,24 @@ def q_profile_ci(
     find_ub = (q_min >= crit_l) & (q_max <= crit_l)
     lb = np.where(q_min < crit_u, t_min, np.nan)
     find_lb = (q_max <= crit_u) & (q_min >= crit_u)
-    for rows, crit, bound in ((find_ub, crit_l, ub), (find_lb, crit_u, lb)):
-        if rows.any():
-            sub = panel.take(rows)
-            target = crit[rows]
-            res = zeroin(
-                lambda t, sub=sub, target=target: weighted_fit(sub, t).rss - target,
-                t_min[rows],
-                t_max[rows],
-                q_min[rows] - target,
-                q_max[rows] - target,
-                tol=R_UNIROOT_TOL,
-                maxiter=maxiter,
-            )
-            bound[rows] = res.root
-            converged[rows] &= res.converged
+    # Both searches run as one batch of problems: rows of the upper bound, then of the lower bound.
+    problems = np.concatenate((np.flatnonzero(find_ub), np.flatnonzero(find_lb)))
+    if problems.size:
+        n_ub = int(find_ub.sum())
+        target = np.concatenate((crit_l[find_ub], crit_u[find_lb]))
+        sub = panel.take(problems)
+        res = zeroin(
+            lambda t, rows: q_at(sub, t, rows) - target[rows],
+            t_min[problems],
+            t_max[problems],
+            q_min[problems] - target,
+            q_max[problems] - target,
+            tol=R_UNIROOT_TOL,
+            maxiter=maxiter,
+        )
+        ub[problems[:n_ub]] = res.root[:n_ub]
+        lb[problems[n_ub:]] = res.root[n_ub:]
+        np.logical_and.at(converged, problems, res.converged)
     both_low = q_min < crit_l
     lb = np.where(both_low, t_min, lb)
     ub = np.where(both_low, t_min, ub)

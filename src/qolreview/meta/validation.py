@@ -43,6 +43,10 @@ PARAMETER_RULES: Mapping[str, Rule] = {
         lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
         "an integer >= 1",
     ),
+    "stepadj": Rule(
+        lambda v: _is_real(v) and math.isfinite(float(v)) and float(v) > 0.0, "a positive finite number"
+    ),
+    "nonconverged": Rule(lambda v: v in ("raise", "flag"), "one of raise, flag"),
     "tau2_ci": Rule(lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
 }
 

@@ -33,7 +33,7 @@ class RootResult:
 
 
 def zeroin(
-    func: Callable[[FloatArray], FloatArray],
+    func: Callable[[FloatArray, NDArray[np.intp]], FloatArray],
     lower: FloatArray,
     upper: FloatArray,
     f_lower: FloatArray,
@@ -43,8 +43,9 @@ def zeroin(
 ) -> RootResult:
     """Find a root of ``func`` in ``[lower, upper]`` for every element, as ``uniroot()`` would.
 
-    ``func`` maps a vector of abscissae (one per problem) to the function values; ``f_lower`` and
-    ``f_upper`` must bracket a root (opposite signs or zero).
+    ``func(x, rows)`` returns the function values of problems ``rows`` (indices) at abscissae ``x``;
+    only unfinished problems are evaluated. ``f_lower`` and ``f_upper`` must bracket a root (opposite
+    signs or zero).
     """
     a = np.array(lower, dtype=float)
     b = np.array(upper, dtype=float)
@@ -93,8 +94,8 @@ def zeroin(
         a = np.where(active, b, a)
         fa = np.where(active, fb, fa)
         b = np.where(active, b + new_step, b)
-        f_new = func(b)
-        fb = np.where(active, f_new, fb)
+        rows = np.flatnonzero(active)
+        fb[rows] = func(b[rows], rows)
         iterations[active] += 1
         same_sign = active & (((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0)))
         c = np.where(same_sign, a, c)
