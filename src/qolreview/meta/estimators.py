@@ -237,15 +237,28 @@ def _paule_mandel(pc: Panel, upper: FloatArray, maxiter: int) -> Tau2Estimate:
 
 
 def _fisher_step(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
-    """One Fisher scoring increment for ML, REML or EB (Viechtbauer 2005; metafor ``rma.uni``)."""
-    fit = weighted_fit(pc, tau2)
+    """One Fisher scoring increment for ML, REML or EB (Viechtbauer 2005; metafor ``rma.uni``).
+
+    With ``P = W - w w'/sum(w)``: ``P y = w (y - mu)``, ``tr(P) = sum(w) - sum(w^2)/sum(w)`` and
+    ``tr(P P) = sum(w^2) - 2 sum(w^3)/sum(w) + sum(w^2)^2/sum(w)^2``.
+    """
     k = pc.k
+    w = 1.0 / (pc.v + tau2[:, None])
+    sum_w = w.sum(axis=1)
+    mu = np.einsum("ij,ij->i", w, pc.y) / sum_w
+    py = w * (pc.y - mu[:, None])
     if method == "EB":
-        return (fit.rss * k / (k - 1.0) - k) / fit.sum_w
-    py_sq = ((fit.w * fit.resid) ** 2).sum(axis=1)
+        rss = np.einsum("ij,ij->i", py, pc.y - mu[:, None])
+        return (rss * k / (k - 1.0) - k) / sum_w
+    py_sq = np.einsum("ij,ij->i", py, py)
+    w2 = w * w
+    sum_w2 = w2.sum(axis=1)
     if method == "ML":
-        return (py_sq - fit.sum_w) / (fit.w**2).sum(axis=1)
-    return (py_sq - _trace_p(fit.w, fit.sum_w)) / _sum_p_squared(fit.w, fit.sum_w)
+        return (py_sq - sum_w) / sum_w2
+    sum_w3 = np.einsum("ij,ij->i", w2, w)
+    tr_p = sum_w - sum_w2 / sum_w
+    tr_pp = sum_w2 - 2.0 * sum_w3 / sum_w + sum_w2**2 / sum_w**2
+    return (py_sq - tr_p) / tr_pp
 
 
 def _fisher_scoring(
