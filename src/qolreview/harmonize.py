@@ -58,7 +58,7 @@ EFFECT_COLUMNS = (
     "effect_id", "study_id", "arm_id", "comparator_arm_id", "arm_role", "comparison", "origin", "basis",
     "instrument", "subscale", "domain", "qol", "window", "timepoint", "timepoint_weeks", "measure", "yi", "vi",
     "ci_lb", "ci_ub", "n1", "n2", "r_used", "r_source", "direction_flipped", "conversions", "approximate",
-    "selected", "selection_note", "md", "md_vi", "pct_change", "source_cells", "input_rows", "source_ids",
+    "selected", "superseded", "selection_note", "md", "md_vi", "pct_change", "source_cells", "input_rows", "source_ids",
     "evidence_status",
 )
 NOT_CONVERTIBLE_COLUMNS = (
@@ -332,6 +332,7 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
     """One selected row per comparison (study, arms, outcome, timepoint): the lowest ``PRIORITY``
     (arm-level SMD first), adjusted (``ls_md``) before unadjusted contrasts on a tie."""
     out = df.copy()
+    out["superseded"] = False
     out["_adjusted"] = ~out["basis"].str.startswith("ls_md")
     out["_weeks"] = out["timepoint_weeks"].round(6)
     keys = ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale", "_weeks"]
@@ -344,8 +345,9 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
             out.loc[index, "selected"] = False
             note = (f"not selected: the same comparison is given by {kept['effect_id']} "
                     f"({kept['origin']}, {kept['measure']}), which is preferred")
+            out.loc[index, "superseded"] = True
             old = out.loc[index, "selection_note"]
-            out.loc[index, "selection_note"] = note if old is None else f"{old}; {note}"
+            out.loc[index, "selection_note"] = note if pd.isna(old) else f"{old}; {note}"
         log.info("source choice %s %s/%s %s %s at %s: kept %s (%s %s) over %d other(s)", kept["study_id"],
                  kept["arm_id"], kept["comparator_arm_id"], kept["instrument"], kept["subscale"],
                  kept["timepoint"], kept["effect_id"], kept["origin"], kept["measure"], len(rows) - 1)

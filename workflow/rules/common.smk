@@ -3,6 +3,10 @@ from snakemake.utils import validate
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
 
+SYNTHESIS_TABLES = [
+    "meta_analyses", "study_weights", "leave_one_out", "subgroups", "effect_direction", "vote_counts",
+    "risk_of_bias", "summary_of_findings",
+]
 CLEAN_TABLES = ["studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade", "claims"]
 
 
@@ -10,5 +14,6 @@ def all_targets():
     return [
         *expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         "results/harmonized/effect_sizes.parquet",
-        "results/synthesis/meta_analyses.parquet",
+        "results/figures/prisma_counts.csv",
+        "results/report/review.html",
     ]

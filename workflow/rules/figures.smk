@@ -1,7 +1,7 @@
 # Stage 4: figures from the synthesis tables; each family writes SVG + 300-dpi PNG files and a captions
 # fragment, merged into results/figures/captions.json ({figure_file_stem: {caption, alt}}).
 
-FIGURE_FAMILIES = ["forest", "effect_direction", "risk_of_bias", "prisma"]
+FIGURE_FAMILIES = ["forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time"]
 
 
 rule fig_forest:
@@ -54,7 +54,7 @@ rule fig_prisma:
         prisma="results/clean/prisma.parquet",
     output:
         figures=directory("results/figures/prisma"),
-        csv="results/figures/prisma_flowdiagram.csv",
+        csv="results/figures/prisma_counts.csv",
         captions="results/figures/captions/prisma.json",
     params:
         settings=config["figures"],
@@ -62,6 +62,38 @@ rule fig_prisma:
         "results/logs/fig_prisma.log",
     script:
         "../scripts/fig_prisma.py"
+
+
+rule fig_evidence_map:
+    input:
+        effect_sizes="results/harmonized/effect_sizes.parquet",
+        not_convertible="results/harmonized/not_convertible.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        figures=directory("results/figures/evidence_map"),
+        captions="results/figures/captions/evidence_map.json",
+    params:
+        settings=config["figures"],
+    log:
+        "results/logs/fig_evidence_map.log",
+    script:
+        "../scripts/fig_evidence_map.py"
+
+
+rule fig_qol_over_time:
+    input:
+        effect_sizes="results/harmonized/effect_sizes.parquet",
+        not_convertible="results/harmonized/not_convertible.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        figures=directory("results/figures/qol_over_time"),
+        captions="results/figures/captions/qol_over_time.json",
+    params:
+        settings=config["figures"],
+    log:
+        "results/logs/fig_qol_over_time.log",
+    script:
+        "../scripts/fig_qol_over_time.py"
 
 
 rule fig_captions:

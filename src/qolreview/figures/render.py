@@ -4,26 +4,24 @@ one family, save each as SVG and 300-dpi PNG, and write the family's captions fr
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from qolreview.figure_inputs import evidence_map_table, trajectory_table
 from qolreview.figures import style
 from qolreview.figures.captions import Captioned, write_captions
 from qolreview.figures.effect_direction import effect_direction_plot
+from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.forest import forest_plot
 from qolreview.figures.prisma import prisma_flow, write_prisma_csv
 from qolreview.figures.risk_of_bias import summary_plot, traffic_light_plot
 from qolreview.figures.save import save_figure
+from qolreview.figures.trajectories import trajectories_plot
+from qolreview.labels import slug
 from qolreview.parquet_io import read_table
 
 log = logging.getLogger(__name__)
-
-
-def slug(text: str) -> str:
-    """A file-name-safe stem: lower case, runs of other characters replaced by one hyphen."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _save_all(figures: dict[str, Captioned], out_dir: str | Path, captions: str | Path) -> None:
@@ -83,3 +81,17 @@ def render_prisma(prisma: str | Path, out_dir: str | Path, csv: str | Path, capt
     table = read_table(prisma)
     write_prisma_csv(table, csv)
     _save_all({"prisma": prisma_flow(table, width=width)}, out_dir, captions)
+
+
+def render_evidence_map(effect_sizes: str | Path, not_convertible: str | Path, studies: str | Path,
+                        out_dir: str | Path, captions: str | Path, width: style.Width) -> None:
+    """The evidence map (stem ``evidence-map``) of every reported result."""
+    table = evidence_map_table(read_table(effect_sizes), read_table(not_convertible), read_table(studies))
+    _save_all({"evidence-map": evidence_map(table, width=width)}, out_dir, captions)
+
+
+def render_trajectories(effect_sizes: str | Path, not_convertible: str | Path, studies: str | Path,
+                        out_dir: str | Path, captions: str | Path, width: style.Width) -> None:
+    """QoL over time (stem ``qol-over-time``); no figure when no QoL value has a known timepoint."""
+    table = trajectory_table(read_table(effect_sizes), read_table(not_convertible), read_table(studies))
+    _save_all({"qol-over-time": trajectories_plot(table, width=width)} if len(table) else {}, out_dir, captions)

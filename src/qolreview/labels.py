@@ -1,0 +1,18 @@
+"""Display labels and file-name stems shared by the figures and the report."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+def study_labels(studies: pd.DataFrame) -> dict[str, str]:
+    """``study_id`` -> the study's display label (the id itself when no label was entered)."""
+    labels = studies.set_index("study_id")["label"] if "label" in studies else pd.Series(dtype=str)
+    return {sid: (lab if isinstance(lab, str) and lab else sid) for sid, lab in labels.items()}
+
+
+def slug(text: str) -> str:
+    """A file-name-safe stem: lower case, runs of other characters replaced by one hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
