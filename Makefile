@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: all test bench lock template clean-results
+.PHONY: all test bench lock template workflow-report clean-results
 
 all: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -19,6 +19,10 @@ bench: $(STAMP)
 
 template: $(STAMP)
 	$(BIN)/snakemake --cores 1 template
+
+# Snakemake's own HTML report of the last run: figures and tables marked with report() in the rules.
+workflow-report: $(STAMP)
+	$(BIN)/snakemake --report results/workflow_report.html
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -9,7 +9,7 @@ rule clean:
     output:
         tables=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",
-        report="results/clean/validation_report.md",
+        report=report("results/clean/validation_report.md", caption="../report/validation_report.rst", category="Clean"),
     params:
         settings=config["clean"],
     log:

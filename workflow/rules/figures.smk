@@ -9,7 +9,12 @@ rule fig_forest:
         meta_analyses="results/synthesis/meta_analyses.parquet",
         study_weights="results/synthesis/study_weights.parquet",
     output:
-        figures=directory("results/figures/forest"),
+        figures=report(
+            directory("results/figures/forest"),
+            patterns=["{name}.svg"],
+            caption="../report/forest.rst",
+            category="Figures",
+        ),
         captions="results/figures/captions/forest.json",
     params:
         settings=config["figures"],
@@ -24,7 +29,12 @@ rule fig_effect_direction:
         effect_direction="results/synthesis/effect_direction.parquet",
         vote_counts="results/synthesis/vote_counts.parquet",
     output:
-        figures=directory("results/figures/effect_direction"),
+        figures=report(
+            directory("results/figures/effect_direction"),
+            patterns=["{name}.svg"],
+            caption="../report/effect_direction.rst",
+            category="Figures",
+        ),
         captions="results/figures/captions/effect_direction.json",
     params:
         settings=config["figures"],
@@ -39,7 +49,12 @@ rule fig_risk_of_bias:
         risk_of_bias="results/synthesis/risk_of_bias.parquet",
         studies="results/clean/studies.parquet",
     output:
-        figures=directory("results/figures/risk_of_bias"),
+        figures=report(
+            directory("results/figures/risk_of_bias"),
+            patterns=["{name}.svg"],
+            caption="../report/risk_of_bias.rst",
+            category="Figures",
+        ),
         captions="results/figures/captions/risk_of_bias.json",
     params:
         settings=config["figures"],
@@ -53,8 +68,13 @@ rule fig_prisma:
     input:
         prisma="results/clean/prisma.parquet",
     output:
-        figures=directory("results/figures/prisma"),
-        csv="results/figures/prisma_counts.csv",
+        figures=report(
+            directory("results/figures/prisma"),
+            patterns=["{name}.svg"],
+            caption="../report/prisma.rst",
+            category="Figures",
+        ),
+        csv=report("results/figures/prisma_counts.csv", caption="../report/prisma_counts.rst", category="Tables"),
         captions="results/figures/captions/prisma.json",
     params:
         settings=config["figures"],
@@ -70,7 +90,12 @@ rule fig_evidence_map:
         not_convertible="results/harmonized/not_convertible.parquet",
         studies="results/clean/studies.parquet",
     output:
-        figures=directory("results/figures/evidence_map"),
+        figures=report(
+            directory("results/figures/evidence_map"),
+            patterns=["{name}.svg"],
+            caption="../report/evidence_map.rst",
+            category="Figures",
+        ),
         captions="results/figures/captions/evidence_map.json",
     params:
         settings=config["figures"],
@@ -86,7 +111,12 @@ rule fig_qol_over_time:
         not_convertible="results/harmonized/not_convertible.parquet",
         studies="results/clean/studies.parquet",
     output:
-        figures=directory("results/figures/qol_over_time"),
+        figures=report(
+            directory("results/figures/qol_over_time"),
+            patterns=["{name}.svg"],
+            caption="../report/qol_over_time.rst",
+            category="Figures",
+        ),
         captions="results/figures/captions/qol_over_time.json",
     params:
         settings=config["figures"],

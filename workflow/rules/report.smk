@@ -29,7 +29,7 @@ rule report:
         captions="results/figures/captions.json",
         figures=expand("results/figures/{family}", family=FIGURE_FAMILIES),
     output:
-        html="results/report/review.html",
+        html=report("results/report/review.html", caption="../report/review.rst", category="Report"),
     params:
         settings=config["report"],
     log:
