@@ -9,7 +9,6 @@ Counts come only from the ``prisma`` table (box, n, detail). A box whose count i
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.patches import Rectangle
 
-from qolreview.figures import style
+from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, is_missing
 from qolreview.workbook_spec import PRISMA_BOXES
 
@@ -70,6 +69,12 @@ TEMPLATE: tuple[tuple[str, str, str, str, str], ...] = (
     ("NA", "node3", "included", "Blue included box", "Included"),
 )
 TEMPLATE_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
+TITLES = ("Identification of new studies via databases and registers", "Identification of new studies via other methods")
+PHASES = (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4))
+"""Phase labels of the left-hand column and the first and last box rows they span."""
+LINESPACING = 1.2
+INDENT = "    "
+NBSP = "\u00a0"
 
 
 def _table(df: pd.DataFrame) -> dict[str, dict[str, object]]:
@@ -93,14 +98,27 @@ def parse_detail(detail: object) -> list[tuple[str, int | None]]:
     return items
 
 
+def _wrap_line(line: str, max_in: float, size: float) -> list[str]:
+    """Wrap one box line to the measured box width; reason lines and continuations are indented."""
+    indent = INDENT if line.startswith(" ") else ""
+    lead = layout.line_width_in(indent, size)
+    glued = re.sub(r"\(n = [^)]*\)", lambda m: m.group(0).replace(" ", NBSP), line.strip())  # never split a count
+    return [indent + part.replace(NBSP, " ") for part in layout.wrap(glued, max_in - lead, size, indent="  ")]
+
+
 def _n(rows: Mapping[str, Mapping[str, object]], box: str) -> str:
     value = rows.get(box, {}).get("n")
     return f"n = {style.NOT_REPORTED}" if is_missing(value) else f"n = {int(value)}"  # type: ignore[call-overload]
 
 
 def _detail_lines(rows: Mapping[str, Mapping[str, object]], box: str) -> list[str]:
-    return [f"  {reason} (n = {n if n is not None else style.NOT_REPORTED})"
+    return [f"{INDENT}{reason} (n = {n if n is not None else style.NOT_REPORTED})"
             for reason, n in parse_detail(rows.get(box, {}).get("detail"))]
+
+
+def _with_reasons(head: str, reasons: list[str]) -> list[str]:
+    """A count line followed by its reasons; the colon introduces reasons only when there are some."""
+    return [f"{head}:", *reasons] if reasons else [head]
 
 
 @dataclass
@@ -128,8 +146,8 @@ def _boxes(rows: Mapping[str, Mapping[str, object]], other: bool) -> list[_Box]:
         _Box("dbr_notretrieved_reports", [f"Reports not retrieved ({_n(rows, 'dbr_notretrieved_reports')})",
                                           *_detail_lines(rows, "dbr_notretrieved_reports")], 1, 2),
         _Box("dbr_assessed", [f"Reports assessed for eligibility ({_n(rows, 'dbr_assessed')})"], 0, 3),
-        _Box("dbr_excluded", [f"Reports excluded ({_n(rows, 'dbr_excluded')}):", *_detail_lines(rows, "dbr_excluded")],
-             1, 3),
+        _Box("dbr_excluded", _with_reasons(f"Reports excluded ({_n(rows, 'dbr_excluded')})",
+                                           _detail_lines(rows, "dbr_excluded")), 1, 3),
         _Box("included", [f"Studies included in review ({_n(rows, f'{included}_studies')})",
                           f"Reports of included studies ({_n(rows, f'{included}_reports')})"], 0, 4),
     ]
@@ -143,8 +161,8 @@ def _boxes(rows: Mapping[str, Mapping[str, object]], other: bool) -> list[_Box]:
                 f"Reports not retrieved ({_n(rows, 'other_notretrieved_reports')})",
                 *_detail_lines(rows, "other_notretrieved_reports")], 3, 2),
             _Box("other_assessed", [f"Reports assessed for eligibility ({_n(rows, 'other_assessed')})"], 2, 3),
-            _Box("other_excluded", [f"Reports excluded ({_n(rows, 'other_excluded')}):",
-                                    *_detail_lines(rows, "other_excluded")], 3, 3),
+            _Box("other_excluded", _with_reasons(f"Reports excluded ({_n(rows, 'other_excluded')})",
+                                                 _detail_lines(rows, "other_excluded")), 3, 3),
         ]
     return boxes
 
@@ -155,18 +173,23 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
     other = any(k in rows for k in OTHER_BOXES)
     font = style.fonts(width)
     fig_w = style.width_in(width)
-    line_in = font.small * 1.3 / 72
-    pad, gap, phase_w = 0.06, 0.16, 0.22
+    line_in = layout.height_in(1, font.small, LINESPACING)
+    pad, gap = 0.06, 0.16
+    phase_w = layout.height_in(1, font.small) + 2 * pad
     n_cols = 4 if other else 2
     box_w = (fig_w - 2 * style.MARGIN_IN - phase_w - gap * n_cols) / n_cols
-    chars = style.chars_fitting(box_w - 2 * pad, font.small)
     boxes = _boxes(rows, other)
     for box in boxes:
-        box.lines = [w for line in box.lines for w in
-                     textwrap.wrap(line, chars, subsequent_indent="    " if line.startswith("  ") else "  ",
-                                   break_long_words=False)]
+        box.lines = [w for line in box.lines for w in _wrap_line(line, box_w - 2 * pad, font.small)]
     row_h = [max(len(b.lines) * line_in + 2 * pad for b in boxes if b.row == r) for r in range(5)]
-    title_h = 2 * line_in + 2 * pad
+    for name, first, last in PHASES:  # a phase box is at least as tall as its rotated label
+        span = sum(row_h[first:last + 1]) + gap * (last - first)
+        row_h[last] += max(0.0, layout.line_width_in(name, font.small, True) + 2 * pad - span)
+    title_w = 2 * box_w + gap
+    title_lines = layout.wrap(TITLES[0], title_w - 2 * pad, font.small, bold=True)
+    if other:
+        title_lines = max(title_lines, layout.wrap(TITLES[1], title_w - 2 * pad, font.small, bold=True), key=len)
+    title_h = max(2, len(title_lines)) * line_in + 2 * pad
     tops = [style.MARGIN_IN + title_h + gap]
     for h in row_h:
         tops.append(tops[-1] + h + gap)
@@ -188,15 +211,14 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
             ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=font.small, fontweight="bold",
                     rotation=90 if rotate else 0, gid="prisma-title")
 
-        titles = [("Identification of new studies via databases and registers", 0, style.PRISMA_FILL["title_main"])]
+        titles = [(TITLES[0], 0, style.PRISMA_FILL["title_main"])]
         if other:
-            titles.append(("Identification of new studies via other methods", 2, style.PRISMA_FILL["title_other"]))
+            titles.append((TITLES[1], 2, style.PRISMA_FILL["title_other"]))
         for text, col, fill in titles:
-            w = 2 * box_w + gap
-            rect(col_x[col], style.MARGIN_IN, w, title_h, fill, "prisma-title-box")
-            centred(col_x[col], style.MARGIN_IN, w, title_h,
-                    "\n".join(textwrap.wrap(text, style.chars_fitting(w - 2 * pad, font.small))))
-        for name, first, last in (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4)):
+            rect(col_x[col], style.MARGIN_IN, title_w, title_h, fill, "prisma-title-box")
+            centred(col_x[col], style.MARGIN_IN, title_w, title_h,
+                    "\n".join(layout.wrap(text, title_w - 2 * pad, font.small, bold=True)))
+        for name, first, last in PHASES:
             y, h = tops[first], tops[last] + row_h[last] - tops[first]
             rect(style.MARGIN_IN, y, phase_w, h, style.PRISMA_FILL["phase"], "prisma-phase")
             centred(style.MARGIN_IN, y, phase_w, h, name, rotate=True)
@@ -209,7 +231,7 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
             geometry[box.key] = (x, y, box_w, h)
             rect(x, y, box_w, h, style.PRISMA_FILL["box"], f"prisma-box-{box.key}")
             ax.text(x + pad, y + pad, "\n".join(box.lines), ha="left", va="top", fontsize=font.small,
-                    linespacing=1.15, gid=f"prisma-text-{box.key}")
+                    linespacing=LINESPACING, gid=f"prisma-text-{box.key}")
 
         def arrow(a: tuple[float, float], b: tuple[float, float]) -> None:
             ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": style.INK, "lw": 0.6,
