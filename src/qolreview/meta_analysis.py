@@ -13,8 +13,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from qolreview.meta.combine import Composite, SubgroupTest, combine_dependent, subgroup_test
-from qolreview.meta.estimators import Panel
-from qolreview.meta.inference import RESULT_FIELDS, fit_panel
+from qolreview.meta.blocks import Blocks, Panel
+from qolreview.meta.inference import RESULT_FIELDS, fit_blocks, percent_weights
 from qolreview.meta.results import ConvergenceError, RandomEffectsResult
 from qolreview.meta.validation import METHODS, TESTS, validate_effects, validate_params
 
@@ -60,11 +60,12 @@ def random_effects(
     )
     y, v = validate_effects(yi, vi)
     panel = Panel.from_padded(y[None, :], v[None, :], np.ones((1, y.size), dtype=bool))
-    cols, weights = fit_panel(panel, method, test, level, tau2_ci, threshold, maxiter, stepadj)
+    cols = fit_blocks(Blocks((panel,)), method, test, level, tau2_ci, threshold, maxiter, stepadj)
     _raise_unconverged(cols, method, threshold, labels=None)
     fields = {name: _scalar(name, cols[name][0]) for name in RESULT_FIELDS}
+    weights = percent_weights(panel, cols["tau2"])[0]
     return RandomEffectsResult(
-        method=method, test=test, level=level, weights=tuple(float(x) for x in weights[0]), **fields
+        method=method, test=test, level=level, weights=tuple(float(x) for x in weights), **fields
     )
 
 
@@ -93,7 +94,7 @@ def leave_one_out(
         v[None, :].repeat(y.size, 0)[keep].reshape(y.size, -1),
         np.ones((y.size, y.size - 1), dtype=bool),
     )
-    cols, _ = fit_panel(panel, method, test, level, False, threshold, maxiter, stepadj)
+    cols = fit_blocks(Blocks((panel,)), method, test, level, False, threshold, maxiter, stepadj)
     _raise_unconverged(cols, method, threshold, labels=[f"without study {i}" for i in range(y.size)])
     frame = _frame(cols)
     frame = frame.drop(columns=[c for c in frame.columns if "_ci_" in c])
@@ -142,19 +143,15 @@ def random_effects_batch(
         raise ValueError(f"Column {group_col!r} has missing group labels.")
     y_all, v_all = validate_effects(df[yi_col].to_numpy(dtype=float), df[vi_col].to_numpy(dtype=float))
     codes, labels = pd.factorize(df[group_col], sort=True)
-    order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=len(labels))
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    rows = codes[order]
-    cols_idx = np.arange(order.size) - starts[rows]
-    shape = (len(labels), int(sizes.max()))
-    y = np.zeros(shape)
-    v = np.ones(shape)
-    mask = np.zeros(shape, dtype=bool)
-    y[rows, cols_idx] = y_all[order]
-    v[rows, cols_idx] = v_all[order]
-    mask[rows, cols_idx] = True
-    cols, _ = fit_panel(Panel.from_padded(y, v, mask), method, test, level, tau2_ci, threshold, maxiter, stepadj)
+    # Analyses ordered by size (then label) so that similar widths share a padded block.
+    by_size = np.argsort(sizes, kind="stable")
+    rank = np.empty_like(by_size)
+    rank[by_size] = np.arange(by_size.size)
+    order = np.argsort(rank[codes], kind="stable")
+    blocks = Blocks.from_flat(y_all[order], v_all[order], sizes[by_size])
+    sorted_cols = fit_blocks(blocks, method, test, level, tau2_ci, threshold, maxiter, stepadj)
+    cols = {name: values[rank] for name, values in sorted_cols.items()}
     if nonconverged == "raise":
         _raise_unconverged(cols, method, threshold, labels=[str(x) for x in labels])
     frame = _frame(cols)

@@ -1,8 +1,8 @@
 """Between-study variance (tau²) estimators, vectorised over many meta-analyses.
 
-Each analysis is a row of a padded 2-D array (:class:`Panel`); padding cells have an infinite
-variance, hence weight exactly 0. The
-definitions follow metafor 3.8's ``rma.uni()`` for an intercept-only model (Viechtbauer 2010, J Stat
+Each analysis is a row of a padded 2-D array (:class:`~qolreview.meta.blocks.Panel`; padding cells
+have an infinite variance, hence weight exactly 0), and analyses of similar size are grouped in
+:class:`~qolreview.meta.blocks.Blocks`. The definitions follow metafor 3.8's ``rma.uni()`` for an intercept-only model (Viechtbauer 2010, J Stat
 Softw 36(3); Viechtbauer 2005, J Educ Behav Stat 30:261-293), with ``yi`` centred at its unweighted mean
 as metafor does before estimating tau²:
 
@@ -15,20 +15,21 @@ as metafor does before estimating tau²:
   ``[0, max(100, 10 mad(yi)^2)]`` at metafor's tolerance (see :mod:`qolreview.meta.zeroin`).
 - ``ML``, ``REML`` (Viechtbauer 2005) and ``EB`` (Morris 1983) by Fisher scoring from the truncated
   ``HE`` value, each step multiplied by ``stepadj`` (metafor's ``control$stepadj``, default 1) and
-  halved while it would go below 0, stopped when the change is at most ``threshold``. ``EB`` solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM``
-  (Viechtbauer et al. 2015, Res Synth Methods 6:125), but iterated to the threshold.
+  halved while it would go below 0, stopped when the change is at most ``threshold``. ``EB`` solves
+  ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM`` (Viechtbauer et al. 2015, Res Synth Methods 6:125), but iterated to the threshold.
 
 Negative values are truncated at 0. Standard errors of tau² follow the same source.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
+from qolreview.meta.blocks import ActiveRows, Blocks, Panel
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
 
 FloatArray = NDArray[np.float64]
@@ -38,37 +39,6 @@ FloatArray = NDArray[np.float64]
 PM_TAU2_MAX = 100.0
 #: Consistency constant of R's ``mad()`` (normal scale).
 MAD_CONSTANT = 1.4826
-
-
-@dataclass(frozen=True)
-class Panel:
-    """Padded effect sizes of many analyses: ``y``, ``v`` and ``mask`` are (groups, max k).
-
-    Build it with :meth:`from_padded`, which sets padding cells to ``y = 0`` and ``v = inf``.
-    """
-
-    y: FloatArray
-    v: FloatArray
-    mask: NDArray[np.bool_]
-
-    @classmethod
-    def from_padded(cls, y: FloatArray, v: FloatArray, mask: NDArray[np.bool_]) -> Panel:
-        """Panel from arrays whose cells outside ``mask`` are ignored."""
-        return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), mask)
-
-    @cached_property
-    def k(self) -> FloatArray:
-        """Number of studies in each analysis."""
-        return self.mask.sum(axis=1).astype(float)
-
-    def centred(self) -> Panel:
-        """The same panel with ``y`` centred at each row's unweighted mean (metafor's ``ymci``)."""
-        mean = self.y.sum(axis=1) / self.k
-        return Panel(np.where(self.mask, self.y - mean[:, None], 0.0), self.v, self.mask)
-
-    def take(self, rows: NDArray) -> Panel:
-        """The analyses selected by a boolean mask or an index array."""
-        return Panel(self.y[rows], self.v[rows], self.mask[rows])
 
 
 @dataclass(frozen=True)
@@ -105,17 +75,19 @@ def weighted_fit(panel: Panel, tau2: FloatArray) -> WeightedFit:
     return WeightedFit(w=w, sum_w=sum_w, mu=mu, rss=rss, resid=resid)
 
 
-def q_at(panel: Panel, tau2: FloatArray, rows: NDArray[np.intp]) -> FloatArray:
-    """Generalised Q of analyses ``rows`` at their ``tau2`` values (for the root searches).
+def q_statistic(panel: Panel, tau2: FloatArray) -> FloatArray:
+    """Generalised Q statistic of every analysis of ``panel`` at its ``tau2``."""
+    return weighted_fit(panel, tau2).rss
 
-    When most analyses are requested, all are computed (cheaper than copying the selected rows).
-    """
-    n = panel.y.shape[0]
-    if 2 * rows.size < n:
-        return weighted_fit(panel.take(rows), tau2).rss
-    full = np.zeros(n)
-    full[rows] = tau2
-    return weighted_fit(panel, full).rss[rows]
+
+def q_equation(blocks: Blocks, target: FloatArray) -> Callable[[FloatArray, NDArray[np.intp]], FloatArray]:
+    """``Q(t) - target`` for the root searches: ``f(t, rows)`` evaluates only analyses ``rows``."""
+    active = ActiveRows(blocks)
+
+    def equation(t: FloatArray, rows: NDArray[np.intp]) -> FloatArray:
+        return active.evaluate(q_statistic, rows, t) - target[rows]
+
+    return equation
 
 
 def _trace_p(w: FloatArray, sum_w: FloatArray) -> FloatArray:
@@ -130,40 +102,45 @@ def _sum_p_squared(w: FloatArray, sum_w: FloatArray) -> FloatArray:
 
 
 def estimate_tau2(
-    panel: Panel, method: str, threshold: float, maxiter: int, stepadj: float = 1.0
+    blocks: Blocks, method: str, threshold: float, maxiter: int, stepadj: float = 1.0
 ) -> Tau2Estimate:
     """Estimate tau² for every analysis (all with k >= 2) with the named estimator."""
-    pc = panel.centred()
-    k = pc.k
-    n = k.size
+    pc = blocks.map(Panel.centred)
+    n = pc.n
     iterations = np.zeros(n, dtype=np.int64)
     converged = np.ones(n, dtype=bool)
-    zeros = np.zeros(n)
     if method == "EE":
-        return Tau2Estimate(zeros, np.full(n, np.nan), iterations, converged)
+        return Tau2Estimate(np.zeros(n), np.full(n, np.nan), iterations, converged)
     if method in ("HS", "DL"):
-        fe = weighted_fit(pc, zeros)
-        tr_p = _trace_p(fe.w, fe.sum_w)
-        raw = (fe.rss - k) / fe.sum_w if method == "HS" else (fe.rss - (k - 1.0)) / tr_p
-        tau2 = np.maximum(raw, 0.0)
-        scale = fe.sum_w if method == "HS" else tr_p
-        se = np.sqrt(
-            (2.0 * (k - 1.0) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_p_squared(fe.w, fe.sum_w))
-            / scale**2
-        )
+        tau2, se = pc.rowwise(lambda p: _moment(p, method))
         return Tau2Estimate(tau2, se, iterations, converged)
     if method == "SJ":
-        return _sidik_jonkman(pc, iterations, converged)
+        tau2, se = pc.rowwise(_sidik_jonkman)
+        return Tau2Estimate(tau2, se, iterations, converged)
     if method == "PM":
-        return _paule_mandel(pc, _pm_upper(panel), maxiter)
-    he = _hedges(pc)
+        return _paule_mandel(pc, blocks.rowwise(_pm_upper), maxiter)
+    he_tau2, he_se = pc.rowwise(_hedges)
     if method == "HE":
-        return Tau2Estimate(np.maximum(he.tau2, 0.0), he.se, iterations, converged)
-    return _fisher_scoring(pc, method, np.maximum(he.tau2, 0.0), threshold, maxiter, stepadj)
+        return Tau2Estimate(np.maximum(he_tau2, 0.0), he_se, iterations, converged)
+    return _fisher_scoring(pc, method, np.maximum(he_tau2, 0.0), threshold, maxiter, stepadj)
 
 
-def _hedges(pc: Panel) -> Tau2Estimate:
-    """Hedges (1983) moment estimator from the unweighted residual sum of squares."""
+def _moment(pc: Panel, method: str) -> tuple[FloatArray, FloatArray]:
+    """Hunter-Schmidt or DerSimonian-Laird estimate and standard error."""
+    k = pc.k
+    fe = weighted_fit(pc, np.zeros(k.size))
+    tr_p = _trace_p(fe.w, fe.sum_w)
+    raw = (fe.rss - k) / fe.sum_w if method == "HS" else (fe.rss - (k - 1.0)) / tr_p
+    tau2 = np.maximum(raw, 0.0)
+    scale = fe.sum_w if method == "HS" else tr_p
+    se = np.sqrt(
+        (2.0 * (k - 1.0) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_p_squared(fe.w, fe.sum_w)) / scale**2
+    )
+    return tau2, se
+
+
+def _hedges(pc: Panel) -> tuple[FloatArray, FloatArray]:
+    """Hedges (1983) moment estimator (untruncated) and its standard error."""
     k = pc.k
     v = np.where(pc.mask, pc.v, 0.0)
     rss = (pc.y**2).sum(axis=1)
@@ -173,11 +150,10 @@ def _hedges(pc: Panel) -> Tau2Estimate:
     raw = (rss - tr_pv) / (k - 1.0)
     t = np.maximum(raw, 0.0)
     se = np.sqrt((2.0 * tr_pvpv + 4.0 * t * tr_pv + 2.0 * t**2 * (k - 1.0)) / (k - 1.0) ** 2)
-    n = k.size
-    return Tau2Estimate(raw, se, np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    return raw, se
 
 
-def _sidik_jonkman(pc: Panel, iterations: NDArray[np.int64], converged: NDArray[np.bool_]) -> Tau2Estimate:
+def _sidik_jonkman(pc: Panel) -> tuple[FloatArray, FloatArray]:
     """Sidik & Jonkman (2005) estimator with metafor's default starting value."""
     k = pc.k
     t0 = (pc.y**2).sum(axis=1) / k
@@ -193,7 +169,7 @@ def _sidik_jonkman(pc: Panel, iterations: NDArray[np.int64], converged: NDArray[
     se = np.sqrt(
         t0**2 / (k - 1.0) ** 2 * (2.0 * tr_pvpv + 4.0 * tau2 * sum_pvp + 2.0 * tau2**2 * _sum_p_squared(w, sw))
     )
-    return Tau2Estimate(tau2, se, iterations, converged)
+    return tau2, se
 
 
 def _pm_upper(panel: Panel) -> FloatArray:
@@ -204,34 +180,33 @@ def _pm_upper(panel: Panel) -> FloatArray:
     return np.maximum(PM_TAU2_MAX, 10.0 * mad**2)
 
 
-def _paule_mandel(pc: Panel, upper: FloatArray, maxiter: int) -> Tau2Estimate:
+def _paule_mandel(pc: Blocks, upper: FloatArray, maxiter: int) -> Tau2Estimate:
     """Paule & Mandel (1982): ``Q(tau2) = k - 1`` solved as metafor does with ``uniroot()``."""
     k = pc.k
     target = k - 1.0
     n = k.size
-    q_lower = weighted_fit(pc, np.zeros(n)).rss - target
-    q_upper = weighted_fit(pc, upper).rss - target
+    q_lower = pc.rowwise(q_statistic, np.zeros(n)) - target
+    q_upper = pc.rowwise(q_statistic, upper) - target
     tau2 = np.zeros(n)
     iterations = np.zeros(n, dtype=np.int64)
     converged = q_upper <= 0.0
     search = (q_lower >= 0.0) & converged
     if search.any():
-        sub = pc.take(search)
-        sub_target = target[search]
+        rows = np.flatnonzero(search)
         res = zeroin(
-            lambda t, rows: q_at(sub, t, rows) - sub_target[rows],
-            np.zeros(int(search.sum())),
-            upper[search],
-            q_lower[search],
-            q_upper[search],
+            q_equation(pc.take(rows), target[rows]),
+            np.zeros(rows.size),
+            upper[rows],
+            q_lower[rows],
+            q_upper[rows],
             tol=R_UNIROOT_TOL,
             maxiter=maxiter,
         )
-        tau2[search] = res.root
-        iterations[search] = res.iterations
-        converged[search] = res.converged
+        tau2[rows] = res.root
+        iterations[rows] = res.iterations
+        converged[rows] = res.converged
     tau2 = np.maximum(tau2, 0.0)
-    sum_w = weighted_fit(pc, tau2).sum_w
+    sum_w = pc.rowwise(lambda p, t: weighted_fit(p, t).sum_w, tau2)
     se = np.sqrt(2.0 * k**2 / (k - 1.0) / sum_w**2)
     return Tau2Estimate(tau2, se, iterations, converged)
 
@@ -262,7 +237,7 @@ def _fisher_step(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
 
 
 def _fisher_scoring(
-    pc: Panel, method: str, start: FloatArray, threshold: float, maxiter: int, stepadj: float
+    pc: Blocks, method: str, start: FloatArray, threshold: float, maxiter: int, stepadj: float
 ) -> Tau2Estimate:
     """Iterate Fisher scoring for all analyses at once; each stops at its own convergence.
 
@@ -273,35 +248,45 @@ def _fisher_scoring(
     iterations = np.zeros(n, dtype=np.int64)
     converged = np.ones(n, dtype=bool)
     idx = np.arange(n)
-    sub = pc
+    active = ActiveRows(pc)
+
+    def step(panel: Panel, t: FloatArray) -> FloatArray:
+        return _fisher_step(panel, method, t)
+
+    count = 0
     while idx.size:
-        iterations[idx] += 1
+        count += 1
         t = tau2[idx]
-        adj = _fisher_step(sub, method, t) * stepadj
+        adj = active.evaluate(step, idx, t) * stepadj
         below = np.flatnonzero(t + adj < 0.0)
         while below.size:
             adj[below] /= 2.0
             below = below[t[below] + adj[below] < 0.0]
         new = t + adj
         tau2[idx] = new
-        failed = (iterations[idx] > maxiter) | ~np.isfinite(new)
-        converged[idx[failed]] = False
+        failed = ~np.isfinite(new) if count <= maxiter else np.ones(idx.size, dtype=bool)
         going = (np.abs(t - new) > threshold) & ~failed
         if not going.all():
+            stopped = idx[~going]
+            iterations[stopped] = count
+            converged[idx[failed]] = False
             idx = idx[going]
-            sub = sub.take(going)
     if method in ("ML", "REML"):
         tau2 = _boundary_check(pc, method, tau2, threshold, converged)
     tau2 = np.maximum(tau2, 0.0)
-    fit = weighted_fit(pc, tau2)
-    k = pc.k
-    if method == "ML":
-        se = np.sqrt(2.0 / (fit.w**2).sum(axis=1))
-    elif method == "REML":
-        se = np.sqrt(2.0 / _sum_p_squared(fit.w, fit.sum_w))
-    else:
-        se = np.sqrt(2.0 * k**2 / (k - 1.0) / fit.sum_w**2)
+    se = pc.rowwise(lambda p, t: _scoring_se(p, method, t), tau2)
     return Tau2Estimate(tau2, se, iterations, converged)
+
+
+def _scoring_se(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
+    """Standard error of the ML, REML or EB estimate from the inverse Fisher information."""
+    fit = weighted_fit(pc, tau2)
+    if method == "ML":
+        return np.sqrt(2.0 / (fit.w**2).sum(axis=1))
+    if method == "REML":
+        return np.sqrt(2.0 / _sum_p_squared(fit.w, fit.sum_w))
+    k = pc.k
+    return np.sqrt(2.0 * k**2 / (k - 1.0) / fit.sum_w**2)
 
 
 def _log_likelihood(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
@@ -315,10 +300,14 @@ def _log_likelihood(pc: Panel, method: str, tau2: FloatArray) -> FloatArray:
 
 
 def _boundary_check(
-    pc: Panel, method: str, tau2: FloatArray, threshold: float, converged: NDArray[np.bool_]
+    pc: Blocks, method: str, tau2: FloatArray, threshold: float, converged: NDArray[np.bool_]
 ) -> FloatArray:
     """metafor's ``ll0check``: use tau² = 0 when it has the larger likelihood than the scoring result."""
-    ll0 = _log_likelihood(pc, method, np.zeros_like(tau2))
-    ll = _log_likelihood(pc, method, np.maximum(tau2, 0.0))
+
+    def log_lik(panel: Panel, t: FloatArray) -> FloatArray:
+        return _log_likelihood(panel, method, t)
+
+    ll0 = pc.rowwise(log_lik, np.zeros_like(tau2))
+    ll = pc.rowwise(log_lik, np.maximum(tau2, 0.0))
     stuck = converged & (ll0 - ll > R_UNIROOT_TOL) & (tau2 > threshold)
     return np.where(stuck, 0.0, tau2)

@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from qolreview.meta.estimators import Panel, Tau2Estimate, estimate_tau2, q_at, weighted_fit
+from qolreview.meta.blocks import Blocks, Panel
+from qolreview.meta.estimators import Tau2Estimate, estimate_tau2, q_equation, q_statistic, weighted_fit
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
 
 FloatArray = NDArray[np.float64]
@@ -38,8 +39,8 @@ RESULT_FIELDS = (
 )  # fmt: skip
 
 
-def fit_panel(
-    panel: Panel,
+def fit_blocks(
+    blocks: Blocks,
     method: str,
     test: str,
     level: float,
@@ -47,13 +48,13 @@ def fit_panel(
     threshold: float,
     maxiter: int,
     stepadj: float = 1.0,
-) -> tuple[dict[str, NDArray], FloatArray]:
-    """Fit every analysis of ``panel``; return the result columns and the percentage weights.
+) -> dict[str, NDArray]:
+    """Fit every analysis of ``blocks`` (sorted by k); return the result columns in the same order.
 
     Analyses with a single study are not pooled: their own effect and normal-theory interval are
     reported with tau² = 0 and NaN heterogeneity fields (metafor also forces ``test="z"`` then).
     """
-    k = panel.k
+    k = blocks.k
     n = k.size
     out: dict[str, NDArray] = {name: np.full(n, np.nan) for name in RESULT_FIELDS}
     out["k"] = k.astype(np.int64)
@@ -61,30 +62,41 @@ def fit_panel(
     out["pooled"] = k >= 2
     out["converged"] = np.ones(n, dtype=bool)
     out["iterations"] = np.zeros(n, dtype=np.int64)
-    weights = np.zeros_like(panel.v)
-
-    single = k == 1
-    if single.any():
-        _fill_single(out, weights, panel, single, level)
-    multi = ~single
-    if multi.any():
-        sub = panel.take(multi)
-        est = estimate_tau2(sub, method, threshold, maxiter, stepadj)
-        cols, w_pct = _pooled(sub, est, method, test, level, tau2_ci, maxiter)
+    n_single = int(np.count_nonzero(k == 1))
+    if n_single:
+        _fill_single(out, blocks.take(np.arange(n_single)).panels[0], n_single, level)
+    if n_single < n:
+        multi = blocks if n_single == 0 else blocks.take(np.arange(n_single, n))
+        est = estimate_tau2(multi, method, threshold, maxiter, stepadj)
+        cols = multi.rowwise(
+            lambda p, *e: _pooled(p, Tau2Estimate(*e), method, test, level),
+            est.tau2, est.se, est.iterations, est.converged,
+        )
+        s2 = cols.pop("s2")
+        if tau2_ci and method != "EE":
+            lb, ub, conv = q_profile_ci(multi, est.tau2, level, maxiter)
+            cols["tau2_ci_lb"], cols["tau2_ci_ub"] = lb, ub
+            cols["i2_ci_lb"], cols["i2_ci_ub"] = 100.0 * lb / (s2 + lb), 100.0 * ub / (s2 + ub)
+            cols["h2_ci_lb"], cols["h2_ci_ub"] = lb / s2 + 1.0, ub / s2 + 1.0
+            cols["converged"] = cols["converged"] & conv
         for name, values in cols.items():
-            out[name][multi] = values
-        weights[multi] = w_pct
-    return out, weights
+            out[name][n_single:] = values
+    return out
 
 
-def _fill_single(
-    out: dict[str, NDArray], weights: FloatArray, panel: Panel, rows: NDArray[np.bool_], level: float
-) -> None:
-    """Report a lone study's effect with its normal-theory CI (no pooling, no heterogeneity)."""
-    y = panel.y[rows, 0]
-    se = np.sqrt(panel.v[rows, 0])
+def percent_weights(panel: Panel, tau2: FloatArray) -> FloatArray:
+    """Weights ``w_i = 1/(v_i + tau2)`` as percentages of their row sum (metafor's ``weights()``)."""
+    fit = weighted_fit(panel, tau2)
+    return 100.0 * fit.w / fit.sum_w[:, None]
+
+
+def _fill_single(out: dict[str, NDArray], panel: Panel, n_single: int, level: float) -> None:
+    """Report lone studies (the first ``n_single`` rows) with their normal-theory CI."""
+    y = panel.y[:, 0]
+    se = np.sqrt(panel.v[:, 0])
     crit = stats.norm.isf((1.0 - level) / 2.0)
     stat = y / se
+    rows = slice(0, n_single)
     out["estimate"][rows] = y
     out["se"][rows] = se
     out["stat"][rows] = stat
@@ -92,19 +104,10 @@ def _fill_single(
     out["ci_lb"][rows] = y - crit * se
     out["ci_ub"][rows] = y + crit * se
     out["tau2"][rows] = 0.0
-    weights[rows, 0] = 100.0
 
 
-def _pooled(
-    panel: Panel,
-    est: Tau2Estimate,
-    method: str,
-    test: str,
-    level: float,
-    tau2_ci: bool,
-    maxiter: int,
-) -> tuple[dict[str, NDArray], FloatArray]:
-    """Inference for analyses with k >= 2 given their tau² estimates."""
+def _pooled(panel: Panel, est: Tau2Estimate, method: str, test: str, level: float) -> dict[str, NDArray]:
+    """Inference for analyses with k >= 2 given their tau² estimates (``s2`` for the CI mapping)."""
     k = panel.k
     df = k - 1.0
     tau2 = est.tau2
@@ -138,6 +141,7 @@ def _pooled(
         "q_p": stats.chi2.sf(q, df),
         "converged": est.converged,
         "iterations": est.iterations,
+        "s2": s2,
     }
     if method == "EE":
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,23 +153,17 @@ def _pooled(
         cols["pi_ub"] = fit.mu + half_width
         cols["i2"] = 100.0 * tau2 / (s2 + tau2)
         cols["h2"] = tau2 / s2 + 1.0
-        if tau2_ci:
-            lb, ub, conv = q_profile_ci(panel, tau2, level, maxiter)
-            cols["tau2_ci_lb"], cols["tau2_ci_ub"] = lb, ub
-            cols["i2_ci_lb"], cols["i2_ci_ub"] = 100.0 * lb / (s2 + lb), 100.0 * ub / (s2 + ub)
-            cols["h2_ci_lb"], cols["h2_ci_ub"] = lb / s2 + 1.0, ub / s2 + 1.0
-            cols["converged"] = est.converged & conv
-    return cols, 100.0 * fit.w / fit.sum_w[:, None]
+    return cols
 
 
 def q_profile_ci(
-    panel: Panel, tau2: FloatArray, level: float, maxiter: int
+    blocks: Blocks, tau2: FloatArray, level: float, maxiter: int
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Q-profile confidence bounds for tau² (Viechtbauer 2007; metafor ``confint.rma.uni``).
 
     Returns the lower and upper bounds and whether every needed root search converged.
     """
-    k = panel.k
+    k = blocks.k
     df = k - 1.0
     alpha = 1.0 - level
     crit_u = stats.chi2.isf(alpha / 2.0, df)
@@ -173,32 +171,34 @@ def q_profile_ci(
     n = k.size
     t_min = np.zeros(n)
     t_max = np.maximum(100.0, 10.0 * tau2)
-    q_min = weighted_fit(panel, t_min).rss
-    q_max = weighted_fit(panel, t_max).rss
+    q_min = blocks.rowwise(q_statistic, t_min)
+    q_max = blocks.rowwise(q_statistic, t_max)
     converged = np.ones(n, dtype=bool)
 
     ub = np.where(q_max > crit_l, t_max, np.nan)
     find_ub = (q_min >= crit_l) & (q_max <= crit_l)
     lb = np.where(q_min < crit_u, t_min, np.nan)
     find_lb = (q_max <= crit_u) & (q_min >= crit_u)
-    # Both searches run as one batch of problems: rows of the upper bound, then of the lower bound.
-    problems = np.concatenate((np.flatnonzero(find_ub), np.flatnonzero(find_lb)))
-    if problems.size:
-        n_ub = int(find_ub.sum())
+    # Both searches run as one batch of problems, ordered by analysis (hence by k) so that an
+    # analysis needing both bounds appears twice in a row.
+    rows = np.concatenate((np.flatnonzero(find_ub), np.flatnonzero(find_lb)))
+    if rows.size:
         target = np.concatenate((crit_l[find_ub], crit_u[find_lb]))
-        sub = panel.take(problems)
+        is_ub = np.arange(rows.size) < int(find_ub.sum())
+        order = np.argsort(rows, kind="stable")
+        rows, target, is_ub = rows[order], target[order], is_ub[order]
         res = zeroin(
-            lambda t, rows: q_at(sub, t, rows) - target[rows],
-            t_min[problems],
-            t_max[problems],
-            q_min[problems] - target,
-            q_max[problems] - target,
+            q_equation(blocks.take(rows), target),
+            t_min[rows],
+            t_max[rows],
+            q_min[rows] - target,
+            q_max[rows] - target,
             tol=R_UNIROOT_TOL,
             maxiter=maxiter,
         )
-        ub[problems[:n_ub]] = res.root[:n_ub]
-        lb[problems[n_ub:]] = res.root[n_ub:]
-        np.logical_and.at(converged, problems, res.converged)
+        ub[rows[is_ub]] = res.root[is_ub]
+        lb[rows[~is_ub]] = res.root[~is_ub]
+        np.logical_and.at(converged, rows, res.converged)
     both_low = q_min < crit_l
     lb = np.where(both_low, t_min, lb)
     ub = np.where(both_low, t_min, ub)
