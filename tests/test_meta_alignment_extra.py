@@ -19,7 +19,15 @@ import numpy as np
 import pytest
 
 from qolreview import effect_sizes as es
-from qolreview.meta_analysis import ConvergenceError, RandomEffectsResult, leave_one_out, random_effects
+import pandas as pd
+
+from qolreview.meta_analysis import (
+    ConvergenceError,
+    RandomEffectsResult,
+    leave_one_out,
+    random_effects,
+    random_effects_batch,
+)
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "metafor_fits_extra.json").read_text())
 CASES = {case["id"]: case for case in REFERENCE["cases"]}
@@ -153,6 +161,31 @@ def test_leave_one_out_matches_metafor(case_id: str, index: int) -> None:
         atol = {"tau2": ATOL_TAU2_AT_ZERO, "i2": ATOL_I2_AT_ZERO}.get(field, 0.0)
         np.testing.assert_allclose(actual[at_zero], expected[field][at_zero], rtol=rtol, atol=atol, err_msg=field)
         np.testing.assert_allclose(actual[away], expected[field][away], rtol=rtol, atol=0.0, err_msg=field)
+
+
+@pytest.mark.parametrize("level", [0.95, 0.9])
+@pytest.mark.parametrize("test", ["z", "knha"])
+@pytest.mark.parametrize("method", ["EE", "DL", "REML", "PM", "ML", "HE", "SJ", "EB", "HS"])
+def test_batch_matches_metafor(method: str, test: str, level: float) -> None:
+    # All cases at one level fitted in one padded batch; rows that do not converge are flagged.
+    ids = [c for c in CASES if CASES[c]["level"] == level]
+    df = pd.DataFrame(
+        [(c, y, v) for c in ids for y, v in zip(*CASES[c]["effect_sizes"].values(), strict=True)],
+        columns=["case", "yi", "vi"],
+    )
+    frame = random_effects_batch(df, "case", method=method, test=test, level=level, nonconverged="flag")
+    assert frame["case"].tolist() == sorted(ids)
+    for row in frame.itertuples(index=False):
+        case_id = row.case
+        ref = next(f for f in CASES[case_id]["fits"] if (f["method"], f["test"]) == (method, test))
+        if not row.converged:
+            assert np.spacing(ref.get("tau2", ref.get("retry", {}).get("tau2", 0.0))) > 1e-12
+            continue
+        if "error" in ref:
+            ref = ref["retry"]
+        fields = {k: v for k, v in row._asdict().items() if k != "case"}
+        result = RandomEffectsResult(weights=(), **fields)
+        assert mismatches(result, ref, RTOL_ILL_CONDITIONED.get(case_id, RTOL)) == [], case_id
 
 
 def test_boundary_cases_give_zero_tau2() -> None:
