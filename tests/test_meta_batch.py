@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from qolreview.meta.blocks import Blocks, block_ends
 from qolreview.meta_analysis import METHODS, ConvergenceError, random_effects, random_effects_batch
 
 COMPARED = (
@@ -86,3 +87,52 @@ def test_batch_names_the_unconverged_group() -> None:
     )
     with pytest.raises(ConvergenceError, match="REML.* for wide"):
         random_effects_batch(data, "g")
+
+
+def test_block_ends_minimise_padded_cells_plus_block_cost() -> None:
+    sizes = np.array([2, 2, 3, 3, 3, 40, 40])
+    # One block: 7 * 40 cells; split after the 3s: 5 * 3 + 2 * 40 = 95 cells plus one more block.
+    assert block_ends(sizes, cost=100).tolist() == [5, 7]
+    assert block_ends(sizes, cost=1000).tolist() == [7]
+    assert block_ends(sizes, cost=0).tolist() == [2, 5, 7]
+
+
+def test_blocks_take_repacks_rows_across_blocks() -> None:
+    sizes = np.array([1, 2, 2, 5])
+    y = np.arange(10, dtype=float)
+    blocks = Blocks.from_flat(y, y + 1.0, sizes)
+    assert len(blocks.panels) == 1
+    packed = Blocks.from_flat(y, y + 1.0, sizes).take(np.array([1, 1, 3]))
+    assert packed.k.tolist() == [2.0, 2.0, 5.0]
+    rows = [p.y[i][p.mask[i]].tolist() for p in packed.panels for i in range(p.y.shape[0])]
+    assert rows == [[1.0, 2.0], [1.0, 2.0], [5.0, 6.0, 7.0, 8.0, 9.0]]
+    assert all(np.isinf(p.v[~p.mask]).all() for p in packed.panels)
+
+
+@pytest.mark.parametrize("method", ["REML", "PM", "DL"])
+def test_batch_with_many_blocks_equals_scalar(method: str) -> None:
+    """Enough analyses of very different sizes to be split into several padded blocks."""
+    rng = np.random.default_rng(11)
+    sizes = np.concatenate(([1, 1], rng.integers(2, 120, size=150)))
+    frames = []
+    for g, k in enumerate(sizes):
+        vi = rng.uniform(0.005, 0.3, size=k)
+        yi = rng.normal(0.3, np.sqrt(vi + rng.choice([0.0, 0.1, 0.5])))
+        frames.append(pd.DataFrame({"analysis": g, "yi": yi, "vi": vi}))
+    data = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=2)
+    assert len(block_ends(np.sort(sizes))) >= 2
+    batch = random_effects_batch(data, "analysis", method=method, test="knha", nonconverged="flag")
+    assert batch["k"].tolist() == sizes.tolist()
+    for g, row in batch.iterrows():
+        group = data[data["analysis"] == g]
+        try:
+            single = random_effects(group["yi"], group["vi"], method=method, test="knha").to_dict()
+        except ConvergenceError:
+            assert not row["converged"]
+            continue
+        for field in COMPARED:
+            expected = single[field]
+            if isinstance(expected, float) and math.isnan(expected):
+                assert math.isnan(row[field]), field
+            else:
+                assert row[field] == pytest.approx(expected, rel=1e-10, abs=1e-10), field

@@ -1,10 +1,10 @@
 """Between-study variance (tau²) estimators, vectorised over many meta-analyses.
 
-Each analysis is a row of a padded 2-D array (:class:`~qolreview.meta.blocks.Panel`; padding cells
-have an infinite variance, hence weight exactly 0), and analyses of similar size are grouped in
-:class:`~qolreview.meta.blocks.Blocks`. The definitions follow metafor 3.8's ``rma.uni()`` for an intercept-only model (Viechtbauer 2010, J Stat
-Softw 36(3); Viechtbauer 2005, J Educ Behav Stat 30:261-293), with ``yi`` centred at its unweighted mean
-as metafor does before estimating tau²:
+Each analysis is a row of a padded 2-D array (``Panel``; padding cells have an infinite variance,
+hence weight exactly 0), and analyses of similar size share a block (``Blocks``, both in
+:mod:`qolreview.meta.blocks`). The definitions follow metafor 3.8's ``rma.uni()`` for an
+intercept-only model (Viechtbauer 2010, J Stat Softw 36(3); Viechtbauer 2005, J Educ Behav Stat
+30:261-293), with ``yi`` centred at its unweighted mean as metafor does before estimating tau²:
 
 - ``HS`` Hunter & Schmidt (2004): ``(Q - k) / sum(w)`` with ``w = 1/vi``.
 - ``HE`` Hedges (1983): ``(sum((y - ybar)^2) - (1 - 1/k) sum(vi)) / (k - 1)``.
@@ -15,8 +15,9 @@ as metafor does before estimating tau²:
   ``[0, max(100, 10 mad(yi)^2)]`` at metafor's tolerance (see :mod:`qolreview.meta.zeroin`).
 - ``ML``, ``REML`` (Viechtbauer 2005) and ``EB`` (Morris 1983) by Fisher scoring from the truncated
   ``HE`` value, each step multiplied by ``stepadj`` (metafor's ``control$stepadj``, default 1) and
-  halved while it would go below 0, stopped when the change is at most ``threshold``. ``EB`` solves
-  ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM`` (Viechtbauer et al. 2015, Res Synth Methods 6:125), but iterated to the threshold.
+  halved while it would go below 0, stopped when the change is at most ``threshold``. ``EB``
+  solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM`` (Viechtbauer et al. 2015, Res
+  Synth Methods 6:125), but iterated to the threshold.
 
 Negative values are truncated at 0. Standard errors of tau² follow the same source.
 """
