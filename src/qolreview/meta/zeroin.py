@@ -5,7 +5,7 @@ tolerance (``tol = .Machine$double.eps^0.25``), so its answers are only accurate
 with metafor to far better than that, the same iterates must be taken: this is Brent's (1973) algorithm
 as implemented in R's ``R_zeroin2`` (``src/library/stats/src/zeroin.c``: secant/inverse quadratic
 interpolation with bisection fallback and the tolerance ``2*eps*|b| + tol/2``), applied to many
-independent problems at once. Each problem keeps its own state; finished problems are frozen.
+independent problems at once. Each problem keeps its own state; finished problems are dropped.
 """
 
 from __future__ import annotations
@@ -63,45 +63,50 @@ def zeroin(
     root[at_a] = a[at_a]
     root[at_b] = b[at_b]
     converged[at_a | at_b] = True
-    active = ~converged
+    # State of the unfinished problems only; ``ids`` are their positions in the input.
+    ids = np.flatnonzero(~converged)
+    a, b, c, fa, fb, fc = a[ids], b[ids], c[ids], fa[ids], fb[ids], fc[ids]
 
     for _ in range(maxiter + 1):
-        if not active.any():
+        if not ids.size:
             break
         prev_step = b - a
-        swap = active & (np.abs(fc) < np.abs(fb))
-        a = np.where(swap, b, a)
-        b = np.where(swap, c, b)
-        c = np.where(swap, a, c)
-        fa = np.where(swap, fb, fa)
-        fb = np.where(swap, fc, fb)
-        fc = np.where(swap, fa, fc)
+        swap = np.abs(fc) < np.abs(fb)
+        if swap.any():
+            a = np.where(swap, b, a)
+            b = np.where(swap, c, b)
+            c = np.where(swap, a, c)
+            fa = np.where(swap, fb, fa)
+            fb = np.where(swap, fc, fb)
+            fc = np.where(swap, fa, fc)
 
         tol_act = 2.0 * _EPS * np.abs(b) + tol / 2.0
         new_step = (c - b) / 2.0
 
-        done = active & ((np.abs(new_step) <= tol_act) | (fb == 0.0))
-        root[done] = b[done]
-        converged[done] = True
-        active &= ~done
-        if not active.any():
-            break
+        done = (np.abs(new_step) <= tol_act) | (fb == 0.0)
+        if done.any():
+            root[ids[done]] = b[done]
+            converged[ids[done]] = True
+            going = ~done
+            ids = ids[going]
+            a, b, c, fa, fb, fc = a[going], b[going], c[going], fa[going], fb[going], fc[going]
+            prev_step, tol_act, new_step = prev_step[going], tol_act[going], new_step[going]
+            if not ids.size:
+                break
 
-        new_step = _interpolated_step(a, b, c, fa, fb, fc, prev_step, tol_act, new_step, active)
+        new_step = _interpolated_step(a, b, c, fa, fb, fc, prev_step, tol_act, new_step)
         small = np.abs(new_step) < tol_act
         new_step = np.where(small, np.where(new_step > 0.0, tol_act, -tol_act), new_step)
 
-        a = np.where(active, b, a)
-        fa = np.where(active, fb, fa)
-        b = np.where(active, b + new_step, b)
-        rows = np.flatnonzero(active)
-        fb[rows] = func(b[rows], rows)
-        iterations[active] += 1
-        same_sign = active & (((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0)))
+        a, fa = b, fb
+        b = b + new_step
+        fb = func(b, ids)
+        iterations[ids] += 1
+        same_sign = ((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0))
         c = np.where(same_sign, a, c)
         fc = np.where(same_sign, fa, fc)
 
-    root[active] = b[active]
+    root[ids] = b
     return RootResult(root=root, iterations=iterations, converged=converged)
 
 
@@ -115,10 +120,9 @@ def _interpolated_step(
     prev_step: FloatArray,
     tol_act: FloatArray,
     bisect: FloatArray,
-    active: NDArray[np.bool_],
 ) -> FloatArray:
     """Secant or inverse quadratic step where it is safe, else the bisection step (R_zeroin2)."""
-    try_interp = active & (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
+    try_interp = (np.abs(prev_step) >= tol_act) & (np.abs(fa) > np.abs(fb))
     if not try_interp.any():
         return bisect
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
