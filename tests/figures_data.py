@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.text import Text
 import pandas as pd
 
 
@@ -74,3 +75,58 @@ def prisma(other: bool = False) -> pd.DataFrame:
         rows += [("citations_results", 3, None), ("other_assessed", 3, None)]
     return pd.DataFrame({"box": [r[0] for r in rows], "n": pd.array([r[1] for r in rows], dtype="Int64"),
                          "detail": [r[2] for r in rows]})
+
+
+def evidence(k: int, many: bool) -> pd.DataFrame:
+    """k studies; ``many``: 24 instruments over all eight domains, else the shape of the embedded review
+    (one domain with three instruments beside two single-instrument domains)."""
+    if many:
+        domains = ["overall", "physical", "psychological", "social", "daily_functioning", "environment",
+                   "symptoms", "functioning"]
+        columns = [(d, f"{name}-{d[:4]}") for d in domains for name in ("EQ-5D-5L", "WHOQOL-BREF", "SF-36")]
+    else:
+        columns = [("overall", "AQoL-8D"), ("overall", "EQ-5D-5L"), ("overall", "WHOQOL-BREF"),
+                   ("physical", "EQ-5D-5L"), ("daily_functioning", "EQ-5D-5L")]
+    statuses = ["effect_size", "direction_only", "not_convertible"]
+    rows = [{"study_id": f"s{i:03d}", "label": f"Author{i} {2000 + i % 25} (TRIAL-{i})", "domain": d,
+             "instrument": inst, "status": statuses[(i + j) % 3]}
+            for i in range(k) for j, (d, inst) in enumerate(columns) if (i + j) % 2 == 0 or k == 1]
+    return pd.DataFrame(rows)
+
+
+def text_boxes(fig) -> list[tuple[str, object]]:
+    """(text, window extent) of every visible, non-empty text of a figure, after a draw."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    undrawn = set()  # labels of ticks outside the view limits exist but are not drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    undrawn.update({id(tick.label1), id(tick.label2)})
+    texts = [t for t in fig.findobj(Text)
+             if t.get_visible() and str(t.get_text()).strip() and id(t) not in undrawn]
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+
+
+def assert_no_text_overlap(fig, tolerance_px: float = 0.5) -> None:
+    """No two texts of the figure overlap, and every text lies inside the figure."""
+    boxes = text_boxes(fig)
+    width, height = fig.canvas.get_width_height()
+    for text, box in boxes:
+        assert box.x0 >= -tolerance_px and box.x1 <= width + tolerance_px, f"{text!r} leaves the figure: {box}"
+        assert box.y0 >= -tolerance_px and box.y1 <= height + tolerance_px, f"{text!r} leaves the figure: {box}"
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            overlap_x = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            overlap_y = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            assert overlap_x <= tolerance_px or overlap_y <= tolerance_px, f"{a!r} overlaps {b!r}"
+
+
+def assert_within(fig, text, patch, tolerance_px: float = 0.5) -> None:
+    """A text's extent lies inside a patch's extent."""
+    renderer = fig.canvas.get_renderer()
+    box, outer = text.get_window_extent(renderer), patch.get_window_extent(renderer)
+    assert (box.x0 >= outer.x0 - tolerance_px and box.x1 <= outer.x1 + tolerance_px
+            and box.y0 >= outer.y0 - tolerance_px and box.y1 <= outer.y1 + tolerance_px), (text.get_text(), box, outer)

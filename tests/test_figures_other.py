@@ -15,7 +15,7 @@ from qolreview.figures.prisma import parse_detail, prisma_flow, write_prisma_csv
 from qolreview.figures.risk_of_bias import summary_plot, summary_proportions, traffic_light_plot
 from qolreview.figures.save import save_figure
 from qolreview.figures.trajectories import trajectories_plot
-from figures_data import directions, prisma, risk_of_bias
+from figures_data import assert_no_text_overlap, assert_within, directions, evidence, prisma, risk_of_bias
 
 
 def _gid_texts(fig, gid):
@@ -124,14 +124,30 @@ def test_parse_detail():
 def test_trajectories_panels_and_lines():
     rows = [{"study_id": s, "label": s.upper(), "domain": d, "instrument": "AQoL-8D", "subscale": d,
              "timepoint_weeks": w, "value": v, "ci_lb": v - 0.2, "ci_ub": v + 0.2, "value_kind": "SMD",
-             "comparison": "within"}
+             "comparison": "between_arms"}
             for s in ("a", "b") for d in ("overall", "physical") for w, v in ((0, 0.0), (4, 0.3), (16, 0.5))]
     result = trajectories_plot(pd.DataFrame(rows))
     titles = [ax.get_title(loc="left") for ax in result.figure.axes]
-    assert titles == ["Overall QoL", "Physical"]
+    assert titles == ["Overall QoL: between arms, SMD", "Physical: between arms, SMD"]
     series = [ln for ax in result.figure.axes for ln in ax.lines if (ln.get_gid() or "").startswith("series-")]
     assert len(series) == 4 and list(series[0].get_xdata()) == [0, 4, 16]
     assert "0.0 to 16.0 weeks" in result.caption
+
+
+def test_trajectory_panels_of_one_domain_differ_by_comparison_and_measure():
+    rows = [{"study_id": "a", "label": "A", "domain": "overall", "instrument": "EQ-5D-5L", "subscale": "index",
+             "timepoint_weeks": 4.0, "value": v, "value_kind": kind, "comparison": comparison}
+            for comparison, kind, v in (("between_arms", "SMD", 0.3), ("within_arm_prepost", "SMCC", 1.1),
+                                        ("between_arms", "RR", 0.6), ("between_arms", "RD", 0.2))]
+    for width in ("double", "single"):
+        fig = trajectories_plot(pd.DataFrame(rows), width=width).figure
+        titles = [ax.get_title(loc="left").replace("\n", " ") for ax in fig.axes]
+        assert titles == ["Overall QoL: between arms, RD", "Overall QoL: between arms, log RR",
+                          "Overall QoL: between arms, SMD", "Overall QoL: within arm, pre-post, SMCC"]
+        ylabels = [ax.get_ylabel().replace("\n", " ") for ax in fig.axes]
+        assert ylabels[0] == "Risk difference"
+        assert ylabels[1] == "Log risk ratio (positive = fewer with problems)"
+        assert_no_text_overlap(fig)
 
 
 def test_evidence_map_keeps_the_most_informative_status():
@@ -161,3 +177,56 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
     captions = json.loads((tmp_path / "a" / "captions.json").read_text(encoding="utf-8"))
     assert sorted(captions) == ["edp", "prisma", "rob"]
     assert captions["prisma"]["caption"].startswith("PRISMA 2020 flow diagram.")
+
+
+# Layout on real-sized inputs --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("width", ["double", "single"])
+@pytest.mark.parametrize("k", [1, 5, 50])
+def test_evidence_map_texts_never_overlap(k, width):
+    fig = evidence_map(evidence(k, many=False), width=width).figure
+    assert_no_text_overlap(fig)
+    fig = evidence_map(evidence(k, many=True), width=width).figure
+    assert_no_text_overlap(fig)
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_evidence_map_domain_headers_fit_their_group(width):
+    fig = evidence_map(evidence(5, many=False), width=width).figure
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    headers = [t for t in ax.texts if t.get_gid() == "domain-header"]
+    rules = [ln for ln in ax.lines if ln.get_gid() == "domain-rule"]
+    assert [t.get_text().replace("\n", " ") for t in headers] == ["Overall QoL", "Physical", "Daily functioning"]
+    for text, rule in zip(headers, rules):
+        box = text.get_window_extent(renderer)
+        x0, x1 = (ax.transData.transform((x, 0))[0] for x in rule.get_xdata())
+        assert x0 - 2 <= box.x0 and box.x1 <= x1 + 2, (text.get_text(), box, x0, x1)
+    instruments = [t.get_text().replace("\n", "") for t in ax.texts if t.get_gid() == "instrument-header"]
+    assert instruments == ["AQoL-8D", "EQ-5D-5L", "WHOQOL-BREF", "EQ-5D-5L", "EQ-5D-5L"]
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+@pytest.mark.parametrize("other", [False, True])
+def test_prisma_labels_lie_within_their_boxes(width, other):
+    table = prisma(other=other)
+    table.loc[table["box"] == "dbr_excluded", "detail"] = None
+    fig = prisma_flow(table, width=width).figure
+    ax = fig.axes[0]
+    rects = {p.get_gid(): p for p in ax.patches}
+    texts = {t.get_gid(): t for t in ax.texts if (t.get_gid() or "").startswith("prisma-text-")}
+    assert texts
+    for gid, text in texts.items():
+        assert_within(fig, text, rects[gid.replace("prisma-text-", "prisma-box-")])
+    phases = [p for p in ax.patches if p.get_gid() == "prisma-phase"]
+    labels = [t for t in ax.texts if t.get_gid() == "prisma-title" and t.get_rotation() == 90]
+    assert [t.get_text() for t in labels] == ["Identification", "Screening", "Included"]
+    for text, rect in zip(labels, phases):
+        assert_within(fig, text, rect)
+    assert " ".join(texts["prisma-text-dbr_excluded"].get_text().split()) == "Reports excluded (n = 35)"
+    assert_no_text_overlap(fig)
+
+
+def test_prisma_colon_only_before_listed_reasons():
+    text = _gid_texts(prisma_flow(prisma()).figure, "prisma-text-dbr_excluded")[0]
+    assert text.splitlines()[0] == "Reports excluded (n = 35):"

@@ -10,7 +10,6 @@ heterogeneity statistics. A single study (k = 1) is drawn without a diamond and 
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,11 +19,13 @@ from matplotlib import ticker
 from matplotlib.patches import Polygon
 from matplotlib.transforms import blended_transform_factory
 
-from qolreview.figures import style
+from qolreview.figures import layout, style
 from qolreview.figures.captions import (
     Captioned, finite, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, is_missing, plural,
 )
 
+COLUMN_GAP_IN = 0.05
+"""Clear space on the left of a text column."""
 STUDY_COLUMNS = ("study_id", "label", "n", "yi", "vi", "ci_lb", "ci_ub", "weight_pct")
 
 
@@ -65,9 +66,9 @@ def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, fl
 
 
 def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
-                subgroups: pd.DataFrame | None, label_chars: int, text_chars: int) -> list[_Row]:
-    def wrap(text: object) -> list[str]:
-        return textwrap.wrap(str(text), label_chars, break_long_words=False) or [""]
+                subgroups: pd.DataFrame | None, label_in: float, text_in: float, font: style.Fonts) -> list[_Row]:
+    def wrap(text: object, bold: bool = False) -> list[str]:
+        return layout.wrap(str(text), label_in, font.base, bold)
 
     rows: list[_Row] = []
     grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
@@ -75,12 +76,12 @@ def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
         names = list(dict.fromkeys(studies["subgroup"].fillna("Other")))
         results = {} if subgroups is None else {r["subgroup"]: r for r in subgroups.to_dict("records")}
         for name in names:
-            rows.append(_Row("heading", wrap(name)))
+            rows.append(_Row("heading", wrap(name, bold=True)))
             part = studies[studies["subgroup"].fillna("Other") == name]
             rows += [_Row("study", wrap(r["label"]), r) for r in part.to_dict("records")]
             res = results.get(name)
             if res is not None and int(res.get("k", 0) or 0) >= 2 and finite(res.get("estimate")):
-                rows.append(_Row("subgroup", wrap(f"Subtotal (k = {int(res['k'])})"), res))
+                rows.append(_Row("subgroup", wrap(f"Subtotal (k = {int(res['k'])})", bold=True), res))
     else:
         rows += [_Row("study", wrap(r["label"]), r) for r in studies.to_dict("records")]
     rows.append(_Row("text", [""]))
@@ -89,14 +90,14 @@ def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
         method = str(pooled.get("method", ""))
         test = style.TEST_LABELS.get(str(pooled.get("test", "")), str(pooled.get("test", "")))
         detail = ", ".join(p for p in (method, test) if p)
-        rows.append(_Row("pooled", wrap(f"{style.POOLED_LABEL} ({detail}; k = {int(pooled['k'])})"), pooled))
+        rows.append(_Row("pooled", wrap(f"{style.POOLED_LABEL} ({detail}; k = {int(pooled['k'])})", bold=True), pooled))
         if finite(pooled.get("pi_lb")) and finite(pooled.get("pi_ub")):
             rows.append(_Row("pi", wrap(style.PI_LABEL), pooled))
-        rows.append(_Row("text", textwrap.wrap("Heterogeneity: " + heterogeneity_text(pooled), text_chars)))
+        rows.append(_Row("text", layout.wrap("Heterogeneity: " + heterogeneity_text(pooled), text_in, font.small)))
         if finite(pooled.get("q_between")):
-            rows.append(_Row("text", textwrap.wrap(
+            rows.append(_Row("text", layout.wrap(
                 f"Test for subgroup differences: Q = {fmt(pooled['q_between'])}, "
-                f"{fmt_p_eq(pooled.get('q_between_p'))}", text_chars)))
+                f"{fmt_p_eq(pooled.get('q_between_p'))}", text_in, font.small)))
     else:
         rows.append(_Row("not_pooled", wrap(style.NOT_POOLED_LABEL)))
     top = 0.0
@@ -118,6 +119,7 @@ def forest_plot(
     xlim: tuple[float, float] | None = None,
     null_value: float = 0.0,
     show_rob: bool = True,
+    measure: str | None = None,
 ) -> Captioned:
     """Draw a forest plot of one analysis.
 
@@ -125,7 +127,8 @@ def forest_plot(
     subgroup and rob_overall. ``pooled``: k, estimate, ci_lb, ci_ub, pi_lb, pi_ub, tau2, i2, q, q_df,
     q_p, method, test, measure, optional q_between/q_between_p; ``None`` or k = 1 means not pooled.
     ``subgroups``: subgroup, k, estimate, ci_lb, ci_ub. ``favours``: (left, right) labels under the axis.
-    ``xlim``: axis limits; whiskers beyond them end in arrows.
+    ``xlim``: axis limits; whiskers beyond them end in arrows. ``measure`` (default: ``pooled["measure"]``)
+    names the x-axis scale (``style.MEASURE_SCALES``: ratios on the log scale) and the estimate column.
     """
     missing = [c for c in STUDY_COLUMNS if c not in studies.columns]
     if missing:
@@ -133,17 +136,23 @@ def forest_plot(
     if studies.empty:
         raise ValueError("forest: no studies to plot")
     pooled_map: Mapping[str, object] | None = None if pooled is None else dict(pooled)
-    measure = str((pooled_map or {}).get("measure", "") or "Effect")
+    measure = str(measure or (pooled_map or {}).get("measure", "") or "Effect")
+    column = style.MEASURE_COLUMN_LABELS.get(measure, measure)
     cols = style.FOREST_COLUMNS[width]
     show_rob = show_rob and "rob_overall" in studies.columns
     font = style.fonts(width)
     fig_w = style.width_in(width)
     row_h = style.row_in(width)
-    label_chars = style.chars_fitting(cols["label"] * fig_w - style.MARGIN_IN, font.base)
-    text_chars = style.chars_fitting((cols["label"] + cols["n"] + cols["plot"]) * fig_w, font.small)
-    rows = _build_rows(studies, pooled_map, subgroups, label_chars, text_chars)
+    gap = COLUMN_GAP_IN
+    label_in = cols["label"] * fig_w - style.MARGIN_IN - gap
+    text_in = (cols["label"] + cols["n"] + cols["plot"]) * fig_w - style.MARGIN_IN
+    rows = _build_rows(studies, pooled_map, subgroups, label_in, text_in, font)
     units = rows[-1].top + rows[-1].height
-    header_in = (3.0 if title else 1.6) * row_h + style.MARGIN_IN
+    heads = {"effect": layout.wrap(f"{column} [95% CI]", cols["effect"] * fig_w - gap, font.base, bold=True),
+             "weight": layout.wrap("Weight", cols["weight"] * fig_w - gap, font.base, bold=True)}
+    head_lines = max(len(h) for h in heads.values())
+    header_in = (style.MARGIN_IN + (font.title * 1.2 / 72 + 0.4 * row_h if title else 0.0)
+                 + layout.height_in(head_lines, font.base) + 0.4 * row_h)
     fig_h = header_in + units * row_h + style.AXIS_BAND_IN
 
     values = [*studies["ci_lb"].astype(float), *studies["ci_ub"].astype(float), *studies["yi"].astype(float)]
@@ -162,26 +171,25 @@ def forest_plot(
             ax.spines[side].set_visible(False)
         ax.yaxis.set_visible(False)
         ax.tick_params(axis="x", labelsize=font.small)
-        ax.axvline(null_value, color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
+        drawn = max(r.top + r.height for r in rows if r.kind != "text")  # the notes rows stay clear of it
+        ax.plot([null_value, null_value], [0, drawn], color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
         cell = blended_transform_factory(fig.transFigure, ax.transData)
 
         edges = np.cumsum([0.0, cols["label"], cols["n"], cols["plot"], cols["effect"], cols["weight"]])
         pad = style.MARGIN_IN / fig_w
         x_label, x_n = pad, edges[2] - pad
         x_effect, x_weight = edges[4] - pad, edges[5] - pad
-        x_rob = edges[5] + cols["rob"] / 2
+        x_rob = 1 - (style.MARGIN_IN + layout.line_width_in("RoB", font.base, True) / 2) / fig_w
 
         def put(x: float, y: float, text: str, ha: str, gid: str, bold: bool = False, size: float | None = None) -> None:
             ax.text(x, y, text, transform=cell, ha=ha, va="center", fontsize=size or font.base,
                     fontweight="bold" if bold else "normal", clip_on=False, gid=gid)
 
-        header_y = -0.9
-        put(x_label, header_y, "Study", "left", "header", bold=True)
-        put(x_n, header_y, "N", "right", "header", bold=True)
-        put(x_effect, header_y, f"{measure} [95% CI]", "right", "header", bold=True)
-        put(x_weight, header_y, "Weight", "right", "header", bold=True)
-        if show_rob:
-            put(x_rob, header_y, "RoB", "center", "header", bold=True)
+        header_y = -0.4
+        for x, text, ha in ((x_label, "Study", "left"), (x_n, "N", "right"), (x_effect, "\n".join(heads["effect"]), "right"),
+                            (x_weight, "\n".join(heads["weight"]), "right"), *([(x_rob, "RoB", "center")] if show_rob else [])):
+            ax.text(x, header_y, text, transform=cell, ha=ha, va="bottom", fontsize=font.base, fontweight="bold",
+                    clip_on=False, gid="header")
 
         max_w = studies["weight_pct"].astype(float).max()
         for row in rows:
@@ -221,11 +229,16 @@ def forest_plot(
                 _whisker(ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
 
         left_fav, right_fav = favours
-        fav_chars = style.chars_fitting(cols["plot"] * fig_w / 2, font.small)
+        fav_in = cols["plot"] * fig_w / 2
         below = blended_transform_factory(ax.transData, ax.transAxes)
-        offset = -(3.5 + 3.5 + 1.3 * font.small + 3.0)
+        offset = -(3.5 + 3.5 + 1.3 * font.small + 2.0)
+        scale = style.MEASURE_SCALES.get(measure)
+        if scale:
+            ax.annotate(scale[0].upper() + scale[1:], xy=(0.5, 0), xycoords="axes fraction", xytext=(0, offset),
+                        textcoords="offset points", ha="center", va="top", fontsize=font.small, gid="axis-label")
+            offset -= 1.3 * font.small + 2.0
         for text, ha, dx in ((left_fav, "right", -3.0), (right_fav, "left", 3.0)):
-            ax.annotate("\n".join(textwrap.wrap(text, fav_chars, break_long_words=False)), xy=(null_value, 0), xycoords=below,
+            ax.annotate("\n".join(layout.wrap(text, fav_in, font.small)), xy=(null_value, 0), xycoords=below,
                         xytext=(dx, offset), textcoords="offset points", ha=ha, va="top", fontsize=font.small,
                         gid="favours-label")
         if title:
@@ -264,8 +277,11 @@ def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure
     k = len(studies)
     head = f"Forest plot of {plural(k, 'study')}" + (f": {title}." if title else ".")
     body = (f" Squares show each study's {measure} with its 95% confidence interval; square area is proportional "
-            f"to the study's weight. Values to the right of the line of no effect favour "
-            f"{favours[1].removeprefix('Favours ')}.")
+            f"to the study's weight. Values to the right of the line of no effect "
+            + (f"favour {favours[1].removeprefix('Favours ')}." if favours[1].startswith("Favours ")
+               else f"are {favours[1][0].lower() + favours[1][1:]}."))
+    if measure in style.MEASURE_SCALES:
+        body += f" Scale: {style.MEASURE_SCALES[measure]}."
     if not _is_pooled(pooled):
         return head + body + " A single study: no pooled estimate."
     assert pooled is not None

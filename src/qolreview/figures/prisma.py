@@ -102,7 +102,9 @@ def _wrap_line(line: str, max_in: float, size: float) -> list[str]:
     """Wrap one box line to the measured box width; reason lines and continuations are indented."""
     indent = INDENT if line.startswith(" ") else ""
     lead = layout.line_width_in(indent, size)
-    glued = re.sub(r"\(n = [^)]*\)", lambda m: m.group(0).replace(" ", NBSP), line.strip())  # never split a count
+    room = max_in - lead - layout.line_width_in("  ", size)
+    glued = re.sub(r"\(n = [^)]*\)", lambda m: m.group(0).replace(" ", NBSP)  # keep a count on one line if it fits
+                   if layout.line_width_in(m.group(0), size) <= room else m.group(0), line.strip())
     return [indent + part.replace(NBSP, " ") for part in layout.wrap(glued, max_in - lead, size, indent="  ")]
 
 

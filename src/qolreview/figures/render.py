@@ -45,7 +45,9 @@ def render_forests(meta_analyses: str | Path, study_weights: str | Path, out_dir
         domain = style.DOMAIN_LABELS.get(analysis["domain"], analysis["domain"])
         title = f"{str(analysis['comparison']).replace('_', ' ').capitalize()}: {domain}, {analysis['window']} window"
         figures[f"forest-{slug(analysis['analysis_id'])}"] = forest_plot(
-            studies, analysis if bool(analysis["pooled"]) else None, title=title, width=width, palette=palette)
+            studies, analysis if bool(analysis["pooled"]) else None, title=title, width=width, palette=palette,
+            measure=str(analysis["measure"]),
+            favours=style.FAVOURS_WITHIN_ARM if analysis["comparison"] == "within_arm_prepost" else style.FAVOURS)
     _save_all(figures, out_dir, captions)
 
 

@@ -60,12 +60,12 @@ CHAR_WIDTH_EM = 0.6
 """Conservative mean DejaVu Sans character width in em, used to wrap text to a column width."""
 
 MARGIN_IN = 0.08
-AXIS_BAND_IN = 0.62
-"""Space under a forest plot for the x axis, its tick labels and the favours labels."""
+AXIS_BAND_IN = 0.78
+"""Space under a forest plot for the x axis, its tick labels, the scale label and the favours labels."""
 
 # Forest plot: column widths as fractions of the figure width (label, n, plot, effect text, weight, rob).
 FOREST_COLUMNS: dict[str, dict[str, float]] = {
-    "single": {"label": 0.24, "n": 0.06, "plot": 0.25, "effect": 0.28, "weight": 0.11, "rob": 0.06},
+    "single": {"label": 0.25, "n": 0.06, "plot": 0.21, "effect": 0.28, "weight": 0.13, "rob": 0.07},
     "double": {"label": 0.27, "n": 0.06, "plot": 0.38, "effect": 0.17, "weight": 0.07, "rob": 0.05},
 }
 SQUARE_AREA_PT2 = (6.0, 64.0)
@@ -197,14 +197,28 @@ NOT_REPORTED = "not reported"
 # Shared labels --------------------------------------------------------------------------------------
 
 FAVOURS = ("Favours control", "Favours ketamine/esketamine")
+FAVOURS_WITHIN_ARM = ("Worse than baseline", "Better than baseline")
+"""Sides of a within-arm (pre-post) forest plot: there is no control arm to favour."""
 NR_LABEL = "NR"
 NOT_POOLED_LABEL = "Not pooled (single study)"
 POOLED_LABEL = "Random-effects model"
 PI_LABEL = "95% prediction interval"
 TEST_LABELS = {"knha": "Knapp-Hartung", "z": "z test", "t": "t test"}
+MEASURE_SCALES = {"SMD": "standardised mean difference", "SMCR": "standardised mean change",
+                  "SMCC": "standardised mean change", "MD": "mean difference", "RR": "log risk ratio",
+                  "OR": "log odds ratio", "RD": "risk difference"}
+"""Scale of the harmonized effects by measure: ratios are analysed and plotted on the log scale
+(Cochrane Handbook 6.4.1; metafor ``escalc`` measures "RR" and "OR" are log ratios)."""
+MEASURE_COLUMN_LABELS = {"RR": "log RR", "OR": "log OR"}
+"""Header of the forest plot's estimate column when it differs from the measure code."""
 VALUE_KIND_LABELS = {"SMD": "Standardised mean difference", "SMCR": "Standardised mean change",
                      "SMCC": "Standardised mean change", "MD": "Mean difference",
+                     "RR": "Log risk ratio (positive = fewer with problems)",
+                     "OR": "Log odds ratio (positive = fewer with problems)", "RD": "Risk difference",
                      "pct_change": "Change from baseline (%)"}
+"""Y-axis labels of the QoL-over-time panels. Harmonized effects are signed so that positive = better
+quality of life; for the binary QoL outcomes (EQ-5D "any problem") that is fewer people with problems."""
+COMPARISON_LABELS = {"between_arms": "between arms", "within_arm_prepost": "within arm, pre-post"}
 DOMAIN_LABELS = EDP_DOMAIN_LABELS
 
 
