@@ -31,7 +31,7 @@ from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
 FloatArray = NDArray[np.float64]
 _EPS = float(np.finfo(np.float64).eps)
 
-#: Columns produced by :func:`fit_panel`, in output order.
+#: Columns produced by :func:`fit_blocks`, in output order.
 RESULT_FIELDS = (
     "k", "pooled", "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub",
     "tau2", "tau2_se", "tau2_ci_lb", "tau2_ci_ub", "i2", "i2_ci_lb", "i2_ci_ub",
