@@ -8,7 +8,7 @@ from matplotlib.patches import Polygon
 
 from qolreview.figures.forest import forest_plot
 from qolreview.figures.save import save_figure
-from figures_data import forest_studies, pooled
+from figures_data import assert_no_text_overlap, forest_studies, pooled
 
 
 def _texts(fig, gid):
@@ -103,3 +103,32 @@ def test_byte_identical_reruns(tmp_path):
         assert (tmp_path / "a" / f"forest.{ext}").read_bytes() == (tmp_path / "b" / f"forest.{ext}").read_bytes()
     svg = (tmp_path / "a" / "forest.svg").read_text()
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+@pytest.mark.parametrize("k", [1, 5])
+def test_ratio_forest_names_the_log_scale_and_keeps_favours_sides(width, k):
+    studies = forest_studies(k)
+    studies.loc[0, ["yi", "ci_lb", "ci_ub"]] = [-0.63, -1.04, -0.22]  # widest effect text
+    result = forest_plot(studies, {**pooled(k), "measure": "RR"} if k > 1 else None, measure="RR", width=width,
+                         title="Between arms: Physical, short window")
+    fig = result.figure
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "axis-label"] == ["Log risk ratio"]
+    headers = [t.get_text().replace("\n", " ") for t in ax.texts if t.get_gid() == "header"]
+    assert "log RR [95% CI]" in headers
+    renderer = fig.canvas.get_renderer()
+    null_x = ax.transData.transform((0.0, 0))[0]
+    left, right = (t for t in ax.texts if t.get_gid() == "favours-label")
+    assert left.get_text().replace("\n", " ") == "Favours control"
+    assert left.get_window_extent(renderer).x1 <= null_x <= right.get_window_extent(renderer).x0
+    assert right.get_text().replace("\n", " ") == "Favours ketamine/esketamine"
+    assert "Scale: log risk ratio." in result.caption
+    assert_no_text_overlap(fig)
+
+
+def test_within_arm_favours_labels():
+    result = forest_plot(forest_studies(5), pooled(5), favours=("Worse than baseline", "Better than baseline"))
+    favours = [t.get_text().replace("\n", " ") for t in result.figure.axes[0].texts if t.get_gid() == "favours-label"]
+    assert favours == ["Worse than baseline", "Better than baseline"]
+    assert "right of the line of no effect are better than baseline." in result.caption

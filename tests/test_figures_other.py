@@ -40,9 +40,27 @@ def test_edp_glyph_counts_sizes_and_colours():
     assert _gid_texts(fig, "row-label") == ["Study A 2024", "Study B 2023", "Study C 2022"]
     glyphs = {t.get_text(): t for t in fig.axes[0].texts if t.get_gid() == "edp-worsened"}
     assert glyphs["\u25bc"].get_color() == style.ROB_PALETTES["cochrane"]["Serious"]
-    assert _gid_texts(fig, "summary-cell")[0].splitlines() == ["3/3", "100% (44-100)", "p = 0.250"]
+    assert _gid_texts(fig, "summary-cell")[0].splitlines() == ["3/3", "100%", "(44-100)", "0.250"]
     assert "Overall QoL 3/3 (p = 0.250)" in result.caption
     assert "6 results improved, 1 worsened" in result.alt
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_edp_layout_and_sideways_glyphs(width):
+    table, votes = directions()
+    fig = effect_direction_plot(table, votes, width=width).figure
+    assert_no_text_overlap(fig)
+    assert _gid_texts(fig, "edp-mixed") == ["\u25c1\u25b7\u2020"]  # open sideways arrows, "as reported" mark
+    assert _gid_texts(fig, "edp-no_clear_difference") == ["\u25c4\u25ba"]  # filled: no clear difference
+    legend = " ".join(_gid_texts(fig, "legend"))
+    assert "\u25c4\u25ba no clear difference (no change)" in legend
+    assert "\u25c1\u25b7 mixed or conflicting findings" in legend
+    assert "\u25a0 Not assessed" in legend and "\u25a0 Low" in legend and "\u25a0 Serious" in legend
+    label = _gid_texts(fig, "summary-label")[0].splitlines()
+    assert label == ["Improved / with direction", "% improved", "(95% CI)", "Sign test p"]
+    assert all(len(cell.splitlines()) == len(label) for cell in _gid_texts(fig, "summary-cell"))
+    sizes = {t.get_fontsize() for ax in fig.axes for t in ax.texts if t.get_gid() in ("legend", "summary-cell")}
+    assert sizes == {style.fonts(width).small}
 
 
 def test_edp_size_bins():

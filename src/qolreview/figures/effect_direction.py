@@ -9,15 +9,21 @@ risk of bias. A mark after the arrow gives its basis when it is not a confidence
 
 from __future__ import annotations
 
-import textwrap
 
 import numpy as np
 import pandas as pd
 
-from qolreview.figures import style
-from qolreview.figures.captions import Captioned, finite, fmt_n, fmt_p_eq, is_missing, plural
+from qolreview.figures import layout, style
+from qolreview.figures.captions import Captioned, finite, fmt_n, fmt_p, fmt_p_eq, is_missing, plural
 
 DIRECTION_COLUMNS = ("study_id", "label", "domain", "direction", "basis", "n", "rob_overall")
+LABEL_FRACTION = {"single": 0.24, "double": 0.26}
+"""Share of the figure width for the study labels."""
+GAP_IN = 0.06
+PAD_IN = 0.05
+LEGEND_LINESPACING = 1.35
+SUMMARY_LABEL = ("Improved / with direction", "% improved", "(95% CI)", "Sign test p")
+"""Row labels of the vote-count summary, one per line of a summary cell."""
 VOTE_COLUMNS = ("domain", "n_studies", "n_improved", "n_worsened", "n_no_clear", "proportion_improved",
                 "ci_lb", "ci_ub", "sign_test_p")
 
@@ -57,80 +63,77 @@ def effect_direction_plot(
     font = style.fonts(width)
     fig_w = style.width_in(width)
     row_h = style.row_in(width)
-    label_frac, n_frac = 0.26, 0.07
-    dom_frac = (1 - label_frac - n_frac - 0.02) / max(1, len(domains))
-    label_chars = style.chars_fitting(label_frac * fig_w - style.MARGIN_IN, font.base)
-    head_chars = style.chars_fitting(dom_frac * fig_w, font.small)
+    margin = style.MARGIN_IN
+    label_w, n_w = LABEL_FRACTION[width] * fig_w, layout.line_width_in("0000", font.base) + GAP_IN
+    dom_w = (fig_w - 2 * margin - label_w - n_w) / max(1, len(domains))
+    x_n, x0 = margin + label_w + n_w, margin + label_w + n_w
+    x_dom = {d: x0 + dom_w * (i + 0.5) for i, d in enumerate(domains)}
 
-    labels = [textwrap.wrap(str(s), label_chars, break_long_words=False) or [""] for s in studies["label"]]
-    heads = [textwrap.wrap(style.EDP_DOMAIN_LABELS.get(d, d), head_chars, break_long_words=False) for d in domains]
-    head_units = max(len(h) for h in heads) + 0.5
-    heights = [max(1.4, len(lab)) for lab in labels]
-    tops = np.concatenate([[head_units], head_units + np.cumsum(heights)])
-    summary_top = tops[-1] + 0.3
-    legend_lines = _legend_lines(palette, directions)
-    n_text_lines = sum(not line.startswith("\u25a0") for line, _ in legend_lines) + 1
-    units = summary_top + 3.4 + 0.5 + n_text_lines * 0.9 + 0.5
-    fig_h = units * row_h + 2 * style.MARGIN_IN
+    labels = [layout.wrap(str(s), label_w - GAP_IN, font.base) for s in studies["label"]]
+    names = [style.EDP_DOMAIN_LABELS.get(d, d) for d in domains]
+    heads = [layout.wrap(name, dom_w - GAP_IN, font.small, bold=True) for name in names]
+    rotated = not all(layout.fits(h, dom_w - GAP_IN, font.small, bold=True) for h in heads)
+    if rotated:
+        heads = [[name] for name in names]
+    head_in = max(layout.width_in(h, font.small, True) if rotated else layout.height_in(len(h), font.small)
+                  for h in heads)
+    rule_y = margin + max(head_in, layout.height_in(1, font.base)) + PAD_IN
+    heights = [max(1.4 * row_h, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
+    tops = np.concatenate([[rule_y], rule_y + np.cumsum(heights)])
+    by_domain = votes.set_index("domain")
+    denominator = _denominator(votes)
+    cells = {d: _summary_lines(by_domain.loc[d], denominator) for d in domains if d in by_domain.index}
+    cells = {d: [w for line in lines for w in layout.wrap(line, dom_w - GAP_IN, font.small)] for d, lines in cells.items()}
+    cell_w = max((layout.width_in(lines, font.small) for lines in cells.values()), default=0.0)
+    label_room = x0 + (dom_w - cell_w) / 2 - margin - GAP_IN  # up to the first summary cell
+    summary_label = [w for line in SUMMARY_LABEL for w in layout.wrap(line, label_room, font.small, True)]
+    summary_top = tops[-1] + PAD_IN
+    summary_h = layout.height_in(max([len(summary_label), *map(len, cells.values())]), font.small)
+    legend_top = summary_top + summary_h + 2 * PAD_IN
+    legend = _legend_rows(_legend_items(palette, directions), fig_w - 2 * margin, font.small)
+    line_in = layout.height_in(1, font.small, LEGEND_LINESPACING)
+    fig_h = legend_top + len(legend) * line_in + margin
 
     with style.context():
         fig = style.new_figure(fig_w, fig_h)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
-        ax.set_xlim(0, 1)
-        ax.set_ylim(units, -style.MARGIN_IN / row_h)
-        x_label, x_n = style.MARGIN_IN / fig_w, label_frac + n_frac - 0.01
-        x_dom = {d: label_frac + n_frac + dom_frac * (i + 0.5) for i, d in enumerate(domains)}
-        ax.text(x_label, head_units - 0.5, "Study", ha="left", va="center", fontsize=font.base, fontweight="bold",
+        ax.set_xlim(0, fig_w)
+        ax.set_ylim(fig_h, 0)
+        ax.text(margin, rule_y - PAD_IN, "Study", ha="left", va="bottom", fontsize=font.base, fontweight="bold",
                 gid="header")
-        ax.text(x_n, head_units - 0.5, "N", ha="right", va="center", fontsize=font.base, fontweight="bold",
-                gid="header")
+        ax.text(x_n - GAP_IN / 2, rule_y - PAD_IN, "N", ha="right", va="bottom", fontsize=font.base,
+                fontweight="bold", gid="header")
         for d, head in zip(domains, heads):
-            ax.text(x_dom[d], head_units - 0.3, "\n".join(head), ha="center", va="bottom", fontsize=font.small,
-                    fontweight="bold", gid="domain-header")
-        ax.axhline(head_units, color=style.INK, linewidth=0.6)
-        step = dom_frac / 4
+            ax.text(x_dom[d], rule_y - PAD_IN, "\n".join(head), ha="center", va="bottom", fontsize=font.small,
+                    fontweight="bold", rotation=90 if rotated else 0, gid="domain-header")
+        ax.axhline(rule_y, color=style.INK, linewidth=0.6)
+        step = dom_w / 4
         for i, study in enumerate(studies.itertuples(index=False)):
             y = (tops[i] + tops[i + 1]) / 2
             if i % 2:
                 ax.axhspan(tops[i], tops[i + 1], color=style.SUBTLE_FILL, zorder=0, linewidth=0)
-            ax.text(x_label, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
-            ax.text(x_n, y, fmt_n(study.n), ha="right", va="center", fontsize=font.base, gid="n-text")
+            ax.text(margin, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
+            ax.text(x_n - GAP_IN / 2, y, fmt_n(study.n), ha="right", va="center", fontsize=font.base, gid="n-text")
             rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
-            cells = directions[directions["study_id"] == study.study_id]
+            rows = directions[directions["study_id"] == study.study_id]
             for d in domains:
-                entries = cells[cells["domain"] == d]
+                entries = rows[rows["domain"] == d]
                 for j, entry in enumerate(entries.itertuples(index=False)):
                     x = x_dom[d] + (j - (len(entries) - 1) / 2) * step
                     glyph = style.EDP_GLYPHS[entry.direction] + style.EDP_BASIS_MARKS.get(str(entry.basis), "")
                     ax.text(x, y, glyph, ha="center", va="center", color=style.rob_colour(rob, palette),
                             fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)], gid=f"edp-{entry.direction}")
         ax.axhline(tops[-1], color=style.INK, linewidth=0.6)
-        y_sum = summary_top + 1.7
-        ax.text(x_label, y_sum, "Vote count: improved / with direction\n(% improved, 95% CI)\nsign test",
-                ha="left", va="center", fontsize=font.small, fontweight="bold", gid="summary-label")
-        by_domain = votes.set_index("domain")
-        denominator = _denominator(votes)
-        for d in domains:
-            if d not in by_domain.index:
-                continue
-            v = by_domain.loc[d]
-            share = (f"{100 * float(v['proportion_improved']):.0f}% "
-                     f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})"
-                     if finite(v["proportion_improved"]) else "NA")
-            text = f"{int(v['n_improved'])}/{int(v[denominator])}\n{share}\n{fmt_p_eq(v['sign_test_p'])}"
-            ax.text(x_dom[d], y_sum, text, ha="center", va="center", fontsize=font.small, gid="summary-cell")
-        y = summary_top + 3.4 + 0.5
-        swatch_x = x_label
-        for line, colour in legend_lines:
-            if line.startswith("\u25a0"):
-                ax.text(swatch_x, y, line, ha="left", va="top", fontsize=font.small, color=colour, gid="legend")
-                swatch_x += style.LEGEND_SWATCH_IN / fig_w
-                continue
-            if swatch_x != x_label:
-                swatch_x, y = x_label, y + 0.9
-            ax.text(x_label, y, line, ha="left", va="top", fontsize=font.small, color=colour, gid="legend")
-            y += 0.9
+        ax.text(margin, summary_top, "\n".join(summary_label), ha="left", va="top", fontsize=font.small,
+                fontweight="bold", gid="summary-label")
+        for d, lines in cells.items():
+            ax.text(x_dom[d], summary_top, "\n".join(lines), ha="center", va="top", fontsize=font.small,
+                    gid="summary-cell")
+        for r, items in enumerate(legend):
+            y = legend_top + r * line_in
+            for x, text, colour in items:
+                ax.text(margin + x, y, text, ha="left", va="top", fontsize=font.small, color=colour, gid="legend")
     return Captioned(fig, _caption(directions, votes, domains), _alt(directions, votes, domains))
 
 
@@ -139,22 +142,52 @@ def _denominator(votes: pd.DataFrame) -> str:
     return "n_with_direction" if "n_with_direction" in votes.columns else "n_studies"
 
 
-def _legend_lines(palette: style.Palette, directions: pd.DataFrame) -> list[tuple[str, str]]:
-    glyphs = "; ".join(f"{style.EDP_GLYPHS[k]} {style.EDP_DIRECTION_LABELS[k].lower()}"
-                       for k in ("improved", "worsened", "no_clear_difference"))
-    lines = [(glyphs, style.INK),
-             ("Arrow size: large > 300, medium 50-300, small < 50 participants; colour: overall risk of bias.",
-              style.INK)]
+def _summary_lines(v: pd.Series, denominator: str) -> list[str]:
+    """Lines of one vote-count cell: improved / with a direction, % improved, its 95% CI, sign-test p."""
+    if not finite(v["proportion_improved"]):
+        return [f"{int(v['n_improved'])}/{int(v[denominator])}", "NA", "", fmt_p(v["sign_test_p"])]
+    return [f"{int(v['n_improved'])}/{int(v[denominator])}", f"{100 * float(v['proportion_improved']):.0f}%",
+            f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})", fmt_p(v["sign_test_p"])]
+
+
+def _legend_items(palette: style.Palette, directions: pd.DataFrame) -> list[list[tuple[str, str]]]:
+    """Legend paragraphs, each a list of (text, colour) items that flow on one line when they fit."""
+    present = set(directions["direction"])
+    arrows = [(f"{style.EDP_GLYPHS[k]} {style.EDP_DIRECTION_LABELS[k].lower()}", style.INK)
+              for k in ("improved", "worsened", "no_clear_difference", "mixed")
+              if k in ("improved", "worsened", "no_clear_difference") or k in present]
+    paragraphs = [arrows, [("Arrow size: large > 300, medium 50-300, small < 50 participants; colour: overall "
+                            "risk of bias.", style.INK)]]
     robs = {style.NOT_ASSESSED if is_missing(r) else str(r) for r in directions["rob_overall"]}
     order = [*style.ROB_ORDER, *style.NOS_ORDER, *style.ROB2_ORDER]
-    lines += [(f"\u25a0 {r}", style.rob_colour(r, palette)) for r in sorted(robs, key=lambda r: (
-        order.index(r) if r in order else len(order), r))]
-    marks = [f"{style.EDP_BASIS_MARKS[b]} {text}" for b, text in
+    paragraphs.append([(f"\u25a0 {r}", style.rob_colour(r, palette)) for r in sorted(robs, key=lambda r: (
+        order.index(r) if r in order else len(order), r))])
+    marks = [(f"{style.EDP_BASIS_MARKS[b]} {text}", style.INK) for b, text in
              (("point_estimate_only", "direction from the point estimate only"),
               ("reported", "direction as reported by the authors")) if b in set(directions["basis"])]
     if marks:
-        lines.append(("; ".join(marks), style.INK))
-    return lines
+        paragraphs.append(marks)
+    return paragraphs
+
+
+def _legend_rows(paragraphs: list[list[tuple[str, str]]], max_in: float, size: float
+                 ) -> list[list[tuple[float, str, str]]]:
+    """Place legend items left to right, starting a new line when the next item would not fit; an item
+    wider than the line is wrapped. Returns rows of (x offset in inches, text, colour)."""
+    gap = layout.line_width_in("   ", size)
+    rows: list[list[tuple[float, str, str]]] = []
+    for items in paragraphs:
+        rows.append([])
+        x = 0.0
+        for text, colour in items:
+            for piece in layout.wrap(text, max_in, size, indent="  "):
+                w = layout.line_width_in(piece, size)
+                if rows[-1] and x + w > max_in:
+                    rows.append([])
+                    x = 0.0
+                rows[-1].append((x, piece, colour))
+                x += w + gap
+    return rows
 
 
 def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) -> str:
@@ -164,8 +197,8 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
         parts.append(f"{style.EDP_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
                      f"{int(getattr(v, _denominator(votes)))} ({fmt_p_eq(v.sign_test_p)})")
     return (f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
-            "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference or "
-            "mixed; arrow size shows the sample size and colour the overall risk of bias. "
+            "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference, "
+            "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall risk of bias. "
             f"Studies with improvement out of those reporting, by domain (sign test): {'; '.join(parts)}.")
 
 

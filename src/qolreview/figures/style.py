@@ -169,15 +169,14 @@ EVIDENCE_MARKER_PT2 = 30.0
 # Effect-direction plot (Thomson & Thomas 2013, Res Synth Methods 4:95-101) ---------------------------
 
 EDP_GLYPHS = {"improved": "\u25b2", "worsened": "\u25bc", "no_clear_difference": "\u25c4\u25ba",
-              "mixed": "\u25c4\u25ba"}
-"""Up: positive health impact; down: negative; sideways: no change, mixed or conflicting findings."""
+              "mixed": "\u25c1\u25b7"}
+"""Up: positive health impact; down: negative; sideways: no change or conflicting findings (Thomson &
+Thomas 2013). Filled sideways arrows mark no clear difference, open ones mixed or conflicting results."""
 EDP_LARGE_ABOVE = 300
 EDP_MEDIUM_FROM = 50
 """Sample-size bins of the EDP: large > 300, medium 50-300, small < 50 (Thomson & Thomas 2013)."""
 EDP_GLYPH_SCALE = {"large": 1.6, "medium": 1.2, "small": 0.85, "unknown": 0.85}
 EDP_BASIS_MARKS = {"ci": "", "point_estimate_only": "*", "reported": "\u2020"}
-LEGEND_SWATCH_IN = 0.95
-"""Horizontal pitch of colour swatches in a one-line legend, in inches."""
 EDP_DOMAIN_LABELS = {
     "overall": "Overall QoL", "physical": "Physical", "psychological": "Psychological", "social": "Social",
     "daily_functioning": "Daily functioning", "environment": "Environment", "symptoms": "Symptoms",
@@ -185,7 +184,7 @@ EDP_DOMAIN_LABELS = {
 }
 EDP_DIRECTION_LABELS = {
     "improved": "Improved (positive health impact)", "worsened": "Worsened (negative health impact)",
-    "no_clear_difference": "No clear difference, mixed or conflicting", "mixed": "Mixed or conflicting",
+    "no_clear_difference": "No clear difference (no change)", "mixed": "Mixed or conflicting findings",
 }
 
 # PRISMA 2020 ----------------------------------------------------------------------------------------
