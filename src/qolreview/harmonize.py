@@ -376,7 +376,7 @@ def _effects_table(effects: Sequence[Effect], registry: Registry, rows: Mapping[
                          "comparator_arm_id", "origin", "measure", "effect_id"], kind="stable", na_position="first")
     return _typed(df[list(EFFECT_COLUMNS)], {
         "n1": "Int64", "n2": "Int64", "qol": "boolean", "direction_flipped": "boolean", "approximate": "boolean",
-        "selected": "boolean", "timepoint_weeks": "float64", "yi": "float64", "vi": "float64", "ci_lb": "float64",
+        "selected": "boolean", "superseded": "boolean", "timepoint_weeks": "float64", "yi": "float64", "vi": "float64", "ci_lb": "float64",
         "ci_ub": "float64", "r_used": "float64", "md": "float64", "md_vi": "float64", "pct_change": "float64"})
 
 
