@@ -163,6 +163,19 @@ def test_subgroup_difference_matches_a_hand_computation() -> None:
     assert sorted(design["subgroup"]) == ["nrsi", "rct"]
 
 
+def test_subgroup_difference_uses_normal_theory_standard_errors_under_knapp_hartung() -> None:
+    # Two ketamine studies that agree almost exactly: the Knapp-Hartung SE of their subgroup shrinks
+    # towards 0 (sum of squared residuals ~ 0), the z SE stays sqrt(1/50); Q_between must use the latter.
+    effects = frame(effect("e1", "s1", "ket", 0.6, 0.04), effect("e2", "s3", "ket", 0.6 + 1e-6, 0.04, n2=np.nan),
+                    effect("e3", "s2", "esk", 0.1, 0.05))
+    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings(method="EE", test="knha",
+                                                                       subgroups=("drug",)))
+    drug = result.subgroups.set_index("subgroup")
+    assert drug.loc["ketamine", "se"] < 1e-5
+    assert drug.loc["ketamine", "se_z"] == pytest.approx(math.sqrt(0.02))
+    assert drug["q_between"].iloc[0] == pytest.approx(25 / 7, rel=1e-5)
+
+
 def test_no_subgroup_test_with_a_single_subgroup() -> None:
     effects = frame(effect("e1", "s1", "ket", 0.5, 0.04), effect("e2", "s3", "ket", 0.7, 0.04))
     result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings(subgroups=("drug",)))

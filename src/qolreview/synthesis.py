@@ -46,7 +46,7 @@ WEIGHT_COLUMNS = (
 )
 SUBGROUP_COLUMNS = (
     "analysis_id", "subgroup_var", "subgroup", "k", "study_ids", "fit", "estimate", "se", "ci_lb", "ci_ub",
-    "tau2", "q_between", "q_between_df", "q_between_p",
+    "tau2", "se_z", "q_between", "q_between_df", "q_between_p",
 )
 LOO_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2", "q", "q_p")
 LOO_COLUMNS = ("analysis_id", "omitted_study_id", "omitted_label", "k", *LOO_FIELDS)
@@ -201,9 +201,9 @@ def _drugs(study_id: str, arm_ids: tuple[str, ...], arms: pd.DataFrame) -> str:
     return "; ".join(drugs) if drugs else SUBGROUP_MISSING
 
 
-def _fit(yi: pd.Series, vi: pd.Series, settings: SynthesisSettings) -> RandomEffectsResult:
+def _fit(yi: pd.Series, vi: pd.Series, settings: SynthesisSettings, test: str | None = None) -> RandomEffectsResult:
     return random_effects(yi.to_numpy(float), vi.to_numpy(float), method=settings.method,
-                          test=settings.test, level=settings.level)
+                          test=test or settings.test, level=settings.level)
 
 
 def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
@@ -214,7 +214,9 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
     pooled with the analysis' random-effects settings; a subgroup of one study enters with that study's
     effect and within-study standard error (``fit`` "single_study", ``tau2`` NaN). Q_between compares
     the subgroup estimates (``subgroup_test``: Borenstein et al. 2009 ch. 19, separate tau-squared per
-    subgroup; Cochrane Handbook 10.11.3.1).
+    subgroup; Cochrane Handbook 10.11.3.1). The test uses each subgroup's normal-theory standard error
+    (``se_z``), as RevMan does: a Knapp-Hartung standard error of a two-study subgroup can be arbitrarily
+    small when the two effects agree, which would make any difference between subgroups "significant".
     """
     groups = list(per_study.groupby(variable, sort=True))
     if len(groups) < 2:
@@ -225,14 +227,15 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
         if len(group) >= 2:
             fit = _fit(group["yi"], group["vi"], settings)
             est, se, lb, ub, tau2, how = fit.estimate, fit.se, fit.ci_lb, fit.ci_ub, fit.tau2, "random_effects"
+            se_z = se if settings.test == "z" else _fit(group["yi"], group["vi"], settings, test="z").se
         else:
             est, se = float(group["yi"].iloc[0]), float(np.sqrt(group["vi"].iloc[0]))
-            lb, ub, tau2, how = est - z * se, est + z * se, np.nan, "single_study"
+            lb, ub, tau2, how, se_z = est - z * se, est + z * se, np.nan, "single_study", se
         rows.append({"analysis_id": aid, "subgroup_var": variable, "subgroup": level_name, "k": len(group),
                      "study_ids": "; ".join(group["study_id"]), "fit": how, "estimate": est, "se": se,
-                     "ci_lb": lb, "ci_ub": ub, "tau2": tau2})
+                     "ci_lb": lb, "ci_ub": ub, "tau2": tau2, "se_z": se_z})
     out = pd.DataFrame(rows)
-    test = subgroup_test(out["estimate"].to_numpy(float), out["se"].to_numpy(float))
+    test = subgroup_test(out["estimate"].to_numpy(float), out["se_z"].to_numpy(float))
     return out.assign(q_between=test.q, q_between_df=test.df, q_between_p=test.pval)[list(SUBGROUP_COLUMNS)]
 
 
