@@ -512,7 +512,8 @@ def methods_facts(data: ReportData) -> dict[str, str]:
     sources = log.groupby("name", sort=True)["source"].first() if len(log) else pd.Series(dtype=str)
     conversions = ("Conversions applied (number of steps; source): " + "; ".join(
         f"{name} ({n}; {sources[name]})" for name, n in log["name"].value_counts().sort_index().items())
-        + f". {int(log['approximate'].sum())} of the {len(log)} steps are approximations." if len(log)
+        + f". {int(log['approximate'].sum())} of the {len(log)} steps "
+        + ("is an approximation." if int(log["approximate"].sum()) == 1 else "are approximations.") if len(log)
         else "No statistic needed converting.")
     r_rows = selected[selected["r_source"].notna() & (selected["r_source"] != "not_used")]
     correlation = (f"{_counts_text(r_rows['r_source'])} (default r = {cfg['harmonize']['pre_post_r']}; "
