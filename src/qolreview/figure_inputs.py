@@ -9,6 +9,7 @@ import pandas as pd
 
 from qolreview.labels import study_labels
 
+
 def evidence_map_table(effects: pd.DataFrame, not_convertible: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     """One row per reported result: study, instrument, domain and what could be done with it.
 
