@@ -11,6 +11,7 @@ rule clean:
         cleaning_log="results/clean/cleaning_log.parquet",
         report=report("results/clean/validation_report.md", caption="../report/validation_report.rst", category="Clean"),
     params:
+        library=LIBRARY,
         settings=config["clean"],
     log:
         "results/logs/clean.log",

@@ -1,7 +1,24 @@
 # Shared set-up: validate the config against its schema (filling defaults) and list the targets.
+import hashlib
+from pathlib import Path
+
+import qolreview
 from snakemake.utils import validate
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
+
+
+def library_digest():
+    """SHA-256 of the installed qolreview library's source: a rule's params, so a code change reruns it."""
+    digest = hashlib.sha256()
+    root = Path(qolreview.__file__).parent
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".lua", ".css")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+LIBRARY = library_digest()
 
 SYNTHESIS_TABLES = [
     "meta_analyses", "study_weights", "leave_one_out", "subgroups", "effect_direction", "vote_counts",

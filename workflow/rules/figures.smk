@@ -17,6 +17,7 @@ rule fig_forest:
         ),
         captions="results/figures/captions/forest.json",
     params:
+        library=LIBRARY,
         settings=config["figures"],
     log:
         "results/logs/fig_forest.log",
@@ -37,6 +38,7 @@ rule fig_effect_direction:
         ),
         captions="results/figures/captions/effect_direction.json",
     params:
+        library=LIBRARY,
         settings=config["figures"],
     log:
         "results/logs/fig_effect_direction.log",
@@ -57,6 +59,7 @@ rule fig_risk_of_bias:
         ),
         captions="results/figures/captions/risk_of_bias.json",
     params:
+        library=LIBRARY,
         settings=config["figures"],
     log:
         "results/logs/fig_risk_of_bias.log",
@@ -77,6 +80,7 @@ rule fig_prisma:
         csv=report("results/figures/prisma_counts.csv", caption="../report/prisma_counts.rst", category="Tables"),
         captions="results/figures/captions/prisma.json",
     params:
+        library=LIBRARY,
         settings=config["figures"],
     log:
         "results/logs/fig_prisma.log",
@@ -98,6 +102,7 @@ rule fig_evidence_map:
         ),
         captions="results/figures/captions/evidence_map.json",
     params:
+        library=LIBRARY,
         settings=config["figures"],
     log:
         "results/logs/fig_evidence_map.log",
@@ -119,6 +124,7 @@ rule fig_qol_over_time:
         ),
         captions="results/figures/captions/qol_over_time.json",
     params:
+        library=LIBRARY,
         settings=config["figures"],
     log:
         "results/logs/fig_qol_over_time.log",

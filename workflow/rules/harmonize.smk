@@ -12,6 +12,7 @@ rule harmonize:
         not_convertible="results/harmonized/not_convertible.parquet",
         conversion_log="results/harmonized/conversion_log.parquet",
     params:
+        library=LIBRARY,
         settings=config["harmonize"],
     log:
         "results/logs/harmonize.log",

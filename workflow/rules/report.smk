@@ -31,6 +31,7 @@ rule report:
     output:
         html=report("results/report/review.html", caption="../report/review.rst", category="Report"),
     params:
+        library=LIBRARY,
         settings=config["report"],
     log:
         "results/logs/report.log",

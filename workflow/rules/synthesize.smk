@@ -22,6 +22,7 @@ rule synthesize:
         robvis_rob2="results/synthesis/robvis_rob2.csv",
         summary_of_findings="results/synthesis/summary_of_findings.parquet",
     params:
+        library=LIBRARY,
         settings=config["synthesis"],
     log:
         "results/logs/synthesize.log",

@@ -7,6 +7,8 @@ rule template:
         spec="src/qolreview/workbook_spec.py",
     output:
         "results/template/extraction_template.xlsx",
+    params:
+        library=LIBRARY,
     log:
         "results/logs/template.log",
     script:
