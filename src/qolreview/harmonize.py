@@ -402,7 +402,8 @@ def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool, has_
     """Why an ``outcomes`` row fed no effect size, when no conversion rule said so."""
     if _weeks(row) == 0:
         if has_follow_up:
-            return "baseline row: the arm's follow-up results give no pre-post effect (no mean and SD to pair with)"
+            return ("baseline row: not paired with the arm's follow-up results "
+                    "(a pre-post effect needs a mean and SD at both times)")
         return "baseline row: no follow-up result of this arm to pair with"
     present = {c for c in _NUMERIC if st.value(row, c) is not None}
     if not present:
