@@ -401,3 +401,16 @@ def test_cleaning_log_and_not_convertible_tables():
         "Alpha 2020", "100", "Drug X (IV, 0.5 mg/kg) n = 50", "p n = not reported"]
     assert chars.iloc[2]["Study"] == "c" and chars.iloc[2]["Design"] == "not reported"
     assert not math.isnan(float(chars.iloc[1]["Follow-up (weeks)"]))
+
+
+def test_about_callout_when_every_study_is_confirmed_and_no_doi_is_given():
+    data = _data()
+    studies = _studies().assign(inclusion_status="confirmed", n_total=[10.0, 20.0, 1.0])
+    data.tables["studies"] = studies
+    config = {**CONFIG, "review": {**CONFIG["review"], "doi": ""}}
+    callout = R.about_callout(R.ReportData(config=config, tables=data.tables, project_dir=ROOT), "quarto")
+    assert "*A review* (Author A; J Test. 2025) from publicly available data" in callout
+    assert "It covers 3 studies: all confirmed as included in the review (Alpha 2020, Beta 2021 and c). " \
+           "Sample sizes are known for all of them (31 participants)." in callout
+    assert "provisional" not in callout and "doi" not in callout
+    assert "rendered with the quarto renderer" in callout
