@@ -400,6 +400,8 @@ def test_cleaning_log_and_not_convertible_tables():
     assert list(chars.iloc[0][["Study", "N", "Intervention", "Comparator"]]) == [
         "Alpha 2020", "100", "Drug X (IV, 0.5 mg/kg) n = 50", "p n = not reported"]
     assert chars.iloc[2]["Study"] == "c" and chars.iloc[2]["Design"] == "not reported"
+    assert chars.iloc[2]["Intervention"] == "not reported"  # no arms recorded
+    assert chars.iloc[1]["Intervention"] == "not reported" and chars.iloc[0]["Comparator"] != "none"
     assert not math.isnan(float(chars.iloc[1]["Follow-up (weeks)"]))
 
 

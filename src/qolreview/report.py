@@ -340,7 +340,7 @@ def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataF
                 bits.append("(" + ", ".join(details) + ")")
             bits.append(f"n = {fmt(a['n_arm'], 0)}")
             parts.append(" ".join(bits))
-        return "; ".join(parts) or "none"
+        return "; ".join(parts) or ("none" if (arms["study_id"] == study_id).any() else MISSING)
 
     labels = study_labels(studies)
     out = pd.DataFrame({
