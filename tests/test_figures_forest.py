@@ -71,7 +71,7 @@ def test_single_study_is_not_pooled():
     result = forest_plot(forest_studies(1), None)
     fig = result.figure
     assert not [p for p in fig.axes[0].patches if isinstance(p, Polygon)]
-    assert [t.get_text() for t in _texts(fig, "not_pooled-label")] == ["Not pooled (single study)"]
+    assert [t.get_text() for t in _texts(fig, "not_pooled-label")] == ["Not pooled (too few studies)"]
     assert "no pooled estimate" in result.caption
 
 

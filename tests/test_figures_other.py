@@ -88,6 +88,15 @@ def test_traffic_light_marks_missing_judgements_not_assessed():
     assert "Overall judgements: Low 1; Moderate 1; Serious 1; Not assessed 1." in result.caption
 
 
+def test_studies_without_any_judgement_are_captioned_as_not_assessed():
+    rob = pd.DataFrame({"study_id": ["a", "b"], "label": ["Study A", "Study B"], "tool": "none",
+                        "domain": "overall", "judgement": "Not assessed"})
+    result = traffic_light_plot(rob, "none")
+    assert _gid_collections(result.figure, "rob-cell-").count("rob-cell-Not assessed") == 2
+    assert result.caption == ("Risk of bias of 2 studies without risk-of-bias judgements (traffic-light plot): "
+                              "all shown as not assessed, never as low risk.")
+
+
 def test_nos_stars_and_rating():
     result = traffic_light_plot(risk_of_bias(), "NOS", palette="colourblind")
     cells = _gid_collections(result.figure, "rob-cell-")

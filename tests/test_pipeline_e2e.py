@@ -164,8 +164,6 @@ def test_report_html_is_complete(pipeline: Callable[[str], PipelineRun], review:
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(strict=True, reason="the report embeds forest plots of pooled analyses only; single-study "
-                                       "forest plots listed in captions.json are not shown")
 def test_report_embeds_every_figure_of_captions(pipeline: Callable[[str], PipelineRun]) -> None:
     results = pipeline("synthetic").results
     captions = json.loads((results / "figures" / "captions.json").read_text(encoding="utf-8"))

@@ -137,6 +137,17 @@ def test_cell_options_and_no_leftovers(rendered: tuple[Path, str]) -> None:
     assert "<script" not in html and "<link" not in html
 
 
+def test_metadata_overrides_the_front_matter_title(tmp_path: Path) -> None:
+    qmd = tmp_path / "doc.qmd"
+    qmd.write_text('---\ntitle: "Front matter title"\n---\n\n```{python}\n#| tags: [parameters]\n'
+                   'renderer = "unset"\n```\n\nBody text.\n', encoding="utf-8")
+    out = tmp_path / "doc.html"
+    render_report(qmd, out, params={}, renderer="builtin", metadata={"title": "Review: a title"})
+    html = out.read_text(encoding="utf-8")
+    assert "<title>Review: a title</title>" in html
+    assert "Front matter title" not in html
+
+
 def test_builtin_output_is_deterministic(rendered: tuple[Path, str], tmp_path: Path) -> None:
     out, html = rendered
     again = render_report(FEATURES, tmp_path / "again.html", params=PARAMS, renderer="builtin")
@@ -295,7 +306,7 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("PATH", f"{stub.parent}:/usr/bin:/bin")
     info = render_report(
         project / "features.qmd", tmp_path / "final" / "report.html",
-        params={"n_studies": 5, "label_text": "a: b"}, python=str(python),
+        params={"n_studies": 5, "label_text": "a: b"}, python=str(python), metadata={"title": "Review: a title"},
     )
     assert info.renderer == "quarto"
     assert (tmp_path / "final" / "report.html").read_text(encoding="utf-8") == "<html>quarto</html>\n"
@@ -303,7 +314,7 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
     assert lines[0] == str(project) and lines[1] == str(python)
     assert lines[2:] == [
         "render", "features.qmd", "--to", "html", "--output", "report.html", "-M", "embed-resources:true",
-        "-P", "n_studies:5", "-P", 'label_text:"a: b"', "-P", 'renderer:"quarto"',
+        "-M", 'title:"Review: a title"', "-P", "n_studies:5", "-P", 'label_text:"a: b"', "-P", 'renderer:"quarto"',
     ]
 
 

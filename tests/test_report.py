@@ -17,7 +17,7 @@ NAN = float("nan")
 
 CONFIG = {
     "review": {"title": "A review", "authors": "Author A", "citation": "J Test. 2025", "doi": "10.1/x",
-               "intervention_label": "drug X"},
+               "intervention_label": "drug X", "data_source": "registry records"},
     "instruments": "config/instruments.yaml",
     "harmonize": {"pre_post_r": 0.5, "windows": [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6},
                                                  {"name": "long"}]},
@@ -411,7 +411,7 @@ def test_about_callout_when_every_study_is_confirmed_and_no_doi_is_given():
     data.tables["studies"] = studies
     config = {**CONFIG, "review": {**CONFIG["review"], "doi": ""}}
     callout = R.about_callout(R.ReportData(config=config, tables=data.tables, project_dir=ROOT), "quarto")
-    assert "*A review* (Author A; J Test. 2025) from publicly available data" in callout
+    assert "*A review* (Author A; J Test. 2025) from registry records, transcribed" in callout
     assert "It covers 3 studies: all confirmed as included in the review (Alpha 2020, Beta 2021 and c). " \
            "Sample sizes are known for all of them (31 participants)." in callout
     assert "provisional" not in callout and "doi" not in callout

@@ -275,7 +275,9 @@ def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: styl
 def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str, title: str | None,
              favours: tuple[str, str]) -> str:
     k = len(studies)
-    head = f"Forest plot of {plural(k, 'study')}" + (f": {title}." if title else ".")
+    grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
+    rows = plural(k, "single-study result") if grouped and not _is_pooled(pooled) else plural(k, "study")
+    head = f"Forest plot of {rows}" + (f": {title}." if title else ".")
     body = (f" Squares show each study's {measure} with its 95% confidence interval; square area is proportional "
             f"to the study's weight. Values to the right of the line of no effect "
             + (f"favour {favours[1].removeprefix('Favours ')}." if favours[1].startswith("Favours ")
@@ -283,6 +285,8 @@ def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure
     if measure in style.MEASURE_SCALES:
         body += f" Scale: {style.MEASURE_SCALES[measure]}."
     if not _is_pooled(pooled):
+        if grouped:
+            return head + body + " Grouped by domain; each domain has too few studies to pool: no pooled estimate."
         return head + body + " A single study: no pooled estimate."
     assert pooled is not None
     text = (f" Diamond: pooled {measure} {fmt(pooled['estimate'])} (95% CI {fmt_ci(pooled['ci_lb'], pooled['ci_ub'])}), "

@@ -33,21 +33,47 @@ def _save_all(figures: dict[str, Captioned], out_dir: str | Path, captions: str 
     write_captions(figures, captions)
 
 
+def _comparison_label(comparison: str) -> str:
+    label = style.COMPARISON_LABELS.get(comparison, comparison)
+    return label[:1].upper() + label[1:]
+
+
+def _favours(comparison: str) -> tuple[str, str]:
+    return style.FAVOURS_WITHIN_ARM if comparison == "within_arm_prepost" else style.FAVOURS
+
+
 def render_forests(meta_analyses: str | Path, study_weights: str | Path, out_dir: str | Path,
                    captions: str | Path, width: style.Width, palette: style.Palette) -> None:
-    """One forest plot per analysis of ``meta_analyses.parquet`` (stem ``forest-<analysis>``)."""
+    """Forest plots: one per pooled analysis (stem ``forest-<analysis>``), and one per comparison, window and
+    measure gathering the analyses that were not pooled, grouped by domain (stem
+    ``forest-single-<comparison>-<window>-<measure>``)."""
     meta, weights = read_table(meta_analyses), read_table(study_weights)
     figures = {}
-    for analysis in meta.sort_values("analysis_id").to_dict("records"):
+    unpooled = meta[~meta["pooled"].astype(bool)]
+    for (comparison, window, measure), group in unpooled.groupby(["comparison", "window", "measure"], sort=True):
+        domains = group.set_index("analysis_id")["domain"]
+        studies = weights[weights["analysis_id"].isin(domains.index)]
+        if studies.empty:
+            continue
+        order = {d: i for i, d in enumerate(style.DOMAIN_LABELS)}
+        studies = studies.assign(
+            subgroup=studies["analysis_id"].map(domains).map(lambda d: style.DOMAIN_LABELS.get(d, d)),
+            _order=studies["analysis_id"].map(domains).map(lambda d: order.get(d, len(order))),
+        ).sort_values(["_order", "analysis_id", "study_id"], kind="stable").drop(columns="_order")
+        title = f"{_comparison_label(str(comparison))}: analyses not pooled, {window} window"
+        figures[f"forest-single-{slug(comparison)}-{slug(window)}-{slug(measure)}"] = forest_plot(
+            studies, None, title=title, width=width, palette=palette, measure=str(measure),
+            favours=_favours(str(comparison)))
+    for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
         studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
         if studies.empty:
             continue
         domain = style.DOMAIN_LABELS.get(analysis["domain"], analysis["domain"])
-        title = f"{str(analysis['comparison']).replace('_', ' ').capitalize()}: {domain}, {analysis['window']} window"
+        title = f"{_comparison_label(str(analysis['comparison']))}: {domain}, {analysis['window']} window"
         figures[f"forest-{slug(analysis['analysis_id'])}"] = forest_plot(
-            studies, analysis if bool(analysis["pooled"]) else None, title=title, width=width, palette=palette,
+            studies, analysis, title=title, width=width, palette=palette,
             measure=str(analysis["measure"]),
-            favours=style.FAVOURS_WITHIN_ARM if analysis["comparison"] == "within_arm_prepost" else style.FAVOURS)
+            favours=_favours(str(analysis["comparison"])))
     _save_all(figures, out_dir, captions)
 
 

@@ -133,7 +133,9 @@ def traffic_light_plot(
     counts = grid.iloc[:, -1].value_counts()
     overall = "; ".join(f"{j} {int(counts[j])}" for j in used if j in counts.index)
     name = "no tool" if tool == "none" else tool
-    caption = (f"Risk of bias ({name}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
+    caption = (f"Risk of bias of {plural(len(grid), 'study')} without risk-of-bias judgements (traffic-light plot): "
+               f"all shown as not assessed, never as low risk." if tool == "none" else
+               f"Risk of bias ({name}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
                f"{grid.columns[-1].capitalize()} judgements: {overall}.")
     alt = (f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) in columns. "
            f"{grid.columns[-1].capitalize()}: {overall}.")

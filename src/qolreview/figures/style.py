@@ -199,7 +199,7 @@ FAVOURS = ("Favours control", "Favours ketamine/esketamine")
 FAVOURS_WITHIN_ARM = ("Worse than baseline", "Better than baseline")
 """Sides of a within-arm (pre-post) forest plot: there is no control arm to favour."""
 NR_LABEL = "NR"
-NOT_POOLED_LABEL = "Not pooled (single study)"
+NOT_POOLED_LABEL = "Not pooled (too few studies)"
 POOLED_LABEL = "Random-effects model"
 PI_LABEL = "95% prediction interval"
 TEST_LABELS = {"knha": "Knapp-Hartung", "z": "z test", "t": "t test"}

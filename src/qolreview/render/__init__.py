@@ -5,11 +5,12 @@ See docs/rendering.md for the renderers, the supported Quarto subset and the par
 
 from __future__ import annotations
 
+
 import logging
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +46,7 @@ def render_report(
     pdf: bool = False,
     workdir: str | Path | None = None,
     cell_timeout: int = 600,
+    metadata: Mapping[str, str] | None = None,
 ) -> RenderInfo:
     """Render ``qmd`` to a self-contained ``output_html`` with parameters ``params``.
 
@@ -54,7 +56,8 @@ def render_report(
     declare it in its cell tagged ``parameters``. Code runs with ``python`` in
     ``workdir`` (default: the directory of ``qmd``); ``cell_timeout`` bounds each builtin cell.
     A PDF is written next to the HTML when ``pdf`` is true and a toolchain exists (else skipped
-    with a log warning). Raises :class:`RenderError` on any failure.
+    with a log warning). ``metadata`` overrides document metadata such as ``title`` (Quarto's ``-M``).
+    Raises :class:`RenderError` on any failure.
     """
     qmd = Path(qmd).resolve()
     output_html = Path(output_html).resolve()
@@ -62,13 +65,17 @@ def render_report(
     if "renderer" in params:
         raise RenderError("'renderer' is set by render_report; do not pass it in params")
     document = read_qmd(qmd)
+    metadata = dict(metadata or {})
+    if metadata:
+        document = replace(document, options={**document.options, **metadata})
     values = check_params(document, {**params, "renderer": used})
     cwd = Path(workdir).resolve() if workdir is not None else qmd.parent
     log.info("rendering %s with the %s renderer", qmd.name, used)
     start = time.perf_counter()
     if used == "quarto":
         pdf_path, durations = render_quarto(
-            qmd, output_html, params=values, python=python, workdir=cwd if workdir is not None else None, pdf=pdf
+            qmd, output_html, params=values, python=python, workdir=cwd if workdir is not None else None, pdf=pdf,
+            metadata=metadata,
         )
     else:
         pdf_path, durations = render_builtin(

@@ -53,6 +53,7 @@ def render_quarto(
     python: str,
     workdir: Path | None,
     pdf: bool,
+    metadata: Mapping[str, str] | None = None,
 ) -> tuple[Path | None, dict[str, float]]:
     """Render ``qmd`` with Quarto to a self-contained ``output_html`` (and a PDF when possible).
 
@@ -64,9 +65,10 @@ def render_quarto(
     if params and not has_papermill(python):
         raise RenderError(f"Quarto needs the papermill package in {python} to pass parameters; install it there")
     durations: dict[str, float] = {}
+    meta = [arg for key, value in (metadata or {}).items() for arg in ("-M", f"{key}:{json.dumps(value)}")]
     start = time.perf_counter()
     _run(quarto, qmd, "html", output_html, params=params, python=python, workdir=workdir,
-         extra=["-M", "embed-resources:true"])
+         extra=["-M", "embed-resources:true", *meta])
     durations["quarto_html"] = time.perf_counter() - start
     pdf_path = None
     if pdf:
@@ -76,7 +78,7 @@ def render_quarto(
         else:
             start = time.perf_counter()
             pdf_path = output_html.with_suffix(".pdf")
-            _run(quarto, qmd, target, pdf_path, params=params, python=python, workdir=workdir, extra=[])
+            _run(quarto, qmd, target, pdf_path, params=params, python=python, workdir=workdir, extra=meta)
             durations["quarto_pdf"] = time.perf_counter() - start
     return pdf_path, durations
 
