@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from qolreview.claims import check_claims
+from qolreview.formatting import is_missing, number, p_value
 from qolreview.figure_inputs import evidence_map_table
 from qolreview.instruments import load_registry
 from qolreview.labels import slug, study_labels
@@ -69,28 +70,15 @@ SOFTWARE = ("qolreview", "snakemake", "pandas", "numpy", "scipy", "pyarrow", "pa
             "python-calamine", "openpyxl", "jupytext", "nbclient", "pypandoc-binary")
 
 
-def is_missing(value: object) -> bool:
-    """True for None, NaN, NaT and pandas' NA."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def fmt(value: object, digits: int = 2) -> str:
     """A number with ``digits`` decimals (thousands separated when ``digits`` is 0); missing reads "not reported"."""
-    if is_missing(value):
-        return MISSING
-    number = float(value)  # type: ignore[arg-type]
-    text = f"{number:,.0f}" if digits == 0 else f"{number:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
+    return number(value, digits, missing=MISSING, thousands=digits == 0)
 
 
 def fmt_p(p: object) -> str:
     """A p value as journals print it: ``p = 0.012``, ``p < 0.001``."""
-    if is_missing(p):
-        return f"p {MISSING}"
-    value = float(p)  # type: ignore[arg-type]
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+    text = p_value(p, missing=MISSING)
+    return f"p {text}" if is_missing(p) or text.startswith("<") else f"p = {text}"
 
 
 def fmt_ci(estimate: object, lower: object, upper: object, digits: int = 2, level: float = 0.95) -> str:

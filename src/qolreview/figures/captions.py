@@ -4,7 +4,6 @@ deterministic ``captions.json`` writer."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from qolreview.figures import style
+from qolreview.formatting import is_missing, number, p_value
 
 
 @dataclass
@@ -25,29 +25,14 @@ class Captioned:
     alt: str
 
 
-def is_missing(value: object) -> bool:
-    """True for None, NaN and pandas NA."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN and pd.NA compare unequal to themselves
-    except TypeError:  # pd.NA raises in a boolean context
-        return True
-
-
 def fmt(value: object, decimals: int = 2) -> str:
     """A number with fixed decimals, or "NA" when missing."""
-    if is_missing(value):
-        return "NA"
-    return f"{float(value):.{decimals}f}"  # type: ignore[arg-type]
+    return number(value, decimals, missing="NA")
 
 
 def fmt_p(p: object) -> str:
     """A p value: "< 0.001" below one in a thousand, else three decimals."""
-    if is_missing(p):
-        return "NA"
-    p = float(p)  # type: ignore[arg-type]
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return p_value(p, missing="NA")
 
 
 def fmt_p_eq(p: object) -> str:
@@ -79,11 +64,6 @@ def plural(n: int, word: str) -> str:
     if n == 1:
         return f"1 {word}"
     return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
-
-
-def finite(value: object) -> bool:
-    """True for a finite number."""
-    return not is_missing(value) and math.isfinite(float(value))  # type: ignore[arg-type]
 
 
 def write_captions(entries: Mapping[str, Captioned | Mapping[str, str]], path: str | Path) -> Path:

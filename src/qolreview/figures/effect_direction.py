@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, finite, fmt_n, fmt_p, fmt_p_eq, is_missing, plural
+from qolreview.figures.captions import Captioned, fmt_n, fmt_p, fmt_p_eq, plural
+from qolreview.formatting import finite, is_missing
 
 DIRECTION_COLUMNS = ("study_id", "label", "domain", "direction", "basis", "n", "rob_overall")
 LABEL_FRACTION = {"single": 0.24, "double": 0.26}

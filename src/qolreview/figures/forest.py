@@ -20,9 +20,8 @@ from matplotlib.patches import Polygon
 from matplotlib.transforms import blended_transform_factory
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import (
-    Captioned, finite, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, is_missing, plural,
-)
+from qolreview.figures.captions import Captioned, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, plural
+from qolreview.formatting import finite, is_missing
 
 COLUMN_GAP_IN = 0.05
 """Clear space on the left of a text column."""

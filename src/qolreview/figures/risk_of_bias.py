@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import style
-from qolreview.figures.captions import Captioned, is_missing, plural
+from qolreview.figures.captions import Captioned, plural
+from qolreview.formatting import is_missing
 
 ROB_COLUMNS = ("study_id", "label", "tool", "domain", "judgement")
 

@@ -1,0 +1,43 @@
+"""The shared number formatting: missing values, rounding, negative zero, thousands, p values."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qolreview.formatting import finite, is_missing, number, p_value
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), np.nan, pd.NA, pd.NaT])
+def test_missing_values(value):
+    assert is_missing(value)
+    assert not finite(value)
+    assert number(value, missing="NA") == "NA"
+    assert p_value(value, missing="not reported") == "not reported"
+
+
+@pytest.mark.parametrize("value", [0, 0.0, -1.5, np.float64(2.0), pd.array([3], dtype="Int64")[0]])
+def test_present_values(value):
+    assert not is_missing(value)
+    assert finite(value)
+
+
+@pytest.mark.parametrize(("value", "decimals", "thousands", "expected"), [
+    (-0.001, 2, False, "0.00"),
+    (-0.004999, 2, False, "0.00"),
+    (-0.005001, 2, False, "-0.01"),
+    (0.2356, 2, False, "0.24"),
+    (1688, 0, True, "1,688"),
+    (-0.4, 0, True, "0"),
+    (12345.678, 1, False, "12345.7"),
+])
+def test_number(value, decimals, thousands, expected):
+    assert number(value, decimals, missing="NA", thousands=thousands) == expected
+
+
+def test_p_value_and_infinity():
+    assert p_value(0.0009999, missing="") == "< 0.001"
+    assert p_value(0.001, missing="") == "0.001"
+    assert p_value(0.5114, missing="") == "0.511"
+    assert not finite(math.inf)
