@@ -29,6 +29,13 @@ def _run(workdir: Path) -> tuple[float, list[str]]:
     return elapsed, [r for r in rules if r != "all"]
 
 
+def _report_seconds(workdir: Path) -> str:
+    """The report rule's own render time, from its log."""
+    log = (workdir / "results" / "logs" / "report.log").read_text(encoding="utf-8")
+    found = re.findall(r"renderer in ([0-9.]+) s", log)
+    return found[-1] if found else "?"
+
+
 def _edit_one_outcome_cell(workbook: Path) -> str:
     """Change the first numeric change_mean of the outcomes sheet by +0.1; returns the cell address."""
     book = openpyxl.load_workbook(workbook)
@@ -51,6 +58,7 @@ def main() -> None:
             source = ROOT / name
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, work / name)
         cold, cold_rules = _run(work)
+        report = _report_seconds(work)
         noop, noop_rules = _run(work)
         cell = _edit_one_outcome_cell(work / "raw" / "extraction.xlsx")
         edited, edited_rules = _run(work)
@@ -58,6 +66,7 @@ def main() -> None:
     print(f"  cold run        {cold:7.2f} s  ({len(cold_rules)} rules: {', '.join(cold_rules)})")
     print(f"  no-op rerun     {noop:7.2f} s  (rules run: {', '.join(noop_rules) or 'none'})")
     print(f"  after editing {cell}: {edited:7.2f} s  (rules run: {', '.join(edited_rules)})")
+    print(f"  report rule (rendering) in the cold run: {report} s")
     print(f"  no-op / cold ratio: {noop / cold:.3f}")
 
 
