@@ -50,24 +50,29 @@ def _browser() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
 
 
-@pytest.mark.skipif(_browser() is None, reason="no headless Chromium on the PATH (install the 'chromium' package)")
-def test_rendered_report_in_headless_chromium(tmp_path: Path) -> None:
-    out = render_report(
-        FEATURES, tmp_path / "features.html", params={"n_studies": 5, "label_text": "cheng"}, renderer="builtin"
-    ).html
-    html = out.read_text(encoding="utf-8")
+def browser_check(html: str, tmp_path: Path, budget_ms: int = 5000) -> dict:
+    """Open ``html`` in headless Chromium with CHECK_SCRIPT injected; return what the script recorded."""
     checked = tmp_path / "checked.html"
     checked.write_text(html.replace("<head>", "<head>\n" + CHECK_SCRIPT, 1), encoding="utf-8")
     command = [
         _browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom", checked.as_uri(),
+        f"--user-data-dir={tmp_path / 'profile'}", f"--virtual-time-budget={budget_ms}", "--dump-dom",
+        checked.as_uri(),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     match = re.search(r'<pre id="render-check">(.*?)</pre>', result.stdout, re.S)
     assert match, f"the check script did not run:\n{result.stderr[-2000:]}"
-    report = json.loads(match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    return json.loads(match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+@pytest.mark.skipif(_browser() is None, reason="no headless Chromium on the PATH (install the 'chromium' package)")
+def test_rendered_report_in_headless_chromium(tmp_path: Path) -> None:
+    out = render_report(
+        FEATURES, tmp_path / "features.html", params={"n_studies": 5, "label_text": "cheng"}, renderer="builtin"
+    ).html
+    report = browser_check(out.read_text(encoding="utf-8"), tmp_path)
     assert report["errors"] == []
     assert len(report["images"]) == 3
     assert all(image["complete"] and image["width"] > 0 for image in report["images"]), report["images"]

@@ -96,11 +96,7 @@ def effect_direction_plot(
     fig_h = legend_top + len(legend) * line_in + margin
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        ax.set_xlim(0, fig_w)
-        ax.set_ylim(fig_h, 0)
+        fig, ax = style.inch_canvas(fig_w, fig_h)
         ax.text(margin, rule_y - PAD_IN, "Study", ha="left", va="bottom", fontsize=font.base, fontweight="bold",
                 gid="header")
         ax.text(x_n - GAP_IN / 2, rule_y - PAD_IN, "N", ha="right", va="bottom", fontsize=font.base,

@@ -130,11 +130,7 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
     fig_h = legend_top + len(legend_rows) * row_pitch + margin
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        ax.set_xlim(0, fig_w)
-        ax.set_ylim(fig_h, 0)
+        fig, ax = style.inch_canvas(fig_w, fig_h)
         xs: dict[str, float] = {}
         left = x0
         for g in groups:

@@ -201,11 +201,7 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
     col_x = [x0 + c * (box_w + gap) for c in range(n_cols)]
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        ax.set_xlim(0, fig_w)
-        ax.set_ylim(fig_h, 0)
+        fig, ax = style.inch_canvas(fig_w, fig_h)
 
         def rect(x: float, y: float, w: float, h: float, fill: str, gid: str) -> None:
             ax.add_patch(Rectangle((x, y), w, h, facecolor=fill, edgecolor=style.INK, linewidth=0.6, gid=gid))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import matplotlib as mpl
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -253,3 +254,13 @@ def new_figure(width_inches: float, height_inches: float) -> Figure:
     fig = Figure(figsize=(width_inches, height_inches))
     FigureCanvasAgg(fig)
     return fig
+
+
+def inch_canvas(width_inches: float, height_inches: float) -> tuple[Figure, Axes]:
+    """A figure with one invisible axes covering it, in inches from the top-left corner (y grows down)."""
+    fig = new_figure(width_inches, height_inches)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, width_inches)
+    ax.set_ylim(height_inches, 0)
+    return fig, ax
