@@ -96,6 +96,18 @@ def test_subgroup_diamonds_and_rob_dots():
     assert len([c for c in fig.axes[0].collections if c.get_gid() == "rob-dot"]) == 6
 
 
+def test_axis_covers_wide_subtotal_diamonds():
+    studies = forest_studies(4)
+    studies["subgroup"] = ["a", "a", "b", "b"]
+    subgroups = studies.groupby("subgroup").agg(k=("yi", "size"), estimate=("yi", "mean")).reset_index()
+    subgroups["ci_lb"], subgroups["ci_ub"] = [-3.0, 0.0], [4.5, 0.5]
+    fig = forest_plot(studies, pooled(4), subgroups=subgroups).figure
+    lo, hi = fig.axes[0].get_xlim()
+    assert lo <= -3.0 and hi >= 4.5
+    wide = next(p for p in fig.axes[0].patches if p.get_gid() == "subgroup-diamond" and p.get_xy()[:, 0].min() < -2)
+    assert wide.get_xy()[:, 0].min() == pytest.approx(-3.0) and wide.get_xy()[:, 0].max() == pytest.approx(4.5)
+
+
 def test_byte_identical_reruns(tmp_path):
     for run in ("a", "b"):
         save_figure(forest_plot(forest_studies(5), pooled(5)).figure, tmp_path / run / "forest")

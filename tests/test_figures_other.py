@@ -12,6 +12,7 @@ from qolreview.figures.captions import write_captions
 from qolreview.figures.effect_direction import effect_direction_plot, size_bin
 from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.prisma import parse_detail, prisma_flow, write_prisma_csv
+from qolreview.figures.render import subgroup_variable
 from qolreview.figures.risk_of_bias import summary_plot, summary_proportions, traffic_light_plot
 from qolreview.figures.save import save_figure
 from qolreview.figures.trajectories import trajectories_plot
@@ -257,3 +258,18 @@ def test_prisma_labels_lie_within_their_boxes(width, other):
 def test_prisma_colon_only_before_listed_reasons():
     text = _gid_texts(prisma_flow(prisma()).figure, "prisma-text-dbr_excluded")[0]
     assert text.splitlines()[0] == "Reports excluded (n = 35):"
+
+
+# Subgroup variable of a pooled forest plot -------------------------------------------------------------
+
+@pytest.mark.parametrize(("choice", "present", "expected"), [
+    ("auto", ["population", "design"], "population"),
+    ("auto", ["design", "drug"], "drug"),
+    ("auto", [], None),
+    ("none", ["drug"], None),
+    ("design", ["drug", "design"], "design"),
+    ("design", ["drug"], None),
+])
+def test_subgroup_variable(choice, present, expected):
+    subgroups = pd.DataFrame({"subgroup_var": present})
+    assert subgroup_variable(subgroups, choice, ["drug", "population", "design"]) == expected

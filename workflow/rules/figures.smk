@@ -8,6 +8,7 @@ rule fig_forest:
     input:
         meta_analyses="results/synthesis/meta_analyses.parquet",
         study_weights="results/synthesis/study_weights.parquet",
+        subgroups="results/synthesis/subgroups.parquet",
     output:
         figures=report(
             directory("results/figures/forest"),
@@ -19,6 +20,7 @@ rule fig_forest:
     params:
         library=LIBRARY,
         settings=config["figures"],
+        subgroup_order=config["synthesis"]["subgroups"],
     log:
         "results/logs/fig_forest.log",
     script:

@@ -158,6 +158,8 @@ def forest_plot(
     if _is_pooled(pooled_map):
         assert pooled_map is not None
         values += [float(pooled_map[k]) for k in ("ci_lb", "ci_ub", "pi_lb", "pi_ub") if finite(pooled_map.get(k))]
+    if subgroups is not None:  # subtotal diamonds are drawn whole, as metafor does
+        values += [float(v) for k in ("ci_lb", "ci_ub") for v in subgroups[k] if finite(v)]
     lo, hi = xlim if xlim is not None else _default_xlim(values, null_value)
 
     with style.context():

@@ -42,12 +42,25 @@ def _favours(comparison: str) -> tuple[str, str]:
     return style.FAVOURS_WITHIN_ARM if comparison == "within_arm_prepost" else style.FAVOURS
 
 
-def render_forests(meta_analyses: str | Path, study_weights: str | Path, out_dir: str | Path,
-                   captions: str | Path, width: style.Width, palette: style.Palette) -> None:
-    """Forest plots: one per pooled analysis (stem ``forest-<analysis>``), and one per comparison, window and
-    measure gathering the analyses that were not pooled, grouped by domain (stem
-    ``forest-single-<comparison>-<window>-<measure>``)."""
-    meta, weights = read_table(meta_analyses), read_table(study_weights)
+def subgroup_variable(subgroups: pd.DataFrame, choice: str, order: list[str]) -> str | None:
+    """The subgroup variable drawn in one analysis' forest plot: ``choice``, or with ``auto`` the first
+    variable of ``order`` that has subgroup results; None when there is none to draw."""
+    present = set(subgroups["subgroup_var"])
+    if choice == "none":
+        return None
+    if choice != "auto":
+        return choice if choice in present else None
+    return next((variable for variable in order if variable in present), None)
+
+
+def render_forests(meta_analyses: str | Path, study_weights: str | Path, subgroups: str | Path,
+                   out_dir: str | Path, captions: str | Path, width: style.Width, palette: style.Palette,
+                   *, subgroup: str = "auto", subgroup_order: list[str] | None = None) -> None:
+    """Forest plots: one per pooled analysis (stem ``forest-<analysis>``), with subgroup headings, subtotal
+    diamonds and the test for subgroup differences for the variable chosen by :func:`subgroup_variable`;
+    and one per comparison, window and measure gathering the analyses that were not pooled, grouped by
+    domain (stem ``forest-single-<comparison>-<window>-<measure>``)."""
+    meta, weights, groups = read_table(meta_analyses), read_table(study_weights), read_table(subgroups)
     figures = {}
     unpooled = meta[~meta["pooled"].astype(bool)]
     for (comparison, window, measure), group in unpooled.groupby(["comparison", "window", "measure"], sort=True):
@@ -70,8 +83,18 @@ def render_forests(meta_analyses: str | Path, study_weights: str | Path, out_dir
             continue
         domain = style.DOMAIN_LABELS.get(analysis["domain"], analysis["domain"])
         title = f"{_comparison_label(str(analysis['comparison']))}: {domain}, {analysis['window']} window"
+        own = groups[groups["analysis_id"] == analysis["analysis_id"]]
+        variable = subgroup_variable(own, subgroup, list(subgroup_order or []))
+        results = None
+        if variable is not None:
+            results = own[own["subgroup_var"] == variable]
+            studies = studies.assign(subgroup=studies[variable].fillna("not reported"))
+            studies = studies.sort_values(["subgroup", "study_id"], kind="stable")
+            analysis = {**analysis, "q_between": results["q_between"].iloc[0],
+                        "q_between_p": results["q_between_p"].iloc[0]}
+            title += f", by {variable}"
         figures[f"forest-{slug(analysis['analysis_id'])}"] = forest_plot(
-            studies, analysis, title=title, width=width, palette=palette,
+            studies, analysis, subgroups=results, title=title, width=width, palette=palette,
             measure=str(analysis["measure"]),
             favours=_favours(str(analysis["comparison"])))
     _save_all(figures, out_dir, captions)
