@@ -112,7 +112,12 @@ def test_weighted_summary_proportions():
     assert table.loc["D5", "Not assessed"] == pytest.approx(0.2)
     assert table.sum(axis=1).to_numpy() == pytest.approx([1.0] * 8)
     result = summary_plot(risk_of_bias(), "ROBINS-I")
-    assert "weighted" in result.caption and "Overall: Low 20%; Moderate 30%; Serious 50%" in result.caption
+    assert "proportion of participants (studies weighted by sample size)" in result.caption
+    assert "Overall: Low 20%; Moderate 30%; Serious 50%" in result.caption
+    assert result.figure.axes[0].get_xlabel() == "Participants (%; studies weighted by sample size)"
+    unweighted = summary_plot(risk_of_bias().drop(columns="weight"), "ROBINS-I")
+    assert "proportion of studies with each judgement" in unweighted.caption
+    assert unweighted.figure.axes[0].get_xlabel() == "Studies (%)"
 
 
 # PRISMA ----------------------------------------------------------------------------------------------

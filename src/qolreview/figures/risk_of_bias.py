@@ -143,16 +143,22 @@ def traffic_light_plot(
     return Captioned(fig, caption, alt)
 
 
+def _study_weights(rob: pd.DataFrame, tool: str, grid: pd.DataFrame) -> pd.Series | None:
+    """Each study's weight (e.g. its sample size) when every study of the tool has a positive one, else None."""
+    part = rob[rob["tool"] == tool]
+    if "weight" not in part.columns:
+        return None
+    by_study = part.groupby("label")["weight"].first().reindex(grid.index)
+    return by_study.astype(float) if by_study.notna().all() and (by_study > 0).all() else None
+
+
 def summary_proportions(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proportion of each judgement per domain (domains x judgements), weighted by ``weight`` when the
     column is present and complete for the tool's studies, else one study one vote (robvis ``rob_summary``)."""
     grid = _grid(rob, tool, studies)
-    weights = pd.Series(1.0, index=grid.index)
-    part = rob[rob["tool"] == tool]
-    if "weight" in part.columns:
-        by_study = part.groupby("label")["weight"].first().reindex(grid.index)
-        if by_study.notna().all() and (by_study > 0).all():
-            weights = by_study.astype(float)
+    weights = _study_weights(rob, tool, grid)
+    if weights is None:
+        weights = pd.Series(1.0, index=grid.index)
     long = grid.stack().rename("judgement").reset_index()
     long["w"] = long["label"].map(weights)
     table = long.pivot_table(index="domain", columns="judgement", values="w", aggfunc="sum", fill_value=0.0)
@@ -172,6 +178,7 @@ def summary_plot(
 ) -> Captioned:
     """Stacked horizontal bars: the (weighted) proportion of each judgement in each domain."""
     table = summary_proportions(rob, tool, studies)
+    weighted = _study_weights(rob, tool, _grid(rob, tool, studies)) is not None
     font = style.fonts(width)
     fig_w = style.width_in(width)
     bar_h = style.row_in(width) * 1.6
@@ -195,7 +202,8 @@ def summary_plot(
                       fontsize=font.small)
         ax.set_ylim(len(table) - 0.5, -0.5)
         ax.set_xlim(0, 100)
-        ax.set_xlabel("Studies (%)", fontsize=font.small)
+        ax.set_xlabel("Participants (%; studies weighted by sample size)" if weighted else "Studies (%)",
+                      fontsize=font.small)
         ax.tick_params(axis="x", labelsize=font.small)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -203,9 +211,8 @@ def summary_plot(
                    fontsize=font.small, frameon=False)
     overall = table.iloc[-1]
     text = "; ".join(f"{j} {100 * p:.0f}%" for j, p in overall.items() if p > 0)
-    weighted = "weight" in rob.columns and rob.loc[rob["tool"] == tool, "weight"].notna().any()
-    caption = (f"Risk of bias ({tool}): {'weighted ' if weighted else ''}proportion of studies with each judgement "
-               "per domain. "
+    share = "proportion of participants (studies weighted by sample size)" if weighted else "proportion of studies"
+    caption = (f"Risk of bias ({tool}): {share} with each judgement per domain. "
                f"{table.index[-1].capitalize()}: {text}.")
     alt = f"Stacked bar chart of {len(table)} {tool} domains. {table.index[-1].capitalize()}: {text}."
     return Captioned(fig, caption, alt)
