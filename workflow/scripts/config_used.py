@@ -1,6 +1,6 @@
 """Snakemake adapter: write the run's validated configuration (defaults and --config overrides applied)."""
 
-from qolreview.report import write_config
+from qolreview.report.data import write_config
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

@@ -1,0 +1,46 @@
+"""Loading and formatting for the Quarto report (``report/review.qmd``).
+
+The report's cells stay short: they call the functions re-exported here, which read the pipeline's tables
+and turn them into sentences and display tables. Modules, one job each:
+
+- :mod:`~qolreview.report.wording`: number formats, plurals, lists, labels, compact cell lists;
+- :mod:`~qolreview.report.data`: the run's configuration and tables, checksums, software versions;
+- :mod:`~qolreview.report.overview`: the "what this report is" box and what the record leaves missing;
+- :mod:`~qolreview.report.methods`: sentences of the methods section;
+- :mod:`~qolreview.report.analyses`: titles and sentences of the pooled analyses;
+- :mod:`~qolreview.report.tables`: display tables;
+- :mod:`~qolreview.report.claims_check`: published statements checked against the data;
+- :mod:`~qolreview.report.provenance`: every number shown and its source cells;
+- :mod:`~qolreview.report.markup`: pipe tables, code blocks, HTML tables;
+- :mod:`~qolreview.report.figure_files` and :mod:`~qolreview.report.sections`: figures and Markdown sections;
+- :mod:`~qolreview.report.rendering`: the report rule's entry point (imported by the rule, not here).
+"""
+
+from qolreview.formatting import is_missing
+from qolreview.labels import study_labels
+from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
+from qolreview.report.claims_check import checked_claims, claims_summary, claims_table
+from qolreview.report.data import (ReportData, config_text, file_sha256, input_checksums, load, software_versions,
+                                   write_config)
+from qolreview.report.figure_files import Figures
+from qolreview.report.markup import code_block, markdown_table, show
+from qolreview.report.methods import methods_facts
+from qolreview.report.overview import about_callout, inclusion_summary, missing_items
+from qolreview.report.provenance import provenance_table
+from qolreview.report.sections import effect_direction_section, pooled_sections, risk_of_bias_section
+from qolreview.report.tables import (cleaning_log_table, leave_one_out_table, not_convertible_table,
+                                     secondary_outcomes_table, single_study_results, study_characteristics,
+                                     subgroup_table, summary_of_findings_table, vote_count_table)
+from qolreview.report.wording import (MISSING, compact_cells, domain_label, fmt, fmt_ci, fmt_p, join_words,
+                                      lower_first, measure_short, plural)
+
+__all__ = [
+    "MISSING", "Figures", "ReportData", "about_callout", "analysis_sentence", "analysis_title", "checked_claims",
+    "claims_summary", "claims_table", "cleaning_log_table", "code_block", "compact_cells", "config_text",
+    "domain_label", "effect_direction_section", "file_sha256", "fmt", "fmt_ci", "fmt_p", "inclusion_summary",
+    "input_checksums", "is_missing", "join_words", "leave_one_out_table", "load", "lower_first", "markdown_table",
+    "measure_short", "methods_facts", "missing_items", "not_convertible_table", "plural", "pooled_analyses",
+    "pooled_sections", "provenance_table", "risk_of_bias_section", "secondary_outcomes_table", "show",
+    "single_study_results", "software_versions", "study_characteristics", "study_labels", "subgroup_table",
+    "summary_of_findings_table", "vote_count_table", "write_config",
+]

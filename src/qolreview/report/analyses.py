@@ -1,0 +1,51 @@
+"""Titles and generated sentences of the pooled analyses."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qolreview.formatting import is_missing
+from qolreview.report.wording import (COMPARISON_LABELS, MEASURE_LABELS, domain_label, fmt, fmt_p, join_words,
+                                      lower_first, measure_short, plural)
+
+
+def pooled_analyses(meta: pd.DataFrame) -> pd.DataFrame:
+    return meta[meta["pooled"]].reset_index(drop=True)
+
+
+def analysis_title(row: pd.Series) -> str:
+    return (f"{domain_label(row['domain'])}, {row['window']} window "
+            f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])})")
+
+
+def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str) -> str:
+    """Sentences generated from one pooled analysis' numbers: estimate, interpretation of its interval,
+    heterogeneity and prediction interval. Effects are signed so that positive means better quality of life."""
+    studies = [labels.get(s.strip(), s.strip()) for s in str(row["study_ids"]).split(";") if s.strip()]
+    who = join_words(studies) + ("; number of participants not reported" if is_missing(row["n_participants"])
+                                 else f"; {plural(row['n_participants'], 'participant')}")
+    test = "Knapp-Hartung adjusted test" if row["test"] == "knha" else "z test"
+    between = row["comparison"] == "between_arms"
+    if row["ci_lb"] > 0:
+        meaning = (f"The confidence interval excludes no difference and favours {intervention}." if between
+                   else "The confidence interval lies above zero: quality of life improved from baseline.")
+    elif row["ci_ub"] < 0:
+        meaning = ("The confidence interval excludes no difference and favours the comparator." if between
+                   else "The confidence interval lies below zero: quality of life worsened from baseline.")
+    else:
+        meaning = (f"The confidence interval includes no difference between {intervention} and the comparator."
+                   if between else "The confidence interval includes no change from baseline.")
+    level = f"{row['level']:.0%}"
+    estimate = fmt(row["estimate"])
+    interval = (f"{level} CI {fmt(row['ci_lb'])} to {fmt(row['ci_ub'])}")
+    text = (f"Pooling {plural(row['k'], 'study', 'studies')} ({who}), the {row['method']} random-effects "
+            f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
+            f"in the {row['window']} window was {estimate} ({interval}; {fmt_p(row['pval'])}, {test}). {meaning}")
+    if not is_missing(row.get("tau2")):
+        text += (f" Heterogeneity: τ² = {fmt(row['tau2'], 3)}, I² = {fmt(row['i2'], 1)}%, "
+                 f"Q = {fmt(row['q'])} on {plural(row['q_df'], 'degree')} of freedom ({fmt_p(row['q_p'])})")
+        text += (f"; the {level} prediction interval runs from {fmt(row['pi_lb'])} to {fmt(row['pi_ub'])}."
+                 if not is_missing(row.get("pi_lb")) else ".")
+        if row["k"] == 2:
+            text += " With two studies, τ² and the prediction interval are very imprecise."
+    return text

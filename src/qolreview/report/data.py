@@ -1,0 +1,103 @@
+"""The report's inputs: the run's configuration, its results tables, input checksums and software versions."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from qolreview.parquet_io import read_table
+
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Every table the report shows, read once."""
+
+    config: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    project_dir: Path
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+TABLE_FILES = {
+    "studies": "clean/studies.parquet",
+    "arms": "clean/arms.parquet",
+    "outcomes": "clean/outcomes.parquet",
+    "contrasts": "clean/contrasts.parquet",
+    "sources": "clean/sources.parquet",
+    "prisma": "clean/prisma.parquet",
+    "claims": "clean/claims.parquet",
+    "cleaning_log": "clean/cleaning_log.parquet",
+    "effect_sizes": "harmonized/effect_sizes.parquet",
+    "conversion_log": "harmonized/conversion_log.parquet",
+    "not_convertible": "harmonized/not_convertible.parquet",
+    "meta_analyses": "synthesis/meta_analyses.parquet",
+    "study_weights": "synthesis/study_weights.parquet",
+    "leave_one_out": "synthesis/leave_one_out.parquet",
+    "subgroups": "synthesis/subgroups.parquet",
+    "effect_direction": "synthesis/effect_direction.parquet",
+    "vote_counts": "synthesis/vote_counts.parquet",
+    "risk_of_bias": "synthesis/risk_of_bias.parquet",
+    "summary_of_findings": "synthesis/summary_of_findings.parquet",
+}
+
+
+SOFTWARE = ("qolreview", "snakemake", "pandas", "numpy", "scipy", "pyarrow", "pandera", "matplotlib",
+            "python-calamine", "openpyxl", "jupytext", "nbclient", "pypandoc-binary")
+
+
+def load(project_dir: str | Path, results_dir: str | Path, config_used: str | Path) -> ReportData:
+    """Read the run's configuration and every results table the report uses.
+
+    ``results_dir`` and ``config_used`` are relative to ``project_dir``; so are the paths inside the
+    configuration (the workbook, the instrument registry).
+    """
+    project = Path(project_dir)
+    root = project / results_dir
+    config = yaml.safe_load((project / config_used).read_text(encoding="utf-8"))
+    tables = {name: read_table(root / rel) for name, rel in TABLE_FILES.items()}
+    return ReportData(config=config, tables=tables, project_dir=project)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def software_versions() -> pd.DataFrame:
+    rows = [("Python", platform.python_version())]
+    rows += [(name, metadata.version(name)) for name in SOFTWARE]
+    return pd.DataFrame(rows, columns=["Software", "Version"])
+
+
+def input_checksums(data: ReportData) -> pd.DataFrame:
+    """Size and SHA-256 of every input file of the run (paths as configured, relative to the project)."""
+    paths = [data.config["extraction"], data.config["instruments"], data.config["synonyms"]]
+    return pd.DataFrame(
+        [(p, (data.project_dir / p).stat().st_size, file_sha256(data.project_dir / p)) for p in paths],
+        columns=["File", "Bytes", "SHA-256"],
+    )
+
+
+def config_text(config: dict[str, Any]) -> str:
+    """The configuration as YAML, for the appendix."""
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_config(config: dict[str, Any], path: str | Path) -> None:
+    """Write the configuration the run used, as YAML (keys in the schema's order, deterministic)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(config_text(config), encoding="utf-8")

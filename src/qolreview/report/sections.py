@@ -1,0 +1,68 @@
+"""Markdown sections of the results that combine figures, generated sentences and tables."""
+
+from __future__ import annotations
+
+from qolreview.labels import slug, study_labels
+from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
+from qolreview.report.data import ReportData
+from qolreview.report.figure_files import Figures
+from qolreview.report.markup import markdown_table
+from qolreview.report.tables import leave_one_out_table, subgroup_table
+from qolreview.report.wording import join_words, lower_first
+
+
+def pooled_sections(data: ReportData, figs: Figures) -> str:
+    """One subsection per pooled analysis: its forest plot, sentences generated from its numbers, and its
+    subgroup and leave-one-out tables when the synthesis produced them."""
+    meta = pooled_analyses(data["meta_analyses"])
+    if meta.empty:
+        return "No analysis had enough studies to pool.\n"
+    labels = study_labels(data["studies"])
+    intervention = data.config["review"]["intervention_label"]
+    subgroups, loo = data["subgroups"], data["leave_one_out"]
+    parts = []
+    for i, row in meta.iterrows():
+        n = i + 1
+        title = analysis_title(row)
+        stem = "forest-" + slug(row["analysis_id"])
+        see = f" See @fig-forest-{n}." if figs.has(stem) else ""
+        text = [f"### {title}\n", figs.markdown(stem, f"fig-forest-{n}"),
+                f"{analysis_sentence(row, labels, intervention)}{see}\n"]
+        groups = subgroups[subgroups["analysis_id"] == row["analysis_id"]]
+        if len(groups):
+            text.append(f"Subgroup analyses are in @tbl-subgroups-{n}; with one study per subgroup they compare "
+                        f"single studies rather than pooled estimates.\n" if (groups["k"] == 1).all() else
+                        f"Subgroup analyses are in @tbl-subgroups-{n}.\n")
+            text.append(markdown_table(subgroup_table(groups, labels), f"Subgroups: {lower_first(title)}.",
+                                       f"tbl-subgroups-{n}"))
+        left = loo[loo["analysis_id"] == row["analysis_id"]]
+        if len(left):
+            text.append(f"@tbl-loo-{n} repeats the analysis leaving out each study in turn.\n")
+            text.append(markdown_table(leave_one_out_table(left), f"Leave-one-out: {lower_first(title)}.",
+                                       f"tbl-loo-{n}"))
+        parts.append("\n".join(text))
+    return "\n".join(parts)
+
+
+def effect_direction_section(figs: Figures) -> str:
+    """The effect-direction plots (between arms, within arm) and the sentence that refers to them."""
+    plots = {"between-arms": ("fig-effect-direction", "between arms"),
+             "within-arm-prepost": ("fig-effect-direction-prepost", "within arm, change from baseline")}
+    text, refs = "", []
+    for comparison, (label, what) in plots.items():
+        stem = f"effect-direction-{comparison}"
+        text += figs.markdown(stem, label) + "\n"
+        if figs.has(stem):
+            refs.append(f"@{label} ({what})")
+    shown = join_words(refs + ["@tbl-votes"])
+    return text + f"{shown} summarise the direction of effect of every study in every domain.\n"
+
+
+def risk_of_bias_section(data: ReportData, figs: Figures) -> str:
+    """Risk-of-bias figures per tool, or the statement that no study was assessed."""
+    rob = data["risk_of_bias"]
+    assessed = rob[rob["judgement"] != "Not assessed"]
+    k = len(data["studies"])
+    text = (f"Judgements were entered for {assessed['study_id'].nunique()} of {k} studies; studies without "
+            f"judgements are shown as \"not assessed\", never as low risk.\n\n")
+    return text + figs.all_markdown("rob-", "fig-rob")
