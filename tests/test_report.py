@@ -19,7 +19,7 @@ CONFIG = {
     "review": {"title": "A review", "authors": "Author A", "citation": "J Test. 2025", "doi": "10.1/x",
                "intervention_label": "drug X", "data_source": "registry records"},
     "instruments": "config/instruments.yaml",
-    "harmonize": {"pre_post_r": 0.5, "windows": [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6},
+    "harmonize": {"pre_post_r": 0.5, "timepoint_choice": "latest", "windows": [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6},
                                                  {"name": "long"}]},
     "synthesis": {"method": "REML", "test": "knha", "level": 0.95, "min_studies_to_pool": 2,
                   "multiple_effects": "composite", "composite_correlation": 0.5, "instrument_priority": ["AQoL-8D"],
@@ -111,24 +111,27 @@ def test_analysis_sentence_favourable_interval():
     assert text.startswith("Pooling 3 studies (Alpha 2020, Beta 2021 and Gamma 2022; 1,200 participants), the REML "
                            "random-effects standardised mean difference (Hedges' g) for overall QoL / health status "
                            "in the short window was 0.31 (95% CI 0.05 to 0.57; p < 0.001, Knapp-Hartung adjusted "
-                           "test). The confidence interval excludes no difference and favours drug X.")
+                           "test). The confidence interval lies entirely above zero, favouring drug X.")
     assert ("Heterogeneity: τ² = 0.012, I² = 41.3%, Q = 3.40 on 2 degrees of freedom (p = 0.183); the 95% "
             "prediction interval runs from -0.20 to 0.82.") in text
-    assert "very imprecise" not in text
+    assert "very imprecise" not in text and "not an effect of the treatment" not in text
+    spanned = R.analysis_sentence(_analysis(), LABELS, "drug X", "over 1 week and up to 6 weeks")
+    assert "in the short window (over 1 week and up to 6 weeks) was 0.31" in spanned
 
 
 def test_analysis_sentence_unfavourable_and_unclear_intervals():
     worse = R.analysis_sentence(_analysis(estimate=-0.4, ci_lb=-0.7, ci_ub=-0.1), LABELS, "drug X")
     assert "was -0.40 (95% CI -0.70 to -0.10;" in worse
-    assert "favours the comparator." in worse
+    assert "lies entirely below zero, favouring the comparator." in worse
     unclear = R.analysis_sentence(_analysis(estimate=0.1, ci_lb=-0.2, ci_ub=0.4, pval=0.42), LABELS, "drug X")
     assert "p = 0.420" in unclear
-    assert "includes no difference between drug X and the comparator." in unclear
+    assert "includes zero: the data are compatible with no difference between drug X and the comparator." in unclear
     within = R.analysis_sentence(_analysis(comparison="within_arm_prepost", measure="SMCR"), LABELS, "drug X")
-    assert "quality of life improved from baseline." in within
+    assert "lies entirely above zero: quality of life was better than at baseline. A change within one arm is " \
+           "not an effect of the treatment" in within
     within_worse = R.analysis_sentence(_analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1),
                                        LABELS, "drug X")
-    assert "quality of life worsened from baseline." in within_worse
+    assert "quality of life was worse than at baseline." in within_worse
 
 
 def test_analysis_sentence_two_studies_unknown_n_and_one_degree_of_freedom():
@@ -226,13 +229,22 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
 
 def test_methods_facts_from_small_tables():
     facts = R.methods_facts(_data())
-    assert facts["measures"] == ("Between-arm effects: log risk ratio (1) and standardised mean difference "
-                                 "(Hedges' g) (2). Within-arm (pre-post) effects: standardised mean change "
-                                 "(baseline SD) (1).")
+    assert facts["measures"] == ("Between-arm effects: 1 effect as log risk ratio (log RR) and 2 effects as "
+                                 "standardised mean difference (Hedges' g; SMD). Within-arm (pre-post) effects: "
+                                 "1 effect as standardised mean change (baseline SD; SMCR).")
     assert facts["conversions"] == ("Conversions applied (number of steps; source): md_to_smd (1; Hedges 1981); "
                                     "se_from_ci (2; Handbook 6.3.1). 1 of the 3 steps is an approximation.")
     assert facts["correlation"] == "default (1) (default r = 0.5; values used: 0.50)."
-    assert facts["windows"] == "acute (up to 1 week), short (up to 6 weeks) and long (longer)"
+    assert ("time window: acute (up to 1 week), short (over 1 week and up to 6 weeks) and long (over 6 weeks) after "
+            "baseline. When a study reported several timepoints in one window, the latest timepoint was used.") \
+        in facts["swim"]
+    assert "at least 70% of its results to agree" in facts["swim"]
+    assert "exact (Clopper-Pearson) 95% confidence interval" in facts["swim"]
+    closest = R.ReportData(config={**CONFIG, "harmonize": {**CONFIG["harmonize"], "timepoint_choice": "closest_to_target",
+                                                          "target_weeks": {"acute": 1, "short": 4, "long": 39}}},
+                           tables=_data().tables, project_dir=ROOT)
+    assert ("the timepoint closest to the window's target (acute: 1 week, short: 4 weeks and long: 39 weeks) was "
+            "used") in R.methods_facts(closest)["swim"]
     assert "REML estimator of τ² and the Knapp-Hartung adjustment" in facts["model"]
     assert "assuming r = 0.5" in facts["model"] and "Subgroups: drug and design" in facts["model"]
     assert facts["risk_of_bias"].startswith("Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 (1). "
@@ -290,8 +302,8 @@ def test_display_tables():
     sof = R.summary_of_findings_table(data["summary_of_findings"])
     assert list(sof.iloc[0]) == ["Overall QoL / health status", "2 (1,700)", "SMD: 0.31 (95% CI 0.05 to 0.57)",
                                  "-0.20 to 0.82", "41.3%", "2 / 2", "low"]
-    assert list(sof.iloc[1]) == ["Functioning", "1 (not reported)", "not reported", "not reported", "not reported",
-                                 "1 / 1", "not assessed"]
+    assert list(sof.iloc[1]) == ["Functioning", "1 (not reported)", "not reported", "not applicable (1 study)",
+                                 "not applicable (1 study)", "1 / 1", "not assessed"]
     votes = R.vote_count_table(data["vote_counts"])
     assert list(votes.iloc[0]) == ["between arms", "Overall QoL / health status", "2", "2", "0", "0",
                                    "1.00 (95% CI 0.16 to 1.00)", "p = 0.500"]
@@ -391,6 +403,12 @@ def test_cleaning_log_and_not_convertible_tables():
                         "old_value": ["week 16"], "new_value": ["16"], "rule": ["timepoint_to_weeks"]})
     assert list(R.cleaning_log_table(log).iloc[0]) == ["raw/x.xlsx › outcomes › E2", "timepoint_weeks", "week 16",
                                                        "16", "timepoint_to_weeks"]
+    log = pd.DataFrame({"file": ["f"] * 3, "sheet": ["s"] * 3, "cell": ["E5", "E19", "E37"], "column": ["w"] * 3,
+                        "old_value": ["day 25", "not reported", "9 months"],
+                        "new_value": ["3.571428571428571", None, "39.13392857142857"], "rule": ["r"] * 3})
+    shown = R.cleaning_log_table(log)
+    assert list(shown["New value"]) == ["3.5714", "(empty)", "39.1339"]
+    assert list(shown["Old value"]) == ["day 25", "not reported", "9 months"]
     nc = R.not_convertible_table(_data()["not_convertible"], LABELS)
     assert list(nc.iloc[1]) == ["Alpha 2020", "HAM-D", "total", "week 4", "no SD and no way to derive it",
                                 "outcomes!Q8"]
@@ -416,3 +434,69 @@ def test_about_callout_when_every_study_is_confirmed_and_no_doi_is_given():
            "Sample sizes are known for all of them (31 participants)." in callout
     assert "provisional" not in callout and "doi" not in callout
     assert "rendered with the quarto renderer" in callout
+
+
+def test_words_for_designs_windows_and_units():
+    assert R.design_label("post_hoc_rct") == "post hoc analysis of RCTs"
+    assert R.design_label("rct") == "RCT" and R.design_label(None) == "not reported"
+    assert R.design_label("stepped_wedge") == "stepped wedge"
+    designs = pd.Series(["rct", "rct", "single_arm", None, "post_hoc_rct"])
+    assert R.design_counts(designs) == ("1 study of unreported design, 1 post hoc analysis of RCTs, 2 RCTs and "
+                                        "1 single-arm study")
+    assert R.weeks(1) == "1 week" and R.weeks(6.0) == "6 weeks" and R.weeks(3.5) == "3.5 weeks"
+    assert R.window_spans(CONFIG["harmonize"]["windows"]) == {
+        "acute": "up to 1 week", "short": "over 1 week and up to 6 weeks", "long": "over 6 weeks"}
+    assert R.window_spans([{"name": "all"}]) == {"all": "any time"}
+    assert R.measure_unit("MD", "MADRS") == "MD, MADRS points"
+    assert R.measure_unit("MC", None) == "MC" and R.measure_unit("RR", "SDS") == "log RR"
+
+
+def test_design_note_only_when_randomised_and_non_randomised_are_pooled():
+    designs = pd.Series({"a": "rct", "b": "nrsi", "c": "post_hoc_rct"})
+    assert R.design_note("a; c", designs) == ""
+    assert R.design_note("b", designs) == ""
+    assert R.design_note("a; b; c", designs) == (
+        " The analysis pools randomised and non-randomised evidence (1 non-randomised study, 1 post hoc analysis "
+        "of RCTs and 1 RCT), whose risks of bias differ; the pooled estimate should be read with that in mind.")
+
+
+def test_limitations_from_small_tables():
+    assert R.limitations(_data()) == [
+        "The inclusion of 1 of the 3 studies could not be verified against the published review; results that "
+        "rest on them may not be the review's.",
+        "The only pooled analysis rests on two studies, so between-study variance and prediction intervals are "
+        "barely estimable.",
+        "1 analysis had a single study and is reported without pooling.",
+        "Risk of bias was judged for 1 of 3 studies, so the results cannot be weighed by the credibility of their "
+        "sources.",
+        "The certainty of the evidence (GRADE) was not assessed for 1 of the 2 outcomes.",
+        "Vote counts show how many studies point in each direction, not how large or precise the effects are; a "
+        "study counts once whatever its size.",
+    ]
+
+
+def test_vote_count_table_lists_quality_of_life_domains_first_and_md_carries_its_unit():
+    votes = pd.DataFrame({"comparison": ["between_arms"] * 3, "domain": ["daily_functioning", "symptoms", "overall"],
+                          "n_studies": [1, 2, 3], "n_improved": [1, 2, 3], "n_worsened": [0] * 3,
+                          "n_no_clear": [0] * 3, "proportion_improved": [1.0] * 3, "ci_lb": [0.03, 0.16, 0.29],
+                          "ci_ub": [1.0] * 3, "sign_test_p": [1.0, 0.5, 0.25]})
+    table = R.vote_count_table(votes)
+    assert list(table["Domain"]) == ["Overall QoL / health status", "Daily functioning", "Depressive symptoms"]
+    assert list(table.index) == [0, 1, 2]
+    data = _data()
+    effects = _effects().assign(measure=["SMD", "SMD", "SMCR", "MD"], instrument=["AQoL-8D", "EQ-5D-5L", "AQoL-8D",
+                                                                                  "MADRS"])
+    data.tables["effect_sizes"] = effects
+    secondary = R.secondary_outcomes_table(data)
+    assert list(secondary.iloc[0]) == ["Beta 2021", "MADRS", "total", "week 16",
+                                       "MD, MADRS points: 0.20 (95% CI -0.10 to 0.50)", "outcomes!W5"]
+    assert list(secondary.iloc[1][["Study", "Result"]]) == ["Alpha 2020", "not converted: no SD and no way to derive it"]
+
+
+def test_risk_of_bias_section_wording(tmp_path):
+    figs = _figures(tmp_path)
+    data = _data()
+    assert R.risk_of_bias_section(data, figs).startswith(
+        'Judgements were entered for 1 of 3 studies; studies without judgements are shown as "not assessed"')
+    data.tables["risk_of_bias"] = data["risk_of_bias"].assign(judgement="Not assessed")
+    assert R.risk_of_bias_section(data, figs) == "No risk-of-bias judgements were available for any of the 3 studies.\n\n"

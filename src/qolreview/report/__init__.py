@@ -9,6 +9,7 @@ and turn them into sentences and display tables. Modules, one job each:
 - :mod:`~qolreview.report.methods`: sentences of the methods section;
 - :mod:`~qolreview.report.analyses`: titles and sentences of the pooled analyses;
 - :mod:`~qolreview.report.tables`: display tables;
+- :mod:`~qolreview.report.limitations`: limitations of the synthesis (SWiM item 9);
 - :mod:`~qolreview.report.claims_check`: published statements checked against the data;
 - :mod:`~qolreview.report.provenance`: every number shown and its source cells;
 - :mod:`~qolreview.report.markup`: pipe tables, code blocks, HTML tables;
@@ -23,24 +24,26 @@ from qolreview.report.claims_check import checked_claims, claims_summary, claims
 from qolreview.report.data import (ReportData, config_text, file_sha256, input_checksums, load, software_versions,
                                    write_config)
 from qolreview.report.figure_files import Figures
+from qolreview.report.limitations import limitations
 from qolreview.report.markup import code_block, markdown_table, show
 from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
 from qolreview.report.provenance import provenance_table
-from qolreview.report.sections import effect_direction_section, pooled_sections, risk_of_bias_section
+from qolreview.report.sections import design_note, effect_direction_section, pooled_sections, risk_of_bias_section
 from qolreview.report.tables import (cleaning_log_table, leave_one_out_table, not_convertible_table,
                                      secondary_outcomes_table, single_study_results, study_characteristics,
                                      subgroup_table, summary_of_findings_table, vote_count_table)
-from qolreview.report.wording import (MISSING, compact_cells, domain_label, fmt, fmt_ci, fmt_p, join_words,
-                                      lower_first, measure_short, plural)
+from qolreview.report.wording import (MISSING, compact_cells, design_counts, design_label, domain_label, fmt, fmt_ci,
+                                      fmt_p, join_words, lower_first, measure_short, measure_unit, plural, weeks,
+                                      window_spans)
 
 __all__ = [
     "MISSING", "Figures", "ReportData", "about_callout", "analysis_sentence", "analysis_title", "checked_claims",
-    "claims_summary", "claims_table", "cleaning_log_table", "code_block", "compact_cells", "config_text",
+    "claims_summary", "claims_table", "cleaning_log_table", "code_block", "compact_cells", "config_text", "design_counts", "design_label", "design_note",
     "domain_label", "effect_direction_section", "file_sha256", "fmt", "fmt_ci", "fmt_p", "inclusion_summary",
-    "input_checksums", "is_missing", "join_words", "leave_one_out_table", "load", "lower_first", "markdown_table",
-    "measure_short", "methods_facts", "missing_items", "not_convertible_table", "plural", "pooled_analyses",
+    "input_checksums", "is_missing", "join_words", "leave_one_out_table", "limitations", "load", "lower_first", "markdown_table",
+    "measure_short", "measure_unit", "methods_facts", "missing_items", "not_convertible_table", "plural", "pooled_analyses",
     "pooled_sections", "provenance_table", "risk_of_bias_section", "secondary_outcomes_table", "show",
     "single_study_results", "software_versions", "study_characteristics", "study_labels", "subgroup_table",
-    "summary_of_findings_table", "vote_count_table", "write_config",
+    "summary_of_findings_table", "vote_count_table", "weeks", "window_spans", "write_config",
 ]

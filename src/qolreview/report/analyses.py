@@ -18,29 +18,42 @@ def analysis_title(row: pd.Series) -> str:
             f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])})")
 
 
-def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str) -> str:
+def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str, span: str | None = None) -> str:
     """Sentences generated from one pooled analysis' numbers: estimate, interpretation of its interval,
-    heterogeneity and prediction interval. Effects are signed so that positive means better quality of life."""
+    heterogeneity and prediction interval. Effects are signed so that positive means better quality of life.
+
+    ``span`` is the window's span in weeks (:func:`qolreview.report.wording.window_spans`). A within-arm
+    (pre-post) change is described as a change from baseline, never as an effect of the intervention: it also
+    contains regression to the mean, placebo response and natural course, which a control arm accounts for
+    (Morris 2008).
+    """
     studies = [labels.get(s.strip(), s.strip()) for s in str(row["study_ids"]).split(";") if s.strip()]
     who = join_words(studies) + ("; number of participants not reported" if is_missing(row["n_participants"])
                                  else f"; {plural(row['n_participants'], 'participant')}")
     test = "Knapp-Hartung adjusted test" if row["test"] == "knha" else "z test"
     between = row["comparison"] == "between_arms"
     if row["ci_lb"] > 0:
-        meaning = (f"The confidence interval excludes no difference and favours {intervention}." if between
-                   else "The confidence interval lies above zero: quality of life improved from baseline.")
+        meaning = (f"The confidence interval lies entirely above zero, favouring {intervention}." if between
+                   else "The confidence interval lies entirely above zero: quality of life was better than at "
+                        "baseline.")
     elif row["ci_ub"] < 0:
-        meaning = ("The confidence interval excludes no difference and favours the comparator." if between
-                   else "The confidence interval lies below zero: quality of life worsened from baseline.")
+        meaning = ("The confidence interval lies entirely below zero, favouring the comparator." if between
+                   else "The confidence interval lies entirely below zero: quality of life was worse than at "
+                        "baseline.")
     else:
-        meaning = (f"The confidence interval includes no difference between {intervention} and the comparator."
-                   if between else "The confidence interval includes no change from baseline.")
+        meaning = (f"The confidence interval includes zero: the data are compatible with no difference between "
+                   f"{intervention} and the comparator." if between
+                   else "The confidence interval includes zero (no change from baseline).")
+    if not between:
+        meaning += (" A change within one arm is not an effect of the treatment: it also contains placebo "
+                    "response, regression to the mean and the natural course of the condition.")
     level = f"{row['level']:.0%}"
     estimate = fmt(row["estimate"])
     interval = (f"{level} CI {fmt(row['ci_lb'])} to {fmt(row['ci_ub'])}")
+    window = f"the {row['window']} window" + (f" ({span})" if span else "")
     text = (f"Pooling {plural(row['k'], 'study', 'studies')} ({who}), the {row['method']} random-effects "
             f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
-            f"in the {row['window']} window was {estimate} ({interval}; {fmt_p(row['pval'])}, {test}). {meaning}")
+            f"in {window} was {estimate} ({interval}; {fmt_p(row['pval'])}, {test}). {meaning}")
     if not is_missing(row.get("tau2")):
         text += (f" Heterogeneity: τ² = {fmt(row['tau2'], 3)}, I² = {fmt(row['i2'], 1)}%, "
                  f"Q = {fmt(row['q'])} on {plural(row['q_df'], 'degree')} of freedom ({fmt_p(row['q_p'])})")

@@ -5,12 +5,22 @@ from __future__ import annotations
 import pandas as pd
 
 from qolreview.report.data import ReportData
-from qolreview.report.wording import COMPARISON_ADJECTIVES, MEASURE_LABELS, fmt, join_words, plural
+from qolreview.narrative import EDP_THRESHOLD
+from qolreview.report.wording import (COMPARISON_ADJECTIVES, MEASURE_LABELS, fmt, join_words, measure_short, plural,
+                                      weeks, window_spans)
 
 
 def _counts_text(values: pd.Series) -> str:
     counts = values.value_counts().sort_index()
     return join_words([f"{name} ({n})" for name, n in counts.items()])
+
+
+def _with_abbreviation(measure: str) -> str:
+    """"standardised mean difference (Hedges' g; SMD)", "log risk ratio (log RR)"."""
+    label, short = MEASURE_LABELS.get(measure, measure), measure_short(measure)
+    if label == short:
+        return label
+    return f"{label[:-1]}; {short})" if label.endswith(")") else f"{label} ({short})"
 
 
 def methods_facts(data: ReportData) -> dict[str, str]:
@@ -20,8 +30,8 @@ def methods_facts(data: ReportData) -> dict[str, str]:
     selected = effects[effects["selected"]]
     measures = []
     for comparison, group in selected.groupby("comparison", sort=True):
-        names = join_words([f"{MEASURE_LABELS.get(m, m)} ({n})" for m, n in group["measure"].value_counts()
-                            .sort_index().items()])
+        names = join_words([f"{plural(n, 'effect')} as {_with_abbreviation(m)}" for m, n in
+                            group["measure"].value_counts().sort_index().items()])
         adjective = COMPARISON_ADJECTIVES.get(comparison, comparison)
         measures.append(f"{adjective[:1].upper()}{adjective[1:]} effects: {names}.")
     log = data.tables.get("conversion_log", pd.DataFrame(columns=["name", "approximate"]))
@@ -44,8 +54,22 @@ def methods_facts(data: ReportData) -> dict[str, str]:
              f"Several effects of one study in one analysis were combined by "
              f"{'a composite (Borenstein et al. 2009, ch. 24) assuming r = ' + str(syn['composite_correlation']) if syn['multiple_effects'] == 'composite' else 'instrument priority (' + ', '.join(syn['instrument_priority']) + ')'}. "
              f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with k ≥ 3.")
-    windows = join_words([f"{w['name']} (up to {plural(w['max_weeks'], 'week')})" if "max_weeks" in w else
-                          f"{w['name']} (longer)" for w in cfg["harmonize"]["windows"]])
+    spans = window_spans(cfg["harmonize"]["windows"])
+    choice = ("the latest timepoint" if cfg["harmonize"]["timepoint_choice"] == "latest" else
+              "the timepoint closest to the window's target (" + join_words(
+                  [f"{name}: {weeks(w)}" for name, w in cfg["harmonize"]["target_weeks"].items()]) + ")")
+    level = f"{syn['level']:.0%}"
+    swim = (f"Following the SWiM reporting guideline (Campbell et al. 2020), results were grouped by comparison "
+            f"(between arms; within arm, change from baseline), domain and time window: "
+            f"{join_words([f'{name} ({span})' for name, span in spans.items()])} after baseline. When a study "
+            f"reported several timepoints in one window, {choice} was used. The direction of each result was "
+            f"classified from its {level} confidence interval, from the point estimate when no interval was "
+            f"available, or from the direction reported in words; a study's direction in a domain needed at least "
+            f"{EDP_THRESHOLD:.0%} of its results to agree, otherwise it is shown as mixed (Thomson & Thomas 2013). "
+            f"Directions were summarised by vote counting based on the direction of effect, with a two-sided sign "
+            f"test and an exact (Clopper-Pearson) {level} confidence interval for the proportion of studies that "
+            f"improved; votes were never based on p values, and vote counts ignore the size and precision of "
+            f"effects.")
     tools = data["studies"]["rob_tool"].dropna()
     rob = data["risk_of_bias"]
     assessed = rob[rob["judgement"] != "Not assessed"]["study_id"].nunique()
@@ -59,4 +83,4 @@ def methods_facts(data: ReportData) -> dict[str, str]:
              f"{plural(len(sof), 'outcome')}; "
              f"without judgements the certainty reads \"not assessed\".")
     return {"measures": " ".join(measures) or "No effect size could be computed.", "conversions": conversions,
-            "correlation": correlation, "model": model, "windows": windows, "risk_of_bias": risk, "grade": grade}
+            "correlation": correlation, "model": model, "swim": swim, "risk_of_bias": risk, "grade": grade}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from qolreview.labels import slug, study_labels
 from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
 from qolreview.report.data import ReportData
 from qolreview.report.figure_files import Figures
 from qolreview.report.markup import markdown_table
 from qolreview.report.tables import leave_one_out_table, subgroup_table
-from qolreview.report.wording import join_words, lower_first
+from qolreview.report.wording import RANDOMISED, design_counts, join_words, lower_first, window_spans
 
 
 def pooled_sections(data: ReportData, figs: Figures) -> str:
@@ -18,6 +20,8 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
     if meta.empty:
         return "No analysis had enough studies to pool.\n"
     labels = study_labels(data["studies"])
+    designs = data["studies"].set_index("study_id")["design"]
+    spans = window_spans(data.config["harmonize"]["windows"])
     intervention = data.config["review"]["intervention_label"]
     subgroups, loo = data["subgroups"], data["leave_one_out"]
     parts = []
@@ -27,7 +31,8 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
         stem = "forest-" + slug(row["analysis_id"])
         see = f" See @fig-forest-{n}." if figs.has(stem) else ""
         text = [f"### {title}\n", figs.markdown(stem, f"fig-forest-{n}"),
-                f"{analysis_sentence(row, labels, intervention)}{see}\n"]
+                f"{analysis_sentence(row, labels, intervention, spans.get(row['window']))}{see}"
+                f"{design_note(row['study_ids'], designs)}\n"]
         groups = subgroups[subgroups["analysis_id"] == row["analysis_id"]]
         if len(groups):
             text.append(f"Subgroup analyses are in @tbl-subgroups-{n}; with one study per subgroup they compare "
@@ -42,6 +47,18 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
                                        f"tbl-loo-{n}"))
         parts.append("\n".join(text))
     return "\n".join(parts)
+
+
+def design_note(study_ids: str, designs: pd.Series) -> str:
+    """A warning sentence when an analysis pools randomised with non-randomised studies, whose biases differ
+    (Cochrane Handbook, chapter 24); empty otherwise. ``designs`` maps study ids to workbook design codes."""
+    ids = [s.strip() for s in str(study_ids).split(";") if s.strip()]
+    kinds = designs.reindex(ids)
+    randomised = kinds.isin(RANDOMISED)
+    if randomised.all() or not randomised.any():
+        return ""
+    return (f" The analysis pools randomised and non-randomised evidence ({design_counts(kinds)}), whose risks "
+            f"of bias differ; the pooled estimate should be read with that in mind.")
 
 
 def effect_direction_section(figs: Figures) -> str:
@@ -63,6 +80,8 @@ def risk_of_bias_section(data: ReportData, figs: Figures) -> str:
     rob = data["risk_of_bias"]
     assessed = rob[rob["judgement"] != "Not assessed"]
     k = len(data["studies"])
-    text = (f"Judgements were entered for {assessed['study_id'].nunique()} of {k} studies; studies without "
-            f"judgements are shown as \"not assessed\", never as low risk.\n\n")
+    assessed_k = assessed["study_id"].nunique()
+    text = (f"No risk-of-bias judgements were available for any of the {k} studies.\n\n" if assessed_k == 0 else
+            f"Judgements were entered for {assessed_k} of {k} studies; studies without judgements are shown as "
+            f"\"not assessed\", never as low risk.\n\n")
     return text + figs.all_markdown("rob-", "fig-rob")

@@ -7,8 +7,12 @@ import pandas as pd
 from qolreview.formatting import is_missing
 from qolreview.labels import study_labels
 from qolreview.report.data import ReportData
-from qolreview.report.wording import (COMPARISON_LABELS, MISSING, compact_cells, domain_label, fmt, fmt_ci, fmt_p,
-                                      join_words, measure_short)
+from qolreview.report.wording import (COMPARISON_LABELS, DOMAIN_LABELS, MISSING, compact_cells, design_label,
+                                      domain_label, fmt, fmt_ci, fmt_p, join_words, measure_short, measure_unit)
+
+
+ONE_STUDY = "not applicable (1 study)"
+EMPTY = "(empty)"
 
 
 def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
@@ -28,7 +32,7 @@ def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataF
     labels = study_labels(studies)
     out = pd.DataFrame({
         "Study": [labels[s] for s in studies["study_id"]],
-        "Design": studies["design"].map(lambda v: MISSING if is_missing(v) else str(v).replace("_", " ")),
+        "Design": studies["design"].map(design_label),
         "Population": studies["population"].map(lambda v: MISSING if is_missing(v) else v),
         "Country": studies["country"].map(lambda v: MISSING if is_missing(v) else v),
         "N": studies["n_total"].map(lambda v: fmt(v, 0)),
@@ -51,14 +55,18 @@ def single_study_results(weights: pd.DataFrame, meta: pd.DataFrame, labels: dict
         "Domain": rows["domain"].map(domain_label),
         "Window": rows["window"],
         "Instrument(s)": rows["instruments"],
-        "Measure": rows["measure"].map(measure_short),
+        "Measure": [measure_unit(m, i) for m, i in zip(rows["measure"], rows["instruments"])],
         "Effect (95% CI)": [fmt_ci(y, lb, ub) for y, lb, ub in zip(rows["yi"], rows["ci_lb"], rows["ci_ub"])],
         "Source cells": rows["source_cells"].map(compact_cells),
     })
 
 
 def vote_count_table(votes: pd.DataFrame) -> pd.DataFrame:
-    """Vote counts per comparison and domain (SWiM item 4: vote counting based on the direction of effect)."""
+    """Vote counts per comparison and domain (SWiM item 4: vote counting based on the direction of effect),
+    quality-of-life domains first, in the order of :data:`~qolreview.report.wording.DOMAIN_LABELS`."""
+    order = {domain: i for i, domain in enumerate(DOMAIN_LABELS)}
+    votes = votes.assign(_order=votes["domain"].map(order).fillna(len(order))).sort_values(
+        ["comparison", "_order", "domain"], kind="stable")
     return pd.DataFrame({
         "Comparison": votes["comparison"].map(lambda c: COMPARISON_LABELS.get(c, c)),
         "Domain": votes["domain"].map(domain_label),
@@ -70,7 +78,7 @@ def vote_count_table(votes: pd.DataFrame) -> pd.DataFrame:
             fmt_ci(p, lb, ub) for p, lb, ub in zip(votes["proportion_improved"], votes["ci_lb"], votes["ci_ub"])
         ],
         "Sign test": votes["sign_test_p"].map(fmt_p),
-    })
+    }).reset_index(drop=True)
 
 
 def subgroup_table(subgroups: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
@@ -101,14 +109,17 @@ def leave_one_out_table(loo: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_of_findings_table(sof: pd.DataFrame) -> pd.DataFrame:
+    """The summary-of-findings table (Cochrane Handbook 14.1): one row per outcome. Heterogeneity and the
+    prediction interval do not exist for a single study, which the table says rather than "not reported"."""
     return pd.DataFrame({
         "Outcome": sof["outcome"].map(domain_label),
         "Studies (participants)": [f"{fmt(k, 0)} ({fmt(n, 0)})" for k, n in zip(sof["k"], sof["n_participants"])],
         "Effect (95% CI)": [f"{measure_short(m)}: {fmt_ci(e, lb, ub)}" if not is_missing(e) else MISSING
                             for m, e, lb, ub in zip(sof["measure"], sof["estimate"], sof["ci_lb"], sof["ci_ub"])],
-        "Prediction interval": [MISSING if is_missing(lb) else f"{fmt(lb)} to {fmt(ub)}"
-                                for lb, ub in zip(sof["pi_lb"], sof["pi_ub"])],
-        "I²": sof["i2"].map(lambda v: MISSING if is_missing(v) else f"{fmt(v, 1)}%"),
+        "Prediction interval": [ONE_STUDY if k == 1 else MISSING if is_missing(lb) else f"{fmt(lb)} to {fmt(ub)}"
+                                for k, lb, ub in zip(sof["k"], sof["pi_lb"], sof["pi_ub"])],
+        "I²": [ONE_STUDY if k == 1 else MISSING if is_missing(v) else f"{fmt(v, 1)}%"
+               for k, v in zip(sof["k"], sof["i2"])],
         "Direction (improved / studies)": [f"{fmt(i, 0)} / {fmt(n, 0)}" for i, n in
                                            zip(sof["narrative_n_improved"], sof["narrative_n_studies"])],
         "Certainty": sof["certainty"],
@@ -123,7 +134,7 @@ def secondary_outcomes_table(data: ReportData) -> pd.DataFrame:
     nc = data["not_convertible"]
     nc = nc[nc["qol"].fillna(True).eq(False)]
     rows = [(labels.get(r["study_id"], r["study_id"]), r["instrument"], r["subscale"], r["timepoint"],
-             f"{measure_short(r['measure'])} {fmt_ci(r['yi'], r['ci_lb'], r['ci_ub'])}",
+             f"{measure_unit(r['measure'], r['instrument'])}: {fmt_ci(r['yi'], r['ci_lb'], r['ci_ub'])}",
              compact_cells(r["source_cells"])) for _, r in es.iterrows()]
     rows += [(labels.get(r["study_id"], r["study_id"]), r["instrument"], r["subscale"], r["timepoint"],
               f"not converted: {r['reason']}", compact_cells(r["source_cells"])) for _, r in nc.iterrows()]
@@ -142,10 +153,18 @@ def not_convertible_table(nc: pd.DataFrame, labels: dict[str, str]) -> pd.DataFr
 
 
 def cleaning_log_table(log: pd.DataFrame) -> pd.DataFrame:
+    """Every value the clean stage changed. Numbers are shown with up to 4 decimals ("3.5714" for 25 days
+    in weeks); a value the rule cleared reads "(empty)", not "not reported"."""
+    def shown(value: object) -> str:
+        if is_missing(value) or value == "":
+            return EMPTY
+        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        return str(value) if is_missing(number) or "." not in str(value) else f"{number:.4f}".rstrip("0").rstrip(".")
+
     return pd.DataFrame({
         "Cell": log["file"] + " › " + log["sheet"] + " › " + log["cell"],
         "Column": log["column"],
-        "Old value": log["old_value"],
-        "New value": log["new_value"],
+        "Old value": log["old_value"].map(shown),
+        "New value": log["new_value"].map(shown),
         "Rule": log["rule"],
-    })
+    }).reset_index(drop=True)

@@ -7,6 +7,9 @@ the figures), which never print ``nan`` or ``None``: a missing value reads "not 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import pandas as pd
 
 from qolreview.formatting import is_missing, number, p_value
 
@@ -101,6 +104,14 @@ def measure_short(measure: str) -> str:
     return MEASURE_SHORT.get(measure, measure)
 
 
+def measure_unit(measure: str, instrument: object) -> str:
+    """The short measure name with its unit: a mean difference or mean change is in the instrument's points
+    ("MD, MADRS points"); other measures are unitless (:func:`measure_short`)."""
+    if measure in ("MD", "MC") and not is_missing(instrument) and str(instrument):
+        return f"{measure}, {instrument} points"
+    return measure_short(measure)
+
+
 def compact_cells(cells: object) -> str:
     """A source-cell list in compact form: each sheet named once, its cells in row order.
 
@@ -123,3 +134,56 @@ def compact_cells(cells: object) -> str:
             sheet.append(key)
     parts = [f"{sheet}!" + ",".join(f"{col}{row}" for row, _, col in sorted(keys)) for sheet, keys in by_sheet.items()]
     return "; ".join(parts + other)
+
+
+DESIGN_LABELS = {"rct": ("RCT", "RCTs"), "post_hoc_rct": ("post hoc analysis of RCTs", "post hoc analyses of RCTs"),
+                 "nrsi": ("non-randomised study", "non-randomised studies"),
+                 "single_arm": ("single-arm study", "single-arm studies"), "cohort": ("cohort study", "cohort studies")}
+"""Readable names (singular, plural) of the workbook's design vocabulary (:data:`qolreview.workbook_spec.DESIGNS`)."""
+RANDOMISED = frozenset({"rct", "post_hoc_rct"})
+
+
+def design_label(design: object) -> str:
+    """A study design in words ("RCT", "single-arm study"); missing reads "not reported"."""
+    if is_missing(design):
+        return MISSING
+    return DESIGN_LABELS.get(str(design), (str(design).replace("_", " "),))[0]
+
+
+def design_counts(designs: pd.Series) -> str:
+    """Designs counted in words: "3 RCTs, 1 single-arm study and 1 study of unreported design"."""
+    counts = designs.fillna("").value_counts().sort_index()
+    parts = []
+    for design, n in counts.items():
+        if not design:
+            parts.append(plural(n, "study", "studies") + " of unreported design")
+            continue
+        singular, *many = DESIGN_LABELS.get(str(design), (str(design).replace("_", " "),))
+        parts.append(plural(n, singular, many[0] if many else None))
+    return join_words(parts)
+
+
+def weeks(value: object) -> str:
+    """A number of weeks without needless decimals: ``1 week``, ``6 weeks``, ``3.5 weeks``."""
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):g} week" + ("" if float(value) == 1 else "s")  # type: ignore[arg-type]
+
+
+def window_spans(windows: list[dict[str, Any]]) -> dict[str, str]:
+    """Each time window's span, from config ``harmonize.windows`` (intervals ``(previous, max_weeks]``).
+
+    ``[{name: acute, max_weeks: 1}, {name: short, max_weeks: 6}, {name: long}]`` reads
+    ``{"acute": "up to 1 week", "short": "over 1 week and up to 6 weeks", "long": "over 6 weeks"}``.
+    """
+    spans: dict[str, str] = {}
+    previous = None
+    for window in windows:
+        upper = window.get("max_weeks")
+        if upper is None:
+            spans[window["name"]] = "any time" if previous is None else f"over {weeks(previous)}"
+        else:
+            spans[window["name"]] = (f"up to {weeks(upper)}" if previous is None
+                                     else f"over {weeks(previous)} and up to {weeks(upper)}")
+        previous = upper
+    return spans
