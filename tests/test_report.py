@@ -467,8 +467,8 @@ def test_limitations_from_small_tables():
         "The only pooled analysis rests on two studies, so between-study variance and prediction intervals are "
         "barely estimable.",
         "1 analysis had a single study and is reported without pooling.",
-        "Risk of bias was judged for 1 of 3 studies, so the results cannot be weighed by the credibility of their "
-        "sources.",
+        "Risk of bias was not judged for 2 of the 3 studies, whose results cannot be weighed by the credibility "
+        "of their source.",
         "The certainty of the evidence (GRADE) was not assessed for 1 of the 2 outcomes.",
         "Vote counts show how many studies point in each direction, not how large or precise the effects are; a "
         "study counts once whatever its size.",
@@ -500,3 +500,5 @@ def test_risk_of_bias_section_wording(tmp_path):
         'Judgements were entered for 1 of 3 studies; studies without judgements are shown as "not assessed"')
     data.tables["risk_of_bias"] = data["risk_of_bias"].assign(judgement="Not assessed")
     assert R.risk_of_bias_section(data, figs) == "No risk-of-bias judgements were available for any of the 3 studies.\n\n"
+    assert ("Risk of bias was judged for none of the 3 studies, so no result can be weighed by the credibility of "
+            "its source.") in R.limitations(data)

@@ -38,8 +38,11 @@ def limitations(data: ReportData) -> list[str]:
     rob = data["risk_of_bias"]
     assessed = rob.loc[rob["judgement"] != "Not assessed", "study_id"].nunique()
     if assessed < len(studies):
-        items.append(f"Risk of bias was judged for {assessed} of {plural(len(studies), 'study', 'studies')}, "
-                     f"so the results cannot be weighed by the credibility of their sources.")
+        items.append(f"Risk of bias was judged for none of the {plural(len(studies), 'study', 'studies')}, so no "
+                     f"result can be weighed by the credibility of its source." if assessed == 0 else
+                     f"Risk of bias was not judged for {len(studies) - assessed} of the "
+                     f"{plural(len(studies), 'study', 'studies')}, whose results cannot be weighed by the "
+                     f"credibility of their source.")
     sof = data["summary_of_findings"]
     ungraded = int((sof["certainty"] == "not assessed").sum())
     if ungraded:
