@@ -72,7 +72,7 @@ def test_direction_claim_uses_words_only_results():
                  _claim("w", "direction", study="s2", instrument="WHOQOL-BREF", direction="worsened"),
                  _claim("none", "direction", study="s3", direction="improved"))
     assert out.loc["d", "verdict"] == "consistent"
-    assert "reported_in_summary" in out.loc["d", "evidence"]
+    assert "(reported only in a summary)" in out.loc["d", "evidence"]
     assert out.loc["w", "verdict"] == "contradicted"
     assert out.loc["none", "verdict"] == "not verifiable"
 

@@ -189,6 +189,7 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
         "effect_sizes": _effects(),
         "conversion_log": pd.DataFrame({"effect_id": ["e1", "e1", "e2"], "name": ["se_from_ci", "md_to_smd",
                                                                                    "se_from_ci"],
+                                        "description": ["SE from a CI", "SMD from an MD", "SE from a CI"],
                                         "source": ["Handbook 6.3.1", "Hedges 1981", "Handbook 6.3.1"],
                                         "approximate": [False, True, False]}),
         "meta_analyses": _meta(),
@@ -205,8 +206,8 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
                                      "n_improved": [2], "n_worsened": [0], "n_no_clear": [0],
                                      "proportion_improved": [1.0], "ci_lb": [0.158], "ci_ub": [1.0],
                                      "sign_test_p": [0.5]}),
-        "risk_of_bias": pd.DataFrame({"study_id": ["a", "b", "c"], "judgement": ["Low", "Not assessed",
-                                                                                 "Not assessed"]}),
+        "risk_of_bias": pd.DataFrame({"study_id": ["a", "b", "c"], "tool": ["ROBINS-I", "none", "none"],
+                                      "judgement": ["Low", "Not assessed", "Not assessed"]}),
         "summary_of_findings": pd.DataFrame({
             "outcome": ["overall", "functioning"], "measure": ["SMD", "RR"], "k": [2, 1],
             "n_participants": [1700.0, NAN], "estimate": [0.31, NAN], "ci_lb": [0.05, NAN], "ci_ub": [0.57, NAN],
@@ -232,8 +233,8 @@ def test_methods_facts_from_small_tables():
     assert facts["measures"] == ("Between-arm effects: 1 effect as log risk ratio (log RR) and 2 effects as "
                                  "standardised mean difference (Hedges' g; SMD). Within-arm (pre-post) effects: "
                                  "1 effect as standardised mean change (baseline SD; SMCR).")
-    assert facts["conversions"] == ("Conversions applied (number of steps; source): md_to_smd (1; Hedges 1981); "
-                                    "se_from_ci (2; Handbook 6.3.1). 1 of the 3 steps is an approximation.")
+    assert facts["conversions"] == ("Conversions applied (number of steps; source): SE from a CI (2; Handbook 6.3.1); "
+                                    "SMD from an MD (1; Hedges 1981). 1 of the 3 steps is an approximation.")
     assert facts["correlation"] == "default (1) (default r = 0.5; values used: 0.50)."
     assert ("time window: acute (up to 1 week), short (over 1 week and up to 6 weeks) and long (over 6 weeks) after "
             "baseline. When a study reported several timepoints in one window, the latest timepoint was used.") \
@@ -249,6 +250,7 @@ def test_methods_facts_from_small_tables():
     assert "assuming r = 0.5" in facts["model"] and "Subgroups: drug and design" in facts["model"]
     assert facts["risk_of_bias"].startswith("Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 (1). "
                                             "Judgements were entered for 1 of 3 studies;")
+    assert "Newcastle-Ottawa" not in facts["risk_of_bias"]  # no study used the NOS
     assert facts["grade"].startswith("GRADE certainty was derived from the reviewers' judgements for 1 of 2 outcomes;")
 
 
@@ -263,7 +265,7 @@ def test_inclusion_summary_and_missing_items():
         "PRISMA flow counts not reported: records identified from databases, records screened, records excluded, "
         "reports sought for retrieval, reports assessed for eligibility and reports excluded, with reasons",
         "1 result reported only in words or as a bound: c (WHOQOL-BREF)",
-        "1 result reported without the statistics needed for an effect size (@sec-not-convertible)",
+        "2 reported results could not become an effect size; each is listed with the reason in @sec-not-convertible",
         "publication not identified (no DOI) for c",
         "GRADE judgements missing for 1 of 2 outcomes",
     ]
@@ -502,3 +504,9 @@ def test_risk_of_bias_section_wording(tmp_path):
     assert R.risk_of_bias_section(data, figs) == "No risk-of-bias judgements were available for any of the 3 studies.\n\n"
     assert ("Risk of bias was judged for none of the 3 studies, so no result can be weighed by the credibility of "
             "its source.") in R.limitations(data)
+
+
+def test_methods_describe_the_nos_conversion_only_when_the_nos_is_used():
+    data = _data()
+    data.tables["risk_of_bias"] = data["risk_of_bias"].assign(tool=["NOS", "none", "none"])
+    assert "Newcastle-Ottawa stars are converted to Good/Fair/Poor" in R.methods_facts(data)["risk_of_bias"]

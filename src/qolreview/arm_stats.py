@@ -108,7 +108,7 @@ def sample_size(row: Mapping[str, object], arm: Mapping[str, object] | None) -> 
     if n_arm is None:
         return None
     taken = Conversion("n_from_arm", "n = n_arm (participants in the arm; the result's own n is not reported)",
-                       "arms sheet", False)
+                       "arms sheet", False, "number of participants taken from the arm")
     return Quantity(n_arm, (cell(arm, "n_arm"),), (taken,))  # type: ignore[arg-type]
 
 
@@ -199,7 +199,7 @@ def change_scores(row: Mapping[str, object], n: Quantity, baseline: Scores | Non
         mean = Quantity(reported_mean, (cell(row, "change_mean"),))
     elif baseline is not None and final is not None:
         difference = Conversion("change_from_means", "change = follow-up mean - baseline mean",
-                                "Cochrane Handbook 6.5.2.8", False)
+                                "Cochrane Handbook 6.5.2.8", False, "mean change from baseline and follow-up means")
         mean = Quantity(final.mean.value - baseline.mean.value, _unique(final.mean.cells + baseline.mean.cells),
                         _unique(final.mean.conversions + baseline.mean.conversions + (difference,)))
         rows = _unique(final.rows + baseline.rows)

@@ -24,6 +24,8 @@ import pandas as pd
 
 OUTCOME_QUANTITIES = ("pct_change", "change_mean")
 _DIRECTION_WORDS = {"improved": "improved", "worsened": "worsened", "no_change": "no change", "mixed": "mixed"}
+_EVIDENCE_WORDS = {"seen": "seen in the source", "seen_inferred": "inferred from the source",
+                   "reported_in_summary": "reported only in a summary", "not_seen": "not seen"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ def _check_direction(claim: pd.Series, outcomes: pd.DataFrame) -> ClaimCheck:
     reported = set(rows["direction_reported"])
     verdict = "consistent" if claim["claimed_direction"] in reported else "contradicted"
     evidence = "data record " + "; ".join(
-        f"{_outcome_label(r)}: {_DIRECTION_WORDS[r['direction_reported']]} ({r['evidence_status']})"
+        f"{_outcome_label(r)}: {_DIRECTION_WORDS[r['direction_reported']]} "
+        f"({_EVIDENCE_WORDS.get(r['evidence_status'], r['evidence_status'])})"
         for _, r in rows.iterrows()
     )
     return ClaimCheck(claim["claim_id"], verdict, evidence, "; ".join(str(c) for c in rows["cell_direction_reported"]))

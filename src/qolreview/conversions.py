@@ -31,76 +31,90 @@ class Conversion:
     formula: str
     source: str
     approximate: bool
+    description: str
+    """What was done, in plain words, for the report's methods."""
 
 
 SD_FROM_SE = Conversion(
-    "sd_from_se", "sd = se * sqrt(n)", "Cochrane Handbook 6.5.2.2", approximate=False
+    "sd_from_se", "sd = se * sqrt(n)", "Cochrane Handbook 6.5.2.2", approximate=False,
+    description="SD from a standard error",
 )
 SD_FROM_CI = Conversion(
     "sd_from_ci",
     "sd = sqrt(n) * (ci_high - ci_low) / (2 * q), q = t(1 - alpha/2, n - 1) if n < 60 else z(1 - alpha/2)",
     "Cochrane Handbook 6.5.2.2",
     approximate=False,
+    description="SD from a 95% confidence interval of a mean",
 )
 MEAN_SD_FROM_MEDIAN_IQR = Conversion(
     "mean_sd_from_median_iqr",
     "mean = (q1 + median + q3) / 3; sd = (q3 - q1) / (2 * Phi^-1((0.75 n - 0.125) / (n + 0.25)))",
     "Wan et al. 2014, BMC Med Res Methodol 14:135, scenario C3 (eqs. 14 and 16); Cochrane Handbook 6.5.2.5",
     approximate=True,
+    description="mean and SD from a median and interquartile range",
 )
 CHANGE_SD = Conversion(
     "change_sd",
     "sd_change = sqrt(sd_baseline^2 + sd_followup^2 - 2 * r * sd_baseline * sd_followup)",
     "Cochrane Handbook 6.5.2.8",
     approximate=False,
+    description="SD of the change from baseline and follow-up SDs and a pre-post correlation",
 )
 CORRELATION_FROM_SDS = Conversion(
     "correlation_from_sds",
     "r = (sd_baseline^2 + sd_followup^2 - sd_change^2) / (2 * sd_baseline * sd_followup)",
     "Cochrane Handbook 6.5.2.8",
     approximate=False,
+    description="pre-post correlation from baseline, follow-up and change SDs",
 )
 SE_FROM_CI = Conversion(
     "se_from_ci",
     "se = (ci_high - ci_low) / (2 * z(1 - alpha/2)), limits log-transformed for ratio measures",
     "Cochrane Handbook 6.3.1 and 6.5.2.3",
     approximate=False,
+    description="standard error from a confidence interval",
 )
 SE_FROM_P = Conversion(
     "se_from_p",
     "se = |estimate| / q, q = t(1 - p/2, df) when df is given else z(1 - p/2); estimate log-transformed for ratios",
     "Cochrane Handbook 6.3 and 6.5.2.3",
     approximate=False,
+    description="standard error from a p value",
 )
 POOLED_SD = Conversion(
     "pooled_sd",
     "sd_pooled = sqrt(((n1 - 1) sd1^2 + (n2 - 1) sd2^2) / (n1 + n2 - 2))",
     "Cochrane Handbook 6.5.1.2",
     approximate=False,
+    description="pooled SD of two groups",
 )
 MD_TO_SMD = Conversion(
     "md_to_smd",
     "g = J(n1 + n2 - 2) * md / sd_pooled; vi = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))",
     "Hedges 1981; Cochrane Handbook 6.5.1.2; metafor escalc SMD (vtype LS)",
     approximate=False,
+    description="standardised mean difference from a mean difference and the pooled SD",
 )
 MD_SE_TO_SMD = Conversion(
     "md_se_to_smd",
     "sd_pooled = se_md / sqrt(1/n1 + 1/n2); g = J(n1 + n2 - 2) * md / sd_pooled; vi = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))",
     "Cochrane Handbook 6.5.2.3 (equal-SD assumption); Hedges 1981; metafor escalc SMD (vtype LS)",
     approximate=False,
+    description="standardised mean difference from a mean difference and its standard error",
 )
 PCT_CHANGE = Conversion(
     "pct_change",
     "pct = 100 * (followup_mean - baseline_mean) / baseline_mean",
     "descriptive relative change of group means",
     approximate=False,
+    description="percent change from baseline and follow-up means",
 )
 PROPORTION_TO_COUNT = Conversion(
     "proportion_to_count",
     "events = floor(pct / 100 * n + 0.5) (halves round up); residual = pct - 100 * events / n",
     "Cochrane Handbook 6.4.2 (dichotomous data from reported percentages)",
     approximate=True,
+    description="event counts from reported percentages",
 )
 
 

@@ -218,7 +218,7 @@ def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Sc
             lo, hi = (lo / 100, hi / 100) if has_ci else (lo, hi)
             conversions.append(Conversion("rd_percentage_points", "RD = reported RD / 100",
                                           "estimate or a CI limit exceeds 1: reported in percentage points",
-                                          False))
+                                          False, "risk difference from percentage points to a proportion"))
         yi, vi = _scalar(es.gen(estimate, se=se, ci_low=lo, ci_high=hi))
         if se is not None:
             cells.append(cell(row, "se"))

@@ -66,7 +66,7 @@ NOT_CONVERTIBLE_COLUMNS = (
     "timepoint_weeks", "reason", "direction_reported", "pct_change", "value_qualifier", "source_cells",
     "source_sheet", "source_row", "input_rows",
 )
-CONVERSION_LOG_COLUMNS = ("effect_id", "step", "name", "formula", "source", "approximate")
+CONVERSION_LOG_COLUMNS = ("effect_id", "step", "name", "description", "formula", "source", "approximate")
 
 
 @dataclass(frozen=True)
@@ -457,8 +457,8 @@ def _not_convertible(builder: _Builder, used: set[str], resolved: Mapping[str, _
 
 
 def _conversion_log(effects: Sequence[Effect]) -> pd.DataFrame:
-    records = [{"effect_id": _effect_id(e), "step": step, "name": c.name, "formula": c.formula,
-                "source": c.source, "approximate": c.approximate}
+    records = [{"effect_id": _effect_id(e), "step": step, "name": c.name, "description": c.description,
+                "formula": c.formula, "source": c.source, "approximate": c.approximate}
                for e in effects for step, c in enumerate(e.conversions, start=1)]
     df = pd.DataFrame(records, columns=list(CONVERSION_LOG_COLUMNS)).sort_values(["effect_id", "step"])
     return _typed(df, {"step": "Int64", "approximate": "boolean"})

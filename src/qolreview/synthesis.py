@@ -48,6 +48,8 @@ SUBGROUP_COLUMNS = (
     "analysis_id", "subgroup_var", "subgroup", "k", "study_ids", "fit", "estimate", "se", "ci_lb", "ci_ub",
     "tau2", "se_z", "q_between", "q_between_df", "q_between_p",
 )
+LEAVE_ONE_OUT_MIN_STUDIES = 3
+"""Leave-one-out is run for pooled analyses with at least this many studies."""
 LOO_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2", "q", "q_p")
 LOO_COLUMNS = ("analysis_id", "omitted_study_id", "omitted_label", "k", *LOO_FIELDS)
 SUBGROUP_MISSING = "not reported"
@@ -291,7 +293,7 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
         if pooled:
             for variable in settings.subgroups:
                 subgroup_frames.append(subgroup_analysis(aid, per_study, variable, settings))
-            if k >= 3:
+            if k >= LEAVE_ONE_OUT_MIN_STUDIES:
                 loo_frames.append(leave_one_out_analysis(aid, per_study, settings))
     meta = pd.DataFrame(meta_rows, columns=list(META_COLUMNS))
     meta["q_df"] = meta["q_df"].astype("Int64")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.report.data import ReportData
 from qolreview.narrative import EDP_THRESHOLD
+from qolreview.report.data import ReportData
 from qolreview.report.wording import (COMPARISON_ADJECTIVES, MEASURE_LABELS, fmt, join_words, measure_short, plural,
                                       weeks, window_spans)
+from qolreview.synthesis import LEAVE_ONE_OUT_MIN_STUDIES
 
 
 def _counts_text(values: pd.Series) -> str:
@@ -34,10 +35,10 @@ def methods_facts(data: ReportData) -> dict[str, str]:
                             group["measure"].value_counts().sort_index().items()])
         adjective = COMPARISON_ADJECTIVES.get(comparison, comparison)
         measures.append(f"{adjective[:1].upper()}{adjective[1:]} effects: {names}.")
-    log = data.tables.get("conversion_log", pd.DataFrame(columns=["name", "approximate"]))
-    sources = log.groupby("name", sort=True)["source"].first() if len(log) else pd.Series(dtype=str)
+    log = data.tables.get("conversion_log", pd.DataFrame(columns=["description", "source", "approximate"]))
+    sources = log.groupby("description", sort=True)["source"].first() if len(log) else pd.Series(dtype=str)
     conversions = ("Conversions applied (number of steps; source): " + "; ".join(
-        f"{name} ({n}; {sources[name]})" for name, n in log["name"].value_counts().sort_index().items())
+        f"{what} ({n}; {sources[what]})" for what, n in log["description"].value_counts().sort_index().items())
         + f". {int(log['approximate'].sum())} of the {len(log)} steps "
         + ("is an approximation." if int(log["approximate"].sum()) == 1 else "are approximations.") if len(log)
         else "No statistic needed converting.")
@@ -53,7 +54,7 @@ def methods_facts(data: ReportData) -> dict[str, str]:
              f"analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and I². "
              f"Several effects of one study in one analysis were combined by "
              f"{'a composite (Borenstein et al. 2009, ch. 24) assuming r = ' + str(syn['composite_correlation']) if syn['multiple_effects'] == 'composite' else 'instrument priority (' + ', '.join(syn['instrument_priority']) + ')'}. "
-             f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with k ≥ 3.")
+             f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}.")
     spans = window_spans(cfg["harmonize"]["windows"])
     choice = ("the latest timepoint" if cfg["harmonize"]["timepoint_choice"] == "latest" else
               "the timepoint closest to the window's target (" + join_words(
@@ -75,8 +76,9 @@ def methods_facts(data: ReportData) -> dict[str, str]:
     assessed = rob[rob["judgement"] != "Not assessed"]["study_id"].nunique()
     risk = (f"Risk-of-bias tools named per study: {_counts_text(tools) if len(tools) else 'none recorded'}. "
             f"Judgements were entered for {assessed} of {plural(len(data['studies']), 'study', 'studies')}; "
-            f"studies without judgements are shown as not assessed. Newcastle-Ottawa stars are converted to "
-            f"Good/Fair/Poor with the AHRQ standards (thresholds in the configuration).")
+            f"studies without judgements are shown as not assessed."
+            + (" Newcastle-Ottawa stars are converted to Good/Fair/Poor with the AHRQ standards (thresholds in the "
+               "configuration)." if "NOS" in set(tools) | set(rob["tool"]) else ""))
     sof = data["summary_of_findings"]
     graded = int((sof["certainty"] != "not assessed").sum())
     grade = (f"GRADE certainty was derived from the reviewers' judgements for {graded} of "

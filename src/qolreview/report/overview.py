@@ -70,10 +70,10 @@ def missing_items(data: ReportData) -> list[str]:
         what = join_words([f"{labels.get(s, s)} ({join_words(sorted(set(g['instrument'])))})"
                            for s, g in words.groupby("study_id", sort=False)])
         items.append(f"{plural(len(words), 'result')} reported only in words or as a bound: {what}")
-    unconverted = emap[emap["status"] == "not_convertible"]
+    unconverted = data["not_convertible"]
     if len(unconverted):
-        items.append(f"{plural(len(unconverted), 'result')} reported without the statistics needed for an "
-                     f"effect size (@sec-not-convertible)")
+        items.append(f"{plural(len(unconverted), 'reported result')} could not become an effect size; each is "
+                     f"listed with the reason in @sec-not-convertible")
     unidentified = studies.loc[studies["doi"].isna(), "study_id"]
     if len(unidentified):
         items.append(f"publication not identified (no DOI) for {named(unidentified)}")
