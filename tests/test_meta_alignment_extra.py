@@ -16,11 +16,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from qolreview import effect_sizes as es
-import pandas as pd
-
 from qolreview.meta_analysis import (
     ConvergenceError,
     RandomEffectsResult,
@@ -28,6 +27,7 @@ from qolreview.meta_analysis import (
     random_effects,
     random_effects_batch,
 )
+from test_meta_analysis import FIELDS, LOO_FIELDS  # the same fields as the visible reference grid
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "metafor_fits_extra.json").read_text())
 CASES = {case["id"]: case for case in REFERENCE["cases"]}
@@ -47,11 +47,6 @@ ATOL_I2_AT_ZERO = 1e-9
 #: Threshold of the retried fit when Fisher scoring cannot meet 1e-12 (see generate_fits_extra.R).
 RETRY_THRESHOLD = 1e-8
 
-FIELDS = (
-    "k", "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "h2",
-    "q", "q_df", "q_p", "tau2_ci_lb", "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub",
-)  # fmt: skip
-LOO_FIELDS = ("estimate", "se", "tau2", "i2")
 
 FIT_GRID = [
     pytest.param(case_id, i, id=f"{case_id}-{fit['method']}-{fit['test']}")
