@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,10 @@ from pathlib import Path
 def logged(log_path: str | Path) -> Iterator[logging.Logger]:
     """Send ``logging`` output and stderr of a rule to its ``log:`` file.
 
-    An exception escaping the block is written to the log with its traceback and re-raised, so the
-    rule fails (and Snakemake removes its outputs) while the log keeps the reason.
+    Standard error is redirected at the file-descriptor level, so the messages of child processes (e.g.
+    the Jupyter kernel that runs the report) go to the log too. An exception escaping the block is
+    written to the log with its traceback and re-raised, so the rule fails (and Snakemake removes its
+    outputs) while the log keeps the reason.
     """
     path = Path(log_path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +28,9 @@ def logged(log_path: str | Path) -> Iterator[logging.Logger]:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         old_stderr = sys.stderr
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+        os.dup2(stream.fileno(), 2)
         sys.stderr = stream
         try:
             yield logging.getLogger("qolreview")
@@ -32,5 +38,8 @@ def logged(log_path: str | Path) -> Iterator[logging.Logger]:
             logging.getLogger("qolreview").exception("rule failed")
             raise
         finally:
+            stream.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
             sys.stderr = old_stderr
             root.removeHandler(handler)
