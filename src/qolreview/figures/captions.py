@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from qolreview.figures import style
@@ -23,6 +24,13 @@ class Captioned:
     figure: Figure
     caption: str
     alt: str
+
+
+def require_columns(table: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise a ValueError naming ``what`` and the missing columns when ``table`` lacks any of ``columns``."""
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what} lacks columns {missing}")
 
 
 def fmt(value: object, decimals: int = 2) -> str:

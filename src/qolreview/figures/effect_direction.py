@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, fmt_n, fmt_p, fmt_p_eq, plural
+from qolreview.figures.captions import Captioned, fmt_n, fmt_p, fmt_p_eq, plural, require_columns
 from qolreview.formatting import finite, is_missing
 
 DIRECTION_COLUMNS = ("study_id", "label", "domain", "direction", "basis", "n", "rob_overall")
@@ -52,10 +52,8 @@ def effect_direction_plot(
 ) -> Captioned:
     """Draw the effect direction plot: ``directions`` (one row per study x domain result) and ``votes``
     (one row per domain: counts, proportion improved as a fraction with its CI, sign-test p)."""
-    for name, table, cols in (("directions", directions, DIRECTION_COLUMNS), ("votes", votes, VOTE_COLUMNS)):
-        missing = [c for c in cols if c not in table.columns]
-        if missing:
-            raise ValueError(f"effect direction plot: {name} table lacks columns {missing}")
+    require_columns(directions, DIRECTION_COLUMNS, "effect direction plot: directions table")
+    require_columns(votes, VOTE_COLUMNS, "effect direction plot: votes table")
     unknown = set(directions["direction"]) - set(style.EDP_GLYPHS)
     if unknown:
         raise ValueError(f"effect direction plot: unknown directions {sorted(unknown)}")

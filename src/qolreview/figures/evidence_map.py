@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, plural
+from qolreview.figures.captions import Captioned, plural, require_columns
 
 MAP_COLUMNS = ("study_id", "label", "instrument", "domain", "status")
 LABEL_FRACTION = {"single": 0.24, "double": 0.24}
@@ -78,9 +78,7 @@ def _layout_columns(groups: list[_Group], available: float, size: float) -> tupl
 
 def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
     """Draw the studies x instruments matrix with a glyph per status and a legend."""
-    missing = [c for c in MAP_COLUMNS if c not in data.columns]
-    if missing:
-        raise ValueError(f"evidence map: table lacks columns {missing}")
+    require_columns(data, MAP_COLUMNS, "evidence map: table")
     unknown = set(data["status"]) - set(style.EVIDENCE_STATUS_ORDER)
     if unknown:
         raise ValueError(f"evidence map: unknown statuses {sorted(unknown)}")

@@ -20,7 +20,9 @@ from matplotlib.patches import Polygon
 from matplotlib.transforms import blended_transform_factory
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, plural
+from qolreview.figures.captions import (
+    Captioned, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, plural, require_columns,
+)
 from qolreview.formatting import finite, is_missing
 
 COLUMN_GAP_IN = 0.05
@@ -129,9 +131,7 @@ def forest_plot(
     ``xlim``: axis limits; whiskers beyond them end in arrows. ``measure`` (default: ``pooled["measure"]``)
     names the x-axis scale (``style.MEASURE_SCALES``: ratios on the log scale) and the estimate column.
     """
-    missing = [c for c in STUDY_COLUMNS if c not in studies.columns]
-    if missing:
-        raise ValueError(f"forest: studies table lacks columns {missing}")
+    require_columns(studies, STUDY_COLUMNS, "forest: studies table")
     if studies.empty:
         raise ValueError("forest: no studies to plot")
     pooled_map: Mapping[str, object] | None = None if pooled is None else dict(pooled)

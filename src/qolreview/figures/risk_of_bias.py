@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import style
-from qolreview.figures.captions import Captioned, plural
+from qolreview.figures.captions import Captioned, plural, require_columns
 from qolreview.formatting import is_missing
 
 ROB_COLUMNS = ("study_id", "label", "tool", "domain", "judgement")
@@ -32,9 +32,7 @@ def _domain_key(domain: str) -> tuple[int, int, str]:
 
 def _grid(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | None) -> pd.DataFrame:
     """Studies x domains table of judgements for one tool; missing cells read "Not assessed"."""
-    missing = [c for c in ROB_COLUMNS if c not in rob.columns]
-    if missing:
-        raise ValueError(f"risk of bias: table lacks columns {missing}")
+    require_columns(rob, ROB_COLUMNS, "risk of bias: table")
     part = rob[rob["tool"] == tool]
     listed = part[["study_id", "label"]]
     if studies is not None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, plural
+from qolreview.figures.captions import Captioned, plural, require_columns
 
 RIGHT_MARGIN_IN = 0.2
 """Room right of the panels for the last x tick label."""
@@ -27,9 +27,7 @@ def panel_title(domain: str, comparison: str, kind: str) -> str:
 
 def trajectories_plot(data: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
     """Small multiples of effect (or percent change) against weeks; ``ci_lb``/``ci_ub`` add error bars."""
-    missing = [c for c in TRAJECTORY_COLUMNS if c not in data.columns]
-    if missing:
-        raise ValueError(f"trajectories: table lacks columns {missing}")
+    require_columns(data, TRAJECTORY_COLUMNS, "trajectories: table")
     data = data.dropna(subset=["timepoint_weeks", "value"])
     if data.empty:
         raise ValueError("trajectories: no values with a known timepoint")
