@@ -510,3 +510,8 @@ def test_methods_describe_the_nos_conversion_only_when_the_nos_is_used():
     data = _data()
     data.tables["risk_of_bias"] = data["risk_of_bias"].assign(tool=["NOS", "none", "none"])
     assert "Newcastle-Ottawa stars are converted to Good/Fair/Poor" in R.methods_facts(data)["risk_of_bias"]
+
+
+def test_bullet_list():
+    assert R.bullet_list(["first", "second"]) == "- first\n- second\n"
+    assert R.bullet_list([]) == ""

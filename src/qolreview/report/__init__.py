@@ -12,7 +12,7 @@ and turn them into sentences and display tables. Modules, one job each:
 - :mod:`~qolreview.report.limitations`: limitations of the synthesis (SWiM item 9);
 - :mod:`~qolreview.report.claims_check`: published statements checked against the data;
 - :mod:`~qolreview.report.provenance`: every number shown and its source cells;
-- :mod:`~qolreview.report.markup`: pipe tables, code blocks, HTML tables;
+- :mod:`~qolreview.report.markup`: pipe tables, bullet lists, code blocks, HTML tables;
 - :mod:`~qolreview.report.figure_files` and :mod:`~qolreview.report.sections`: figures and Markdown sections;
 - :mod:`~qolreview.report.rendering`: the report rule's entry point (imported by the rule, not here).
 """
@@ -25,7 +25,7 @@ from qolreview.report.data import (ReportData, config_text, file_sha256, input_c
                                    write_config)
 from qolreview.report.figure_files import Figures
 from qolreview.report.limitations import limitations
-from qolreview.report.markup import code_block, markdown_table, show
+from qolreview.report.markup import bullet_list, code_block, markdown_table, show
 from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
 from qolreview.report.provenance import provenance_table
@@ -41,7 +41,7 @@ __all__ = [
     "MISSING", "Figures", "ReportData", "about_callout", "analysis_sentence", "analysis_title", "checked_claims",
     "claims_summary", "claims_table", "cleaning_log_table", "code_block", "compact_cells", "config_text", "design_counts", "design_label", "design_note",
     "domain_label", "effect_direction_section", "file_sha256", "fmt", "fmt_ci", "fmt_p", "inclusion_summary",
-    "input_checksums", "is_missing", "join_words", "leave_one_out_table", "limitations", "load", "lower_first", "markdown_table",
+    "input_checksums", "is_missing", "join_words", "bullet_list", "leave_one_out_table", "limitations", "load", "lower_first", "markdown_table",
     "measure_short", "measure_unit", "methods_facts", "missing_items", "not_convertible_table", "plural", "pooled_analyses",
     "pooled_sections", "provenance_table", "risk_of_bias_section", "secondary_outcomes_table", "show",
     "single_study_results", "software_versions", "study_characteristics", "study_labels", "subgroup_table",

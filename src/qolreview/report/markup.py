@@ -21,6 +21,11 @@ def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:
     return "\n".join(lines) + f"\n\n: {caption} {{#{label}}}\n"
 
 
+def bullet_list(items: list[str]) -> str:
+    """A Markdown bullet list (for ``output: asis`` cells), one item per line."""
+    return "".join(f"- {item}\n" for item in items)
+
+
 def code_block(text: str, language: str) -> str:
     """A fenced Markdown code block (for ``output: asis`` cells)."""
     return f"```{language}\n{text.rstrip()}\n```\n"

@@ -9,6 +9,7 @@ import pandas as pd
 from qolreview.figure_inputs import evidence_map_table
 from qolreview.labels import study_labels
 from qolreview.report.data import ReportData
+from qolreview.report.markup import bullet_list
 from qolreview.report.wording import join_words, plural
 
 
@@ -116,6 +117,7 @@ def about_callout(data: ReportData, renderer: str) -> str:
     ]
     missing = missing_items(data)
     if missing:
-        lines += ["", "Missing from the public record:", ""] + [f"- {item[:1].upper()}{item[1:]}." for item in missing]
+        lines += ["", "Missing from the public record:", "",
+                  bullet_list([f"{item[:1].upper()}{item[1:]}." for item in missing]).rstrip("\n")]
     lines += [":::", ""]
     return "\n".join(lines)
