@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qolreview.workbook_writer import write_workbook
+from qolreview.workbook.writer import write_workbook
 
 OUTPUT = Path(__file__).resolve().parent / "extraction.xlsx"
 SEED = 20250417

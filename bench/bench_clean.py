@@ -20,10 +20,10 @@ import numpy as np
 import openpyxl
 import yaml
 
-from qolreview.clean import clean_workbook
+from qolreview.clean.stage import clean_workbook
 from qolreview.instruments import load_registry
-from qolreview.normalize import load_synonyms
-from qolreview.workbook_spec import SHEETS_BY_NAME
+from qolreview.clean.normalize import load_synonyms
+from qolreview.workbook.spec import SHEETS_BY_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 N_STUDIES = 1_000

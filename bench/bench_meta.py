@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.meta_analysis import combine_effects
 
-from qolreview.meta_analysis import ConvergenceError, RandomEffectsResult, random_effects, random_effects_batch
+from qolreview.meta import ConvergenceError, RandomEffectsResult, random_effects, random_effects_batch
 
 N_ANALYSES = 10_000
 N_LOOP = 500

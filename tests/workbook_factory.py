@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from qolreview.workbook_spec import SHEETS_BY_NAME
+from qolreview.workbook.spec import SHEETS_BY_NAME
 
 Data = dict[str, list[dict[str, object]]]
 

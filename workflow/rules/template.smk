@@ -4,7 +4,7 @@
 
 rule template:
     input:
-        spec="src/qolreview/workbook_spec.py",
+        spec="src/qolreview/workbook/spec.py",
     output:
         "results/template/extraction_template.xlsx",
     params:

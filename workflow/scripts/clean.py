@@ -1,6 +1,6 @@
-"""Snakemake adapter of the clean stage (see qolreview.clean)."""
+"""Snakemake adapter of the clean stage (see qolreview.clean.stage)."""
 
-from qolreview.clean import run
+from qolreview.clean.stage import run
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]) as log:  # noqa: F821 - provided by Snakemake

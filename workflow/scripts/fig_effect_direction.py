@@ -1,6 +1,6 @@
 """Snakemake adapter of the effect direction figures (see qolreview.figures)."""
 
-from qolreview.figures.render import render_effect_direction
+from qolreview.figures.stage import render_effect_direction
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

@@ -1,6 +1,6 @@
 """Snakemake adapter of the evidence map figure (see qolreview.figures)."""
 
-from qolreview.figures.render import render_evidence_map
+from qolreview.figures.stage import render_evidence_map
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

@@ -1,6 +1,6 @@
 """Snakemake adapter of the prisma figures (see qolreview.figures)."""
 
-from qolreview.figures.render import render_prisma
+from qolreview.figures.stage import render_prisma
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

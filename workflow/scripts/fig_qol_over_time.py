@@ -1,6 +1,6 @@
 """Snakemake adapter of the qol over time figure (see qolreview.figures)."""
 
-from qolreview.figures.render import render_trajectories
+from qolreview.figures.stage import render_trajectories
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

@@ -1,6 +1,6 @@
 """Snakemake adapter of the risk of bias figures (see qolreview.figures)."""
 
-from qolreview.figures.render import render_risk_of_bias
+from qolreview.figures.stage import render_risk_of_bias
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

@@ -1,6 +1,6 @@
-"""Snakemake adapter of the harmonize stage (see qolreview.harmonize)."""
+"""Snakemake adapter of the harmonize stage (see qolreview.harmonize.stage)."""
 
-from qolreview.harmonize import run
+from qolreview.harmonize.stage import run
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821 - provided by Snakemake

@@ -1,6 +1,6 @@
 """Snakemake adapter: render report/review.qmd to results/report/review.html."""
 
-from qolreview.report.rendering import render
+from qolreview.report.stage import render
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821

@@ -1,6 +1,6 @@
-"""Snakemake adapter of the synthesize rule (library: qolreview.synthesis_stage)."""
+"""Snakemake adapter of the synthesize rule (library: qolreview.synthesis.stage)."""
 
-from qolreview.synthesis_stage import run
+from qolreview.synthesis.stage import run
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake

@@ -1,6 +1,6 @@
 """Snakemake adapter: write the blank extraction template."""
 
-from qolreview.workbook_writer import write_template
+from qolreview.workbook.writer import write_template
 from qolreview.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake

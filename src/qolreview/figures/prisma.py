@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned
 from qolreview.formatting import is_missing
-from qolreview.workbook_spec import PRISMA_BOXES
+from qolreview.workbook.spec import PRISMA_BOXES
 
 OTHER_BOXES = ("website_results", "organisation_results", "citations_results", "other_sought_reports",
                "other_notretrieved_reports", "other_assessed", "other_excluded")

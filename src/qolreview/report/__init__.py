@@ -14,7 +14,7 @@ and turn them into sentences and display tables. Modules, one job each:
 - :mod:`~qolreview.report.provenance`: every number shown and its source cells;
 - :mod:`~qolreview.report.markup`: pipe tables, bullet lists, code blocks, HTML tables;
 - :mod:`~qolreview.report.figure_files` and :mod:`~qolreview.report.sections`: figures and Markdown sections;
-- :mod:`~qolreview.report.rendering`: the report rule's entry point (imported by the rule, not here).
+- :mod:`~qolreview.report.stage`: the report rule's entry point (imported by the rule, not here).
 """
 
 from qolreview.formatting import is_missing

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.claims import check_claims
+from qolreview.report.claims import check_claims
 from qolreview.instruments import load_registry
 from qolreview.report.data import ReportData
 from qolreview.report.wording import compact_cells, join_words, plural
 
 
 def checked_claims(data: ReportData) -> pd.DataFrame:
-    """The workbook's claims checked against the clean tables (:func:`qolreview.claims.check_claims`)."""
+    """The workbook's claims checked against the clean tables (:func:`qolreview.report.claims.check_claims`)."""
     claims = data["claims"]
     if claims.empty:
         return pd.DataFrame(columns=["claim_id", "statement", "source_id", "study_id", "cell_statement",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.narrative import EDP_THRESHOLD
+from qolreview.synthesis.narrative import EDP_THRESHOLD
 from qolreview.report.data import ReportData
 from qolreview.report.wording import (COMPARISON_ADJECTIVES, MEASURE_LABELS, fmt, join_words, measure_short, plural,
                                       weeks, window_spans)
-from qolreview.synthesis import LEAVE_ONE_OUT_MIN_STUDIES
+from qolreview.synthesis.pooling import LEAVE_ONE_OUT_MIN_STUDIES
 
 
 def _counts_text(values: pd.Series) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from qolreview.figure_inputs import evidence_map_table
+from qolreview.figures.data import evidence_map_table
 from qolreview.labels import study_labels
 from qolreview.report.data import ReportData
 from qolreview.report.markup import bullet_list

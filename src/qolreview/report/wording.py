@@ -139,7 +139,7 @@ def compact_cells(cells: object) -> str:
 DESIGN_LABELS = {"rct": ("RCT", "RCTs"), "post_hoc_rct": ("post hoc analysis of RCTs", "post hoc analyses of RCTs"),
                  "nrsi": ("non-randomised study", "non-randomised studies"),
                  "single_arm": ("single-arm study", "single-arm studies"), "cohort": ("cohort study", "cohort studies")}
-"""Readable names (singular, plural) of the workbook's design vocabulary (:data:`qolreview.workbook_spec.DESIGNS`)."""
+"""Readable names (singular, plural) of the workbook's design vocabulary (:data:`qolreview.workbook.spec.DESIGNS`)."""
 RANDOMISED = frozenset({"rct", "post_hoc_rct"})
 
 

@@ -1,0 +1,132 @@
+"""Stage 1: read the extraction workbook once, normalise and validate it, write typed Parquet tables.
+
+Nothing is written unless the whole workbook is valid: every problem is collected and raised together
+as one :class:`~qolreview.workbook.problems.WorkbookError`, and the outputs are staged in temporary files that are
+renamed into place only after all of them were written. The workbook itself is only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from qolreview.instruments import Registry, load_registry
+from qolreview.clean.normalize import LOG_COLUMNS, load_synonyms, normalize_sheet
+from qolreview.parquet_io import table_bytes, write_bytes_atomic
+from qolreview.workbook.problems import Problem, WorkbookError, split_address
+from qolreview.clean.validate import validate_tables, warnings as find_warnings
+from qolreview.clean.report import render_report
+from qolreview.workbook.spec import SHEETS, Sheet
+from qolreview.workbook.reader import RawSheet, read_workbook
+
+_ARROW = {"id": pa.string(), "text": pa.string(), "enum": pa.string(), "date": pa.string(),
+          "int": pa.int64(), "float": pa.float64(), "pct": pa.float64()}
+
+
+@dataclass
+class CleanResult:
+    """The clean tables (by sheet name), the cleaning log, the warnings and the report text."""
+
+    tables: dict[str, pd.DataFrame]
+    log: pd.DataFrame
+    warnings: list[Problem]
+    report: str
+
+
+def arrow_schema(sheet: Sheet) -> pa.Schema:
+    """The Parquet schema of a clean table: contract columns, ``timepoint_weeks``, provenance."""
+    fields = [pa.field(c.name, _ARROW[c.kind]) for c in sheet.columns]
+    if "timepoint" in sheet.column_names:
+        fields.append(pa.field("timepoint_weeks", pa.float64()))
+    fields += [pa.field("source_file", pa.string()), pa.field("source_sheet", pa.string()),
+               pa.field("source_row", pa.int64())]
+    fields += [pa.field(f"cell_{c.name}", pa.string()) for c in sheet.columns]
+    return pa.schema(fields)
+
+
+LOG_SCHEMA = pa.schema([pa.field(name, pa.string()) for name in LOG_COLUMNS])
+
+
+def clean_workbook(
+    workbook: str | Path,
+    registry: Registry,
+    synonyms: Mapping[str, Mapping[str, str]],
+    settings: Mapping[str, object],
+) -> CleanResult:
+    """Read, normalise and validate ``workbook``; raise WorkbookError listing every problem.
+
+    ``workbook`` is named in problems and provenance exactly as given (a path relative to the project).
+    ``settings`` is the ``clean`` section of the config.
+    """
+    label = str(workbook)
+    wanted = {s.name: {c.name.casefold() for c in s.columns} for s in SHEETS}
+    raw, problems = read_workbook(workbook, label, wanted, float(settings["max_file_mb"]),
+                                  float(settings["max_uncompressed_mb"]))
+    tables: dict[str, pd.DataFrame] = {}
+    present: dict[str, tuple[str, ...]] = {}
+    extra: dict[str, list[str]] = {}
+    sheet_names: dict[str, str] = {}
+    log_rows: list[tuple] = []
+    weeks = settings["weeks_per_unit"]
+    for spec in SHEETS:
+        sheet = raw.get(spec.name)
+        if sheet is None:
+            if spec.required:
+                problems.append(Problem(label, "required sheet is missing", sheet=spec.name, rule="missing_sheet"))
+            empty = RawSheet(name=spec.name, header_row=1, headers={}, rows=[], values={})
+            tables[spec.name] = normalize_sheet(empty, spec, label, registry, synonyms, weeks).frame
+            continue
+        result = normalize_sheet(sheet, spec, label, registry, synonyms, weeks)
+        tables[spec.name], present[spec.name] = result.frame, result.present
+        sheet_names[spec.name] = sheet.name
+        extra[spec.name] = [h for h in sheet.headers if h.casefold() not in wanted[spec.name]]
+        problems += result.problems
+        log_rows += result.log
+    located = {(p.sheet, p.cell) for p in problems if p.cell is not None}
+    for problem in validate_tables({k: tables[k] for k in present}, present, sheet_names, label, registry):
+        if problem.cell is None or (problem.sheet, problem.cell) not in located:
+            problems.append(problem)
+    if problems:
+        raise WorkbookError(problems)
+    warns = sorted(find_warnings({k: tables[k] for k in present}, sheet_names, label), key=lambda p: p.sort_key)
+    log = _log_frame(log_rows, sheet_names)
+    sha = hashlib.sha256(Path(workbook).read_bytes()).hexdigest()
+    report = render_report(label, sha, tables, present, extra, warns, log)
+    return CleanResult(tables=tables, log=log, warnings=warns, report=report)
+
+
+def _log_frame(rows: Sequence[tuple], sheet_names: Mapping[str, str]) -> pd.DataFrame:
+    """The cleaning log in sheet order, then row, then column."""
+    order = {actual: i for i, actual in enumerate(sheet_names[s.name] for s in SHEETS if s.name in sheet_names)}
+    ordered = sorted(rows, key=lambda r: (order.get(r[1], len(order)), *split_address(r[2]), r[3]))
+    return pd.DataFrame(ordered, columns=list(LOG_COLUMNS), dtype="string")
+
+
+def run(
+    workbook: str,
+    instruments: str,
+    synonyms: str,
+    settings: Mapping[str, object],
+    tables: Sequence[str],
+    cleaning_log: str,
+    report: str,
+) -> CleanResult:
+    """Clean ``workbook`` and write every output, or raise and write nothing.
+
+    ``tables`` are the Parquet paths, one per sheet, each named ``<sheet>.parquet``.
+    """
+    result = clean_workbook(workbook, load_registry(instruments), load_synonyms(synonyms), settings)
+    by_sheet = {s.name: s for s in SHEETS}
+    files: dict[str, bytes] = {}
+    for path in tables:
+        name = Path(path).stem
+        files[path] = table_bytes(result.tables[name], arrow_schema(by_sheet[name]))
+    files[cleaning_log] = table_bytes(result.log, LOG_SCHEMA)
+    files[report] = result.report.encode("utf-8")
+    write_bytes_atomic(files)
+    return result

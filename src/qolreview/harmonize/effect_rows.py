@@ -1,0 +1,253 @@
+"""Conversion rules: one signed effect size from one comparison of resolved inputs.
+
+Every builder returns an :class:`Effect` signed so that a positive ``yi`` means better quality of life
+for the arm in ``arm_id`` (between arms) or at follow-up (within an arm): the metafor orientation
+(group 1 minus group 2, follow-up minus baseline) is kept and the sign is reversed when a higher score
+is worse (``direction_flipped``). A builder that cannot convert its input returns the reason as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from qolreview.harmonize import conversions as cv
+from qolreview.harmonize import effect_sizes as es
+from qolreview.harmonize.arm_stats import Correlation, Quantity, Scores, cell, input_row, value
+from qolreview.harmonize.conversions import Conversion
+
+Comparison = Literal["within_arm_prepost", "between_arms"]
+
+#: Source preference when several rows give the same comparison (lower is preferred); see
+#: docs/harmonize.md, "Selection".
+PRIORITY = {
+    ("outcomes", "SMD"): 0,
+    ("contrasts", "SMD"): 1,
+    ("outcomes", "RR"): 2,
+    ("contrasts", "RR"): 3,
+    ("contrasts", "OR"): 4,
+    ("contrasts", "RD"): 5,
+    ("contrasts", "MD"): 6,
+    ("outcomes", "SMCR"): 0,
+    ("outcomes", "SMCC"): 0,
+}
+
+#: ``statistic`` of a contrast row -> how it is read.
+_RATIO = {"rr": "RR", "or": "OR"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a result is about: study, arms, outcome and timepoint."""
+
+    study_id: str
+    arm_id: str
+    comparator_arm_id: str | None
+    instrument: str
+    subscale: str
+    timepoint: str
+    timepoint_weeks: float
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One effect size before windows, selection and identifiers are added."""
+
+    context: Context
+    comparison: Comparison
+    origin: Literal["outcomes", "contrasts"]
+    basis: str
+    measure: str
+    yi: float
+    vi: float
+    n1: float | None
+    n2: float | None
+    direction_flipped: bool
+    conversions: tuple[Conversion, ...]
+    source_cells: tuple[str, ...]
+    input_rows: tuple[str, ...]
+    r: Correlation | None = None
+    md: float | None = None
+    md_vi: float | None = None
+    pct_change: float | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def approximate(self) -> bool:
+        return any(c.approximate for c in self.conversions)
+
+    @property
+    def priority(self) -> int:
+        return PRIORITY[(self.origin, self.measure)]
+
+
+def _sign(flip: bool) -> float:
+    return -1.0 if flip else 1.0
+
+
+def _scalar(pair: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
+    return float(pair[0]), float(pair[1])
+
+
+def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def between_arms_continuous(ctx: Context, s1: Scores, s2: Scores, flip: bool) -> Effect | str:
+    """Hedges' g (``SMD``) of arm 1 vs arm 2 on the same basis, with the raw MD in ``md``/``md_vi``.
+
+    Cochrane Handbook 6.5.1; metafor ``escalc`` SMD and MD (:mod:`qolreview.harmonize.effect_sizes`).
+    """
+    args = (s1.mean.value, s1.sd.value, s1.n.value, s2.mean.value, s2.sd.value, s2.n.value)
+    yi, vi = _scalar(es.smd(*args))
+    md, md_vi = _scalar(es.md(*args))
+    if not np.isfinite(yi):
+        return "SMD undefined (zero SD or too few participants)"
+    sign = _sign(flip)
+    correlation = s1.correlation or s2.correlation
+    return Effect(ctx, "between_arms", "outcomes", s1.basis, "SMD", sign * yi, vi, s1.n.value, s2.n.value, flip,
+                  _unique_conv(s1.conversions + s2.conversions), _unique(s1.cells + s2.cells),
+                  _unique(s1.rows + s2.rows), correlation, sign * md, md_vi)
+
+
+def _unique_conv(items: tuple[Conversion, ...]) -> tuple[Conversion, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def between_arms_proportion(ctx: Context, rows: tuple[Mapping[str, object], Mapping[str, object]],
+                            n: tuple[Quantity, Quantity], column: str, flip: bool) -> Effect | str:
+    """Log risk ratio of arm 1 vs arm 2 from the percentage of each arm with the event.
+
+    Percentages become counts by :func:`qolreview.harmonize.conversions.proportion_to_count` (the rounding is
+    recorded); then metafor ``escalc`` RR (Cochrane Handbook 6.4.1.2). ``flip`` reverses the sign when the
+    event is bad (``pct_with_problem``: fewer participants with a problem is better).
+    """
+    counts: list[float] = []
+    conversions: list[Conversion] = []
+    cells: list[str] = []
+    for row, size in zip(rows, n, strict=True):
+        pct = value(row, column)
+        assert pct is not None
+        (count, residual), conversion = cv.proportion_to_count(pct, size.value)
+        counts.append(float(count))
+        rounding = replace(conversion, formula=f"{conversion.formula} [{pct:g}% of {size.value:g} -> "
+                           f"{float(count):g} events, residual {float(residual):+.3f} points]")
+        conversions += [*size.conversions, rounding]
+        cells += [cell(row, column), *size.cells]
+    yi, vi = _scalar(es.log_rr(counts[0], n[0].value, counts[1], n[1].value))
+    if not np.isfinite(yi):
+        return "risk ratio undefined (no events in either arm)"
+    return Effect(ctx, "between_arms", "outcomes", "proportion", "RR", _sign(flip) * yi, vi, n[0].value,
+                  n[1].value, flip, _unique_conv(tuple(conversions)), _unique(tuple(cells)),
+                  tuple(input_row(r) for r in rows))
+
+
+def within_arm(ctx: Context, change: Scores, baseline: Scores | None, r: Correlation, preferred: str,
+               flip: bool, pct_change: Quantity | None) -> Effect | str:
+    """Pre-post effect of one arm: the standardised mean change (``SMCR`` or ``SMCC``) with the raw mean
+    change (``MC``) in ``md``/``md_vi``.
+
+    The change is expressed as (follow-up = change mean, baseline = 0): with the change SD as the
+    follow-up SD, a zero baseline SD and r = 0, metafor's change SD √(sd₁² + sd₂² − 2r·sd₁·sd₂) equals
+    the change SD already resolved (Cochrane Handbook 6.5.2.8), so MC and SMCC are exactly ``escalc``'s.
+    SMCR (Becker 1988; Morris 2008) standardises by the baseline SD and needs r for its variance;
+    SMCC (Gibbons et al. 1993) by the change SD. ``preferred`` (config ``harmonize.prepost_measure``)
+    is used when its inputs exist, else the other one; both missing -> not convertible.
+    """
+    m, sd_change, n = change.mean.value, change.sd.value, change.n.value
+    mc_yi, mc_vi = _scalar(es.mc(m, 0.0, sd_change, 0.0, n, 0.0))
+    measure = preferred if preferred == "SMCC" or baseline is not None else "SMCC"
+    notes: tuple[str, ...] = ()
+    if measure != preferred:
+        notes = (f"{measure} used: {preferred} needs the baseline SD, which is not reported",)
+    cells, conversions, rows = change.cells, change.conversions, change.rows
+    used: Correlation | None = change.correlation
+    if measure == "SMCR":
+        assert baseline is not None
+        yi, vi = _scalar(es.smcr(m, 0.0, baseline.sd.value, n, r.r))
+        cells = cells + baseline.sd.cells + r.cells
+        conversions = conversions + baseline.sd.conversions + r.conversions
+        rows, used = rows + baseline.rows, r
+    else:
+        yi, vi = _scalar(es.smcc(m, 0.0, sd_change, 0.0, n, 0.0))
+    if not np.isfinite(yi):
+        return f"{measure} undefined (zero SD or fewer than 3 participants)"
+    sign = _sign(flip)
+    if pct_change is not None:
+        cells = cells + pct_change.cells
+        conversions = conversions + pct_change.conversions
+    return Effect(ctx, "within_arm_prepost", "outcomes", change.basis, measure, sign * yi, vi, n, None, flip,
+                  _unique_conv(conversions), _unique(cells), _unique(rows), used, sign * mc_yi, mc_vi,
+                  pct_change.value if pct_change is not None else None, notes)
+
+
+def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Scores] | None,
+                  n: tuple[Quantity | None, Quantity | None], flip: bool) -> Effect | str:
+    """An effect reported directly in the ``contrasts`` sheet (metafor ``escalc`` GEN).
+
+    - ``md``/``ls_md``: MD with vi = SE², or SE from the 95% CI (Cochrane Handbook 6.5.2.3); standardised
+      to an SMD with both arms' pooled SD when known (``md_to_smd``), else reported as MD.
+    - ``rr``/``or``: log ratio, SE from the CI on the log scale (Handbook 6.3.1 / 6.5.2.3 with logs).
+    - ``rd``: risk difference; reported in percentage points when a limit or the estimate exceeds 1 in
+      absolute value, then divided by 100.
+    - ``smd``: taken as it is.
+    """
+    statistic = str(row["statistic"])
+    estimate = value(row, "estimate")
+    se, lo, hi = value(row, "se"), value(row, "ci_low"), value(row, "ci_high")
+    assert estimate is not None
+    has_ci = lo is not None and hi is not None
+    cells = [cell(row, "estimate")]
+    conversions: list[Conversion] = []
+    if statistic in _RATIO:
+        if not has_ci:
+            return "ratio reported with an SE but no CI (scale of the SE unknown)" if se is not None \
+                else "no SE or CI"
+        yi, vi = _scalar(es.gen(estimate, ci_low=lo, ci_high=hi, log_scale=True))
+        cells += [cell(row, "ci_low"), cell(row, "ci_high")]
+        conversions.append(cv.SE_FROM_CI)
+        measure = _RATIO[statistic]
+    else:
+        if se is None and not has_ci:
+            return "no SE or CI"
+        if statistic == "rd" and max(abs(x) for x in (estimate, lo, hi) if x is not None) > 1:
+            estimate, se = estimate / 100, se / 100 if se is not None else None
+            lo, hi = (lo / 100, hi / 100) if has_ci else (lo, hi)
+            conversions.append(Conversion("rd_percentage_points", "RD = reported RD / 100",
+                                          "estimate or a CI limit exceeds 1: reported in percentage points",
+                                          False, "risk difference from percentage points to a proportion"))
+        yi, vi = _scalar(es.gen(estimate, se=se, ci_low=lo, ci_high=hi))
+        if se is not None:
+            cells.append(cell(row, "se"))
+        else:
+            cells += [cell(row, "ci_low"), cell(row, "ci_high")]
+            conversions.append(cv.SE_FROM_CI)
+        measure = {"md": "MD", "ls_md": "MD", "rd": "RD", "smd": "SMD"}[statistic]
+    n1, n2 = n
+    sign = _sign(flip)
+    rows: tuple[str, ...] = (input_row(row),)
+    md = md_vi = None
+    basis = statistic
+    if measure == "MD" and sds is not None:
+        s1, s2 = sds
+        sd_pooled, pooled = cv.pooled_sd(s1.sd.value, s1.n.value, s2.sd.value, s2.n.value)
+        (g, g_vi), to_smd = cv.md_to_smd(yi, float(np.sqrt(vi)), float(sd_pooled), s1.n.value, s2.n.value)
+        md, md_vi = sign * yi, vi
+        yi, vi, measure = float(g), float(g_vi), "SMD"
+        conversions += [*s1.conversions, *s2.conversions, pooled, to_smd]
+        cells += [*s1.cells, *s2.cells]
+        rows += s1.rows + s2.rows
+        n1, n2 = s1.n, s2.n
+        basis = f"{statistic} standardised by the {s1.basis}-score SDs"
+    if not np.isfinite(yi):
+        return f"{measure} undefined"
+    for size in (n1, n2):
+        if size is not None:
+            conversions += size.conversions
+            cells += size.cells
+    return Effect(ctx, "between_arms", "contrasts", basis, measure, sign * yi, vi,
+                  n1.value if n1 is not None else None, n2.value if n2 is not None else None, flip,
+                  _unique_conv(tuple(conversions)), _unique(tuple(cells)), _unique(rows), None, md, md_vi)

@@ -1,0 +1,103 @@
+"""Render the Quarto report to self-contained HTML: ``quarto render`` when available, else builtin.
+
+See docs/rendering.md for the renderers, the supported Quarto subset and the parameters contract.
+"""
+
+from __future__ import annotations
+
+
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from qolreview.report.render.builtin import render_builtin
+from qolreview.report.render.errors import RenderError
+from qolreview.report.render.qmd import check_params, read_qmd
+from qolreview.report.render.quarto import has_papermill, quarto_executable, render_quarto
+
+__all__ = ["RenderError", "RenderInfo", "render_report"]
+
+log = logging.getLogger(__name__)
+
+Renderer = Literal["auto", "quarto", "builtin"]
+
+
+@dataclass(frozen=True)
+class RenderInfo:
+    """What a render produced: the renderer used, the output paths and step durations (seconds)."""
+
+    renderer: Literal["quarto", "builtin"]
+    html: Path
+    pdf: Path | None
+    durations: Mapping[str, float] = field(default_factory=dict)
+
+
+def render_report(
+    qmd: str | Path,
+    output_html: str | Path,
+    *,
+    params: Mapping[str, object],
+    renderer: Renderer = "auto",
+    python: str = sys.executable,
+    pdf: bool = False,
+    workdir: str | Path | None = None,
+    cell_timeout: int = 600,
+    metadata: Mapping[str, str] | None = None,
+) -> RenderInfo:
+    """Render ``qmd`` to a self-contained ``output_html`` with parameters ``params``.
+
+    ``renderer="auto"`` uses Quarto when ``quarto`` is on the PATH and ``python`` can import
+    papermill (which Quarto needs for parameters), and the builtin renderer otherwise. The
+    parameter ``renderer`` ("quarto" or "builtin") is added to ``params``, so the document must
+    declare it in its cell tagged ``parameters``. Code runs with ``python`` in
+    ``workdir`` (default: the directory of ``qmd``); ``cell_timeout`` bounds each builtin cell.
+    A PDF is written next to the HTML when ``pdf`` is true and a toolchain exists (else skipped
+    with a log warning). ``metadata`` overrides document metadata such as ``title`` (Quarto's ``-M``).
+    Raises :class:`RenderError` on any failure.
+    """
+    qmd = Path(qmd).resolve()
+    output_html = Path(output_html).resolve()
+    used = _choose(renderer, python)
+    if "renderer" in params:
+        raise RenderError("'renderer' is set by render_report; do not pass it in params")
+    document = read_qmd(qmd)
+    metadata = dict(metadata or {})
+    if metadata:
+        document = replace(document, options={**document.options, **metadata})
+    values = check_params(document, {**params, "renderer": used})
+    cwd = Path(workdir).resolve() if workdir is not None else qmd.parent
+    log.info("rendering %s with the %s renderer", qmd.name, used)
+    start = time.perf_counter()
+    if used == "quarto":
+        pdf_path, durations = render_quarto(
+            qmd, output_html, params=values, python=python, workdir=cwd if workdir is not None else None, pdf=pdf,
+            metadata=metadata,
+        )
+    else:
+        pdf_path, durations = render_builtin(
+            document, output_html, params=values, python=python, cwd=cwd, cell_timeout=cell_timeout, pdf=pdf
+        )
+    durations["total"] = time.perf_counter() - start
+    log.info("wrote %s in %.1f s", output_html, durations["total"])
+    return RenderInfo(used, output_html, pdf_path, durations)
+
+
+def _choose(renderer: Renderer, python: str) -> Literal["quarto", "builtin"]:
+    if renderer == "auto":
+        if quarto_executable() is None:
+            return "builtin"
+        if not has_papermill(python):
+            log.warning("quarto found but papermill is not importable by %s; using the builtin renderer", python)
+            return "builtin"
+        return "quarto"
+    if renderer == "quarto":
+        if quarto_executable() is None:
+            raise RenderError("renderer='quarto' was requested but 'quarto' is not on the PATH")
+        return "quarto"
+    if renderer == "builtin":
+        return "builtin"
+    raise RenderError(f"unknown renderer {renderer!r} (use 'auto', 'quarto' or 'builtin')")

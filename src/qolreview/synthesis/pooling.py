@@ -1,0 +1,316 @@
+"""Quantitative synthesis: analyses, one effect per study, random-effects pooling, subgroups, leave-one-out.
+
+An analysis is one comparison x domain x window x measure of the selected harmonized effects, so
+within-arm pre-post effects are never pooled with between-arm effects, nor different measures or
+time windows. QoL and non-QoL outcomes live in different domains (a domain flagged both ways is an
+error). Within-arm effects of comparator arms are left out: they are not effects of the intervention.
+
+Within an analysis each study contributes one effect (Cochrane Handbook 6.2 and 10.5.1: unit-of-analysis
+errors): several effects of a study are either combined into a composite (Borenstein et al. 2009,
+ch. 24, with an assumed correlation) or reduced to the effect of the first instrument in a priority list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from qolreview.meta import (
+    RandomEffectsResult,
+    combine_dependent,
+    leave_one_out,
+    random_effects,
+    subgroup_test,
+)
+
+ANALYSIS_KEY = ["comparison", "domain", "window", "measure"]
+API_FIELDS = (
+    "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "tau2_ci_lb",
+    "tau2_ci_ub", "i2", "i2_ci_lb", "i2_ci_ub", "h2", "q", "q_df", "q_p",
+)
+SINGLE_STUDY_FIELDS = ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
+"""Fields reported for an analysis of one study: its own effect and (test="z") interval, as metafor does."""
+META_COLUMNS = (
+    "analysis_id", "comparison", "domain", "window", "measure", "qol", "k", "study_ids", "n_participants",
+    "max_timepoint_weeks", "pooled", *API_FIELDS, "method", "test", "level", "multiple_effects",
+    "source_cells",
+)
+WEIGHT_COLUMNS = (
+    "analysis_id", "study_id", "label", "effect_ids", "instruments", "yi", "vi", "ci_lb", "ci_ub",
+    "weight_pct", "n", "drug", "population", "design", "rob_overall", "composite", "selection",
+    "source_cells",
+)
+SUBGROUP_COLUMNS = (
+    "analysis_id", "subgroup_var", "subgroup", "k", "study_ids", "fit", "estimate", "se", "ci_lb", "ci_ub",
+    "tau2", "se_z", "q_between", "q_between_df", "q_between_p",
+)
+LEAVE_ONE_OUT_MIN_STUDIES = 3
+"""Leave-one-out is run for pooled analyses with at least this many studies."""
+LOO_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2", "q", "q_p")
+LOO_COLUMNS = ("analysis_id", "omitted_study_id", "omitted_label", "k", *LOO_FIELDS)
+SUBGROUP_MISSING = "not reported"
+TEXT_COLUMNS = frozenset({"analysis_id", "study_id", "label", "effect_ids", "instruments", "drug", "population",
+                          "design", "rob_overall", "selection", "source_cells", "subgroup_var", "subgroup",
+                          "study_ids", "fit", "omitted_study_id", "omitted_label", "composite"})
+
+
+@dataclass(frozen=True)
+class SynthesisSettings:
+    """The ``synthesis`` section of the configuration (defaults as in the config schema)."""
+
+    method: str = "REML"
+    test: str = "knha"
+    level: float = 0.95
+    min_studies_to_pool: int = 2
+    multiple_effects: str = "composite"
+    composite_correlation: float = 0.5
+    instrument_priority: tuple[str, ...] = (
+        "WHOQOL-BREF", "AQoL-8D", "EQ-5D-5L", "EQ-VAS", "QLDS", "SF-36", "SF-12", "Q-LES-Q-SF")
+    subgroups: tuple[str, ...] = ("drug", "population", "design")
+    nos_thresholds: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: {
+        "good": {"selection": 3, "comparability": 1, "outcome": 2},
+        "fair": {"selection": 2, "comparability": 1, "outcome": 2}})
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> SynthesisSettings:
+        """Settings from ``config["synthesis"]``; missing keys keep their defaults."""
+        values = dict(config)
+        for key in ("instrument_priority", "subgroups"):
+            if key in values:
+                values[key] = tuple(values[key])  # type: ignore[arg-type]
+        if values.get("multiple_effects", "composite") not in ("composite", "priority"):
+            raise ValueError("synthesis.multiple_effects must be composite or priority, "
+                             f"got {values['multiple_effects']!r}")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """The four tables of the quantitative synthesis."""
+
+    meta_analyses: pd.DataFrame
+    study_weights: pd.DataFrame
+    leave_one_out: pd.DataFrame
+    subgroups: pd.DataFrame
+
+
+def analysis_id(comparison: str, domain: str, window: str, measure: str) -> str:
+    """Stable, readable key of an analysis, e.g. ``between_arms|overall|short|SMD``."""
+    return f"{comparison}|{domain}|{window}|{measure}"
+
+
+def merge_cells(values: Sequence[object] | pd.Series) -> str:
+    """Join ``source_cells`` texts ("a!A1; a!B1") without repeats, keeping first-seen order."""
+    cells: dict[str, None] = {}
+    for text in values:
+        if text is None or (isinstance(text, float) and np.isnan(text)):
+            continue
+        for cell in str(text).split(";"):
+            if cell.strip():
+                cells[cell.strip()] = None
+    return "; ".join(cells)
+
+
+def analysable_effects(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """Selected effects with a finite ``yi`` and positive ``vi``, of intervention arms, with ``analysis_id``.
+
+    Raises when a domain is flagged both as QoL and as non-QoL (they must never be pooled together).
+    """
+    flags = effects[["domain", "qol"]].dropna().drop_duplicates()
+    mixed = sorted(set(flags.loc[flags.duplicated("domain", keep=False), "domain"]))
+    if mixed:
+        raise ValueError(f"domains flagged both QoL and non-QoL: {mixed}")
+    ok = (effects["selected"].fillna(False).astype(bool) & np.isfinite(effects["yi"].astype(float))
+          & (effects["vi"].astype(float) > 0) & effects["window"].notna())
+    roles = arms.set_index(["study_id", "arm_id"])["role"]
+    role = pd.Series([roles.get((s, a)) for s, a in zip(effects["study_id"], effects["arm_id"], strict=True)],
+                     index=effects.index)
+    ok &= (effects["comparison"] == "between_arms") | (role == "intervention")
+    out = effects[ok].copy()
+    out["analysis_id"] = [analysis_id(*key) for key in zip(*(out[c] for c in ANALYSIS_KEY), strict=True)]
+    return out.sort_values(["analysis_id", "study_id", "effect_id"], kind="stable").reset_index(drop=True)
+
+
+def _priority_rank(instrument: str, priority: Sequence[str]) -> int:
+    return priority.index(instrument) if instrument in priority else len(priority)
+
+
+def one_effect_per_study(effects: pd.DataFrame, settings: SynthesisSettings) -> pd.DataFrame:
+    """Reduce the effects of one analysis to one row per study.
+
+    ``composite``: the mean of a study's effects with the variance of Borenstein et al. (2009) eq. 24.6
+    at correlation ``composite_correlation`` (``combine_dependent``); ``priority``: the effect of the
+    instrument listed first in ``instrument_priority`` (unlisted instruments last, alphabetically), then
+    the most precise (smallest ``vi``), then the first ``effect_id``. ``selection`` records "single",
+    "composite" or "priority"; the CI of a composite is ``yi +/- z * sqrt(vi)`` at ``level``.
+    """
+    z = float(stats.norm.ppf(0.5 + settings.level / 2))
+    rows = []
+    for study_id, group in effects.groupby("study_id", sort=True):
+        group = group.sort_values("effect_id", kind="stable")
+        n_each = group["n1"].astype(float) + group["n2"].astype(float).fillna(0.0)
+        if len(group) > 1 and settings.multiple_effects == "priority":
+            ranks = group["instrument"].map(lambda i: _priority_rank(i, settings.instrument_priority))
+            group = group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"],
+                                                          kind="stable").head(1)
+            selection = "priority"
+        else:
+            selection = "single" if len(group) == 1 else "composite"
+        if selection == "composite":
+            composite = combine_dependent(group["yi"].to_numpy(float), group["vi"].to_numpy(float),
+                                          settings.composite_correlation)
+            yi, vi = composite.estimate, composite.variance
+            ci_lb, ci_ub = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
+            n = float(n_each.max())
+        else:
+            one = group.iloc[0]
+            yi, vi = float(one["yi"]), float(one["vi"])
+            ci_lb = one["ci_lb"] if pd.notna(one["ci_lb"]) else yi - z * np.sqrt(vi)
+            ci_ub = one["ci_ub"] if pd.notna(one["ci_ub"]) else yi + z * np.sqrt(vi)
+            n = float(n_each.loc[group.index[0]])
+        rows.append({
+            "study_id": study_id, "effect_ids": "; ".join(group["effect_id"].astype(str)),
+            "instruments": "; ".join(sorted(set(group["instrument"]))),
+            "arm_ids": tuple(sorted(set(group["arm_id"].dropna().astype(str)))),
+            "yi": float(yi), "vi": float(vi), "ci_lb": float(ci_lb), "ci_ub": float(ci_ub), "n": n,
+            "composite": selection == "composite", "selection": selection,
+            "max_timepoint_weeks": group["timepoint_weeks"].max(),
+            "source_cells": merge_cells(group["source_cells"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def study_attributes(studies: pd.DataFrame, rob_overall: pd.Series) -> pd.DataFrame:
+    """Per study: label, population, design and overall risk of bias (``study_id`` index)."""
+    info = studies.set_index("study_id")
+    label = info["label"] if "label" in info else pd.Series(pd.NA, index=info.index)
+    return pd.DataFrame({
+        "label": label.fillna(pd.Series(info.index, index=info.index)),
+        "population": info["population"].fillna(SUBGROUP_MISSING),
+        "design": info["design"].fillna(SUBGROUP_MISSING),
+        "rob_overall": rob_overall.reindex(info.index).fillna("Not assessed"),
+    })
+
+
+def _drugs(study_id: str, arm_ids: tuple[str, ...], arms: pd.DataFrame) -> str:
+    """Drug(s) of the intervention arm(s) behind a study's effect (``arms.drug``)."""
+    mine = arms[(arms["study_id"] == study_id) & arms["arm_id"].astype(str).isin(arm_ids)]
+    drugs = sorted(set(mine["drug"].dropna().astype(str)))
+    return "; ".join(drugs) if drugs else SUBGROUP_MISSING
+
+
+def _fit(yi: pd.Series, vi: pd.Series, settings: SynthesisSettings, test: str | None = None) -> RandomEffectsResult:
+    return random_effects(yi.to_numpy(float), vi.to_numpy(float), method=settings.method,
+                          test=test or settings.test, level=settings.level)
+
+
+def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
+                      settings: SynthesisSettings) -> pd.DataFrame:
+    """Subgroup estimates and the test for subgroup differences for one analysis and one variable.
+
+    Returns no rows unless at least two subgroups have a study each. A subgroup of two or more studies is
+    pooled with the analysis' random-effects settings; a subgroup of one study enters with that study's
+    effect and within-study standard error (``fit`` "single_study", ``tau2`` NaN). Q_between compares
+    the subgroup estimates (``subgroup_test``: Borenstein et al. 2009 ch. 19, separate tau-squared per
+    subgroup; Cochrane Handbook 10.11.3.1). The test uses each subgroup's normal-theory standard error
+    (``se_z``), as RevMan does: a Knapp-Hartung standard error of a two-study subgroup can be arbitrarily
+    small when the two effects agree, which would make any difference between subgroups "significant".
+    """
+    groups = list(per_study.groupby(variable, sort=True))
+    if len(groups) < 2:
+        return pd.DataFrame(columns=list(SUBGROUP_COLUMNS))
+    z = float(stats.norm.ppf(0.5 + settings.level / 2))
+    rows = []
+    for level_name, group in groups:
+        if len(group) >= 2:
+            fit = _fit(group["yi"], group["vi"], settings)
+            est, se, lb, ub, tau2, how = fit.estimate, fit.se, fit.ci_lb, fit.ci_ub, fit.tau2, "random_effects"
+            se_z = se if settings.test == "z" else _fit(group["yi"], group["vi"], settings, test="z").se
+        else:
+            est, se = float(group["yi"].iloc[0]), float(np.sqrt(group["vi"].iloc[0]))
+            lb, ub, tau2, how, se_z = est - z * se, est + z * se, np.nan, "single_study", se
+        rows.append({"analysis_id": aid, "subgroup_var": variable, "subgroup": level_name, "k": len(group),
+                     "study_ids": "; ".join(group["study_id"]), "fit": how, "estimate": est, "se": se,
+                     "ci_lb": lb, "ci_ub": ub, "tau2": tau2, "se_z": se_z})
+    out = pd.DataFrame(rows)
+    test = subgroup_test(out["estimate"].to_numpy(float), out["se_z"].to_numpy(float))
+    return out.assign(q_between=test.q, q_between_df=test.df, q_between_p=test.pval)[list(SUBGROUP_COLUMNS)]
+
+
+def leave_one_out_analysis(aid: str, per_study: pd.DataFrame, settings: SynthesisSettings) -> pd.DataFrame:
+    """Random-effects estimate with each study left out in turn (metafor ``leave1out``)."""
+    loo = leave_one_out(per_study["yi"].to_numpy(float), per_study["vi"].to_numpy(float),
+                        method=settings.method, test=settings.test, level=settings.level)
+    out = pd.DataFrame({"analysis_id": aid, "omitted_study_id": per_study["study_id"].to_numpy(),
+                        "omitted_label": per_study["label"].to_numpy(), "k": len(per_study) - 1})
+    for name in LOO_FIELDS:
+        out[name] = loo[name].to_numpy(float)
+    return out[list(LOO_COLUMNS)]
+
+
+def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, rob_overall: pd.Series,
+               settings: SynthesisSettings) -> SynthesisResult:
+    """Run every analysis: pooled when k >= ``min_studies_to_pool``, otherwise reported unpooled.
+
+    An unpooled analysis of one study carries that study's estimate, standard error, test and
+    confidence interval (the engine's k = 1 result); heterogeneity and prediction fields stay empty, as do
+    all estimate fields of an unpooled analysis of several studies, and ``weight_pct``.
+
+    Subgroup analyses (``settings.subgroups``) for every pooled analysis; leave-one-out for every pooled
+    analysis with k >= 3.
+    """
+    data = analysable_effects(effects, arms)
+    attributes = study_attributes(studies, rob_overall)
+    unknown = sorted(set(data["study_id"]) - set(attributes.index))
+    if unknown:
+        raise ValueError(f"effects of studies not in `studies`: {unknown}")
+    meta_rows, weight_frames, loo_frames, subgroup_frames = [], [], [], []
+    for aid, group in data.groupby("analysis_id", sort=True):
+        per_study = one_effect_per_study(group, settings)
+        per_study = per_study.join(attributes, on="study_id")
+        per_study["drug"] = [_drugs(s, a, arms) for s, a in zip(per_study["study_id"], per_study["arm_ids"],
+                                                                   strict=True)]
+        k = len(per_study)
+        pooled = k >= settings.min_studies_to_pool
+        fit = _fit(per_study["yi"], per_study["vi"], settings) if pooled or k == 1 else None
+        reported = API_FIELDS if pooled else SINGLE_STUDY_FIELDS if k == 1 else ()
+        first = group.iloc[0]
+        meta_rows.append({
+            "analysis_id": aid, **{c: first[c] for c in ANALYSIS_KEY}, "qol": bool(first["qol"]), "k": k,
+            "study_ids": "; ".join(per_study["study_id"]), "n_participants": per_study["n"].sum(min_count=1),
+            "max_timepoint_weeks": per_study["max_timepoint_weeks"].max(), "pooled": pooled,
+            **{f: (getattr(fit, f) if f in reported else np.nan) for f in API_FIELDS},
+            "method": settings.method, "test": settings.test, "level": settings.level,
+            "multiple_effects": settings.multiple_effects,
+            "source_cells": merge_cells(per_study["source_cells"]),
+        })
+        per_study["weight_pct"] = np.asarray(fit.weights, dtype=float) if pooled else np.nan
+        weight_frames.append(per_study.assign(analysis_id=aid)[list(WEIGHT_COLUMNS)])
+        if pooled:
+            for variable in settings.subgroups:
+                subgroup_frames.append(subgroup_analysis(aid, per_study, variable, settings))
+            if k >= LEAVE_ONE_OUT_MIN_STUDIES:
+                loo_frames.append(leave_one_out_analysis(aid, per_study, settings))
+    meta = pd.DataFrame(meta_rows, columns=list(META_COLUMNS))
+    meta["q_df"] = meta["q_df"].astype("Int64")
+    meta["n_participants"] = meta["n_participants"].round().astype("Int64")
+    weights = _concat(weight_frames, WEIGHT_COLUMNS)
+    weights["n"] = weights["n"].round().astype("Int64")
+    subgroups = _concat(subgroup_frames, SUBGROUP_COLUMNS)
+    subgroups["k"] = subgroups["k"].astype("Int64")
+    subgroups["q_between_df"] = subgroups["q_between_df"].astype("Int64")
+    loo = _concat(loo_frames, LOO_COLUMNS)
+    loo["k"] = loo["k"].astype("Int64")
+    return SynthesisResult(meta, weights, loo, subgroups)
+
+
+def _concat(frames: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    """Concatenate result frames; without any, an empty table whose text and numeric columns are typed."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in TEXT_COLUMNS else float) for c in columns})
+    return pd.concat(frames, ignore_index=True)[list(columns)]

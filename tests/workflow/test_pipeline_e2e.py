@@ -1,0 +1,316 @@
+"""The whole pipeline, end to end, on the embedded default review and on the synthetic test review.
+
+Each review is run once per session (``pipeline`` fixture in ``conftest.py``) in a temporary copy of the
+project; tests that change something (a workbook cell, a report cell, the config) work on their own copy.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from conftest import ROOT, PipelineRun, clone_run, copy_project, snakemake
+from qolreview.clean.stage import clean_workbook
+from qolreview.instruments import load_registry
+from qolreview.clean.normalize import load_synonyms
+from qolreview.parquet_io import read_table
+
+REVIEWS = ("default", "synthetic")
+CLEAN_TABLES = ("studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade", "claims")
+SYNTHESIS_FILES = (
+    "meta_analyses.parquet", "study_weights.parquet", "leave_one_out.parquet", "subgroups.parquet",
+    "effect_direction.parquet", "vote_counts.parquet", "risk_of_bias.parquet", "summary_of_findings.parquet",
+    "robvis_robins_i.csv", "robvis_nos.csv", "robvis_rob2.csv",
+)
+FIGURE_FAMILIES = ("forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time")
+#: Rules downstream of the workbook: what an edited outcome cell must rerun (``all`` is the target rule).
+WORKBOOK_DEPENDENTS = {
+    "clean", "harmonize", "synthesize", "fig_forest", "fig_effect_direction", "fig_risk_of_bias", "fig_prisma",
+    "fig_evidence_map", "fig_qol_over_time", "fig_captions", "report", "all",
+}
+SYNTHETIC_BUILDER = ROOT / ".test" / "build_workbook.py"
+
+
+def _builder():  # noqa: ANN202 - a module loaded from a path
+    spec = importlib.util.spec_from_file_location("synthetic_build_workbook", SYNTHETIC_BUILDER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _visible_text(document: str) -> str:
+    """The report's text as a reader sees it: no scripts, styles, inline SVG, tags or data URIs."""
+    text = re.sub(r"<(script|style|svg)\b[\s\S]*?</\1>", " ", document)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def _image_alts(document: str) -> list[str]:
+    """Alt texts of the images embedded as ``data:`` URIs."""
+    alts = []
+    for tag in re.findall(r"<img\b[^>]*>", document):
+        if re.search(r'\bsrc="data:', tag):
+            match = re.search(r'\balt="([^"]*)"', tag)
+            alts.append(html.unescape(match.group(1)) if match else "")
+    return alts
+
+
+def _dry_run_jobs(output: str) -> dict[str, int]:
+    """``rule: count`` from the job-stats table of a ``snakemake -n`` run."""
+    block = re.search(r"Job stats:\n.*?\n-+\s+-+\n(.*?)\ntotal\s+\d+", output, re.S)
+    if block is None:
+        return {}
+    return {name: int(count) for name, count in re.findall(r"^(\w+)\s+(\d+)$", block.group(1), re.M)}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The synthetic workbook (fast)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_synthetic_workbook_regenerates_identical_bytes(tmp_path: Path) -> None:
+    builder = _builder()
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    builder.main(first)
+    builder.main(second)
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() == (ROOT / ".test" / "extraction.xlsx").read_bytes(), (
+        "the committed .test/extraction.xlsx is stale: run .venv/bin/python .test/build_workbook.py")
+
+
+def test_synthetic_workbook_passes_the_clean_stage() -> None:
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    result = clean_workbook(ROOT / ".test" / "extraction.xlsx", load_registry(ROOT / "config" / "instruments.yaml"),
+                            load_synonyms(ROOT / "config" / "synonyms.yaml"), config["clean"])
+    studies, outcomes = result.tables["studies"], result.tables["outcomes"]
+    assert studies["design"].value_counts().to_dict() == {"rct": 5, "nrsi": 2, "cohort": 1, "single_arm": 1}
+    assert studies["notes"].str.startswith("SYNTHETIC").all()
+    assert set(outcomes["timepoint"]) == {"baseline", "week 1", "day 28", "week 12", "6 months"}
+    assert {"WHOQOL-BREF", "EQ-5D-5L", "EQ-VAS", "SF-36", "QLDS", "AQoL-8D", "HAM-D", "MADRS", "SDS"} == set(
+        outcomes["instrument"])
+    assert set(result.tables["contrasts"]["statistic"]) == {"ls_md", "rr"}
+    assert set(result.tables["risk_of_bias"]["tool"]) == {"RoB2", "ROBINS-I", "NOS"}
+    prisma = result.tables["prisma"].set_index("box")["n"]
+    assert prisma["records_screened"] == prisma["database_results"] + prisma["register_results"] - prisma["duplicates"]
+    assert prisma["dbr_assessed"] - prisma["dbr_excluded"] == prisma["total_studies"] == len(studies)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Full runs, one per review
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("review", REVIEWS)
+def test_every_target_exists(pipeline: Callable[[str], PipelineRun], review: str) -> None:
+    results = pipeline(review).results
+    expected = [
+        *(f"clean/{t}.parquet" for t in CLEAN_TABLES), "clean/cleaning_log.parquet", "clean/validation_report.md",
+        *(f"harmonized/{t}.parquet" for t in ("effect_sizes", "not_convertible", "conversion_log")),
+        *(f"synthesis/{f}" for f in SYNTHESIS_FILES),
+        "figures/captions.json", "figures/prisma_counts.csv", "report/review.html", "report/config_used.yaml",
+    ]
+    missing = [p for p in expected if not (results / p).is_file() or (results / p).stat().st_size == 0]
+    assert missing == []
+    captions = json.loads((results / "figures" / "captions.json").read_text(encoding="utf-8"))
+    svgs = {p.stem for p in (results / "figures").glob("*/*.svg")}
+    pngs = {p.stem for p in (results / "figures").glob("*/*.png")}
+    assert set(captions) == svgs == pngs
+    assert {p.parent.name for p in (results / "figures").glob("*/*.svg")} == set(FIGURE_FAMILIES)
+    assert all(entry["caption"] and entry["alt"] for entry in captions.values())
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("review", REVIEWS)
+def test_report_html_is_complete(pipeline: Callable[[str], PipelineRun], review: str) -> None:
+    results = pipeline(review).results
+    document = (results / "report" / "review.html").read_text(encoding="utf-8")
+    text = _visible_text(document)
+    captions = json.loads((results / "figures" / "captions.json").read_text(encoding="utf-8"))
+    meta = read_table(results / "synthesis" / "meta_analyses.parquet")
+    alts = _image_alts(document)
+    assert len(alts) == document.count('src="data:image/')
+    # Every figure of a pooled analysis and every non-forest figure is embedded once.
+    pooled = {"forest-" + re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")
+              for a in meta.loc[meta["pooled"].fillna(False).astype(bool), "analysis_id"]}
+    wanted = {stem for stem in captions if not stem.startswith("forest-") or stem in pooled}
+    assert pooled <= set(captions)
+    missing = sorted(stem for stem in wanted if captions[stem]["alt"] not in alts)
+    assert missing == []
+    assert len(alts) >= len(wanted)
+    # Tables, numbered.
+    assert document.count("<table") >= 5
+    assert re.search(r"Table 1:", text) and re.search(r"Figure 1:", text)
+    # Nothing left unrendered or printed from a missing value.
+    for word in ("None", "nan", "NaN"):
+        assert not re.search(rf"\b{word}\b", text), f"{word!r} in the report: {_context(text, word)}"
+    for marker in ("{python}", "@fig-", "@tbl-", "@sec-"):
+        assert marker not in text, f"{marker!r} in the report: {_context(text, marker)}"
+    # Every internal link points at an element of the document.
+    ids = set(re.findall(r'\bid="([^"]+)"', document))
+    targets = [html.unescape(t) for t in re.findall(r'\bhref="#([^"]*)"', document)]
+    assert targets and sorted({t for t in targets if t not in ids}) == []
+
+
+@pytest.mark.e2e
+def test_report_embeds_every_figure_of_captions(pipeline: Callable[[str], PipelineRun]) -> None:
+    results = pipeline("synthetic").results
+    captions = json.loads((results / "figures" / "captions.json").read_text(encoding="utf-8"))
+    alts = _image_alts((results / "report" / "review.html").read_text(encoding="utf-8"))
+    assert sorted(stem for stem, entry in captions.items() if entry["alt"] not in alts) == []
+
+
+def _context(text: str, needle: str, width: int = 80) -> str:
+    at = text.find(needle)
+    return text[max(0, at - width): at + width] if at >= 0 else ""
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}"
+
+
+@pytest.mark.e2e
+def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], PipelineRun]) -> None:
+    results = pipeline("synthetic").results
+    text = _visible_text((results / "report" / "review.html").read_text(encoding="utf-8"))
+    meta = read_table(results / "synthesis" / "meta_analyses.parquet").set_index("analysis_id")
+    pooled = meta[meta["pooled"].fillna(False).astype(bool)]
+    assert len(pooled) >= 10 and (pooled["k"] >= 3).sum() >= 6
+    for analysis_id, row in pooled.iterrows():
+        quoted = f"{_fmt(row['estimate'])} (95% CI {_fmt(row['ci_lb'])} to {_fmt(row['ci_ub'])}"
+        assert quoted in text, f"{analysis_id}: {quoted!r} not in the report"
+    main = pooled.loc["between_arms|overall|medium|SMD"]
+    assert int(main["k"]) == 5
+    assert (f"Pooling {int(main['k'])} studies" in text
+            and f"Q = {main['q']:.2f} on {int(main['q_df'])} degrees of freedom" in text)
+    # The analyses the synthetic review is built to exercise.
+    leave_one_out = read_table(results / "synthesis" / "leave_one_out.parquet")
+    subgroups = read_table(results / "synthesis" / "subgroups.parquet")
+    assert "between_arms|overall|medium|SMD" in set(leave_one_out["analysis_id"])
+    assert {"drug", "population", "design"} <= set(subgroups["subgroup_var"])
+    conversions = set(read_table(results / "harmonized" / "conversion_log.parquet")["name"])
+    assert {"sd_from_se", "sd_from_ci", "mean_sd_from_median_iqr", "change_from_means", "change_sd",
+            "se_from_ci", "md_to_smd", "pooled_sd", "proportion_to_count"} <= conversions
+    effects = read_table(results / "harmonized" / "effect_sizes.parquet")
+    assert {"SMD", "RR", "SMCR", "SMCC"} <= set(effects["measure"])
+    assert {"reported", "default"} <= set(effects["r_source"].dropna())
+    not_convertible = read_table(results / "harmonized" / "not_convertible.parquet")
+    assert (not_convertible["reason"] == "direction only").sum() == 3
+
+
+@pytest.mark.e2e
+def test_default_report_key_facts(pipeline: Callable[[str], PipelineRun]) -> None:
+    results = pipeline("default").results
+    text = _visible_text((results / "report" / "review.html").read_text(encoding="utf-8"))
+    assert re.search(r"\b5 studies: 1 confirmed\b", text)
+    meta = read_table(results / "synthesis" / "meta_analyses.parquet").set_index("analysis_id")
+    overall = meta.loc["between_arms|overall|short|SMD"]
+    assert bool(overall["pooled"]) and int(overall["k"]) == 2
+    assert overall["study_ids"] == "jamieson2023_aspire; jamieson2023_transform2"
+    assert "Pooling 2 studies (Jamieson 2023 (ASPIRE I/II) and Jamieson 2023 (TRANSFORM-2)" in text
+    quoted = f"{_fmt(overall['estimate'])} (95% CI {_fmt(overall['ci_lb'])} to {_fmt(overall['ci_ub'])}"
+    assert quoted in text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Determinism, incremental reruns, failures
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _files(results: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*"))
+            if p.is_file() and p.relative_to(results).parts[0] != "logs"}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("review", REVIEWS)
+def test_second_run_is_byte_identical(pipeline: Callable[[str], PipelineRun], review: str, tmp_path: Path) -> None:
+    first = pipeline(review)
+    project = copy_project(tmp_path / "again")
+    done = snakemake(project, *first.args, cores=1)
+    assert done.returncode == 0, done.stderr[-4000:]
+    before, after = _files(first.results), _files(project / "results")
+    assert sorted(before) == sorted(after)
+    differing = sorted(name for name in before if before[name] != after[name])
+    assert differing == []
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("review", REVIEWS)
+def test_rerun_does_nothing(pipeline: Callable[[str], PipelineRun], review: str) -> None:
+    run = pipeline(review)
+    done = snakemake(run.project, *run.args, "-n", cores=1)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+@pytest.mark.e2e
+def test_edited_outcome_cell_reruns_only_dependent_rules(
+    pipeline: Callable[[str], PipelineRun], tmp_path: Path
+) -> None:
+    run = pipeline("synthetic")
+    project = clone_run(run, tmp_path / "edited")
+    workbook_path = project / ".test" / "extraction.xlsx"
+    workbook = openpyxl.load_workbook(workbook_path)
+    sheet = workbook["outcomes"]
+    column = [c.value for c in sheet[1]].index("mean") + 1
+    cell = next(sheet.cell(row, column) for row in range(2, sheet.max_row + 1)
+                if isinstance(sheet.cell(row, column).value, float))
+    cell.value = round(cell.value + 1.0, 3)
+    workbook.save(workbook_path)
+    done = snakemake(project, *run.args, "-n", cores=1)
+    assert done.returncode == 0, done.stderr[-3000:]
+    jobs = _dry_run_jobs(done.stdout + done.stderr)
+    assert set(jobs) == WORKBOOK_DEPENDENTS
+    assert all(count == 1 for count in jobs.values())
+
+
+FAILING_CELL = """
+
+```{python}
+#| label: deliberately-broken
+raise RuntimeError("broken on purpose")
+```
+"""
+
+
+@pytest.mark.e2e
+def test_failing_report_cell_fails_the_report_rule(pipeline: Callable[[str], PipelineRun], tmp_path: Path) -> None:
+    run = pipeline("default")
+    project = clone_run(run, tmp_path / "broken")
+    qmd = project / "report" / "review.qmd"
+    qmd.write_text(qmd.read_text(encoding="utf-8") + FAILING_CELL, encoding="utf-8")
+    done = snakemake(project, *run.args, cores=1)
+    assert done.returncode != 0
+    log = (project / "results" / "logs" / "report.log").read_text(encoding="utf-8")
+    assert "cell 'deliberately-broken'" in log and "broken on purpose" in log
+    assert "Error in rule report" in done.stdout + done.stderr
+    assert not (project / "results" / "report" / "review.html").exists()
+
+
+@pytest.mark.e2e
+def test_unknown_config_key_stops_before_any_rule(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "config-error")
+    done = snakemake(project, "--config", "bogus_key=1", cores=1)
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "'bogus_key' was unexpected" in output
+    assert not (project / "results").exists()
+    assert not re.search(r"^rule \w+:", output, re.M)
+
+
+def test_dry_run_parser() -> None:
+    output = "Job stats:\njob      count\n-------  -------\nclean          1\nall            1\ntotal          2\n"
+    assert _dry_run_jobs(output) == {"clean": 1, "all": 1}
+    assert _dry_run_jobs("Nothing to be done.") == {}
