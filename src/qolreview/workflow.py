@@ -1,4 +1,5 @@
-"""Helpers shared by the thin Snakemake adapter scripts in ``workflow/scripts/``."""
+"""What the thin Snakemake adapter scripts in ``workflow/scripts/`` share: the rule log and the calling
+convention of every stage entry point, ``run(inputs, outputs, settings)``."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
 
 @contextlib.contextmanager
@@ -43,3 +45,13 @@ def logged(log_path: str | Path) -> Iterator[logging.Logger]:
             os.close(saved_fd)
             sys.stderr = old_stderr
             root.removeHandler(handler)
+
+
+class Files(Protocol):
+    """A rule's named files: Snakemake's ``input`` or ``output`` object, or a plain dict in tests."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+Settings = Mapping[str, Any]
+"""A rule's ``params.settings``: the part of the configuration that the rule depends on."""

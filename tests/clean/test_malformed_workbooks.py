@@ -36,8 +36,9 @@ def _outputs(base: Path) -> dict[str, object]:
 
 
 def _run(base: Path, settings: dict | None = None):
-    return run(WB, str(ROOT / "config" / "instruments.yaml"), str(ROOT / "config" / "synonyms.yaml"),
-               settings or SETTINGS, **_outputs(base))
+    inputs = {"workbook": WB, "instruments": str(ROOT / "config" / "instruments.yaml"),
+              "synonyms": str(ROOT / "config" / "synonyms.yaml")}
+    return run(inputs, _outputs(base), settings or SETTINGS)
 
 
 def _set(sheet: str, index: int, column: str, value: object) -> Callable[[Data], None]:

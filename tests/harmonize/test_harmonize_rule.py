@@ -19,19 +19,20 @@ OUTPUTS = ("effect_sizes", "not_convertible", "conversion_log")
 
 
 def _harmonize(clean_dir: Path, out: Path, config: dict) -> None:
-    harmonize(clean_dir / "outcomes.parquet", clean_dir / "contrasts.parquet", clean_dir / "arms.parquet",
-              ROOT / "config" / "instruments.yaml", config["harmonize"],
-              *(out / f"{name}.parquet" for name in OUTPUTS))
+    inputs = {name: clean_dir / f"{name}.parquet" for name in ("outcomes", "contrasts", "arms")}
+    inputs["instruments"] = ROOT / "config" / "instruments.yaml"
+    harmonize(inputs, {name: out / f"{name}.parquet" for name in OUTPUTS}, config["harmonize"])
 
 
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     root = tmp_path_factory.mktemp("harmonize")
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    clean(str(ROOT / "raw" / "extraction.xlsx"), str(ROOT / "config" / "instruments.yaml"),
-          str(ROOT / "config" / "synonyms.yaml"), config["clean"],
-          [str(root / "clean" / f"{t}.parquet") for t in TABLES], str(root / "clean" / "log.parquet"),
-          str(root / "clean" / "report.md"))
+    clean({"workbook": str(ROOT / "raw" / "extraction.xlsx"), "instruments": str(ROOT / "config" / "instruments.yaml"),
+           "synonyms": str(ROOT / "config" / "synonyms.yaml")},
+          {"tables": [str(root / "clean" / f"{t}.parquet") for t in TABLES],
+           "cleaning_log": str(root / "clean" / "log.parquet"), "report": str(root / "clean" / "report.md")},
+          config["clean"])
     _harmonize(root / "clean", root / "out", config)
     return root / "clean", root / "out", config
 

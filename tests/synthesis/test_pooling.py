@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from qolreview.meta import random_effects
-from qolreview.synthesis.pooling import SynthesisSettings, analysable_effects, one_effect_per_study, synthesize
+from qolreview.synthesis.pooling import PoolingSettings, analysable_effects, one_effect_per_study, synthesize
 
 STUDIES = pd.DataFrame({
     "study_id": ["s1", "s2", "s3", "s4"],
@@ -27,6 +27,8 @@ ARMS = pd.DataFrame({
     "drug": ["ketamine", "placebo", "esketamine", "placebo", "ketamine", "esketamine"],
     "n_arm": [50, 50, 40, 40, 60, 40],
 })
+NOS_THRESHOLDS = {"good": {"selection": 3, "comparability": 1, "outcome": 2},
+                  "fair": {"selection": 2, "comparability": 1, "outcome": 2}}
 ROB = pd.Series({"s1": "Low", "s2": "Some concerns", "s3": "Serious"}, name="rob_overall")
 
 
@@ -53,7 +55,7 @@ def test_grouping_never_mixes_comparison_types() -> None:
         effect("e3", "s1", "ket", 0.9, 0.02, comparison="within_arm_prepost"),
         effect("e4", "s3", "ket", 0.8, 0.03, comparison="within_arm_prepost"),
     )
-    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings())
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings())
     meta = result.meta_analyses.set_index("analysis_id")
     assert list(meta.index) == ["between_arms|overall|short|SMD", "within_arm_prepost|overall|short|SMD"]
     assert meta.loc["between_arms|overall|short|SMD", "study_ids"] == "s1; s2"
@@ -89,7 +91,7 @@ def test_comparator_arm_prepost_effects_and_unselected_rows_are_left_out() -> No
 def test_composite_mode_combines_a_study_s_effects() -> None:
     effects = frame(effect("e1", "s1", "ket", 0.2, 0.04), effect("e2", "s1", "ket", 0.6, 0.09,
                                                                  instrument="EQ-5D-5L"))
-    settings = SynthesisSettings(multiple_effects="composite", composite_correlation=0.5)
+    settings = PoolingSettings(multiple_effects="composite", composite_correlation=0.5)
     row = one_effect_per_study(effects, settings).iloc[0]
     # Borenstein 2009 eq. 24.6: var = (1/m)^2 (v1 + v2 + 2 r sqrt(v1 v2))
     assert row["yi"] == pytest.approx(0.4)
@@ -104,7 +106,7 @@ def test_priority_mode_keeps_the_first_listed_instrument() -> None:
     effects = frame(effect("e1", "s1", "ket", 0.2, 0.04, instrument="EQ-5D-5L"),
                     effect("e2", "s1", "ket", 0.6, 0.09, instrument="AQoL-8D"),
                     effect("e3", "s1", "ket", 0.9, 0.01, instrument="Unlisted"))
-    settings = SynthesisSettings(multiple_effects="priority", instrument_priority=("WHOQOL-BREF", "AQoL-8D",
+    settings = PoolingSettings(multiple_effects="priority", instrument_priority=("WHOQOL-BREF", "AQoL-8D",
                                                                                    "EQ-5D-5L"))
     row = one_effect_per_study(effects, settings).iloc[0]
     assert (row["effect_ids"], row["yi"], row["vi"], row["selection"], row["composite"]) == (
@@ -115,7 +117,7 @@ def test_priority_mode_keeps_the_first_listed_instrument() -> None:
 def test_pooled_result_equals_the_engine_on_the_same_inputs() -> None:
     effects = frame(effect("e1", "s1", "ket", 0.40, 0.040), effect("e2", "s2", "esk", 0.10, 0.050),
                     effect("e3", "s3", "ket", 0.75, 0.030, n2=np.nan))
-    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings())
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings())
     row = result.meta_analyses.iloc[0]
     fit = random_effects([0.40, 0.10, 0.75], [0.040, 0.050, 0.030], method="REML", test="knha", level=0.95)
     for name in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q", "q_p", "pval"):
@@ -131,7 +133,7 @@ def test_pooled_result_equals_the_engine_on_the_same_inputs() -> None:
 def test_below_the_threshold_the_analysis_is_not_pooled() -> None:
     effects = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05),
                     effect("e3", "s4", "esk", 0.3, 0.05, comparison="within_arm_prepost"))
-    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings(min_studies_to_pool=3))
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(min_studies_to_pool=3))
     meta = result.meta_analyses.set_index("analysis_id")
     assert not meta["pooled"].any()
     assert meta["k"].tolist() == [2, 1]
@@ -150,7 +152,7 @@ def test_subgroup_difference_matches_a_hand_computation() -> None:
     # esketamine 0.1 (one study, se sqrt(0.05)); Q_between = w1 w2 / (w1 + w2) * 0.5^2 = 25/7.
     effects = frame(effect("e1", "s1", "ket", 0.5, 0.04), effect("e2", "s3", "ket", 0.7, 0.04, n2=np.nan),
                     effect("e3", "s2", "esk", 0.1, 0.05))
-    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings(method="EE", test="z",
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(method="EE", test="z",
                                                                        subgroups=("drug", "design")))
     drug = result.subgroups[result.subgroups["subgroup_var"] == "drug"].set_index("subgroup")
     assert drug.loc["ketamine", ["k", "estimate", "se"]].tolist() == pytest.approx([2, 0.6, math.sqrt(0.02)])
@@ -168,7 +170,7 @@ def test_subgroup_difference_uses_normal_theory_standard_errors_under_knapp_hart
     # towards 0 (sum of squared residuals ~ 0), the z SE stays sqrt(1/50); Q_between must use the latter.
     effects = frame(effect("e1", "s1", "ket", 0.6, 0.04), effect("e2", "s3", "ket", 0.6 + 1e-6, 0.04, n2=np.nan),
                     effect("e3", "s2", "esk", 0.1, 0.05))
-    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings(method="EE", test="knha",
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(method="EE", test="knha",
                                                                        subgroups=("drug",)))
     drug = result.subgroups.set_index("subgroup")
     assert drug.loc["ketamine", "se"] < 1e-5
@@ -178,16 +180,16 @@ def test_subgroup_difference_uses_normal_theory_standard_errors_under_knapp_hart
 
 def test_no_subgroup_test_with_a_single_subgroup() -> None:
     effects = frame(effect("e1", "s1", "ket", 0.5, 0.04), effect("e2", "s3", "ket", 0.7, 0.04))
-    result = synthesize(effects, STUDIES, ARMS, ROB, SynthesisSettings(subgroups=("drug",)))
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(subgroups=("drug",)))
     assert result.subgroups.empty
 
 
 def test_leave_one_out_only_from_three_studies_and_equals_refits() -> None:
     two = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05))
-    assert synthesize(two, STUDIES, ARMS, ROB, SynthesisSettings()).leave_one_out.empty
+    assert synthesize(two, STUDIES, ARMS, ROB, PoolingSettings()).leave_one_out.empty
     three = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05),
                   effect("e3", "s3", "ket", 0.75, 0.03))
-    loo = synthesize(three, STUDIES, ARMS, ROB, SynthesisSettings()).leave_one_out.set_index("omitted_study_id")
+    loo = synthesize(three, STUDIES, ARMS, ROB, PoolingSettings()).leave_one_out.set_index("omitted_study_id")
     refit = random_effects([0.4, 0.75], [0.04, 0.03], method="REML", test="knha")
     assert loo.loc["s2", ["estimate", "ci_lb", "ci_ub", "tau2"]].tolist() == pytest.approx(
         [refit.estimate, refit.ci_lb, refit.ci_ub, refit.tau2])
@@ -196,15 +198,15 @@ def test_leave_one_out_only_from_three_studies_and_equals_refits() -> None:
 
 
 def test_settings_from_config() -> None:
-    settings = SynthesisSettings.from_config({"method": "DL", "subgroups": ["drug"], "multiple_effects": "priority"})
+    settings = PoolingSettings.from_config({"method": "DL", "subgroups": ["drug"], "multiple_effects": "priority"})
     assert (settings.method, settings.subgroups, settings.multiple_effects) == ("DL", ("drug",), "priority")
     with pytest.raises(ValueError, match="multiple_effects"):
-        SynthesisSettings.from_config({"multiple_effects": "average"})
+        PoolingSettings.from_config({"multiple_effects": "average"})
 
 
-def test_stage_writes_every_output_deterministically(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
     from qolreview.parquet_io import read_table, write_table
-    from qolreview.synthesis.stage import run
+    from qolreview.synthesis import stage
 
     effects = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05))
     not_convertible = pd.DataFrame({"study_id": ["s4"], "arm_id": ["esk"], "comparator_arm_id": [None],
@@ -213,9 +215,10 @@ def test_stage_writes_every_output_deterministically(tmp_path) -> None:  # noqa:
                                     "source_cells": ["outcomes!V9"]})
     rob = pd.DataFrame({"study_id": ["s1"], "tool": ["RoB2"], "domain": ["overall"], "judgement": ["Low"],
                         "support": [None], "cell_judgement": ["risk_of_bias!D2"]})
+    grade_table = pd.DataFrame({c: pd.Series(dtype=object) for c in ("outcome", "grade_domain", "downgrade", "reason")})
     inputs = {}
     for name, table in (("effect_sizes", effects), ("not_convertible", not_convertible), ("studies", STUDIES),
-                        ("arms", ARMS), ("risk_of_bias", rob)):
+                        ("arms", ARMS), ("clean_risk_of_bias", rob), ("grade", grade_table)):
         inputs[name] = tmp_path / "in" / f"{name}.parquet"
         write_table(table, inputs[name])
     names = ("meta_analyses", "study_weights", "leave_one_out", "subgroups", "effect_direction", "vote_counts",
@@ -224,7 +227,12 @@ def test_stage_writes_every_output_deterministically(tmp_path) -> None:  # noqa:
     for run_dir in ("a", "b"):
         outputs = {n: tmp_path / run_dir / f"{n}.parquet" for n in names}
         outputs |= {f"robvis_{t}": tmp_path / run_dir / f"robvis_{t}.csv" for t in ("robins_i", "nos", "rob2")}
-        run(inputs, outputs, {"subgroups": ["design"]})
+        stage.run_risk_of_bias({"risk_of_bias": inputs["clean_risk_of_bias"], "studies": inputs["studies"]}, outputs,
+                               {"nos_thresholds": NOS_THRESHOLDS})
+        synthesis_inputs = {**inputs, "risk_of_bias": outputs["risk_of_bias"]}
+        stage.run_meta_analysis(synthesis_inputs, outputs, {"subgroups": ["design"]})
+        stage.run_narrative_synthesis(synthesis_inputs, outputs, {"level": 0.95})
+        stage.run_summary_of_findings({**synthesis_inputs, **outputs}, outputs, {})
         digests.append({n: p.read_bytes() for n, p in outputs.items()})
     assert digests[0] == digests[1]
     rob_out = read_table(tmp_path / "a" / "risk_of_bias.parquet")

@@ -34,7 +34,7 @@ SYNTHESIS_FILES = (
 FIGURE_FAMILIES = ("forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time")
 #: Rules downstream of the workbook: what an edited outcome cell must rerun (``all`` is the target rule).
 WORKBOOK_DEPENDENTS = {
-    "clean", "harmonize", "synthesize", "fig_forest", "fig_effect_direction", "fig_risk_of_bias", "fig_prisma",
+    "clean", "harmonize", "risk_of_bias", "meta_analysis", "narrative_synthesis", "summary_of_findings", "fig_forest", "fig_effect_direction", "fig_risk_of_bias", "fig_prisma",
     "fig_evidence_map", "fig_qol_over_time", "fig_captions", "report", "all",
 }
 SYNTHETIC_BUILDER = ROOT / ".test" / "build_workbook.py"
@@ -274,6 +274,20 @@ def test_edited_outcome_cell_reruns_only_dependent_rules(
     jobs = _dry_run_jobs(done.stdout + done.stderr)
     assert set(jobs) == WORKBOOK_DEPENDENTS
     assert all(count == 1 for count in jobs.values())
+
+
+@pytest.mark.e2e
+def test_changed_pooling_method_reruns_only_what_depends_on_it(
+    pipeline: Callable[[str], PipelineRun], tmp_path: Path
+) -> None:
+    run = pipeline("synthetic")
+    project = clone_run(run, tmp_path / "method")
+    done = snakemake(project, *run.args, "--config", "synthesis={'method': 'DL'}", "-n", cores=1)
+    assert done.returncode == 0, done.stderr[-3000:]
+    jobs = _dry_run_jobs(done.stdout + done.stderr)
+    assert set(jobs) == {"meta_analysis", "summary_of_findings", "fig_forest", "fig_captions", "config_used",
+                         "report", "all"}
+    assert not {"risk_of_bias", "narrative_synthesis", "fig_effect_direction"} & set(jobs)
 
 
 FAILING_CELL = """

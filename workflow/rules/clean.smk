@@ -1,6 +1,9 @@
-# Stage 1: read the extraction workbook once, normalise and validate it, write typed Parquet tables.
+# Stage 1, clean: read the extraction workbook once, normalise and validate it, write typed Parquet tables.
 
 
+# Cleaning and validation: every value normalised (synonyms, units, timepoints) with each change logged, the
+# workbook contract checked cell by cell; every problem is reported at once and nothing is written unless
+# the whole workbook is valid.
 rule clean:
     input:
         workbook=config["extraction"],
@@ -9,7 +12,11 @@ rule clean:
     output:
         tables=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",
-        report=report("results/clean/validation_report.md", caption="../report/validation_report.rst", category="Clean"),
+        report=report(
+            "results/clean/validation_report.md",
+            caption="../report/validation_report.rst",
+            category="Clean",
+        ),
     params:
         library=LIBRARY,
         settings=config["clean"],

@@ -1,9 +1,11 @@
-# Stage 4: figures from the synthesis tables; each family writes SVG + 300-dpi PNG files and a captions
-# fragment, merged into results/figures/captions.json ({figure_file_stem: {caption, alt}}).
+# Stage 4, figures: one rule per figure family. Each writes SVG and 300-dpi PNG files in its folder and a
+# captions fragment; fig_captions merges them into results/figures/captions.json ({stem: {caption, alt}}).
 
 FIGURE_FAMILIES = ["forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time"]
 
 
+# Forest plots (metafor's forest() layout): one per pooled analysis, with subgroup subtotals and the test for
+# subgroup differences, and one per comparison, window and measure gathering the analyses not pooled.
 rule fig_forest:
     input:
         meta_analyses="results/synthesis/meta_analyses.parquet",
@@ -19,14 +21,18 @@ rule fig_forest:
         captions="results/figures/captions/forest.json",
     params:
         library=LIBRARY,
-        settings=config["figures"],
-        subgroup_order=config["synthesis"]["subgroups"],
+        settings={
+            **settings("figures", "width", "palette", "forest_subgroup"),
+            "subgroup_order": config["synthesis"]["subgroups"],
+        },
     log:
         "results/logs/fig_forest.log",
     script:
         "../scripts/fig_forest.py"
 
 
+# Effect direction plots (Thomson & Thomas 2013): the direction of every study in every domain, with the
+# vote counts, one plot per comparison.
 rule fig_effect_direction:
     input:
         effect_direction="results/synthesis/effect_direction.parquet",
@@ -41,13 +47,14 @@ rule fig_effect_direction:
         captions="results/figures/captions/effect_direction.json",
     params:
         library=LIBRARY,
-        settings=config["figures"],
+        settings=settings("figures", "width", "palette"),
     log:
         "results/logs/fig_effect_direction.log",
     script:
         "../scripts/fig_effect_direction.py"
 
 
+# Risk-of-bias figures in the robvis style: a traffic-light plot and a weighted summary per tool.
 rule fig_risk_of_bias:
     input:
         risk_of_bias="results/synthesis/risk_of_bias.parquet",
@@ -62,13 +69,14 @@ rule fig_risk_of_bias:
         captions="results/figures/captions/risk_of_bias.json",
     params:
         library=LIBRARY,
-        settings=config["figures"],
+        settings=settings("figures", "width", "palette"),
     log:
         "results/logs/fig_risk_of_bias.log",
     script:
         "../scripts/fig_risk_of_bias.py"
 
 
+# PRISMA 2020 flow diagram, and its counts in the CSV template of the PRISMA2020 R package.
 rule fig_prisma:
     input:
         prisma="results/clean/prisma.parquet",
@@ -79,17 +87,22 @@ rule fig_prisma:
             caption="../report/prisma.rst",
             category="Figures",
         ),
-        csv=report("results/figures/prisma_counts.csv", caption="../report/prisma_counts.rst", category="Tables"),
+        csv=report(
+            "results/figures/prisma_counts.csv",
+            caption="../report/prisma_counts.rst",
+            category="Tables",
+        ),
         captions="results/figures/captions/prisma.json",
     params:
         library=LIBRARY,
-        settings=config["figures"],
+        settings=settings("figures", "width"),
     log:
         "results/logs/fig_prisma.log",
     script:
         "../scripts/fig_prisma.py"
 
 
+# Evidence map: which study reported which instrument, and whether it became an effect size.
 rule fig_evidence_map:
     input:
         effect_sizes="results/harmonized/effect_sizes.parquet",
@@ -105,13 +118,14 @@ rule fig_evidence_map:
         captions="results/figures/captions/evidence_map.json",
     params:
         library=LIBRARY,
-        settings=config["figures"],
+        settings=settings("figures", "width"),
     log:
         "results/logs/fig_evidence_map.log",
     script:
         "../scripts/fig_evidence_map.py"
 
 
+# Quality of life over time: every study's effects by week, in small multiples by domain and comparison.
 rule fig_qol_over_time:
     input:
         effect_sizes="results/harmonized/effect_sizes.parquet",
@@ -127,18 +141,22 @@ rule fig_qol_over_time:
         captions="results/figures/captions/qol_over_time.json",
     params:
         library=LIBRARY,
-        settings=config["figures"],
+        settings=settings("figures", "width"),
     log:
         "results/logs/fig_qol_over_time.log",
     script:
         "../scripts/fig_qol_over_time.py"
 
 
+# The captions and alt texts of every figure in one file, read by the report.
 rule fig_captions:
     input:
-        expand("results/figures/captions/{family}.json", family=FIGURE_FAMILIES),
+        fragments=expand("results/figures/captions/{family}.json", family=FIGURE_FAMILIES),
     output:
-        "results/figures/captions.json",
+        captions="results/figures/captions.json",
+    params:
+        library=LIBRARY,
+        settings={},
     log:
         "results/logs/fig_captions.log",
     script:

@@ -1,6 +1,10 @@
-# Stage 2: clean results -> signed effect sizes with known variances; the rest with a reason.
+# Stage 2, harmonize: clean results -> signed effect sizes with known variances; the rest with a reason.
 
 
+# Effect sizes: each result converted (metafor's escalc definitions, documented conversions) into a signed
+# effect size where a positive value means better quality of life, assigned to a time window, one source
+# and one timepoint chosen per comparison and window; results that cannot be converted are listed with the
+# reason.
 rule harmonize:
     input:
         outcomes="results/clean/outcomes.parquet",

@@ -1,17 +1,21 @@
-# Stage 5: the Quarto report, rendered with `quarto render` when available, else the builtin renderer.
+# Stage 5, report: the Quarto report, rendered with `quarto render` when available, else the builtin renderer.
 
 
+# The configuration of the run as validated, defaults and --config overrides applied: quoted in the report.
 rule config_used:
     output:
-        "results/report/config_used.yaml",
+        config_used="results/report/config_used.yaml",
     params:
-        config=config,
+        library=LIBRARY,
+        settings={"config": config},
     log:
         "results/logs/config_used.log",
     script:
         "../scripts/config_used.py"
 
 
+# The report: every table and figure of the run with generated methods and results text, the claims check
+# and the provenance of every number, as one self-contained HTML file.
 rule report:
     input:
         qmd="report/review.qmd",
@@ -23,13 +27,16 @@ rule report:
         clean=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",
         harmonized=expand(
-            "results/harmonized/{table}.parquet", table=["effect_sizes", "not_convertible", "conversion_log"]
+            "results/harmonized/{table}.parquet",
+            table=["effect_sizes", "not_convertible", "conversion_log"],
         ),
         synthesis=expand("results/synthesis/{table}.parquet", table=SYNTHESIS_TABLES),
         captions="results/figures/captions.json",
         figures=expand("results/figures/{family}", family=FIGURE_FAMILIES),
     output:
-        html=report("results/report/review.html", caption="../report/review.rst", category="Report"),
+        html=report(
+            "results/report/review.html", caption="../report/review.rst", category="Report"
+        ),
     params:
         library=LIBRARY,
         settings=config["report"],

@@ -1,30 +1,95 @@
-# Stage 3: meta-analyses where the data allow, narrative synthesis (SWiM), risk of bias and GRADE.
+# Stage 3, synthesis: one rule per method. Each rule's params carry only the settings its method uses, so
+# changing one setting reruns only the methods (and the figures and report) that depend on it.
 
 
-rule synthesize:
+# Risk of bias: the reviewers' judgements per study, tool (RoB 2, ROBINS-I, Newcastle-Ottawa) and domain in
+# tidy form, Newcastle-Ottawa stars rated Good/Fair/Poor to AHRQ standards, and robvis tables for R.
+rule risk_of_bias:
+    input:
+        risk_of_bias="results/clean/risk_of_bias.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        risk_of_bias="results/synthesis/risk_of_bias.parquet",
+        robvis_robins_i="results/synthesis/robvis_robins_i.csv",
+        robvis_nos="results/synthesis/robvis_nos.csv",
+        robvis_rob2="results/synthesis/robvis_rob2.csv",
+    params:
+        library=LIBRARY,
+        settings=settings("synthesis", "nos_thresholds"),
+    log:
+        "results/logs/risk_of_bias.log",
+    script:
+        "../scripts/risk_of_bias.py"
+
+
+# Meta-analysis: one analysis per comparison x domain x window x measure, one effect per study (composite or
+# priority), random-effects pooling as in metafor's rma() when enough studies report, subgroup analyses
+# with the test for subgroup differences, and leave-one-out sensitivity analyses.
+rule meta_analysis:
     input:
         effect_sizes="results/harmonized/effect_sizes.parquet",
-        not_convertible="results/harmonized/not_convertible.parquet",
         studies="results/clean/studies.parquet",
         arms="results/clean/arms.parquet",
-        risk_of_bias="results/clean/risk_of_bias.parquet",
-        grade="results/clean/grade.parquet",
+        risk_of_bias="results/synthesis/risk_of_bias.parquet",
     output:
         meta_analyses="results/synthesis/meta_analyses.parquet",
         study_weights="results/synthesis/study_weights.parquet",
         leave_one_out="results/synthesis/leave_one_out.parquet",
         subgroups="results/synthesis/subgroups.parquet",
+    params:
+        library=LIBRARY,
+        settings=settings(
+            "synthesis",
+            "method",
+            "test",
+            "level",
+            "min_studies_to_pool",
+            "multiple_effects",
+            "composite_correlation",
+            "instrument_priority",
+            "subgroups",
+        ),
+    log:
+        "results/logs/meta_analysis.log",
+    script:
+        "../scripts/meta_analysis.py"
+
+
+# Narrative synthesis without meta-analysis (SWiM): the direction of effect of every study in every domain
+# (effect direction plot, 70% rule) and vote counts of the studies with a sign test.
+rule narrative_synthesis:
+    input:
+        effect_sizes="results/harmonized/effect_sizes.parquet",
+        not_convertible="results/harmonized/not_convertible.parquet",
+        studies="results/clean/studies.parquet",
+        arms="results/clean/arms.parquet",
+        risk_of_bias="results/synthesis/risk_of_bias.parquet",
+    output:
         effect_direction="results/synthesis/effect_direction.parquet",
         vote_counts="results/synthesis/vote_counts.parquet",
-        risk_of_bias="results/synthesis/risk_of_bias.parquet",
-        robvis_robins_i="results/synthesis/robvis_robins_i.csv",
-        robvis_nos="results/synthesis/robvis_nos.csv",
-        robvis_rob2="results/synthesis/robvis_rob2.csv",
+    params:
+        library=LIBRARY,
+        settings=settings("synthesis", "level"),
+    log:
+        "results/logs/narrative_synthesis.log",
+    script:
+        "../scripts/narrative_synthesis.py"
+
+
+# Summary of findings: one row per quality-of-life domain with its primary analysis or vote count, and the
+# GRADE certainty of evidence from the reviewers' judgements (none entered: "not assessed").
+rule summary_of_findings:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        vote_counts="results/synthesis/vote_counts.parquet",
+        grade="results/clean/grade.parquet",
+        studies="results/clean/studies.parquet",
+    output:
         summary_of_findings="results/synthesis/summary_of_findings.parquet",
     params:
         library=LIBRARY,
-        settings=config["synthesis"],
+        settings={},
     log:
-        "results/logs/synthesize.log",
+        "results/logs/summary_of_findings.log",
     script:
-        "../scripts/synthesize.py"
+        "../scripts/summary_of_findings.py"

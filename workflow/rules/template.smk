@@ -1,14 +1,16 @@
-# Blank extraction template: every sheet and column of the workbook contract, with drop-down lists and an
-# instructions sheet (`make template`). Rebuilt when the contract changes.
+# Blank extraction template (`make template`).
 
 
+# Every sheet and column of the workbook contract, with drop-down lists and an instructions sheet; rebuilt
+# when the contract changes.
 rule template:
     input:
         spec="src/qolreview/workbook/spec.py",
     output:
-        "results/template/extraction_template.xlsx",
+        template="results/template/extraction_template.xlsx",
     params:
         library=LIBRARY,
+        settings={},
     log:
         "results/logs/template.log",
     script:

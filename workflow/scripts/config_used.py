@@ -1,7 +1,7 @@
-"""Snakemake adapter: write the run's validated configuration (defaults and --config overrides applied)."""
+"""Rule `config_used` (workflow/rules/report.smk)."""
 
-from qolreview.report.data import write_config
+from qolreview.report.stage import run_config_used
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    write_config(dict(snakemake.params.config), snakemake.output[0])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_config_used(snakemake.input, snakemake.output, snakemake.params.settings)

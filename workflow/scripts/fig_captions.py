@@ -1,7 +1,7 @@
-"""Snakemake adapter of the captions figures (see qolreview.figures)."""
+"""Rule `fig_captions` (workflow/rules/figures.smk)."""
 
-from qolreview.figures.captions import merge_captions
+from qolreview.figures.stage import run_captions
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    merge_captions(list(snakemake.input), snakemake.output[0])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_captions(snakemake.input, snakemake.output, snakemake.params.settings)

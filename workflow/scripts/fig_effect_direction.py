@@ -1,9 +1,7 @@
-"""Snakemake adapter of the effect direction figures (see qolreview.figures)."""
+"""Rule `fig_effect_direction` (workflow/rules/figures.smk)."""
 
-from qolreview.figures.stage import render_effect_direction
+from qolreview.figures.stage import run_effect_direction
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    s = snakemake.params.settings  # noqa: F821
-    render_effect_direction(snakemake.input.effect_direction, snakemake.input.vote_counts,  # noqa: F821
-                            snakemake.output.figures, snakemake.output.captions, s["width"], s["palette"])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_effect_direction(snakemake.input, snakemake.output, snakemake.params.settings)

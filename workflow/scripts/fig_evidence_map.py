@@ -1,8 +1,7 @@
-"""Snakemake adapter of the evidence map figure (see qolreview.figures)."""
+"""Rule `fig_evidence_map` (workflow/rules/figures.smk)."""
 
-from qolreview.figures.stage import render_evidence_map
+from qolreview.figures.stage import run_evidence_map
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    render_evidence_map(snakemake.input.effect_sizes, snakemake.input.not_convertible, snakemake.input.studies,  # noqa: F821
-         snakemake.output.figures, snakemake.output.captions, snakemake.params.settings["width"])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_evidence_map(snakemake.input, snakemake.output, snakemake.params.settings)

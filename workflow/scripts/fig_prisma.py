@@ -1,8 +1,7 @@
-"""Snakemake adapter of the prisma figures (see qolreview.figures)."""
+"""Rule `fig_prisma` (workflow/rules/figures.smk)."""
 
-from qolreview.figures.stage import render_prisma
+from qolreview.figures.stage import run_prisma
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    render_prisma(snakemake.input.prisma, snakemake.output.figures, snakemake.output.csv,  # noqa: F821
-                  snakemake.output.captions, snakemake.params.settings["width"])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_prisma(snakemake.input, snakemake.output, snakemake.params.settings)

@@ -1,8 +1,7 @@
-"""Snakemake adapter of the qol over time figure (see qolreview.figures)."""
+"""Rule `fig_qol_over_time` (workflow/rules/figures.smk)."""
 
-from qolreview.figures.stage import render_trajectories
+from qolreview.figures.stage import run_qol_over_time
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    render_trajectories(snakemake.input.effect_sizes, snakemake.input.not_convertible, snakemake.input.studies,  # noqa: F821
-         snakemake.output.figures, snakemake.output.captions, snakemake.params.settings["width"])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_qol_over_time(snakemake.input, snakemake.output, snakemake.params.settings)

@@ -1,9 +1,7 @@
-"""Snakemake adapter of the risk of bias figures (see qolreview.figures)."""
+"""Rule `fig_risk_of_bias` (workflow/rules/figures.smk)."""
 
-from qolreview.figures.stage import render_risk_of_bias
+from qolreview.figures.stage import run_risk_of_bias
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    s = snakemake.params.settings  # noqa: F821
-    render_risk_of_bias(snakemake.input.risk_of_bias, snakemake.input.studies,  # noqa: F821
-                        snakemake.output.figures, snakemake.output.captions, s["width"], s["palette"])  # noqa: F821
+with logged(snakemake.log[0]):
+    run_risk_of_bias(snakemake.input, snakemake.output, snakemake.params.settings)

@@ -1,8 +1,7 @@
-"""Snakemake adapter: render report/review.qmd to results/report/review.html."""
+"""Rule `report` (workflow/rules/report.smk)."""
 
-from qolreview.report.stage import render
+from qolreview.report.stage import run
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821
-    render(snakemake.input.qmd, snakemake.output.html, snakemake.input.config_used,  # noqa: F821
-           snakemake.params.settings)  # noqa: F821
+with logged(snakemake.log[0]):
+    run(snakemake.input, snakemake.output, snakemake.params.settings)

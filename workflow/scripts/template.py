@@ -1,7 +1,7 @@
-"""Snakemake adapter: write the blank extraction template."""
+"""Rule `template` (workflow/rules/template.smk)."""
 
-from qolreview.workbook.writer import write_template
+from qolreview.workbook.stage import run
 from qolreview.workflow import logged
 
-with logged(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    write_template(snakemake.output[0])  # noqa: F821
+with logged(snakemake.log[0]):
+    run(snakemake.input, snakemake.output, snakemake.params.settings)

@@ -8,6 +8,7 @@ renamed into place only after all of them were written. The workbook itself is o
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +17,17 @@ import pandas as pd
 import pyarrow as pa
 
 from qolreview.instruments import Registry, load_registry
-from qolreview.clean.normalize import LOG_COLUMNS, load_synonyms, normalize_sheet
+from qolreview.clean.normalize import load_synonyms, normalize_sheet
 from qolreview.parquet_io import table_bytes, write_bytes_atomic
 from qolreview.workbook.problems import Problem, WorkbookError, split_address
 from qolreview.clean.validate import validate_tables, warnings as find_warnings
-from qolreview.clean.report import render_report
+from qolreview.clean.report import validation_report
 from qolreview.workbook.spec import SHEETS, Sheet
 from qolreview.workbook.reader import RawSheet, read_workbook
+from qolreview.tables import CleaningLog
+from qolreview.workflow import Files, Settings
+
+log = logging.getLogger(__name__)
 
 _ARROW = {"id": pa.string(), "text": pa.string(), "enum": pa.string(), "date": pa.string(),
           "int": pa.int64(), "float": pa.float64(), "pct": pa.float64()}
@@ -47,9 +52,6 @@ def arrow_schema(sheet: Sheet) -> pa.Schema:
                pa.field("source_row", pa.int64())]
     fields += [pa.field(f"cell_{c.name}", pa.string()) for c in sheet.columns]
     return pa.schema(fields)
-
-
-LOG_SCHEMA = pa.schema([pa.field(name, pa.string()) for name in LOG_COLUMNS])
 
 
 def clean_workbook(
@@ -96,7 +98,7 @@ def clean_workbook(
     warns = sorted(find_warnings({k: tables[k] for k in present}, sheet_names, label), key=lambda p: p.sort_key)
     log = _log_frame(log_rows, sheet_names)
     sha = hashlib.sha256(Path(workbook).read_bytes()).hexdigest()
-    report = render_report(label, sha, tables, present, extra, warns, log)
+    report = validation_report(label, sha, tables, present, extra, warns, log)
     return CleanResult(tables=tables, log=log, warnings=warns, report=report)
 
 
@@ -104,29 +106,25 @@ def _log_frame(rows: Sequence[tuple], sheet_names: Mapping[str, str]) -> pd.Data
     """The cleaning log in sheet order, then row, then column."""
     order = {actual: i for i, actual in enumerate(sheet_names[s.name] for s in SHEETS if s.name in sheet_names)}
     ordered = sorted(rows, key=lambda r: (order.get(r[1], len(order)), *split_address(r[2]), r[3]))
-    return pd.DataFrame(ordered, columns=list(LOG_COLUMNS), dtype="string")
+    return pd.DataFrame(ordered, columns=list(CleaningLog.columns()), dtype="string")
 
 
-def run(
-    workbook: str,
-    instruments: str,
-    synonyms: str,
-    settings: Mapping[str, object],
-    tables: Sequence[str],
-    cleaning_log: str,
-    report: str,
-) -> CleanResult:
-    """Clean ``workbook`` and write every output, or raise and write nothing.
+def run(inputs: Files, outputs: Files, settings: Settings) -> CleanResult:
+    """The clean rule: clean the workbook and write every output, or raise and write nothing.
 
-    ``tables`` are the Parquet paths, one per sheet, each named ``<sheet>.parquet``.
+    ``inputs``: workbook, instruments, synonyms. ``outputs``: tables (the Parquet paths, one per sheet,
+    each named ``<sheet>.parquet``), cleaning_log, report. ``settings``: the ``clean`` section.
     """
-    result = clean_workbook(workbook, load_registry(instruments), load_synonyms(synonyms), settings)
+    workbook = inputs["workbook"]
+    result = clean_workbook(workbook, load_registry(inputs["instruments"]), load_synonyms(inputs["synonyms"]),
+                            settings)
     by_sheet = {s.name: s for s in SHEETS}
     files: dict[str, bytes] = {}
-    for path in tables:
+    for path in outputs["tables"]:
         name = Path(path).stem
         files[path] = table_bytes(result.tables[name], arrow_schema(by_sheet[name]))
-    files[cleaning_log] = table_bytes(result.log, LOG_SCHEMA)
-    files[report] = result.report.encode("utf-8")
+    files[outputs["cleaning_log"]] = table_bytes(result.log, CleaningLog)
+    files[outputs["report"]] = result.report.encode("utf-8")
     write_bytes_atomic(files)
+    log.info("cleaned %s: %d changed values, %d warnings", workbook, len(result.log), len(result.warnings))
     return result

@@ -37,14 +37,15 @@ from qolreview.harmonize.effect_rows import (
 )
 from qolreview.instruments import Registry, load_registry
 from qolreview.parquet_io import read_table, write_table
+from qolreview.provenance import cell, join_cells, row_cells
 from qolreview.harmonize.windows import assign_windows, choose_timepoints, parse_windows
+from qolreview.tables import ConversionLog, EffectSizes, NotConvertible
+from qolreview.workbook.spec import EVIDENCE_STATUS
+from qolreview.workflow import Files, Settings
 
 log = logging.getLogger(__name__)
 
 Row = Mapping[str, Any]
-
-#: Evidence status from strongest to weakest; an effect gets the weakest status of its input rows.
-EVIDENCE_ORDER = ("seen", "seen_inferred", "reported_in_summary", "not_seen")
 
 #: Proportion columns of ``outcomes`` and whether their event is bad (sign reversed: fewer is better).
 PROPORTIONS = {"pct_with_problem": True, "pct_responders": False}
@@ -54,23 +55,9 @@ _NUMERIC = ("mean", "sd", "se", "ci_low", "ci_high", "median", "q1", "q3", "base
             "change_mean", "change_sd", "change_se", "change_ci_low", "change_ci_high", "pct_change",
             "pct_with_problem", "pct_responders", "pre_post_r")
 
-EFFECT_COLUMNS = (
-    "effect_id", "study_id", "arm_id", "comparator_arm_id", "arm_role", "comparison", "origin", "basis",
-    "instrument", "subscale", "domain", "qol", "window", "timepoint", "timepoint_weeks", "measure", "yi", "vi",
-    "ci_lb", "ci_ub", "n1", "n2", "r_used", "r_source", "direction_flipped", "conversions", "approximate",
-    "selected", "superseded", "selection_note", "md", "md_vi", "pct_change", "source_cells", "input_rows", "source_ids",
-    "evidence_status",
-)
-NOT_CONVERTIBLE_COLUMNS = (
-    "study_id", "arm_id", "comparator_arm_id", "origin", "instrument", "subscale", "domain", "qol", "timepoint",
-    "timepoint_weeks", "reason", "direction_reported", "pct_change", "value_qualifier", "source_cells",
-    "source_sheet", "source_row", "input_rows",
-)
-CONVERSION_LOG_COLUMNS = ("effect_id", "step", "name", "description", "formula", "source", "approximate")
-
 
 @dataclass(frozen=True)
-class Settings:
+class HarmonizeSettings:
     """Config ``harmonize`` (all keys required; the workflow fills the schema's defaults)."""
 
     windows: tuple[Any, ...]
@@ -81,7 +68,7 @@ class Settings:
     prepost_measure: str
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+    def from_config(cls, config: Mapping[str, Any]) -> HarmonizeSettings:
         return cls(parse_windows(config["windows"]), str(config["timepoint_choice"]),
                    dict(config["target_weeks"]), float(config["pre_post_r"]),
                    dict(config["pre_post_r_by_study"]), str(config["prepost_measure"]))
@@ -131,7 +118,7 @@ def _pct_change(row: Row, resolved: _Resolved) -> st.Quantity | None:
     """Reported percent change, else 100·(follow-up − baseline)/baseline from the means (descriptive)."""
     reported = st.value(row, "pct_change")
     if reported is not None:
-        return st.Quantity(reported, (st.cell(row, "pct_change"),))
+        return st.Quantity(reported, (cell(row, "pct_change"),))
     if resolved.final is None or resolved.baseline is None or resolved.baseline.mean.value == 0:
         return None
     pct, conversion = cv.pct_change(resolved.baseline.mean.value, resolved.final.mean.value)
@@ -160,7 +147,7 @@ class _Builder:
     """Collects effects and the reasons why rows fed none."""
 
     def __init__(self, outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFrame,
-                 registry: Registry, settings: Settings) -> None:
+                 registry: Registry, settings: HarmonizeSettings) -> None:
         self.registry = registry
         self.settings = settings
         self.outcomes = _records(outcomes)
@@ -297,8 +284,9 @@ def _effect_id(effect: Effect) -> str:
 
 
 def _weakest(statuses: Iterable[object]) -> str | None:
+    """The weakest evidence status of an effect's input rows (``EVIDENCE_STATUS`` runs strongest first)."""
     known = [str(s) for s in statuses if s is not None]
-    return max(known, key=EVIDENCE_ORDER.index) if known else None
+    return max(known, key=EVIDENCE_STATUS.index) if known else None
 
 
 def _effect_record(effect: Effect, registry: Registry, rows: Mapping[str, Row],
@@ -321,7 +309,7 @@ def _effect_record(effect: Effect, registry: Registry, rows: Mapping[str, Row],
         "approximate": effect.approximate, "selected": True,
         "selection_note": "; ".join(effect.notes) or None,
         "md": effect.md, "md_vi": effect.md_vi, "pct_change": effect.pct_change,
-        "source_cells": "; ".join(effect.source_cells), "input_rows": "; ".join(effect.input_rows),
+        "source_cells": join_cells(effect.source_cells), "input_rows": "; ".join(effect.input_rows),
         "source_ids": "; ".join(dict.fromkeys(str(r["source_id"]) for r in inputs if r.get("source_id"))) or None,
         "evidence_status": _weakest(r.get("evidence_status") for r in inputs),
         "_priority": effect.priority,
@@ -355,9 +343,9 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _effects_table(effects: Sequence[Effect], registry: Registry, rows: Mapping[str, Row],
-                   roles: Mapping[tuple[str, str], str], settings: Settings) -> pd.DataFrame:
+                   roles: Mapping[tuple[str, str], str], settings: HarmonizeSettings) -> pd.DataFrame:
     records = [_effect_record(e, registry, rows, roles) for e in effects]
-    df = pd.DataFrame(records, columns=[*EFFECT_COLUMNS, "_priority"])
+    df = pd.DataFrame(records, columns=[*EffectSizes.columns(), "_priority"])
     duplicated = df["effect_id"][df["effect_id"].duplicated()]
     if len(duplicated):
         raise ValueError(f"duplicate effect ids: {sorted(set(duplicated))}")
@@ -374,7 +362,7 @@ def _effects_table(effects: Sequence[Effect], registry: Registry, rows: Mapping[
     df = df.drop(columns=["_priority"])
     df = df.sort_values(["study_id", "comparison", "instrument", "subscale", "timepoint_weeks", "arm_id",
                          "comparator_arm_id", "origin", "measure", "effect_id"], kind="stable", na_position="first")
-    return _typed(df[list(EFFECT_COLUMNS)], {
+    return _typed(df[list(EffectSizes.columns())], {
         "n1": "Int64", "n2": "Int64", "qol": "boolean", "direction_flipped": "boolean", "approximate": "boolean",
         "selected": "boolean", "superseded": "boolean", "timepoint_weeks": "float64", "yi": "float64", "vi": "float64", "ci_lb": "float64",
         "ci_ub": "float64", "r_used": "float64", "md": "float64", "md_vi": "float64", "pct_change": "float64"})
@@ -392,10 +380,6 @@ def _typed(df: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
         else:
             out[column] = out[column].astype(object).where(out[column].notna(), None).astype("string")
     return out
-
-
-def _row_cells(row: Row, columns: Sequence[str]) -> str:
-    return "; ".join(st.cell(row, c) for c in columns if c in row and row.get(c) is not None)
 
 
 def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool, has_follow_up: bool) -> str:
@@ -446,12 +430,12 @@ def _not_convertible(builder: _Builder, used: set[str], resolved: Mapping[str, _
                 "domain": subscale.domain, "qol": registry.instrument(str(row["instrument"])).qol,
                 "timepoint": row["timepoint"], "timepoint_weeks": _weeks(row), "reason": reason,
                 "direction_reported": row.get("direction_reported"), "pct_change": st.value(row, "pct_change"),
-                "value_qualifier": row.get("value_qualifier"), "source_cells": _row_cells(row, cells),
+                "value_qualifier": row.get("value_qualifier"), "source_cells": row_cells(row, cells),
                 "source_sheet": row["source_sheet"], "source_row": row["source_row"], "input_rows": where,
             })
             log.info("not convertible %s (%s %s %s %s): %s", where, study, row["arm_id"], row["instrument"],
                      row["subscale"], reason)
-    df = pd.DataFrame(records, columns=list(NOT_CONVERTIBLE_COLUMNS))
+    df = pd.DataFrame(records, columns=list(NotConvertible.columns()))
     return _typed(df, {"timepoint_weeks": "float64", "pct_change": "float64", "source_row": "Int64",
                        "qol": "boolean"})
 
@@ -460,14 +444,14 @@ def _conversion_log(effects: Sequence[Effect]) -> pd.DataFrame:
     records = [{"effect_id": _effect_id(e), "step": step, "name": c.name, "description": c.description,
                 "formula": c.formula, "source": c.source, "approximate": c.approximate}
                for e in effects for step, c in enumerate(e.conversions, start=1)]
-    df = pd.DataFrame(records, columns=list(CONVERSION_LOG_COLUMNS)).sort_values(["effect_id", "step"])
+    df = pd.DataFrame(records, columns=list(ConversionLog.columns())).sort_values(["effect_id", "step"])
     return _typed(df, {"step": "Int64", "approximate": "boolean"})
 
 
 def harmonize(outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFrame, registry: Registry,
               config: Mapping[str, Any]) -> Harmonized:
     """Convert the clean results into signed effect sizes (see the module docstring)."""
-    settings = Settings.from_config(config)
+    settings = HarmonizeSettings.from_config(config)
     unknown = set(settings.pre_post_r_by_study) - set(arms["study_id"].astype(str))
     if unknown:
         log.warning("harmonize.pre_post_r_by_study names studies without arms: %s", ", ".join(sorted(unknown)))
@@ -484,13 +468,15 @@ def harmonize(outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFram
     return Harmonized(effects, not_convertible, _conversion_log(builder.effects))
 
 
-def run(outcomes: str | Path, contrasts: str | Path, arms: str | Path, instruments: str | Path,
-        config: Mapping[str, Any], effect_sizes: str | Path, not_convertible: str | Path,
-        conversion_log: str | Path) -> Harmonized:
-    """The ``harmonize`` rule: read the clean tables and the registry, write the three tables."""
-    result = harmonize(read_table(outcomes), read_table(contrasts), read_table(arms), load_registry(instruments),
-                       config)
-    write_table(result.effect_sizes, effect_sizes)
-    write_table(result.not_convertible, not_convertible)
-    write_table(result.conversion_log, conversion_log)
+def run(inputs: Files, outputs: Files, settings: Settings) -> Harmonized:
+    """The harmonize rule: read the clean tables and the registry, write the three tables.
+
+    ``inputs``: outcomes, contrasts, arms (clean), instruments. ``outputs``: effect_sizes,
+    not_convertible, conversion_log. ``settings``: the ``harmonize`` section.
+    """
+    result = harmonize(read_table(inputs["outcomes"]), read_table(inputs["contrasts"]), read_table(inputs["arms"]),
+                       load_registry(inputs["instruments"]), settings)
+    write_table(result.effect_sizes, outputs["effect_sizes"], EffectSizes)
+    write_table(result.not_convertible, outputs["not_convertible"], NotConvertible)
+    write_table(result.conversion_log, outputs["conversion_log"], ConversionLog)
     return result

@@ -1,27 +1,43 @@
-"""The report rule's entry point: render ``report/review.qmd`` from the run's project directory."""
+"""The report rules: the run's configuration as used, and the report rendered from ``report/review.qmd``.
+
+Every entry point takes ``(inputs, outputs, settings)``: the rule's named files and its settings.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from qolreview.report.data import write_config
 from qolreview.report.render import render_report
+from qolreview.workflow import Files, Settings
+
+log = logging.getLogger(__name__)
 
 
-def render(qmd: str | Path, html: str | Path, config_used: str | Path, settings: dict[str, Any]) -> None:
-    """Render the report from the working directory of the run (the project directory)."""
+def run_config_used(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Write the validated configuration of the run (``settings["config"]``) to output ``config_used``."""
+    write_config(dict(settings["config"]), outputs["config_used"])
+
+
+def run(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Render the report from the working directory of the run (the project directory).
+
+    ``inputs``: qmd, config_used (and every table and figure the report reads, for the DAG). ``outputs``:
+    html. ``settings``: the ``report`` section (renderer, pdf).
+    """
+    qmd, config_used = inputs["qmd"], inputs["config_used"]
     project_dir = os.path.relpath(Path.cwd(), Path(qmd).resolve().parent)
     review = yaml.safe_load(Path(config_used).read_text(encoding="utf-8"))["review"]
     info = render_report(
-        qmd, html,
+        qmd, outputs["html"],
         params={"project_dir": project_dir, "results_dir": "results", "config_used": str(config_used)},
         renderer=settings["renderer"], pdf=settings["pdf"],
         metadata={"title": review["title"],
                   "subtitle": "Reproducible results report, generated from the extraction workbook"},
     )
-    logging.getLogger(__name__).info("rendered %s with the %s renderer in %.1f s", info.html, info.renderer,
-                                     info.durations.get("total", float("nan")))
+    log.info("rendered %s with the %s renderer in %.1f s", info.html, info.renderer,
+             info.durations.get("total", float("nan")))

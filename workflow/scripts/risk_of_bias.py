@@ -1,0 +1,7 @@
+"""Rule `risk_of_bias` (workflow/rules/synthesize.smk)."""
+
+from qolreview.synthesis.stage import run_risk_of_bias
+from qolreview.workflow import logged
+
+with logged(snakemake.log[0]):
+    run_risk_of_bias(snakemake.input, snakemake.output, snakemake.params.settings)
