@@ -3,7 +3,8 @@
 The same DataFrame always gives a byte-identical file: the row order is kept as given, the index is
 dropped, schema metadata (pandas' own, which is not needed to read the table back) is removed, and the
 writer options are fixed. A file is written to a temporary name in the target directory and renamed
-into place, so a reader never sees a half-written file.
+into place, so a reader never sees a half-written file. A table written with its contract
+(:mod:`qolreview.tables`) is checked against it first, exactly as a reader will see it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -29,9 +31,44 @@ _WRITE_OPTIONS = {
 }
 
 
-def table_bytes(df: pd.DataFrame, schema: pa.Schema | None = None) -> bytes:
-    """The Parquet encoding of ``df`` (optionally cast to ``schema``) as bytes."""
-    table = pa.Table.from_pandas(df.reset_index(drop=True), schema=schema, preserve_index=False)
+class TableContract(Protocol):
+    """A table's contract: a :class:`qolreview.tables.Contract` model."""
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]: ...
+
+    @classmethod
+    def arrow_schema(cls) -> pa.Schema: ...
+
+    @classmethod
+    def validate(cls, check_obj: pd.DataFrame, *, lazy: bool = ...) -> Any: ...
+
+
+class ContractError(ValueError):
+    """A table does not meet its contract: a bug in the stage that made it."""
+
+
+def _checked(df: pd.DataFrame, contract: type[TableContract]) -> pa.Table:
+    """``df`` as an Arrow table of the contract's schema, checked (all failures at once) as read back."""
+    name = getattr(contract, "__name__", "table")
+    expected, actual = list(contract.columns()), [str(c) for c in df.columns]
+    if actual != expected:
+        raise ContractError(f"{name}: columns {actual} differ from the contract's {expected}")
+    table = pa.Table.from_pandas(df.reset_index(drop=True), schema=contract.arrow_schema(), preserve_index=False)
+    try:
+        contract.validate(table.to_pandas(types_mapper=_types), lazy=True)
+    except Exception as error:  # pandera's SchemaErrors lists every failing column and value
+        raise ContractError(f"{name} breaks its contract:\n{error}") from error
+    return table
+
+
+def table_bytes(df: pd.DataFrame, schema: pa.Schema | type[TableContract] | None = None) -> bytes:
+    """The Parquet encoding of ``df`` as bytes: cast to an Arrow ``schema``, or checked against a contract
+    and cast to its schema."""
+    if schema is None or isinstance(schema, pa.Schema):
+        table = pa.Table.from_pandas(df.reset_index(drop=True), schema=schema, preserve_index=False)
+    else:
+        table = _checked(df, schema)
     table = table.replace_schema_metadata(None)
     buffer = io.BytesIO()
     pq.write_table(table, buffer, **_WRITE_OPTIONS)
@@ -57,9 +94,9 @@ def write_bytes_atomic(files: Mapping[str | Path, bytes]) -> None:
                 os.unlink(tmp)
 
 
-def write_table(df: pd.DataFrame, path: str | Path, schema: pa.Schema | None = None) -> None:
-    """Write ``df`` to ``path`` deterministically and atomically."""
-    write_bytes_atomic({path: table_bytes(df, schema)})
+def write_table(df: pd.DataFrame, path: str | Path, contract: type[TableContract] | None = None) -> None:
+    """Write ``df`` to ``path`` deterministically and atomically, checked against its ``contract``."""
+    write_bytes_atomic({path: table_bytes(df, contract)})
 
 
 def _types(dtype: pa.DataType) -> object:

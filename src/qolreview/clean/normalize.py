@@ -39,7 +39,6 @@ from qolreview.workbook.reader import RawSheet
 
 _SYNONYMS_SCHEMA = Path(__file__).resolve().parents[3] / "config" / "schemas" / "synonyms.schema.yaml"
 
-LOG_COLUMNS = ("file", "sheet", "cell", "column", "old_value", "new_value", "rule")
 TIMEPOINT_NOT_REPORTED = "not reported"
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")

@@ -11,7 +11,7 @@ from qolreview.workbook.problems import Problem
 from qolreview.workbook.spec import SHEETS
 
 
-def render_report(
+def validation_report(
     label: str,
     sha256: str,
     tables: Mapping[str, pd.DataFrame],
@@ -54,3 +54,5 @@ def render_report(
     else:
         lines.append("No value was changed.")
     return "\n".join(lines) + "\n"
+
+

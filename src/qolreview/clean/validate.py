@@ -19,7 +19,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from qolreview.instruments import Registry
-from qolreview.workbook.problems import Problem, show
+from qolreview.workbook.problems import Problem, quote_value
 from qolreview.workbook.spec import SHEETS, Column, Sheet
 
 Predicate = Callable[[pd.Series], pd.Series]
@@ -28,7 +28,7 @@ Message = Callable[[object, object], str]
 
 
 @dataclass(frozen=True)
-class Rule:
+class ColumnRule:
     """A named check on one column, with the message of a failure."""
 
     column: str
@@ -38,16 +38,16 @@ class Rule:
 
 
 def _got(text: str) -> Message:
-    return lambda _idx, value: f"{text}, got {show(value)}"
+    return lambda _idx, value: f"{text}, got {quote_value(value)}"
 
 
 def range_text(column: Column) -> str | None:
     """``must be > 0``, ``must be >= 0 and <= 100``... for a column with bounds, else None."""
     parts = []
     if column.minimum is not None:
-        parts.append(f"{'>' if column.exclusive_minimum else '>='} {show(float(column.minimum))}")
+        parts.append(f"{'>' if column.exclusive_minimum else '>='} {quote_value(float(column.minimum))}")
     if column.maximum is not None:
-        parts.append(f"{'<' if column.exclusive_maximum else '<='} {show(float(column.maximum))}")
+        parts.append(f"{'<' if column.exclusive_maximum else '<='} {quote_value(float(column.maximum))}")
     return f"must be {' and '.join(parts)}" if parts else None
 
 
@@ -63,21 +63,21 @@ def _range_predicate(column: Column) -> Predicate:
     return check
 
 
-def contract_rules(sheet: Sheet) -> list[Rule]:
+def contract_rules(sheet: Sheet) -> list[ColumnRule]:
     """Range and closed-vocabulary rules of the contract."""
     rules = []
     for column in sheet.columns:
         text = range_text(column)
         if text is not None:
-            rules.append(Rule(column.name, f"range:{column.name}", _range_predicate(column), _got(text)))
+            rules.append(ColumnRule(column.name, f"range:{column.name}", _range_predicate(column), _got(text)))
         if column.vocabulary and not column.open_vocabulary:
             allowed = list(column.vocabulary)
-            rules.append(Rule(column.name, f"vocabulary:{column.name}", lambda s, a=allowed: s.isin(a),
+            rules.append(ColumnRule(column.name, f"vocabulary:{column.name}", lambda s, a=allowed: s.isin(a),
                               _got(f"must be one of {', '.join(allowed)}")))
     return rules
 
 
-def _ordered(frame: pd.DataFrame, low: str, mid: str, high: str) -> list[Rule]:
+def _ordered(frame: pd.DataFrame, low: str, mid: str, high: str) -> list[ColumnRule]:
     """``low <= mid <= high`` where reported; ``low <= high`` when ``mid`` is missing."""
     if not {low, mid, high} <= set(frame.columns):
         return []
@@ -95,41 +95,42 @@ def _ordered(frame: pd.DataFrame, low: str, mid: str, high: str) -> list[Rule]:
         return lambda values: ~(frame.loc[values.index, a] < frame.loc[values.index, b]).fillna(False).astype(bool)
 
     return [
-        Rule(low, f"order:{low}<={mid}", le(low, mid),
-             lambda idx, value: f"must be <= {mid} ({show(frame.at[idx, mid])}), got {show(value)}"),
-        Rule(high, f"order:{high}>={mid}", ge(high, mid),
-             lambda idx, value: f"must be >= {mid} ({show(frame.at[idx, mid])}), got {show(value)}"),
-        Rule(low, f"order:{low}<={high}", le(low, high, only_if_missing=mid),
-             lambda idx, value: f"must be <= {high} ({show(frame.at[idx, high])}), got {show(value)}"),
+        ColumnRule(low, f"order:{low}<={mid}", le(low, mid),
+             lambda idx, value: f"must be <= {mid} ({quote_value(frame.at[idx, mid])}), got {quote_value(value)}"),
+        ColumnRule(high, f"order:{high}>={mid}", ge(high, mid),
+             lambda idx, value: f"must be >= {mid} ({quote_value(frame.at[idx, mid])}), got {quote_value(value)}"),
+        ColumnRule(low, f"order:{low}<={high}", le(low, high, only_if_missing=mid),
+             lambda idx, value: f"must be <= {high} ({quote_value(frame.at[idx, high])}), got {quote_value(value)}"),
     ]
 
 
-def _in_keys(frame: pd.DataFrame, column: str, keys: set[object], what: str) -> Rule:
-    return Rule(column, f"reference:{column}", lambda s: s.isin(list(keys)),
-                lambda _idx, value: f"{what} {show(value)} is not in {_sheet_of(what)}")
+def _in_keys(frame: pd.DataFrame, column: str, keys: set[object], what: str) -> ColumnRule:
+    return ColumnRule(column, f"reference:{column}", lambda s: s.isin(list(keys)),
+                lambda _idx, value: f"{what} {quote_value(value)} is not in {_sheet_of(what)}")
 
 
 def _sheet_of(what: str) -> str:
     return {"study": "studies", "source": "sources"}[what]
 
 
-def _arm_rule(frame: pd.DataFrame, column: str, arms: pd.DataFrame) -> Rule:
+def _arm_rule(frame: pd.DataFrame, column: str, arms: pd.DataFrame) -> ColumnRule:
     pairs = set(zip(arms["study_id"], arms["arm_id"]))
 
     def check(values: pd.Series) -> pd.Series:
         studies = frame.loc[values.index, "study_id"]
         return pd.Series([(s, a) in pairs for s, a in zip(studies, values)], index=values.index, dtype=bool)
 
-    return Rule(column, f"reference:{column}", check,
-                lambda idx, value: f"arm {show(value)} is not in arms of study {show(frame.at[idx, 'study_id'])}")
+    return ColumnRule(column, f"reference:{column}", check,
+                lambda idx, value: f"arm {quote_value(value)} is not in arms of study "
+                                   f"{quote_value(frame.at[idx, 'study_id'])}")
 
 
-def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> list[Rule]:
+def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> list[ColumnRule]:
     """Known instrument and subscale; with ``scores`` (outcomes), scores within the subscale's range and
     mean changes within its width."""
     known = list(registry.names)
-    rules = [Rule("instrument", "registry:instrument", lambda s: s.isin(known),
-                  lambda _i, v: f"unknown instrument {show(v)}; known: {', '.join(known)}")]
+    rules = [ColumnRule("instrument", "registry:instrument", lambda s: s.isin(known),
+                  lambda _i, v: f"unknown instrument {quote_value(v)}; known: {', '.join(known)}")]
 
     def subscale_known(values: pd.Series) -> pd.Series:
         inst = frame.loc[values.index, "instrument"]
@@ -138,10 +139,10 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> li
 
     def subscale_message(idx: object, value: object) -> str:
         inst = frame.at[idx, "instrument"]
-        return (f"unknown subscale {show(value)} of {inst}; known: "
+        return (f"unknown subscale {quote_value(value)} of {inst}; known: "
                 f"{', '.join(registry.subscale_names(inst))}")
 
-    rules.append(Rule("subscale", "registry:subscale", subscale_known, subscale_message))
+    rules.append(ColumnRule("subscale", "registry:subscale", subscale_known, subscale_message))
 
     def subscale_at(idx: object):
         inst, sub = frame.at[idx, "instrument"], frame.at[idx, "subscale"]
@@ -169,24 +170,26 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> li
         def message(idx: object, value: object) -> str:
             spec = subscale_at(idx)
             if change:
-                return (f"must lie within ±{show(spec.width)} (width of the {spec.instrument} {spec.name} range "
-                        f"{spec.describe_ranges()}), got {show(value)}")
-            return f"must lie within the {spec.instrument} {spec.name} range {spec.describe_ranges()}, got {show(value)}"
+                return (f"must lie within ±{quote_value(spec.width)} (width of the {spec.instrument} {spec.name} range "
+                        f"{spec.describe_ranges()}), got {quote_value(value)}")
+            return (f"must lie within the {spec.instrument} {spec.name} range {spec.describe_ranges()}, "
+                    f"got {quote_value(value)}")
         return message
 
     if not scores:
         return rules
     for column in ("mean", "median", "q1", "q3", "baseline_mean", "ci_low", "ci_high"):
         if column in frame.columns:
-            rules.append(Rule(column, f"score_range:{column}", within(False), range_message(False)))
+            rules.append(ColumnRule(column, f"score_range:{column}", within(False), range_message(False)))
     if "change_mean" in frame.columns:
-        rules.append(Rule("change_mean", "score_range:change_mean", within(True), range_message(True)))
+        rules.append(ColumnRule("change_mean", "score_range:change_mean", within(True), range_message(True)))
     return rules
 
 
-def cross_rules(name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], registry: Registry) -> list[Rule]:
+def cross_rules(name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
+                registry: Registry) -> list[ColumnRule]:
     """Rules of one sheet that involve other columns or other sheets."""
-    rules: list[Rule] = []
+    rules: list[ColumnRule] = []
     studies, arms, sources = tables.get("studies"), tables.get("arms"), tables.get("sources")
     if name != "studies" and "study_id" in frame.columns and studies is not None:
         rules.append(_in_keys(frame, "study_id", set(studies["study_id"].dropna()), "study"))
@@ -203,9 +206,9 @@ def cross_rules(name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFram
             total = frame.loc[values.index, "study_id"].map(totals).astype("Float64")
             return (~(values > total)).fillna(True).astype(bool)
 
-        rules.append(Rule("n_arm", "n_arm<=n_total", n_ok, lambda idx, value: (
-            f"must be <= n_total of study {show(frame.at[idx, 'study_id'])} "
-            f"({show(totals.get(frame.at[idx, 'study_id']))}), got {show(value)}")))
+        rules.append(ColumnRule("n_arm", "n_arm<=n_total", n_ok, lambda idx, value: (
+            f"must be <= n_total of study {quote_value(frame.at[idx, 'study_id'])} "
+            f"({quote_value(totals.get(frame.at[idx, 'study_id']))}), got {quote_value(value)}")))
     if name == "outcomes":
         rules += _ordered(frame, "ci_low", "mean", "ci_high")
         rules += _ordered(frame, "change_ci_low", "change_mean", "change_ci_high")
@@ -229,7 +232,7 @@ def validate_sheet(
     spec: Sheet,
     frame: pd.DataFrame,
     present: Sequence[str],
-    rules: Sequence[Rule],
+    rules: Sequence[ColumnRule],
     label: str,
     sheet_name: str,
 ) -> list[Problem]:
@@ -257,7 +260,7 @@ def _problems(
     spec: Sheet,
     frame: pd.DataFrame,
     cases: pd.DataFrame,
-    rules: Mapping[str, Rule],
+    rules: Mapping[str, ColumnRule],
     label: str,
     sheet_name: str,
 ) -> list[Problem]:
@@ -278,7 +281,7 @@ def _problems(
             problems.append(Problem(label, rule.message(idx, value), sheet=sheet_name,
                                     cell=_cell(frame, idx, rule.column), column=rule.column, rule=check.split(":")[0]))
         else:
-            problems.append(Problem(label, f"failed check {check}, got {show(value)}", sheet=sheet_name,
+            problems.append(Problem(label, f"failed check {check}, got {quote_value(value)}", sheet=sheet_name,
                                     cell=_cell(frame, idx, column) if column and idx is not None else None,
                                     column=column, rule="check"))
     key = list(spec.key)
@@ -287,7 +290,7 @@ def _problems(
         first = frame[(frame[key] == pd.Series(values, index=key)).all(axis=1)].index[0]
         problems.append(Problem(
             label,
-            f"duplicate key ({', '.join(key)}) = ({', '.join(show(_as_value(v)) for v in values)}); "
+            f"duplicate key ({', '.join(key)}) = ({', '.join(quote_value(_as_value(v)) for v in values)}); "
             f"first in row {int(frame.at[first, 'source_row'])}",
             sheet=sheet_name, cell=_cell(frame, idx, key[0]), column=key[0], rule="unique"))
     return problems
@@ -331,7 +334,7 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                 with_results |= set(tables[name]["study_id"].dropna())
         for idx, study in studies["study_id"].items():
             if pd.notna(study) and study not in with_results:
-                found.append(Problem(label, f"study {show(study)} has no rows in outcomes or contrasts",
+                found.append(Problem(label, f"study {quote_value(study)} has no rows in outcomes or contrasts",
                                      sheet=sheet_names["studies"], cell=_cell(studies, idx, "study_id"),
                                      column="study_id", rule="warning"))
     sources = tables.get("sources")
@@ -342,6 +345,6 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                 cited |= set(frame["source_id"].dropna())
         for idx, source in sources["source_id"].items():
             if pd.notna(source) and source not in cited:
-                found.append(Problem(label, f"source {show(source)} is never cited", sheet=sheet_names["sources"],
-                                     cell=_cell(sources, idx, "source_id"), column="source_id", rule="warning"))
+                found.append(Problem(label, f"source {quote_value(source)} is never cited",
+                                     sheet=sheet_names["sources"], cell=_cell(sources, idx, "source_id"), column="source_id", rule="warning"))
     return found

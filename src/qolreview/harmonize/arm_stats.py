@@ -16,10 +16,11 @@ import pandas as pd
 
 from qolreview.harmonize import conversions as cv
 from qolreview.harmonize.conversions import Conversion
+from qolreview.provenance import cell
+from qolreview.tables import RSource
 
 _T = TypeVar("_T")
 Basis = Literal["change", "final"]
-RSource = Literal["reported", "derived_from_sds", "study_override", "default", "not_used"]
 
 #: Ranks of the ways an SD is obtained, best first (used to choose between change and final values).
 SD_FROM_REPORT = 0
@@ -37,11 +38,6 @@ def value(row: Mapping[str, object], column: str) -> float | None:
         return None
     number = float(raw)  # type: ignore[arg-type]
     return None if math.isnan(number) else number
-
-
-def cell(row: Mapping[str, object], column: str) -> str:
-    """The workbook address of a row's cell (``outcomes!F17``)."""
-    return str(row[f"cell_{column}"])
 
 
 def input_row(row: Mapping[str, object]) -> str:

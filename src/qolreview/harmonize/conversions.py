@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from qolreview.harmonize import effect_sizes as es
-
-ArrayLike = npt.ArrayLike
-FloatArray = npt.NDArray[np.float64]
+from qolreview.arrays import FloatArray
 
 #: Below this group size a CI of a mean is taken to be t-based, from this size on z-based (Handbook 6.5.2.2).
 T_BASED_BELOW_N = 60
@@ -88,6 +86,7 @@ POOLED_SD = Conversion(
     approximate=False,
     description="pooled SD of two groups",
 )
+"""The record of :func:`qolreview.harmonize.effect_sizes.pooled_sd` (computed there, recorded with this)."""
 MD_TO_SMD = Conversion(
     "md_to_smd",
     "g = J(n1 + n2 - 2) * md / sd_pooled; vi = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))",
@@ -197,11 +196,6 @@ def se_from_p(
         est = np.log(est)
     q = stats.norm.isf(prob / 2) if df is None else stats.t.isf(prob / 2, np.asarray(df, dtype=np.float64))
     return np.abs(est) / q, SE_FROM_P
-
-
-def pooled_sd(sd1: ArrayLike, n1: ArrayLike, sd2: ArrayLike, n2: ArrayLike) -> tuple[FloatArray, Conversion]:
-    """Pooled within-group SD of two groups (Handbook 6.5.1.2)."""
-    return es.pooled_sd(sd1, n1, sd2, n2), POOLED_SD
 
 
 def md_to_smd(

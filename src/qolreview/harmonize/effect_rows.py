@@ -16,10 +16,11 @@ import numpy as np
 
 from qolreview.harmonize import conversions as cv
 from qolreview.harmonize import effect_sizes as es
-from qolreview.harmonize.arm_stats import Correlation, Quantity, Scores, cell, input_row, value
+from qolreview.harmonize.arm_stats import Correlation, Quantity, Scores, input_row, value
 from qolreview.harmonize.conversions import Conversion
+from qolreview.provenance import cell
+from qolreview.tables import Comparison
 
-Comparison = Literal["within_arm_prepost", "between_arms"]
 
 #: Source preference when several rows give the same comparison (lower is preferred); see
 #: docs/harmonize.md, "Selection".
@@ -233,7 +234,7 @@ def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Sc
     basis = statistic
     if measure == "MD" and sds is not None:
         s1, s2 = sds
-        sd_pooled, pooled = cv.pooled_sd(s1.sd.value, s1.n.value, s2.sd.value, s2.n.value)
+        sd_pooled, pooled = es.pooled_sd(s1.sd.value, s1.n.value, s2.sd.value, s2.n.value), cv.POOLED_SD
         (g, g_vi), to_smd = cv.md_to_smd(yi, float(np.sqrt(vi)), float(sd_pooled), s1.n.value, s2.n.value)
         md, md_vi = sign * yi, vi
         yi, vi, measure = float(g), float(g_vi), "SMD"

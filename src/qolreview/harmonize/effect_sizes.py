@@ -14,11 +14,11 @@ outside [-1, 1]) raise ``ValueError``, as ``escalc`` stops on them.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
+from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
-ArrayLike = npt.ArrayLike
-FloatArray = npt.NDArray[np.float64]
+from qolreview.arrays import FloatArray
+
 EffectSize = tuple[FloatArray, FloatArray]
 
 #: Constant added to every cell of a 2x2 table that has a zero cell (``escalc`` ``add = 1/2``,
@@ -30,7 +30,7 @@ def _floats(*values: ArrayLike) -> list[FloatArray]:
     return [np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(*values)]
 
 
-def _require(condition: npt.NDArray[np.bool_], message: str) -> None:
+def _require(condition: NDArray[np.bool_], message: str) -> None:
     if np.any(condition):
         raise ValueError(message)
 
@@ -52,8 +52,22 @@ def _finish(yi: FloatArray, vi: FloatArray) -> EffectSize:
 def hedges_correction(df: ArrayLike) -> FloatArray:
     """Exact small-sample bias correction J(m) = Γ(m/2) / (√(m/2) Γ((m-1)/2)) (NaN for m <= 1).
 
-    Hedges 1981 (J Educ Stat 6:107-128), eq. 6b; metafor's ``.cmicalc``. ``df`` is m = n1 + n2 - 2
-    for two groups and m = n - 1 for a single group measured twice.
+    Hedges 1981 (J Educ Stat 6:107-128), eq. 6b; metafor's ``.cmicalc``.
+
+    Parameters
+    ----------
+    df : array_like
+        m = n1 + n2 - 2 for two groups, m = n - 1 for a single group measured twice.
+
+    Returns
+    -------
+    numpy.ndarray
+        J(m), NaN where m <= 1.
+
+    References
+    ----------
+    Hedges (1981), eq. 6b :cite:`hedges1981`
+    metafor 3.8 :cite:`metafor`
     """
     m = np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -62,7 +76,22 @@ def hedges_correction(df: ArrayLike) -> FloatArray:
 
 
 def pooled_sd(sd1: ArrayLike, n1: ArrayLike, sd2: ArrayLike, n2: ArrayLike) -> FloatArray:
-    """Pooled within-group SD √(((n1-1)sd1² + (n2-1)sd2²)/(n1+n2-2)) (Cochrane Handbook 6.5.1.2)."""
+    """Pooled within-group SD √(((n1-1)sd1² + (n2-1)sd2²)/(n1+n2-2)) (Cochrane Handbook 6.5.1.2).
+
+    Parameters
+    ----------
+    sd1, n1, sd2, n2 : array_like
+        SD and size of each group (broadcast against each other).
+
+    Returns
+    -------
+    numpy.ndarray
+        The pooled SD (inputs are not checked; NaN or inf where undefined).
+
+    References
+    ----------
+    Cochrane Handbook 6.5.1.2 :cite:`cochrane2023`
+    """
     s1, k1, s2, k2 = _floats(sd1, n1, sd2, n2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sqrt(((k1 - 1) * s1**2 + (k2 - 1) * s2**2) / (k1 + k2 - 2))
@@ -73,6 +102,24 @@ def smd_variance(g: ArrayLike, n1: ArrayLike, n2: ArrayLike) -> FloatArray:
 
     Hedges 1981 eq. 8 with g plugged in; ``escalc`` SMD ``vtype = "LS"`` (its default); Borenstein
     et al. 2009, Introduction to Meta-Analysis, eq. 4.20 uses n1+n2 in the last denominator too.
+
+    Parameters
+    ----------
+    g : array_like
+        Hedges' g.
+    n1, n2 : array_like
+        Group sizes.
+
+    Returns
+    -------
+    numpy.ndarray
+        The variance (inputs are not checked).
+
+    References
+    ----------
+    Hedges (1981), eq. 8 :cite:`hedges1981`
+    Borenstein et al. (2009), eq. 4.20 :cite:`borenstein2009`
+    metafor 3.8 ``escalc`` :cite:`metafor`
     """
     y, k1, k2 = _floats(g, n1, n2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -86,6 +133,30 @@ def md(
 
     ``escalc`` MD with its default ``vtype = "LS"`` (no homoscedasticity assumed); Cochrane Handbook
     6.5.1.1; Borenstein et al. 2009, eq. 4.5.
+
+    Parameters
+    ----------
+    m1, sd1, n1 : array_like
+        Mean, SD and size of group 1.
+    m2, sd2, n2 : array_like
+        Mean, SD and size of group 2.
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If an SD or a sample size is negative.
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Cochrane Handbook 6.5.1.1 :cite:`cochrane2023`
+    Borenstein et al. (2009), eq. 4.5 :cite:`borenstein2009`
     """
     a1, s1, k1, a2, s2, k2 = _floats(m1, sd1, n1, m2, sd2, n2)
     _check_nonnegative("standard deviations and sample sizes must be >= 0", s1, s2, k1, k2)
@@ -100,6 +171,30 @@ def smd(
 
     ``escalc`` SMD (exact bias correction, ``vtype = "LS"``); Hedges 1981; Cochrane Handbook 6.5.1.2.
     NaN when n1 + n2 <= 3 (J undefined) or the pooled SD is 0.
+
+    Parameters
+    ----------
+    m1, sd1, n1 : array_like
+        Mean, SD and size of group 1.
+    m2, sd2, n2 : array_like
+        Mean, SD and size of group 2.
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If an SD or a sample size is negative.
+
+    References
+    ----------
+    Hedges (1981) :cite:`hedges1981`
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Cochrane Handbook 6.5.1.2 :cite:`cochrane2023`
     """
     a1, s1, k1, a2, s2, k2 = _floats(m1, sd1, n1, m2, sd2, n2)
     _check_nonnegative("standard deviations and sample sizes must be >= 0", s1, s2, k1, k2)
@@ -116,7 +211,24 @@ def _pre_post(n: ArrayLike, r: ArrayLike, *values: ArrayLike) -> list[FloatArray
 
 
 def change_sd_from_r(sd_post: ArrayLike, sd_pre: ArrayLike, r: ArrayLike) -> FloatArray:
-    """SD of the change score √(sd_post² + sd_pre² - 2·r·sd_post·sd_pre) (Cochrane Handbook 6.5.2.8)."""
+    """SD of the change score √(sd_post² + sd_pre² - 2·r·sd_post·sd_pre) (Cochrane Handbook 6.5.2.8).
+
+    Parameters
+    ----------
+    sd_post, sd_pre : array_like
+        SDs at follow-up and at baseline.
+    r : array_like
+        Correlation between baseline and follow-up.
+
+    Returns
+    -------
+    numpy.ndarray
+        The SD of change (inputs are not checked; NaN where the radicand is negative).
+
+    References
+    ----------
+    Cochrane Handbook 6.5.2.8 :cite:`cochrane2023`
+    """
     s1, s2, rho = _floats(sd_post, sd_pre, r)
     with np.errstate(invalid="ignore"):
         return np.sqrt(s1**2 + s2**2 - 2 * rho * s1 * s2)
@@ -129,6 +241,34 @@ def mc(
 
     ``escalc`` MC (m1i = follow-up, m2i = baseline); Morris & DeShon 2002 (Psychol Methods 7:105-125);
     change SD by :func:`change_sd_from_r` (Cochrane Handbook 6.5.2.8).
+
+    Parameters
+    ----------
+    m_post, m_pre : array_like
+        Means at follow-up and at baseline.
+    sd_post, sd_pre : array_like
+        SDs at follow-up and at baseline.
+    n : array_like
+        Number of participants.
+    r : array_like
+        Correlation between baseline and follow-up, in [-1, 1].
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If a sample size or an SD is negative, or a correlation lies outside [-1, 1].
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Morris & DeShon (2002) :cite:`morris2002`
+    Cochrane Handbook 6.5.2.8 :cite:`cochrane2023`
     """
     k, rho, a1, a2, s1, s2 = _pre_post(n, r, m_post, m_pre, sd_post, sd_pre)
     _check_nonnegative("standard deviations must be >= 0", s1, s2)
@@ -143,6 +283,35 @@ def smcc(
 
     Variance 1/n + yi²/(2n) (``escalc`` SMCC; Gibbons et al. 1993, Morris & DeShon 2002 eq. 13 in
     its large-sample form). NaN when n <= 2 or the change SD is 0.
+
+    Parameters
+    ----------
+    m_post, m_pre : array_like
+        Means at follow-up and at baseline.
+    sd_post, sd_pre : array_like
+        SDs at follow-up and at baseline.
+    n : array_like
+        Number of participants.
+    r : array_like
+        Correlation between baseline and follow-up, in [-1, 1].
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If a sample size or an SD is negative, or a correlation lies outside [-1, 1].
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Gibbons et al. (1993) :cite:`gibbons1993`
+    Morris & DeShon (2002), eq. 13 :cite:`morris2002`
+    Hedges (1981) :cite:`hedges1981`
     """
     k, rho, a1, a2, s1, s2 = _pre_post(n, r, m_post, m_pre, sd_post, sd_pre)
     _check_nonnegative("standard deviations must be >= 0", s1, s2)
@@ -156,6 +325,35 @@ def smcr(m_post: ArrayLike, m_pre: ArrayLike, sd_pre: ArrayLike, n: ArrayLike, r
 
     Variance 2(1-r)/n + yi²/(2n): Becker 1988 (Br J Math Stat Psychol 41:257-278) as used by Morris
     2008 (Organ Res Methods 11:364-386) and ``escalc`` SMCR. NaN when n <= 2 or sd_pre is 0.
+
+    Parameters
+    ----------
+    m_post, m_pre : array_like
+        Means at follow-up and at baseline.
+    sd_pre : array_like
+        SD at baseline.
+    n : array_like
+        Number of participants.
+    r : array_like
+        Correlation between baseline and follow-up, in [-1, 1].
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If a sample size or the SD is negative, or a correlation lies outside [-1, 1].
+
+    References
+    ----------
+    Becker (1988) :cite:`becker1988`
+    Morris (2008) :cite:`morris2008`
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Hedges (1981) :cite:`hedges1981`
     """
     k, rho, a1, a2, s_pre = _pre_post(n, r, m_post, m_pre, sd_pre)
     _check_nonnegative("standard deviations must be >= 0", s_pre)
@@ -186,6 +384,32 @@ def log_rr(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: floa
 
     ``escalc`` RR; Cochrane Handbook 6.4.1.2 and Box 6.4.a; Borenstein et al. 2009, eq. 5.3. n1 and n2 are
     recomputed from the corrected cells.
+
+    Parameters
+    ----------
+    ai, n1 : array_like
+        Events and participants in group 1.
+    ci, n2 : array_like
+        Events and participants in group 2.
+    add : float, default :data:`ZERO_CELL_ADD`
+        Added to all four cells of a table that has a zero cell (0 disables the correction).
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If a count or a group size is negative, or events exceed the group size.
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Cochrane Handbook 6.4.1.2, Box 6.4.a, 10.4.4.1 :cite:`cochrane2023`
+    Borenstein et al. (2009), eq. 5.3 :cite:`borenstein2009`
     """
     a, b, c, d = _two_by_two(ai, n1, ci, n2, add)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -196,6 +420,32 @@ def log_or(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: floa
     """Log odds ratio log(ad/bc), Woolf variance 1/a + 1/b + 1/c + 1/d.
 
     ``escalc`` OR; Cochrane Handbook 6.4.1.2 and Box 6.4.a; Borenstein et al. 2009, eq. 5.9.
+
+    Parameters
+    ----------
+    ai, n1 : array_like
+        Events and participants in group 1.
+    ci, n2 : array_like
+        Events and participants in group 2.
+    add : float, default :data:`ZERO_CELL_ADD`
+        Added to all four cells of a table that has a zero cell (0 disables the correction).
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If a count or a group size is negative, or events exceed the group size.
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Cochrane Handbook 6.4.1.2, Box 6.4.a, 10.4.4.1 :cite:`cochrane2023`
+    Borenstein et al. (2009), eq. 5.9 :cite:`borenstein2009`
     """
     a, b, c, d = _two_by_two(ai, n1, ci, n2, add)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -207,6 +457,31 @@ def rd(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: float = 
 
     ``escalc`` RD with ``vtype = "LS"``; as in ``escalc`` 3.8 the zero-cell correction is applied
     here too. Cochrane Handbook 6.4.1.4 and Box 6.4.a.
+
+    Parameters
+    ----------
+    ai, n1 : array_like
+        Events and participants in group 1.
+    ci, n2 : array_like
+        Events and participants in group 2.
+    add : float, default :data:`ZERO_CELL_ADD`
+        Added to all four cells of a table that has a zero cell (0 disables the correction).
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If a count or a group size is negative, or events exceed the group size.
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Cochrane Handbook 6.4.1.4, Box 6.4.a :cite:`cochrane2023`
     """
     a, b, c, d = _two_by_two(ai, n1, ci, n2, add)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -215,7 +490,27 @@ def rd(ai: ArrayLike, n1: ArrayLike, ci: ArrayLike, n2: ArrayLike, add: float = 
 
 
 def critical_z(level: ArrayLike) -> FloatArray:
-    """Two-sided normal quantile z_{1-α/2} for a confidence level 1 - α (1.959964 for 0.95)."""
+    """Two-sided normal quantile z_{1-α/2} for a confidence level 1 - α (1.959964 for 0.95).
+
+    Parameters
+    ----------
+    level : array_like
+        Confidence level 1 - α, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        z_{1-α/2}.
+
+    Raises
+    ------
+    ValueError
+        If a level is not strictly between 0 and 1.
+
+    References
+    ----------
+    Cochrane Handbook 6.5.2.3 :cite:`cochrane2023`
+    """
     lv = np.asarray(level, dtype=np.float64)
     _require((lv <= 0) | (lv >= 1), "confidence level must lie in (0, 1)")
     return np.asarray(stats.norm.ppf(1 - (1 - lv) / 2), dtype=np.float64)
@@ -225,6 +520,30 @@ def ci_to_se(ci_low: ArrayLike, ci_high: ArrayLike, level: ArrayLike = 0.95, log
     """SE of a contrast from its normal-theory CI: (hi - lo)/(2·z_{1-α/2}), on the log scale for ratios.
 
     Cochrane Handbook 6.3.1 (ratio measures: logs of the limits) and 6.5.2.3 (large samples).
+
+    Parameters
+    ----------
+    ci_low, ci_high : array_like
+        Confidence limits.
+    level : array_like, default 0.95
+        Confidence level of the interval.
+    log_scale : bool, default False
+        The limits are of a ratio: the SE is that of its logarithm.
+
+    Returns
+    -------
+    numpy.ndarray
+        The standard error.
+
+    Raises
+    ------
+    ValueError
+        If ``ci_high`` is below ``ci_low``, a ratio limit is <= 0 (with ``log_scale``), or a level is not
+        strictly between 0 and 1.
+
+    References
+    ----------
+    Cochrane Handbook 6.3.1, 6.5.2.3 :cite:`cochrane2023`
     """
     lo, hi, lv = _floats(ci_low, ci_high, level)
     if log_scale:
@@ -247,6 +566,36 @@ def gen(
     With ``log_scale`` (ratios such as RR, OR, HR) yi = log(estimate), and ``se`` must already be the
     SE of the log ratio. Where ``se`` is missing (None or NaN), it is derived from the confidence
     interval by :func:`ci_to_se` (Cochrane Handbook 6.3.1, 6.5.2.3).
+
+    Parameters
+    ----------
+    estimate : array_like
+        The reported effect (a ratio itself, not its log, with ``log_scale``).
+    se : array_like, optional
+        Its standard error (of the log ratio with ``log_scale``); None or NaN where not reported.
+    ci_low, ci_high : array_like, optional
+        Confidence limits, used where ``se`` is missing.
+    level : array_like, default 0.95
+        Confidence level of the limits.
+    log_scale : bool, default False
+        The effect is a ratio, analysed on the log scale.
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        Effect sizes and sampling variances (float64, broadcast shape); NaN in both where undefined,
+        NaN ``vi`` where negative.
+
+    Raises
+    ------
+    ValueError
+        If neither ``se`` nor both limits are given, an SE is negative, a ratio estimate is <= 0, or the
+        limits are invalid (see :func:`ci_to_se`).
+
+    References
+    ----------
+    metafor 3.8 ``escalc`` :cite:`metafor`
+    Cochrane Handbook 6.3.1, 6.5.2.3 :cite:`cochrane2023`
     """
     est = np.asarray(estimate, dtype=np.float64)
     if log_scale:

@@ -14,23 +14,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from qolreview.synthesis.pooling import merge_cells
-from qolreview.workbook.spec import GRADE_DOMAINS
+from qolreview.provenance import merge_cells
+from qolreview.tables import CERTAINTY_LEVELS, CERTAINTY_NOT_ASSESSED, SummaryOfFindings
+from qolreview.workbook.spec import GRADE_DOMAINS, RANDOMISED_DESIGNS
 
 log = logging.getLogger(__name__)
 
-LEVELS = ("Very low", "Low", "Moderate", "High")
-NOT_ASSESSED = "not assessed"
-RANDOMISED_DESIGNS = frozenset({"rct", "post_hoc_rct"})
 COMPARISON_ORDER = {"between_arms": 0, "within_arm_prepost": 1}
 MEASURE_ORDER = {m: i for i, m in enumerate(("SMD", "MD", "SMCR", "SMCC", "MC", "RR", "OR", "RD", "GEN"))}
-SOF_COLUMNS = (
-    "outcome", "analysis_id", "comparison", "window", "measure", "k", "n_participants", "study_ids",
-    "designs", "pooled", "estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "i2", "narrative_n_studies",
-    "narrative_n_improved", "narrative_n_worsened", "narrative_n_no_clear", "starting_certainty",
-    *(f"downgrade_{d}" for d in GRADE_DOMAINS), "grade_domains_missing", "grade_reasons", "certainty",
-    "source_cells",
-)
 
 
 def primary_analyses(meta: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +51,7 @@ def certainty(start: str, downgrades: list[int] | pd.Series) -> str:
     steps = [int(d) for d in downgrades]
     if any(d not in (0, -1, -2) for d in steps):
         raise ValueError(f"GRADE downgrades must be 0, -1 or -2, got {steps}")
-    return LEVELS[max(0, LEVELS.index(start) + sum(steps))]
+    return CERTAINTY_LEVELS[max(0, CERTAINTY_LEVELS.index(start) + sum(steps))]
 
 
 def _get(analysis: pd.Series | None, name: str, default: object = np.nan) -> object:
@@ -74,7 +65,7 @@ def _judgements_for(grade: pd.DataFrame, outcome: str, analysis: str | None) -> 
 
 def summary_of_findings(meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd.DataFrame,
                         studies: pd.DataFrame) -> pd.DataFrame:
-    """One row per QoL domain (``SOF_COLUMNS``): the primary analysis, the vote count of the same
+    """One row per QoL domain (the :class:`~qolreview.tables.SummaryOfFindings` table): the primary analysis, the vote count of the same
     comparison, and the GRADE certainty from the ``grade`` table (matched on the domain name or the
     analysis id, case-insensitively).
 
@@ -104,7 +95,7 @@ def summary_of_findings(meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd
         by_domain = judged.set_index("grade_domain")
         missing = [d for d in GRADE_DOMAINS if d not in by_domain.index]
         start = starting_certainty(study_designs)
-        level = NOT_ASSESSED if missing else certainty(start, [by_domain.at[d, "downgrade"] for d in GRADE_DOMAINS])
+        level = CERTAINTY_NOT_ASSESSED if missing else certainty(start, [by_domain.at[d, "downgrade"] for d in GRADE_DOMAINS])
         rows.append({
             "outcome": domain, "analysis_id": aid,
             "comparison": analysis["comparison"] if analysis is not None else vote["comparison"],  # type: ignore[index]
@@ -132,7 +123,7 @@ def summary_of_findings(meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd
     unmatched = sorted(set(grade.loc[~grade.index.isin(used), "outcome"]))
     if unmatched:
         log.warning("GRADE judgements for outcomes without evidence (ignored): %s", ", ".join(unmatched))
-    out = pd.DataFrame(rows, columns=list(SOF_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(SummaryOfFindings.columns()))
     for name in ("k", "n_participants", "narrative_n_studies", "narrative_n_improved", "narrative_n_worsened",
                  "narrative_n_no_clear", *(f"downgrade_{d}" for d in GRADE_DOMAINS)):
         out[name] = pd.array(out[name], dtype="Int64")

@@ -20,29 +20,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qolreview.synthesis.pooling import merge_cells
+from qolreview.provenance import merge_cells
+from qolreview.tables import (
+    DIRECTION_BASES,
+    IMPROVED,
+    MIXED,
+    NO_CLEAR,
+    WORSENED,
+    EffectDirection,
+    VoteCounts,
+)
 
-IMPROVED = "improved"
-WORSENED = "worsened"
-NO_CLEAR = "no_clear_difference"
-MIXED = "mixed"
 EDP_THRESHOLD = 0.7
 """Thomson & Thomas (2013): a study-level direction needs at least 70% of its outcomes to agree."""
 REPORTED_TO_DIRECTION = {"improved": IMPROVED, "worsened": WORSENED, "no_change": NO_CLEAR, "mixed": MIXED}
-BASIS_ORDER = ("reported", "point_estimate_only", "ci")
-"""Bases from the least to the most informative; a study's basis is the least informative of its outcomes."""
 OUTCOME_KEY = ["study_id", "comparison", "domain", "arm_id", "comparator_arm_id", "instrument", "subscale"]
 STUDY_KEY = ["study_id", "comparison", "domain"]
-EFFECT_DIRECTION_COLUMNS = (
-    "study_id", "label", "comparison", "domain", "qol", "direction", "estimate_direction", "basis",
-    "n_outcomes", "n_outcomes_improved", "n_outcomes_worsened", "n_outcomes_no_clear", "n",
-    "instruments", "timepoint_weeks", "rob_overall", "source_cells",
-)
-VOTE_COUNT_COLUMNS = (
-    "comparison", "domain", "qol", "n_studies", "n_improved", "n_worsened", "n_no_clear",
-    "n_with_direction", "proportion_improved", "ci_lb", "ci_ub", "sign_test_p",
-    "study_ids",
-)
 
 
 def direction_from_ci(ci_lb: float, ci_ub: float) -> str:
@@ -154,7 +147,7 @@ def _arm_n(arms: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Series:
 
 def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms: pd.DataFrame,
                      studies: pd.DataFrame, rob_overall: pd.Series, level: float = 0.95) -> pd.DataFrame:
-    """Effect direction per study x comparison x domain (columns ``EFFECT_DIRECTION_COLUMNS``).
+    """Effect direction per study x comparison x domain (the :class:`~qolreview.tables.EffectDirection` table).
 
     ``direction`` applies the 70% rule to the outcomes' CI-based directions, ``estimate_direction`` to
     the directions of their point estimates; ``basis`` is the least informative basis among the outcomes
@@ -173,7 +166,7 @@ def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms:
             "comparison": comparison, "domain": domain, "qol": qol.get(domain, pd.NA),
             "direction": edp_direction(group["direction"]),
             "estimate_direction": edp_direction(group["estimate_direction"]),
-            "basis": min(group["basis"], key=BASIS_ORDER.index),
+            "basis": min(group["basis"], key=DIRECTION_BASES.index),
             "n_outcomes": len(group),
             "n_outcomes_improved": int((group["direction"] == IMPROVED).sum()),
             "n_outcomes_worsened": int((group["direction"] == WORSENED).sum()),
@@ -184,7 +177,7 @@ def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms:
             "rob_overall": rob_overall.get(study_id, "Not assessed"),
             "source_cells": merge_cells(group["source_cells"]),
         })
-    out = pd.DataFrame(rows, columns=list(EFFECT_DIRECTION_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(EffectDirection.columns()))
     out["qol"] = out["qol"].astype("boolean")
     out["n"] = out["n"].astype("Int64")
     return out
@@ -235,6 +228,6 @@ def vote_counts(directions: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             "ci_lb": lb, "ci_ub": ub, "sign_test_p": p,
             "study_ids": "; ".join(sorted(group["study_id"])),
         })
-    out = pd.DataFrame(rows, columns=list(VOTE_COUNT_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(VoteCounts.columns()))
     out["qol"] = out["qol"].astype("boolean")
     return out

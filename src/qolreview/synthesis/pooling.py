@@ -13,12 +13,14 @@ ch. 24, with an assumed correlation) or reduced to the effect of the first instr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qolreview.provenance import merge_cells
+from qolreview.tables import LeaveOneOut, MetaAnalyses, StudyWeights, Subgroups
 from qolreview.meta import (
     RandomEffectsResult,
     combine_dependent,
@@ -34,24 +36,9 @@ API_FIELDS = (
 )
 SINGLE_STUDY_FIELDS = ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
 """Fields reported for an analysis of one study: its own effect and (test="z") interval, as metafor does."""
-META_COLUMNS = (
-    "analysis_id", "comparison", "domain", "window", "measure", "qol", "k", "study_ids", "n_participants",
-    "max_timepoint_weeks", "pooled", *API_FIELDS, "method", "test", "level", "multiple_effects",
-    "source_cells",
-)
-WEIGHT_COLUMNS = (
-    "analysis_id", "study_id", "label", "effect_ids", "instruments", "yi", "vi", "ci_lb", "ci_ub",
-    "weight_pct", "n", "drug", "population", "design", "rob_overall", "composite", "selection",
-    "source_cells",
-)
-SUBGROUP_COLUMNS = (
-    "analysis_id", "subgroup_var", "subgroup", "k", "study_ids", "fit", "estimate", "se", "ci_lb", "ci_ub",
-    "tau2", "se_z", "q_between", "q_between_df", "q_between_p",
-)
 LEAVE_ONE_OUT_MIN_STUDIES = 3
 """Leave-one-out is run for pooled analyses with at least this many studies."""
 LOO_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2", "q", "q_p")
-LOO_COLUMNS = ("analysis_id", "omitted_study_id", "omitted_label", "k", *LOO_FIELDS)
 SUBGROUP_MISSING = "not reported"
 TEXT_COLUMNS = frozenset({"analysis_id", "study_id", "label", "effect_ids", "instruments", "drug", "population",
                           "design", "rob_overall", "selection", "source_cells", "subgroup_var", "subgroup",
@@ -59,8 +46,8 @@ TEXT_COLUMNS = frozenset({"analysis_id", "study_id", "label", "effect_ids", "ins
 
 
 @dataclass(frozen=True)
-class SynthesisSettings:
-    """The ``synthesis`` section of the configuration (defaults as in the config schema)."""
+class PoolingSettings:
+    """Settings of the meta-analysis rule: the ``synthesis`` keys below (defaults as in the config schema)."""
 
     method: str = "REML"
     test: str = "knha"
@@ -68,17 +55,13 @@ class SynthesisSettings:
     min_studies_to_pool: int = 2
     multiple_effects: str = "composite"
     composite_correlation: float = 0.5
-    instrument_priority: tuple[str, ...] = (
-        "WHOQOL-BREF", "AQoL-8D", "EQ-5D-5L", "EQ-VAS", "QLDS", "SF-36", "SF-12", "Q-LES-Q-SF")
+    instrument_priority: tuple[str, ...] = ()
     subgroups: tuple[str, ...] = ("drug", "population", "design")
-    nos_thresholds: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: {
-        "good": {"selection": 3, "comparability": 1, "outcome": 2},
-        "fair": {"selection": 2, "comparability": 1, "outcome": 2}})
 
     @classmethod
-    def from_config(cls, config: Mapping[str, object]) -> SynthesisSettings:
-        """Settings from ``config["synthesis"]``; missing keys keep their defaults."""
-        values = dict(config)
+    def from_config(cls, config: Mapping[str, object]) -> PoolingSettings:
+        """Settings from ``config["synthesis"]``; missing keys keep their defaults, other keys are ignored."""
+        values = {key: config[key] for key in cls.__dataclass_fields__ if key in config}
         for key in ("instrument_priority", "subgroups"):
             if key in values:
                 values[key] = tuple(values[key])  # type: ignore[arg-type]
@@ -101,18 +84,6 @@ class SynthesisResult:
 def analysis_id(comparison: str, domain: str, window: str, measure: str) -> str:
     """Stable, readable key of an analysis, e.g. ``between_arms|overall|short|SMD``."""
     return f"{comparison}|{domain}|{window}|{measure}"
-
-
-def merge_cells(values: Sequence[object] | pd.Series) -> str:
-    """Join ``source_cells`` texts ("a!A1; a!B1") without repeats, keeping first-seen order."""
-    cells: dict[str, None] = {}
-    for text in values:
-        if text is None or (isinstance(text, float) and np.isnan(text)):
-            continue
-        for cell in str(text).split(";"):
-            if cell.strip():
-                cells[cell.strip()] = None
-    return "; ".join(cells)
 
 
 def analysable_effects(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +110,7 @@ def _priority_rank(instrument: str, priority: Sequence[str]) -> int:
     return priority.index(instrument) if instrument in priority else len(priority)
 
 
-def one_effect_per_study(effects: pd.DataFrame, settings: SynthesisSettings) -> pd.DataFrame:
+def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd.DataFrame:
     """Reduce the effects of one analysis to one row per study.
 
     ``composite``: the mean of a study's effects with the variance of Borenstein et al. (2009) eq. 24.6
@@ -203,13 +174,13 @@ def _drugs(study_id: str, arm_ids: tuple[str, ...], arms: pd.DataFrame) -> str:
     return "; ".join(drugs) if drugs else SUBGROUP_MISSING
 
 
-def _fit(yi: pd.Series, vi: pd.Series, settings: SynthesisSettings, test: str | None = None) -> RandomEffectsResult:
+def _fit(yi: pd.Series, vi: pd.Series, settings: PoolingSettings, test: str | None = None) -> RandomEffectsResult:
     return random_effects(yi.to_numpy(float), vi.to_numpy(float), method=settings.method,
                           test=test or settings.test, level=settings.level)
 
 
 def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
-                      settings: SynthesisSettings) -> pd.DataFrame:
+                      settings: PoolingSettings) -> pd.DataFrame:
     """Subgroup estimates and the test for subgroup differences for one analysis and one variable.
 
     Returns no rows unless at least two subgroups have a study each. A subgroup of two or more studies is
@@ -222,7 +193,7 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
     """
     groups = list(per_study.groupby(variable, sort=True))
     if len(groups) < 2:
-        return pd.DataFrame(columns=list(SUBGROUP_COLUMNS))
+        return pd.DataFrame(columns=list(Subgroups.columns()))
     z = float(stats.norm.ppf(0.5 + settings.level / 2))
     rows = []
     for level_name, group in groups:
@@ -238,10 +209,10 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
                      "ci_lb": lb, "ci_ub": ub, "tau2": tau2, "se_z": se_z})
     out = pd.DataFrame(rows)
     test = subgroup_test(out["estimate"].to_numpy(float), out["se_z"].to_numpy(float))
-    return out.assign(q_between=test.q, q_between_df=test.df, q_between_p=test.pval)[list(SUBGROUP_COLUMNS)]
+    return out.assign(q_between=test.q, q_between_df=test.df, q_between_p=test.pval)[list(Subgroups.columns())]
 
 
-def leave_one_out_analysis(aid: str, per_study: pd.DataFrame, settings: SynthesisSettings) -> pd.DataFrame:
+def leave_one_out_analysis(aid: str, per_study: pd.DataFrame, settings: PoolingSettings) -> pd.DataFrame:
     """Random-effects estimate with each study left out in turn (metafor ``leave1out``)."""
     loo = leave_one_out(per_study["yi"].to_numpy(float), per_study["vi"].to_numpy(float),
                         method=settings.method, test=settings.test, level=settings.level)
@@ -249,11 +220,11 @@ def leave_one_out_analysis(aid: str, per_study: pd.DataFrame, settings: Synthesi
                         "omitted_label": per_study["label"].to_numpy(), "k": len(per_study) - 1})
     for name in LOO_FIELDS:
         out[name] = loo[name].to_numpy(float)
-    return out[list(LOO_COLUMNS)]
+    return out[list(LeaveOneOut.columns())]
 
 
 def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, rob_overall: pd.Series,
-               settings: SynthesisSettings) -> SynthesisResult:
+               settings: PoolingSettings) -> SynthesisResult:
     """Run every analysis: pooled when k >= ``min_studies_to_pool``, otherwise reported unpooled.
 
     An unpooled analysis of one study carries that study's estimate, standard error, test and
@@ -289,21 +260,21 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
             "source_cells": merge_cells(per_study["source_cells"]),
         })
         per_study["weight_pct"] = np.asarray(fit.weights, dtype=float) if pooled else np.nan
-        weight_frames.append(per_study.assign(analysis_id=aid)[list(WEIGHT_COLUMNS)])
+        weight_frames.append(per_study.assign(analysis_id=aid)[list(StudyWeights.columns())])
         if pooled:
             for variable in settings.subgroups:
                 subgroup_frames.append(subgroup_analysis(aid, per_study, variable, settings))
             if k >= LEAVE_ONE_OUT_MIN_STUDIES:
                 loo_frames.append(leave_one_out_analysis(aid, per_study, settings))
-    meta = pd.DataFrame(meta_rows, columns=list(META_COLUMNS))
+    meta = pd.DataFrame(meta_rows, columns=list(MetaAnalyses.columns()))
     meta["q_df"] = meta["q_df"].astype("Int64")
     meta["n_participants"] = meta["n_participants"].round().astype("Int64")
-    weights = _concat(weight_frames, WEIGHT_COLUMNS)
+    weights = _concat(weight_frames, StudyWeights.columns())
     weights["n"] = weights["n"].round().astype("Int64")
-    subgroups = _concat(subgroup_frames, SUBGROUP_COLUMNS)
+    subgroups = _concat(subgroup_frames, Subgroups.columns())
     subgroups["k"] = subgroups["k"].astype("Int64")
     subgroups["q_between_df"] = subgroups["q_between_df"].astype("Int64")
-    loo = _concat(loo_frames, LOO_COLUMNS)
+    loo = _concat(loo_frames, LeaveOneOut.columns())
     loo["k"] = loo["k"].astype("Int64")
     return SynthesisResult(meta, weights, loo, subgroups)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from qolreview.parquet_io import write_bytes_atomic
+from qolreview.provenance import join_cells, merge_cells
+from qolreview.tables import RiskOfBias
 
 NOT_ASSESSED = "Not assessed"
 ROBVIS_MISSING = "No information"
@@ -36,7 +38,6 @@ TOOL_JUDGEMENTS: dict[str, tuple[str, ...]] = {
 }
 NOS_MAX_STARS: dict[str, int] = {"selection": 4, "comparability": 2, "outcome": 3}
 OVERALL = "overall"
-TIDY_COLUMNS = ("study_id", "label", "tool", "domain", "judgement", "stars", "support", "source_cells")
 
 
 def robvis_file_stem(tool: str) -> str:
@@ -94,10 +95,6 @@ def _nos_stars(value: object, section: str) -> int:
     return int(stars)
 
 
-def _cells(row: pd.Series, columns: tuple[str, ...]) -> str:
-    return "; ".join(str(row[c]) for c in columns if c in row.index and pd.notna(row[c]) and str(row[c]))
-
-
 def _labels(studies: pd.DataFrame) -> pd.Series:
     label = studies["label"] if "label" in studies.columns else pd.Series(pd.NA, index=studies.index)
     return label.fillna(studies["study_id"]).set_axis(studies["study_id"])
@@ -122,7 +119,7 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
         support = r.get("support")
         base = {"study_id": r["study_id"], "tool": tool, "domain": domain,
                 "support": None if pd.isna(support) else str(support),
-                "source_cells": _cells(r, ("cell_judgement", "cell_support"))}
+                "source_cells": join_cells(r.get(c) for c in ("cell_judgement", "cell_support"))}
         if tool == "NOS":
             if domain == OVERALL:
                 raise ValueError(f"{r['study_id']}: the NOS overall rating is computed, not entered")
@@ -130,7 +127,7 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
             rows.append({**base, "judgement": f"{stars} stars", "stars": stars})
         else:
             rows.append({**base, "judgement": _normalise_judgement(tool, r["judgement"]), "stars": None})
-    tidy = pd.DataFrame(rows, columns=[c for c in TIDY_COLUMNS if c != "label"])
+    tidy = pd.DataFrame(rows, columns=[c for c in RiskOfBias.columns() if c != "label"])
     if tidy.duplicated(["study_id", "tool", "domain"]).any():
         dupes = tidy.loc[tidy.duplicated(["study_id", "tool", "domain"], keep=False), ["study_id", "tool", "domain"]]
         raise ValueError(f"duplicate risk-of-bias judgements:\n{dupes.to_string(index=False)}")
@@ -146,7 +143,7 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
                              "support": "AHRQ conversion of the Newcastle-Ottawa stars" if complete
                              else "Newcastle-Ottawa section(s) missing: " + ", ".join(
                                  s for s in NOS_MAX_STARS if s not in stars),
-                             "source_cells": "; ".join(nos["source_cells"])})
+                             "source_cells": merge_cells(nos["source_cells"])})
     assessed = set(tidy["study_id"])
     for _, s in studies.sort_values("study_id").iterrows():
         if s["study_id"] in assessed:
@@ -155,7 +152,7 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
         overall_rows.append({"study_id": s["study_id"], "tool": "none" if pd.isna(tool) else str(tool),
                              "domain": OVERALL, "judgement": NOT_ASSESSED, "stars": None,
                              "support": "no risk-of-bias judgement recorded",
-                             "source_cells": _cells(s, ("cell_rob_tool",))})
+                             "source_cells": join_cells([s.get("cell_rob_tool")])})
     tidy = pd.concat([tidy, pd.DataFrame(overall_rows, columns=tidy.columns)], ignore_index=True)
     unknown = sorted(set(tidy["study_id"]) - set(labels.index))
     if unknown:
@@ -165,7 +162,7 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
     domain_order = {d: i for i, d in enumerate((*TOOL_DOMAINS["ROBINS-I"], *TOOL_DOMAINS["NOS"], OVERALL))}
     tidy = tidy.assign(_order=tidy["domain"].map(domain_order))
     tidy = tidy.sort_values(["study_id", "tool", "_order"], kind="stable").drop(columns="_order")
-    return tidy[list(TIDY_COLUMNS)].reset_index(drop=True)
+    return tidy[list(RiskOfBias.columns())].reset_index(drop=True)
 
 
 def overall_by_study(tidy: pd.DataFrame) -> pd.Series:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from qolreview.workbook.spec import SHEETS
 
-SEPARATOR = " › "
+LOCATION_SEPARATOR = " › "
+"""Between the file, sheet and cell of a problem's location."""
 _SHEET_ORDER = {sheet.name: i for i, sheet in enumerate(SHEETS)}
 
 
@@ -33,9 +34,9 @@ class Problem:
     def __str__(self) -> str:
         text = self.file
         if self.sheet is not None:
-            text += SEPARATOR + self.sheet
+            text += LOCATION_SEPARATOR + self.sheet
         if self.cell is not None:
-            text += SEPARATOR + self.cell
+            text += LOCATION_SEPARATOR + self.cell
         if self.column is not None:
             text += f" ({self.column})"
         return f"{text}: {self.message}"
@@ -87,7 +88,7 @@ def split_address(cell: str) -> tuple[int, int]:
     return int(match.group(2)), col - 1
 
 
-def show(value: object) -> str:
+def quote_value(value: object) -> str:
     """A value as quoted in a message: numbers plainly (7, -3.2), text in quotes."""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalar

@@ -22,7 +22,7 @@ with a ``timepoint`` column gain ``timepoint_weeks``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["id", "text", "enum", "int", "float", "pct", "date"]
@@ -74,6 +74,8 @@ class Sheet:
 
 
 DESIGNS = ("rct", "post_hoc_rct", "nrsi", "single_arm", "cohort")
+RANDOMISED_DESIGNS = frozenset({"rct", "post_hoc_rct"})
+"""Designs whose evidence starts at high certainty (GRADE) and counts as randomised in the report."""
 POPULATIONS = ("MDD", "TRD", "MDSI")
 FUNDING = ("industry", "non_industry", "mixed", "not_reported")
 ROB_TOOLS = ("ROBINS-I", "NOS", "RoB2")
@@ -85,10 +87,6 @@ DIRECTIONS = ("improved", "worsened", "no_change", "mixed")
 QUALIFIERS = (">", ">=", "<", "<=", "~")
 STATISTICS = ("md", "ls_md", "smd", "rd", "rr", "or")
 EVIDENCE_STATUS = ("seen", "seen_inferred", "reported_in_summary", "not_seen")
-ROB_JUDGEMENTS = (
-    "Low", "Moderate", "Serious", "Critical", "No information",  # ROBINS-I
-    "Some concerns", "High",  # RoB 2
-)
 GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 
 

@@ -1,0 +1,363 @@
+"""Typed contracts of the tables the stages pass to each other under ``results/``.
+
+Each table is a pandera ``DataFrameModel``: its columns in file order, their types, which may be empty and
+the values they may take. :func:`qolreview.parquet_io.write_table` checks a table against its contract
+before it writes the file, and writes the contract's types, so an empty table has the same schema as a full
+one. Readers take column names from the models (``EffectSizes.yi`` is the string ``"yi"``) instead of
+re-listing them. The clean tables follow the workbook contract (:mod:`qolreview.workbook.spec`).
+
+The controlled vocabularies of the output columns are declared here, once; the stages import them. The
+vocabularies of the workbook are declared by its contract.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+from pandera.typing import Series
+
+from qolreview.workbook.spec import EVIDENCE_STATUS
+
+Text = Series[str]
+Integer = Series[pd.Int64Dtype]
+Flag = Series[pd.BooleanDtype]
+Number = Series[float]
+
+# Vocabularies --------------------------------------------------------------------------------------------
+
+Comparison = Literal["within_arm_prepost", "between_arms"]
+"""What an effect compares: one arm before and after, or two arms."""
+COMPARISONS: tuple[str, ...] = get_args(Comparison)
+ORIGINS = ("outcomes", "contrasts")
+"""The workbook sheet an effect size was computed from."""
+RSource = Literal["reported", "derived_from_sds", "study_override", "default", "not_used"]
+"""Where the pre-post correlation of a change score came from."""
+SELECTIONS = ("single", "composite", "priority")
+"""How a study's one effect in an analysis was chosen."""
+SUBGROUP_FITS = ("random_effects", "single_study")
+IMPROVED, WORSENED, NO_CLEAR, MIXED = "improved", "worsened", "no_clear_difference", "mixed"
+EFFECT_DIRECTIONS = (IMPROVED, WORSENED, NO_CLEAR, MIXED)
+"""Directions of effect (SWiM; Thomson & Thomas 2013)."""
+DIRECTION_BASES = ("reported", "point_estimate_only", "ci")
+"""Bases of a direction, from the least to the most informative."""
+CERTAINTY_LEVELS = ("Very low", "Low", "Moderate", "High")
+"""GRADE certainty of evidence, lowest first."""
+CERTAINTY_NOT_ASSESSED = "not assessed"
+
+_ARROW_TYPES = {"str": pyarrow.string(), "string": pyarrow.string(), "Int64": pyarrow.int64(),
+                "boolean": pyarrow.bool_(), "float64": pyarrow.float64()}
+
+
+def _optional(**checks: object) -> object:
+    """A column that may be empty (null) in some rows."""
+    return pa.Field(nullable=True, **checks)  # type: ignore[arg-type]
+
+
+class Contract(pa.DataFrameModel):
+    """A results table: exactly these columns, in this order, with these types."""
+
+    class Config:
+        strict = True
+        ordered = True
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """The column names in file order."""
+        return tuple(cls.to_schema().columns)
+
+    @classmethod
+    def arrow_schema(cls) -> pyarrow.Schema:
+        """The Parquet (Arrow) schema of the table."""
+        return pyarrow.schema([pyarrow.field(name, _ARROW_TYPES[str(column.dtype).split("[")[0]])
+                               for name, column in cls.to_schema().columns.items()])
+
+
+# Stage 1: clean ------------------------------------------------------------------------------------------
+
+
+class CleaningLog(Contract):
+    """Every value the clean stage changed: where, from what, to what and by which rule."""
+
+    file: Text
+    sheet: Text
+    cell: Text
+    column: Text
+    old_value: Text = _optional()
+    new_value: Text = _optional()
+    rule: Text
+
+
+
+# Stage 2: harmonize --------------------------------------------------------------------------------------
+
+
+class EffectSizes(Contract):
+    """One signed effect size per row (positive = better quality of life), with its provenance."""
+
+    effect_id: Text = pa.Field(unique=True)
+    study_id: Text
+    arm_id: Text
+    comparator_arm_id: Text = _optional()
+    arm_role: Text = _optional()
+    comparison: Text = pa.Field(isin=COMPARISONS)
+    origin: Text = pa.Field(isin=ORIGINS)
+    basis: Text
+    instrument: Text
+    subscale: Text
+    domain: Text
+    qol: Flag
+    window: Text = _optional()
+    timepoint: Text
+    timepoint_weeks: Number
+    measure: Text
+    yi: Number
+    vi: Number = pa.Field(gt=0)
+    ci_lb: Number
+    ci_ub: Number
+    n1: Integer = _optional(ge=0)
+    n2: Integer = _optional(ge=0)
+    r_used: Number = _optional(ge=-1, le=1)
+    r_source: Text = pa.Field(isin=get_args(RSource))
+    direction_flipped: Flag
+    conversions: Text = _optional()
+    approximate: Flag
+    selected: Flag
+    superseded: Flag
+    selection_note: Text = _optional()
+    md: Number = _optional()
+    md_vi: Number = _optional()
+    pct_change: Number = _optional()
+    source_cells: Text
+    input_rows: Text
+    source_ids: Text = _optional()
+    evidence_status: Text = _optional(isin=EVIDENCE_STATUS)
+
+
+class NotConvertible(Contract):
+    """A reported result that gave no effect size, with the reason."""
+
+    study_id: Text
+    arm_id: Text = _optional()
+    comparator_arm_id: Text = _optional()
+    origin: Text = pa.Field(isin=ORIGINS)
+    instrument: Text
+    subscale: Text
+    domain: Text
+    qol: Flag
+    timepoint: Text = _optional()
+    timepoint_weeks: Number = _optional()
+    reason: Text
+    direction_reported: Text = _optional()
+    pct_change: Number = _optional()
+    value_qualifier: Text = _optional()
+    source_cells: Text = _optional()
+    source_sheet: Text
+    source_row: Integer
+    input_rows: Text
+
+
+class ConversionLog(Contract):
+    """Each conversion step of each effect size: what was computed, with which formula and source."""
+
+    effect_id: Text
+    step: Integer = pa.Field(ge=1)
+    name: Text
+    description: Text
+    formula: Text
+    source: Text
+    approximate: Flag
+
+
+# Stage 3: synthesis --------------------------------------------------------------------------------------
+
+
+class RiskOfBias(Contract):
+    """Risk-of-bias judgements in tidy form: one row per study, tool and domain (``overall`` included)."""
+
+    study_id: Text
+    label: Text
+    tool: Text
+    domain: Text
+    judgement: Text
+    stars: Integer = _optional(ge=0)
+    support: Text = _optional()
+    source_cells: Text = _optional()
+
+
+class MetaAnalyses(Contract):
+    """One row per analysis (comparison x domain x window x measure): pooled or not, with every statistic."""
+
+    analysis_id: Text = pa.Field(unique=True)
+    comparison: Text = pa.Field(isin=COMPARISONS)
+    domain: Text
+    window: Text
+    measure: Text
+    qol: Flag
+    k: Integer = pa.Field(ge=1)
+    study_ids: Text
+    n_participants: Integer = _optional(ge=0)
+    max_timepoint_weeks: Number = _optional()
+    pooled: Flag
+    estimate: Number = _optional()
+    se: Number = _optional()
+    stat: Number = _optional()
+    pval: Number = _optional(ge=0, le=1)
+    ci_lb: Number = _optional()
+    ci_ub: Number = _optional()
+    pi_lb: Number = _optional()
+    pi_ub: Number = _optional()
+    tau2: Number = _optional(ge=0)
+    tau2_ci_lb: Number = _optional()
+    tau2_ci_ub: Number = _optional()
+    i2: Number = _optional(ge=0, le=100)
+    i2_ci_lb: Number = _optional()
+    i2_ci_ub: Number = _optional()
+    h2: Number = _optional()
+    q: Number = _optional(ge=0)
+    q_df: Integer = _optional(ge=0)
+    q_p: Number = _optional(ge=0, le=1)
+    method: Text
+    test: Text
+    level: Number = pa.Field(gt=0, lt=1)
+    multiple_effects: Text
+    source_cells: Text
+
+
+class StudyWeights(Contract):
+    """The one effect of each study in each analysis, with its weight in the pooled estimate."""
+
+    analysis_id: Text
+    study_id: Text
+    label: Text
+    effect_ids: Text
+    instruments: Text
+    yi: Number
+    vi: Number = pa.Field(gt=0)
+    ci_lb: Number
+    ci_ub: Number
+    weight_pct: Number = _optional(ge=0, le=100)
+    n: Integer = _optional(ge=0)
+    drug: Text
+    population: Text
+    design: Text
+    rob_overall: Text
+    composite: Flag
+    selection: Text = pa.Field(isin=SELECTIONS)
+    source_cells: Text
+
+
+class Subgroups(Contract):
+    """Subgroup estimates of each pooled analysis and the test for subgroup differences."""
+
+    analysis_id: Text
+    subgroup_var: Text
+    subgroup: Text
+    k: Integer = pa.Field(ge=1)
+    study_ids: Text
+    fit: Text = pa.Field(isin=SUBGROUP_FITS)
+    estimate: Number
+    se: Number
+    ci_lb: Number
+    ci_ub: Number
+    tau2: Number = _optional(ge=0)
+    se_z: Number
+    q_between: Number = pa.Field(ge=0)
+    q_between_df: Integer = pa.Field(ge=1)
+    q_between_p: Number = pa.Field(ge=0, le=1)
+
+
+class LeaveOneOut(Contract):
+    """The pooled estimate with each study left out in turn."""
+
+    analysis_id: Text
+    omitted_study_id: Text
+    omitted_label: Text
+    k: Integer = pa.Field(ge=1)
+    estimate: Number
+    se: Number
+    ci_lb: Number
+    ci_ub: Number
+    pval: Number = pa.Field(ge=0, le=1)
+    tau2: Number = _optional(ge=0)
+    i2: Number = _optional(ge=0, le=100)
+    q: Number = _optional(ge=0)
+    q_p: Number = _optional(ge=0, le=1)
+
+
+class EffectDirection(Contract):
+    """The direction of effect of each study in each domain (effect direction plot, SWiM)."""
+
+    study_id: Text
+    label: Text
+    comparison: Text = pa.Field(isin=COMPARISONS)
+    domain: Text
+    qol: Flag
+    direction: Text = pa.Field(isin=EFFECT_DIRECTIONS)
+    estimate_direction: Text = pa.Field(isin=EFFECT_DIRECTIONS)
+    basis: Text = pa.Field(isin=DIRECTION_BASES)
+    n_outcomes: Integer = pa.Field(ge=1)
+    n_outcomes_improved: Integer = pa.Field(ge=0)
+    n_outcomes_worsened: Integer = pa.Field(ge=0)
+    n_outcomes_no_clear: Integer = pa.Field(ge=0)
+    n: Integer = _optional(ge=0)
+    instruments: Text
+    timepoint_weeks: Number = _optional()
+    rob_overall: Text
+    source_cells: Text = _optional()
+
+
+class VoteCounts(Contract):
+    """Vote counts of the studies' directions per domain, with the sign test."""
+
+    comparison: Text = pa.Field(isin=COMPARISONS)
+    domain: Text
+    qol: Flag
+    n_studies: Integer = pa.Field(ge=0)
+    n_improved: Integer = pa.Field(ge=0)
+    n_worsened: Integer = pa.Field(ge=0)
+    n_no_clear: Integer = pa.Field(ge=0)
+    n_with_direction: Integer = pa.Field(ge=0)
+    proportion_improved: Number = _optional(ge=0, le=1)
+    ci_lb: Number = _optional(ge=0, le=1)
+    ci_ub: Number = _optional(ge=0, le=1)
+    sign_test_p: Number = _optional(ge=0, le=1)
+    study_ids: Text
+
+
+class SummaryOfFindings(Contract):
+    """One row per quality-of-life domain: its primary result and the GRADE certainty of the evidence."""
+
+    outcome: Text
+    analysis_id: Text = _optional()
+    comparison: Text = _optional(isin=COMPARISONS)
+    window: Text = _optional()
+    measure: Text = _optional()
+    k: Integer = _optional(ge=0)
+    n_participants: Integer = _optional(ge=0)
+    study_ids: Text = _optional()
+    designs: Text = _optional()
+    pooled: Flag = _optional()
+    estimate: Number = _optional()
+    ci_lb: Number = _optional()
+    ci_ub: Number = _optional()
+    pi_lb: Number = _optional()
+    pi_ub: Number = _optional()
+    i2: Number = _optional(ge=0, le=100)
+    narrative_n_studies: Integer = _optional(ge=0)
+    narrative_n_improved: Integer = _optional(ge=0)
+    narrative_n_worsened: Integer = _optional(ge=0)
+    narrative_n_no_clear: Integer = _optional(ge=0)
+    starting_certainty: Text = _optional(isin=CERTAINTY_LEVELS)
+    downgrade_risk_of_bias: Integer = _optional(ge=-2, le=0)
+    downgrade_inconsistency: Integer = _optional(ge=-2, le=0)
+    downgrade_indirectness: Integer = _optional(ge=-2, le=0)
+    downgrade_imprecision: Integer = _optional(ge=-2, le=0)
+    downgrade_publication_bias: Integer = _optional(ge=-2, le=0)
+    grade_domains_missing: Text = _optional()
+    grade_reasons: Text = _optional()
+    certainty: Text = pa.Field(isin=(*CERTAINTY_LEVELS, CERTAINTY_NOT_ASSESSED))
+    source_cells: Text = _optional()
+
