@@ -130,3 +130,13 @@ def assert_within(fig, text, patch, tolerance_px: float = 0.5) -> None:
     box, outer = text.get_window_extent(renderer), patch.get_window_extent(renderer)
     assert (box.x0 >= outer.x0 - tolerance_px and box.x1 <= outer.x1 + tolerance_px
             and box.y0 >= outer.y0 - tolerance_px and box.y1 <= outer.y1 + tolerance_px), (text.get_text(), box, outer)
+
+
+def gid_texts(fig, gid) -> list[str]:
+    """The texts of every axes of a figure whose gid is ``gid``, in drawing order."""
+    return [t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == gid]
+
+
+def gid_collections(fig, prefix) -> list[str]:
+    """The gids of every collection (scatter marks) of a figure whose gid starts with ``prefix``."""
+    return [c.get_gid() for ax in fig.axes for c in ax.collections if (c.get_gid() or "").startswith(prefix)]

@@ -6,6 +6,22 @@ import re
 
 import pandas as pd
 
+DOMAIN_LABELS = {
+    "overall": "Overall QoL / health status",
+    "physical": "Physical",
+    "psychological": "Psychological",
+    "social": "Social",
+    "daily_functioning": "Daily functioning",
+    "environment": "Environment",
+    "symptoms": "Depressive symptoms",
+    "functioning": "Functioning",
+}
+"""Names of the quality-of-life domains in the report, in display order (quality-of-life domains first)."""
+SHORT_DOMAIN_LABELS = {**DOMAIN_LABELS, "overall": "Overall QoL", "symptoms": "Symptoms"}
+"""Shorter names of the same domains, in the same order, for the figures' headers, panels and subgroups."""
+COMPARISON_LABELS = {"between_arms": "between arms", "within_arm_prepost": "within arm, pre-post"}
+"""What an effect compares, in words."""
+
 
 def study_labels(studies: pd.DataFrame) -> dict[str, str]:
     """``study_id`` -> the study's display label (the id itself when no label was entered)."""

@@ -99,7 +99,7 @@ def test_se_from_p_handbook_example():
 
 def test_md_to_smd_equals_smd_from_group_data():
     i = NORMAND["input"]
-    sd, record = cv.pooled_sd(i["sd1i"], i["n1i"], i["sd2i"], i["n2i"])
+    sd, record = es.pooled_sd(i["sd1i"], i["n1i"], i["sd2i"], i["n2i"]), cv.POOLED_SD
     assert record.name == "pooled_sd"
     difference = np.subtract(i["m1i"], i["m2i"])
     (g, vi), record = cv.md_to_smd(difference, None, sd, i["n1i"], i["n2i"])

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from qolreview import report as R
+from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = float("nan")
@@ -32,9 +33,9 @@ CONFIG = {
 @pytest.mark.parametrize("value", [None, NAN, pd.NA, pd.NaT, np.float64("nan")])
 def test_missing_values_read_not_reported(value):
     assert R.is_missing(value)
-    assert R.fmt(value) == "not reported"
-    assert R.fmt_p(value) == "p not reported"
-    assert R.fmt_ci(value, 0.1, 0.2) == "not reported"
+    assert report_number(value) == "not reported"
+    assert report_p_statement(value) == "p not reported"
+    assert estimate_with_ci(value, 0.1, 0.2) == "not reported"
 
 
 @pytest.mark.parametrize(("value", "digits", "text"), [
@@ -42,20 +43,20 @@ def test_missing_values_read_not_reported(value):
     (1688, 0, "1,688"), (1234567.4, 0, "1,234,567"), (np.int64(779), 0, "779"), (2.5, 3, "2.500"),
 ])
 def test_fmt_rounds_without_negative_zero_and_separates_thousands(value, digits, text):
-    assert R.fmt(value, digits) == text
+    assert report_number(value, digits) == text
 
 
 @pytest.mark.parametrize(("p", "text"), [(0.0004, "p < 0.001"), (0.001, "p = 0.001"), (0.5111, "p = 0.511"),
                                          (1.0, "p = 1.000")])
 def test_fmt_p(p, text):
-    assert R.fmt_p(p) == text
+    assert report_p_statement(p) == text
 
 
 def test_fmt_ci_with_and_without_limits():
-    assert R.fmt_ci(0.314, 0.051, 0.577) == "0.31 (95% CI 0.05 to 0.58)"
-    assert R.fmt_ci(-0.001, -0.3, 0.2, digits=1, level=0.9) == "0.0 (90% CI -0.3 to 0.2)"
-    assert R.fmt_ci(0.31, NAN, 0.57) == "0.31"
-    assert R.fmt_ci(0.31, None, None) == "0.31"
+    assert estimate_with_ci(0.314, 0.051, 0.577) == "0.31 (95% CI 0.05 to 0.58)"
+    assert estimate_with_ci(-0.001, -0.3, 0.2, digits=1, level=0.9) == "0.0 (90% CI -0.3 to 0.2)"
+    assert estimate_with_ci(0.31, NAN, 0.57) == "0.31"
+    assert estimate_with_ci(0.31, None, None) == "0.31"
 
 
 def test_words_and_plurals():
@@ -63,10 +64,10 @@ def test_words_and_plurals():
     assert R.join_words(["a"]) == "a"
     assert R.join_words(["a", "b"]) == "a and b"
     assert R.join_words(["a", "b", "c"]) == "a, b and c"
-    assert R.plural(1, "study", "studies") == "1 study"
-    assert R.plural(2.0, "study", "studies") == "2 studies"
-    assert R.plural(1688, "participant") == "1,688 participants"
-    assert R.plural(None, "participant") == "not reported participants"
+    assert plural(1, "study", "studies") == "1 study"
+    assert plural(2.0, "study", "studies") == "2 studies"
+    assert plural(1688, "participant") == "1,688 participants"
+    assert plural(None, "participant") == "not reported participants"
     assert R.lower_first("Overall QoL / health status") == "overall QoL / health status"
     assert R.lower_first("QoL") == "QoL"
     assert R.lower_first("EQ-5D index") == "EQ-5D index"
@@ -78,9 +79,9 @@ def test_words_and_plurals():
 
 def test_compact_cells_names_each_sheet_once_in_row_order():
     cells = "outcomes!Q7; outcomes!R7; contrasts!H3; outcomes!F8; outcomes!AA7; outcomes!Q7; see notes"
-    assert R.compact_cells(cells) == "outcomes!Q7,R7,AA7,F8; contrasts!H3; see notes"
-    assert R.compact_cells(None) == "not reported"
-    assert R.compact_cells("") == ""
+    assert R.source_cells_text(cells) == "outcomes!Q7,R7,AA7,F8; contrasts!H3; see notes"
+    assert R.source_cells_text(None) == "not reported"
+    assert R.source_cells_text("") == ""
 
 
 def test_code_block_and_markdown_table():

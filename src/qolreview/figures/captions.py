@@ -1,4 +1,4 @@
-"""Captions and alt texts generated from the data, number formatting shared by the figures, and the
+"""Captions and alt texts generated from the data (numbers formatted by :mod:`qolreview.formatting`), and the
 deterministic ``captions.json`` writer."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from qolreview.figures import style
-from qolreview.formatting import is_missing, number, p_value
+from qolreview.formatting import figure_number, figure_p_statement
+
 
 
 @dataclass
@@ -33,45 +33,13 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], what: str) -> N
         raise ValueError(f"{what} lacks columns {missing}")
 
 
-def fmt(value: object, decimals: int = 2) -> str:
-    """A number with fixed decimals, or "NA" when missing."""
-    return number(value, decimals, missing="NA")
-
-
-def fmt_p(p: object) -> str:
-    """A p value: "< 0.001" below one in a thousand, else three decimals."""
-    return p_value(p, missing="NA")
-
-
-def fmt_p_eq(p: object) -> str:
-    """``p = 0.123`` or ``p < 0.001``."""
-    text = fmt_p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
-
-
-def fmt_ci(lb: object, ub: object, decimals: int = 2) -> str:
-    """A confidence interval as "lb to ub"."""
-    return f"{fmt(lb, decimals)} to {fmt(ub, decimals)}"
-
-
-def fmt_n(n: object) -> str:
-    """A count, or "NR" when not reported."""
-    return style.NR_LABEL if is_missing(n) else str(int(n))  # type: ignore[call-overload]
-
-
 def heterogeneity_text(pooled: Mapping[str, object]) -> str:
     """Heterogeneity statistics as printed by metafor's forest(): tau^2, I^2, Q (df) and its p value."""
     return (
-        f"\u03c4\u00b2 = {fmt(pooled.get('tau2'), 3)}, I\u00b2 = {fmt(pooled.get('i2'), 1)}%, "
-        f"Q = {fmt(pooled.get('q'), 2)} (df = {fmt(pooled.get('q_df'), 0)}), {fmt_p_eq(pooled.get('q_p'))}"
+        f"\u03c4\u00b2 = {figure_number(pooled.get('tau2'), 3)}, I\u00b2 = {figure_number(pooled.get('i2'), 1)}%, "
+        f"Q = {figure_number(pooled.get('q'), 2)} (df = {figure_number(pooled.get('q_df'), 0)}), "
+        f"{figure_p_statement(pooled.get('q_p'))}"
     )
-
-
-def plural(n: int, word: str) -> str:
-    """``1 study`` / ``2 studies`` style counts."""
-    if n == 1:
-        return f"1 {word}"
-    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def write_captions(entries: Mapping[str, Captioned | Mapping[str, str]], path: str | Path) -> Path:

@@ -14,10 +14,13 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, fmt_n, fmt_p, fmt_p_eq, plural, require_columns
-from qolreview.formatting import finite, is_missing
+from qolreview.figures.captions import Captioned, require_columns
+from qolreview.tables import EffectDirection, VoteCounts
+from qolreview.formatting import figure_p, figure_p_statement, finite, is_missing, plural, whole_count
+from qolreview.labels import SHORT_DOMAIN_LABELS
 
-DIRECTION_COLUMNS = ("study_id", "label", "domain", "direction", "basis", "n", "rob_overall")
+DIRECTION_COLUMNS = (EffectDirection.study_id, EffectDirection.label, EffectDirection.domain, EffectDirection.direction,
+                     EffectDirection.basis, EffectDirection.n, EffectDirection.rob_overall)
 LABEL_FRACTION = {"single": 0.24, "double": 0.26}
 """Share of the figure width for the study labels."""
 GAP_IN = 0.06
@@ -25,8 +28,9 @@ PAD_IN = 0.05
 LEGEND_LINESPACING = 1.35
 SUMMARY_LABEL = ("Improved / with direction", "% improved", "(95% CI)", "Sign test p")
 """Row labels of the vote-count summary, one per line of a summary cell."""
-VOTE_COLUMNS = ("domain", "n_studies", "n_improved", "n_worsened", "n_no_clear", "proportion_improved",
-                "ci_lb", "ci_ub", "sign_test_p")
+VOTE_COLUMNS = (VoteCounts.domain, VoteCounts.n_studies, VoteCounts.n_improved, VoteCounts.n_worsened,
+                VoteCounts.n_no_clear, VoteCounts.proportion_improved, VoteCounts.ci_lb, VoteCounts.ci_ub,
+                VoteCounts.sign_test_p)
 
 
 def size_bin(n: object) -> str:
@@ -39,7 +43,7 @@ def size_bin(n: object) -> str:
 
 def _domains(directions: pd.DataFrame, votes: pd.DataFrame) -> list[str]:
     present = list(dict.fromkeys([*directions["domain"], *votes["domain"]]))
-    known = [d for d in style.EDP_DOMAIN_LABELS if d in present]
+    known = [d for d in SHORT_DOMAIN_LABELS if d in present]
     return known + [d for d in present if d not in known]
 
 
@@ -69,12 +73,12 @@ def effect_direction_plot(
     x_dom = {d: x0 + dom_w * (i + 0.5) for i, d in enumerate(domains)}
 
     labels = [layout.wrap(str(s), label_w - GAP_IN, font.base) for s in studies["label"]]
-    names = [style.EDP_DOMAIN_LABELS.get(d, d) for d in domains]
+    names = [SHORT_DOMAIN_LABELS.get(d, d) for d in domains]
     heads = [layout.wrap(name, dom_w - GAP_IN, font.small, bold=True) for name in names]
     rotated = not all(layout.fits(h, dom_w - GAP_IN, font.small, bold=True) for h in heads)
     if rotated:
         heads = [[name] for name in names]
-    head_in = max(layout.width_in(h, font.small, True) if rotated else layout.height_in(len(h), font.small)
+    head_in = max(layout.text_width_in(h, font.small, True) if rotated else layout.height_in(len(h), font.small)
                   for h in heads)
     rule_y = margin + max(head_in, layout.height_in(1, font.base)) + PAD_IN
     heights = [max(1.4 * row_h, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
@@ -83,7 +87,7 @@ def effect_direction_plot(
     denominator = _denominator(votes)
     cells = {d: _summary_lines(by_domain.loc[d], denominator) for d in domains if d in by_domain.index}
     cells = {d: [w for line in lines for w in layout.wrap(line, dom_w - GAP_IN, font.small)] for d, lines in cells.items()}
-    cell_w = max((layout.width_in(lines, font.small) for lines in cells.values()), default=0.0)
+    cell_w = max((layout.text_width_in(lines, font.small) for lines in cells.values()), default=0.0)
     label_room = x0 + (dom_w - cell_w) / 2 - margin - GAP_IN  # up to the first summary cell
     summary_label = [w for line in SUMMARY_LABEL for w in layout.wrap(line, label_room, font.small, True)]
     summary_top = tops[-1] + PAD_IN
@@ -109,7 +113,8 @@ def effect_direction_plot(
             if i % 2:
                 ax.axhspan(tops[i], tops[i + 1], color=style.SUBTLE_FILL, zorder=0, linewidth=0)
             ax.text(margin, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
-            ax.text(x_n - GAP_IN / 2, y, fmt_n(study.n), ha="right", va="center", fontsize=font.base, gid="n-text")
+            ax.text(x_n - GAP_IN / 2, y, whole_count(study.n), ha="right", va="center", fontsize=font.base,
+                    gid="n-text")
             rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
             rows = directions[directions["study_id"] == study.study_id]
             for d in domains:
@@ -140,9 +145,9 @@ def _denominator(votes: pd.DataFrame) -> str:
 def _summary_lines(v: pd.Series, denominator: str) -> list[str]:
     """Lines of one vote-count cell: improved / with a direction, % improved, its 95% CI, sign-test p."""
     if not finite(v["proportion_improved"]):
-        return [f"{int(v['n_improved'])}/{int(v[denominator])}", "NA", "", fmt_p(v["sign_test_p"])]
+        return [f"{int(v['n_improved'])}/{int(v[denominator])}", "NA", "", figure_p(v["sign_test_p"])]
     return [f"{int(v['n_improved'])}/{int(v[denominator])}", f"{100 * float(v['proportion_improved']):.0f}%",
-            f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})", fmt_p(v["sign_test_p"])]
+            f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})", figure_p(v["sign_test_p"])]
 
 
 def _legend_items(palette: style.Palette, directions: pd.DataFrame) -> list[list[tuple[str, str]]]:
@@ -189,8 +194,8 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
     k = directions["study_id"].nunique()
     parts = []
     for v in votes.set_index("domain").reindex(domains).dropna(subset=["n_studies"]).itertuples():
-        parts.append(f"{style.EDP_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
-                     f"{int(getattr(v, _denominator(votes)))} ({fmt_p_eq(v.sign_test_p)})")
+        parts.append(f"{SHORT_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
+                     f"{int(getattr(v, _denominator(votes)))} ({figure_p_statement(v.sign_test_p)})")
     return (f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
             "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference, "
             "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall risk of bias. "

@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, plural, require_columns
+from qolreview.figures.captions import Captioned, require_columns
+from qolreview.formatting import plural
+from qolreview.labels import SHORT_DOMAIN_LABELS
 
 MAP_COLUMNS = ("study_id", "label", "instrument", "domain", "status")
-LABEL_FRACTION = {"single": 0.24, "double": 0.24}
+MAP_LABEL_FRACTION = {"single": 0.24, "double": 0.24}
 """Share of the figure width for the study labels."""
-COLUMN_GAP_IN = 0.06
+HEADER_GAP_IN = 0.06
 """Clear space between neighbouring header texts."""
 MIN_COLUMN_IN = 0.16
 MAX_COLUMN_IN = 0.75
@@ -51,9 +53,9 @@ def _widest_word(text: str, size: float, bold: bool) -> float:
 def _layout_columns(groups: list[_Group], available: float, size: float) -> tuple[dict[str, float], bool]:
     """Set each group's width and header lines; returns column widths by instrument key and whether the
     instrument headers are rotated."""
-    natural = {g.domain: [max(MIN_COLUMN_IN, _widest_word(i, size, False) + COLUMN_GAP_IN) for i in g.instruments]
+    natural = {g.domain: [max(MIN_COLUMN_IN, _widest_word(i, size, False) + HEADER_GAP_IN) for i in g.instruments]
                for g in groups}
-    need = [max(sum(natural[g.domain]), _widest_word(g.title, size, True) + COLUMN_GAP_IN) for g in groups]
+    need = [max(sum(natural[g.domain]), _widest_word(g.title, size, True) + HEADER_GAP_IN) for g in groups]
     rotated = sum(need) > available
     if rotated:
         n_cols = sum(len(g.instruments) for g in groups)
@@ -68,8 +70,8 @@ def _layout_columns(groups: list[_Group], available: float, size: float) -> tupl
     widths = {}
     for g in groups:
         g.width = sum(cols[g.domain])
-        g.lines = tuple(layout.wrap(g.title, g.width - COLUMN_GAP_IN, size, bold=True))
-        g.rotated = not layout.fits(list(g.lines), g.width - COLUMN_GAP_IN, size, bold=True)
+        g.lines = tuple(layout.wrap(g.title, g.width - HEADER_GAP_IN, size, bold=True))
+        g.rotated = not layout.fits(list(g.lines), g.width - HEADER_GAP_IN, size, bold=True)
         if g.rotated:
             g.lines = (g.title,)
         widths.update({f"{g.domain}\x1f{i}": w for i, w in zip(g.instruments, cols[g.domain])})
@@ -85,30 +87,30 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
     rank = {s: i for i, s in enumerate(style.EVIDENCE_STATUS_ORDER)}
     best = (data.assign(rank=data["status"].map(rank)).sort_values(["rank", "study_id"])
             .drop_duplicates(["study_id", "domain", "instrument"]))
-    order = {d: i for i, d in enumerate(style.DOMAIN_LABELS)}
+    order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
     columns = sorted(best[["domain", "instrument"]].drop_duplicates().itertuples(index=False),
                      key=lambda c: (order.get(c.domain, len(order)), c.domain, c.instrument))
     groups: list[_Group] = []
     for c in columns:
         if not groups or groups[-1].domain != c.domain:
-            groups.append(_Group(c.domain, style.DOMAIN_LABELS.get(c.domain, c.domain), []))
+            groups.append(_Group(c.domain, SHORT_DOMAIN_LABELS.get(c.domain, c.domain), []))
         groups[-1].instruments.append(c.instrument)
     studies = best.drop_duplicates("study_id").sort_values("label")[["study_id", "label"]]
 
     font = style.fonts(width)
     fig_w = style.width_in(width)
     margin = style.MARGIN_IN
-    label_w = LABEL_FRACTION[width] * fig_w
+    label_w = MAP_LABEL_FRACTION[width] * fig_w
     x0 = margin + label_w
     col_w, rotated = _layout_columns(groups, fig_w - x0 - margin, font.small)
     heads = {key: ([key.split("\x1f")[1]] if rotated else
-                   layout.wrap(key.split("\x1f")[1], w - COLUMN_GAP_IN, font.small)) for key, w in col_w.items()}
-    head_h = max(layout.width_in(h, font.small) if rotated else layout.height_in(len(h), font.small)
+                   layout.wrap(key.split("\x1f")[1], w - HEADER_GAP_IN, font.small)) for key, w in col_w.items()}
+    head_h = max(layout.text_width_in(h, font.small) if rotated else layout.height_in(len(h), font.small)
                  for h in heads.values())
-    domain_h = max(layout.width_in(list(g.lines), font.small, True) if g.rotated else
+    domain_h = max(layout.text_width_in(list(g.lines), font.small, True) if g.rotated else
                    layout.height_in(len(g.lines), font.small) for g in groups)
     row_pitch = style.row_in(width) * 1.3
-    labels = [layout.wrap(str(s), label_w - COLUMN_GAP_IN, font.base) for s in studies["label"]]
+    labels = [layout.wrap(str(s), label_w - HEADER_GAP_IN, font.base) for s in studies["label"]]
     heights = [max(row_pitch, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
     rule_y = margin + domain_h + HEADER_PAD_IN
     tops = np.concatenate([[rule_y + head_h + 2 * HEADER_PAD_IN], np.cumsum(heights)])
@@ -134,7 +136,7 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
         for g in groups:
             ax.text(left + g.width / 2, rule_y - HEADER_PAD_IN, "\n".join(g.lines), ha="center", va="bottom",
                     rotation=90 if g.rotated else 0, fontsize=font.small, fontweight="bold", gid="domain-header")
-            ax.plot([left + COLUMN_GAP_IN / 2, left + g.width - COLUMN_GAP_IN / 2], [rule_y, rule_y],
+            ax.plot([left + HEADER_GAP_IN / 2, left + g.width - HEADER_GAP_IN / 2], [rule_y, rule_y],
                     color=style.INK, linewidth=0.6, gid="domain-rule")
             for instrument in g.instruments:
                 key = f"{g.domain}\x1f{instrument}"

@@ -16,18 +16,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from matplotlib import ticker
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Transform, blended_transform_factory
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import (
-    Captioned, fmt, fmt_ci, fmt_n, fmt_p_eq, heterogeneity_text, plural, require_columns,
-)
-from qolreview.formatting import finite, is_missing
+from qolreview.figures.captions import Captioned, heterogeneity_text, require_columns
+from qolreview.formatting import figure_number, figure_p_statement, finite, interval, is_missing, plural, whole_count
+from qolreview.tables import StudyWeights
 
 COLUMN_GAP_IN = 0.05
 """Clear space on the left of a text column."""
-STUDY_COLUMNS = ("study_id", "label", "n", "yi", "vi", "ci_lb", "ci_ub", "weight_pct")
+STUDY_COLUMNS = (StudyWeights.study_id, StudyWeights.label, StudyWeights.n, StudyWeights.yi, StudyWeights.vi,
+                 StudyWeights.ci_lb, StudyWeights.ci_ub, StudyWeights.weight_pct)
 
 
 @dataclass
@@ -48,12 +50,14 @@ class _Row:
 
 
 def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
+    """True when there is a pooled estimate to draw: k >= 2, not flagged unpooled, finite estimate."""
     return (pooled is not None and pooled.get("pooled", True) is not False and int(pooled.get("k", 0) or 0) >= 2
             and finite(pooled.get("estimate")))
 
 
 def _effect_text(est: object, lb: object, ub: object) -> str:
-    return f"{fmt(est)} [{fmt(lb)}, {fmt(ub)}]"
+    """"estimate [lower, upper]" as printed in the estimate column."""
+    return f"{figure_number(est)} [{figure_number(lb)}, {figure_number(ub)}]"
 
 
 def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, float]:
@@ -68,6 +72,7 @@ def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, fl
 
 def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
                 subgroups: pd.DataFrame | None, label_in: float, text_in: float, font: style.Fonts) -> list[_Row]:
+    """The rows top to bottom (subgroup headings, studies, subtotals, pooled, PI, notes), each with its top."""
     def wrap(text: object, bold: bool = False) -> list[str]:
         return layout.wrap(str(text), label_in, font.base, bold)
 
@@ -97,8 +102,8 @@ def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
         rows.append(_Row("text", layout.wrap("Heterogeneity: " + heterogeneity_text(pooled), text_in, font.small)))
         if finite(pooled.get("q_between")):
             rows.append(_Row("text", layout.wrap(
-                f"Test for subgroup differences: Q = {fmt(pooled['q_between'])}, "
-                f"{fmt_p_eq(pooled.get('q_between_p'))}", text_in, font.small)))
+                f"Test for subgroup differences: Q = {figure_number(pooled['q_between'])}, "
+                f"{figure_p_statement(pooled.get('q_between_p'))}", text_in, font.small)))
     else:
         rows.append(_Row("not_pooled", wrap(style.NOT_POOLED_LABEL)))
     top = 0.0
@@ -106,6 +111,61 @@ def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
         row.top = top
         top += row.height
     return rows
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Sizes of a width preset: fonts, figure width and row height (inches) and column widths (figure fractions)."""
+
+    font: style.Fonts
+    fig_w: float
+    row_h: float
+    cols: Mapping[str, float]
+
+    @classmethod
+    def of(cls, width: style.Width) -> _Grid:
+        """The grid of a width preset (``style.FOREST_COLUMNS``)."""
+        return cls(style.fonts(width), style.width_in(width), style.row_in(width), style.FOREST_COLUMNS[width])
+
+    @property
+    def label_in(self) -> float:
+        """Width available to the wrapped row labels, in inches."""
+        return self.cols["label"] * self.fig_w - style.MARGIN_IN - COLUMN_GAP_IN
+
+    @property
+    def text_in(self) -> float:
+        """Width available to the notes under the plot (label, n and plot columns), in inches."""
+        return (self.cols["label"] + self.cols["n"] + self.cols["plot"]) * self.fig_w - style.MARGIN_IN
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Where the text columns are drawn: x positions (figure fraction) in the figure-x / data-y transform."""
+
+    ax: Axes
+    transform: Transform
+    font: style.Fonts
+    x_label: float
+    x_n: float
+    x_effect: float
+    x_weight: float
+    x_rob: float
+
+    @classmethod
+    def of(cls, fig: Figure, ax: Axes, grid: _Grid) -> _Cells:
+        """Right-aligned columns end one margin before their right edge; RoB is centred in the last margin."""
+        cols, fig_w = grid.cols, grid.fig_w
+        edges = np.cumsum([0.0, cols["label"], cols["n"], cols["plot"], cols["effect"], cols["weight"]])
+        pad = style.MARGIN_IN / fig_w
+        x_rob = 1 - (style.MARGIN_IN + layout.line_width_in("RoB", grid.font.base, True) / 2) / fig_w
+        return cls(ax, blended_transform_factory(fig.transFigure, ax.transData), grid.font, pad, edges[2] - pad,
+                   edges[4] - pad, edges[5] - pad, x_rob)
+
+    def put(self, x: float, y: float, text: str, ha: str, gid: str, bold: bool = False,
+            size: float | None = None) -> None:
+        """One line (or block) of text centred on row position ``y``."""
+        self.ax.text(x, y, text, transform=self.transform, ha=ha, va="center", fontsize=size or self.font.base,
+                     fontweight="bold" if bold else "normal", clip_on=False, gid=gid)
 
 
 def forest_plot(
@@ -136,118 +196,175 @@ def forest_plot(
         raise ValueError("forest: no studies to plot")
     pooled_map: Mapping[str, object] | None = None if pooled is None else dict(pooled)
     measure = str(measure or (pooled_map or {}).get("measure", "") or "Effect")
-    column = style.MEASURE_COLUMN_LABELS.get(measure, measure)
-    cols = style.FOREST_COLUMNS[width]
     show_rob = show_rob and "rob_overall" in studies.columns
-    font = style.fonts(width)
-    fig_w = style.width_in(width)
-    row_h = style.row_in(width)
-    gap = COLUMN_GAP_IN
-    label_in = cols["label"] * fig_w - style.MARGIN_IN - gap
-    text_in = (cols["label"] + cols["n"] + cols["plot"]) * fig_w - style.MARGIN_IN
-    rows = _build_rows(studies, pooled_map, subgroups, label_in, text_in, font)
-    units = rows[-1].top + rows[-1].height
-    heads = {"effect": layout.wrap(f"{column} [95% CI]", cols["effect"] * fig_w - gap, font.base, bold=True),
-             "weight": layout.wrap("Weight", cols["weight"] * fig_w - gap, font.base, bold=True)}
-    head_lines = max(len(h) for h in heads.values())
-    header_in = (style.MARGIN_IN + (font.title * 1.2 / 72 + 0.4 * row_h if title else 0.0)
-                 + layout.height_in(head_lines, font.base) + 0.4 * row_h)
-    fig_h = header_in + units * row_h + style.AXIS_BAND_IN
-
-    values = [*studies["ci_lb"].astype(float), *studies["ci_ub"].astype(float), *studies["yi"].astype(float)]
-    if _is_pooled(pooled_map):
-        assert pooled_map is not None
-        values += [float(pooled_map[k]) for k in ("ci_lb", "ci_ub", "pi_lb", "pi_ub") if finite(pooled_map.get(k))]
-    if subgroups is not None:  # subtotal diamonds are drawn whole, as metafor does
-        values += [float(v) for k in ("ci_lb", "ci_ub") for v in subgroups[k] if finite(v)]
-    lo, hi = xlim if xlim is not None else _default_xlim(values, null_value)
+    grid = _Grid.of(width)
+    rows = _build_rows(studies, pooled_map, subgroups, grid.label_in, grid.text_in, grid.font)
+    heads = _column_heads(style.MEASURE_COLUMN_LABELS.get(measure, measure), grid)
+    fig_h = _figure_height(rows, heads, title, grid)
+    lo, hi = xlim if xlim is not None else _default_xlim(_axis_values(studies, pooled_map, subgroups), null_value)
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        left = cols["label"] + cols["n"]
-        ax = fig.add_axes((left, style.AXIS_BAND_IN / fig_h, cols["plot"], units * row_h / fig_h))
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(units, 0)
-        for side in ("left", "right", "top"):
-            ax.spines[side].set_visible(False)
-        ax.yaxis.set_visible(False)
-        ax.tick_params(axis="x", labelsize=font.small)
-        drawn = max(r.top + r.height for r in rows if r.kind != "text")  # the notes rows stay clear of it
-        ax.plot([null_value, null_value], [0, drawn], color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
-        cell = blended_transform_factory(fig.transFigure, ax.transData)
-
-        edges = np.cumsum([0.0, cols["label"], cols["n"], cols["plot"], cols["effect"], cols["weight"]])
-        pad = style.MARGIN_IN / fig_w
-        x_label, x_n = pad, edges[2] - pad
-        x_effect, x_weight = edges[4] - pad, edges[5] - pad
-        x_rob = 1 - (style.MARGIN_IN + layout.line_width_in("RoB", font.base, True) / 2) / fig_w
-
-        def put(x: float, y: float, text: str, ha: str, gid: str, bold: bool = False, size: float | None = None) -> None:
-            ax.text(x, y, text, transform=cell, ha=ha, va="center", fontsize=size or font.base,
-                    fontweight="bold" if bold else "normal", clip_on=False, gid=gid)
-
-        header_y = -0.4
-        for x, text, ha in ((x_label, "Study", "left"), (x_n, "N", "right"), (x_effect, "\n".join(heads["effect"]), "right"),
-                            (x_weight, "\n".join(heads["weight"]), "right"), *([(x_rob, "RoB", "center")] if show_rob else [])):
-            ax.text(x, header_y, text, transform=cell, ha=ha, va="bottom", fontsize=font.base, fontweight="bold",
-                    clip_on=False, gid="header")
-
-        max_w = studies["weight_pct"].astype(float).max()
-        for row in rows:
-            y = row.centre
-            if row.kind == "text":
-                if row.label != [""]:
-                    put(x_label, y, "\n".join(row.label), "left", "note-text", size=font.small)
-                continue
-            bold = row.kind in ("heading", "pooled", "subgroup")
-            put(x_label, y, "\n".join(row.label), "left", "row-label" if row.kind == "study" else f"{row.kind}-label",
-                bold=bold)
-            d = row.data
-            if row.kind == "study":
-                put(x_n, y, fmt_n(d.get("n")), "right", "n-text")
-                put(x_effect, y, _effect_text(d["yi"], d["ci_lb"], d["ci_ub"]), "right", "effect-text")
-                w = d.get("weight_pct")
-                put(x_weight, y, f"{float(w):.1f}%" if finite(w) else "\u2013", "right", "weight-text")
-                area = (style.UNWEIGHTED_SQUARE_PT2 if not (finite(w) and max_w > 0) else
-                        max(style.SQUARE_AREA_PT2[0], style.SQUARE_AREA_PT2[1] * float(w) / max_w))
-                _whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci")
-                if lo <= float(d["yi"]) <= hi:
-                    ax.scatter([float(d["yi"])], [y], s=area, marker="s", color=style.INK, zorder=3,
-                               linewidths=0, gid="study-square")
-                if show_rob:
-                    _rob_dot(ax, cell, x_rob, y, d.get("rob_overall"), palette)
-            elif row.kind in ("pooled", "subgroup"):
-                put(x_effect, y, _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", f"{row.kind}-effect-text",
-                    bold=True)
-                put(x_weight, y, "100.0%" if row.kind == "pooled" else "", "right", "weight-text", bold=True)
-                est, lb, ub = float(d["estimate"]), float(d["ci_lb"]), float(d["ci_ub"])
-                h = style.DIAMOND_HALF_HEIGHT
-                fill = style.POOLED_FILL if row.kind == "pooled" else style.SUBGROUP_FILL
-                ax.add_patch(Polygon([(lb, y), (est, y - h), (ub, y), (est, y + h)], closed=True, facecolor=fill,
-                                     edgecolor=fill, linewidth=0.6, zorder=3, gid=f"{row.kind}-diamond"))
-            elif row.kind == "pi":
-                put(x_effect, y, f"[{fmt(d['pi_lb'])}, {fmt(d['pi_ub'])}]", "right", "pi-text")
-                _whisker(ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
-
-        left_fav, right_fav = favours
-        fav_in = cols["plot"] * fig_w / 2
-        below = blended_transform_factory(ax.transData, ax.transAxes)
-        offset = -(3.5 + 3.5 + 1.3 * font.small + 2.0)
-        scale = style.MEASURE_SCALES.get(measure)
-        if scale:
-            ax.annotate(scale[0].upper() + scale[1:], xy=(0.5, 0), xycoords="axes fraction", xytext=(0, offset),
-                        textcoords="offset points", ha="center", va="top", fontsize=font.small, gid="axis-label")
-            offset -= 1.3 * font.small + 2.0
-        for text, ha, dx in ((left_fav, "right", -3.0), (right_fav, "left", 3.0)):
-            ax.annotate("\n".join(layout.wrap(text, fav_in, font.small)), xy=(null_value, 0), xycoords=below,
-                        xytext=(dx, offset), textcoords="offset points", ha=ha, va="top", fontsize=font.small,
-                        gid="favours-label")
+        fig = style.new_figure(grid.fig_w, fig_h)
+        ax = _plot_axes(fig, grid, fig_h, _units(rows), lo, hi)
+        _draw_null_line(ax, rows, null_value)
+        cells = _Cells.of(fig, ax, grid)
+        _draw_headers(cells, heads, show_rob)
+        _draw_rows(cells, rows, studies["weight_pct"].astype(float).max(), lo, hi, show_rob, palette)
+        _draw_axis_labels(ax, grid, measure, favours, null_value)
         if title:
-            fig.text(pad, 1 - style.MARGIN_IN / fig_h, title, ha="left", va="top", fontsize=font.title,
-                     fontweight="bold", gid="title")
+            _draw_title(fig, grid, fig_h, title)
 
     return Captioned(fig, _caption(studies, pooled_map, measure, title, favours),
                      _alt(studies, pooled_map, measure))
+
+
+def _units(rows: list[_Row]) -> float:
+    """Height of all rows, in row units."""
+    return rows[-1].top + rows[-1].height
+
+
+def _column_heads(column: str, grid: _Grid) -> dict[str, list[str]]:
+    """The wrapped bold headers of the estimate and weight columns."""
+    font, fig_w, cols, gap = grid.font, grid.fig_w, grid.cols, COLUMN_GAP_IN
+    return {"effect": layout.wrap(f"{column} [95% CI]", cols["effect"] * fig_w - gap, font.base, bold=True),
+            "weight": layout.wrap("Weight", cols["weight"] * fig_w - gap, font.base, bold=True)}
+
+
+def _figure_height(rows: list[_Row], heads: Mapping[str, list[str]], title: str | None, grid: _Grid) -> float:
+    """Figure height in inches: margin, title, column headers, the rows and the axis band."""
+    font, row_h = grid.font, grid.row_h
+    head_lines = max(len(h) for h in heads.values())
+    header_in = (style.MARGIN_IN + (font.title * 1.2 / 72 + 0.4 * row_h if title else 0.0)
+                 + layout.height_in(head_lines, font.base) + 0.4 * row_h)
+    return header_in + _units(rows) * row_h + style.AXIS_BAND_IN
+
+
+def _axis_values(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
+                 subgroups: pd.DataFrame | None) -> list[float]:
+    """Every value the default axis limits must cover: study estimates and CIs, pooled CI and PI, subtotal CIs."""
+    values = [*studies["ci_lb"].astype(float), *studies["ci_ub"].astype(float), *studies["yi"].astype(float)]
+    if _is_pooled(pooled):
+        assert pooled is not None
+        values += [float(pooled[k]) for k in ("ci_lb", "ci_ub", "pi_lb", "pi_ub") if finite(pooled.get(k))]
+    if subgroups is not None:  # subtotal diamonds are drawn whole, as metafor does
+        values += [float(v) for k in ("ci_lb", "ci_ub") for v in subgroups[k] if finite(v)]
+    return values
+
+
+def _plot_axes(fig: Figure, grid: _Grid, fig_h: float, units: float, lo: float, hi: float) -> Axes:
+    """The plot column: x axis only, rows counted downwards from the top."""
+    cols = grid.cols
+    left = cols["label"] + cols["n"]
+    ax = fig.add_axes((left, style.AXIS_BAND_IN / fig_h, cols["plot"], units * grid.row_h / fig_h))
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(units, 0)
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.yaxis.set_visible(False)
+    ax.tick_params(axis="x", labelsize=grid.font.small)
+    return ax
+
+
+def _draw_null_line(ax: Axes, rows: list[_Row], null_value: float) -> None:
+    """The line of no effect, down to the last drawn row (the notes rows stay clear of it)."""
+    drawn = max(r.top + r.height for r in rows if r.kind != "text")
+    ax.plot([null_value, null_value], [0, drawn], color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
+
+
+def _draw_headers(cells: _Cells, heads: Mapping[str, list[str]], show_rob: bool) -> None:
+    """The bold column headers just above the first row."""
+    header_y = -0.4
+    for x, text, ha in ((cells.x_label, "Study", "left"), (cells.x_n, "N", "right"),
+                        (cells.x_effect, "\n".join(heads["effect"]), "right"),
+                        (cells.x_weight, "\n".join(heads["weight"]), "right"),
+                        *([(cells.x_rob, "RoB", "center")] if show_rob else [])):
+        cells.ax.text(x, header_y, text, transform=cells.transform, ha=ha, va="bottom", fontsize=cells.font.base,
+                      fontweight="bold", clip_on=False, gid="header")
+
+
+def _draw_rows(cells: _Cells, rows: list[_Row], max_w: float, lo: float, hi: float, show_rob: bool,
+               palette: style.Palette) -> None:
+    """Every row in order: its label, then the study, diamond or prediction-interval marks and text."""
+    for row in rows:
+        y = row.centre
+        if row.kind == "text":
+            if row.label != [""]:
+                cells.put(cells.x_label, y, "\n".join(row.label), "left", "note-text", size=cells.font.small)
+            continue
+        bold = row.kind in ("heading", "pooled", "subgroup")
+        cells.put(cells.x_label, y, "\n".join(row.label), "left",
+                  "row-label" if row.kind == "study" else f"{row.kind}-label", bold=bold)
+        if row.kind == "study":
+            _draw_study(cells, row.data, y, max_w, lo, hi, show_rob, palette)
+        elif row.kind in ("pooled", "subgroup"):
+            _draw_diamond(cells, row.kind, row.data, y)
+        elif row.kind == "pi":
+            _draw_prediction_interval(cells, row.data, y, lo, hi)
+
+
+def _square_area(weight: object, max_w: float) -> float:
+    """Study square area (pt^2) proportional to the weight, at least the smallest size; fixed when unweighted."""
+    if not (finite(weight) and max_w > 0):
+        return style.UNWEIGHTED_SQUARE_PT2
+    return max(style.SQUARE_AREA_PT2[0], style.SQUARE_AREA_PT2[1] * float(weight) / max_w)
+
+
+def _draw_study(cells: _Cells, d: Mapping[str, object], y: float, max_w: float, lo: float, hi: float,
+                show_rob: bool, palette: style.Palette) -> None:
+    """One study: n, estimate [CI] and weight text, CI whisker, weighted square and RoB dot."""
+    cells.put(cells.x_n, y, whole_count(d.get("n")), "right", "n-text")
+    cells.put(cells.x_effect, y, _effect_text(d["yi"], d["ci_lb"], d["ci_ub"]), "right", "effect-text")
+    w = d.get("weight_pct")
+    cells.put(cells.x_weight, y, f"{float(w):.1f}%" if finite(w) else "\u2013", "right", "weight-text")
+    area = _square_area(w, max_w)
+    _whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci")
+    if lo <= float(d["yi"]) <= hi:
+        cells.ax.scatter([float(d["yi"])], [y], s=area, marker="s", color=style.INK, zorder=3, linewidths=0,
+                         gid="study-square")
+    if show_rob:
+        _rob_dot(cells.ax, cells.transform, cells.x_rob, y, d.get("rob_overall"), palette)
+
+
+def _draw_diamond(cells: _Cells, kind: str, d: Mapping[str, object], y: float) -> None:
+    """A pooled or subtotal diamond (centre at the estimate, ends at the CI limits) with its text."""
+    cells.put(cells.x_effect, y, _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", f"{kind}-effect-text",
+              bold=True)
+    cells.put(cells.x_weight, y, "100.0%" if kind == "pooled" else "", "right", "weight-text", bold=True)
+    est, lb, ub = float(d["estimate"]), float(d["ci_lb"]), float(d["ci_ub"])
+    h = style.DIAMOND_HALF_HEIGHT
+    fill = style.POOLED_FILL if kind == "pooled" else style.SUBGROUP_FILL
+    cells.ax.add_patch(Polygon([(lb, y), (est, y - h), (ub, y), (est, y + h)], closed=True, facecolor=fill,
+                               edgecolor=fill, linewidth=0.6, zorder=3, gid=f"{kind}-diamond"))
+
+
+def _draw_prediction_interval(cells: _Cells, d: Mapping[str, object], y: float, lo: float, hi: float) -> None:
+    """The prediction interval: its limits as text and a capped bar."""
+    cells.put(cells.x_effect, y, f"[{figure_number(d['pi_lb'])}, {figure_number(d['pi_ub'])}]", "right", "pi-text")
+    _whisker(cells.ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
+
+
+def _draw_axis_labels(ax: Axes, grid: _Grid, measure: str, favours: tuple[str, str], null_value: float) -> None:
+    """Under the tick labels: the scale name (ratio measures) and the favours labels either side of no effect."""
+    font = grid.font
+    left_fav, right_fav = favours
+    fav_in = grid.cols["plot"] * grid.fig_w / 2
+    below = blended_transform_factory(ax.transData, ax.transAxes)
+    offset = -(3.5 + 3.5 + 1.3 * font.small + 2.0)
+    scale = style.MEASURE_SCALES.get(measure)
+    if scale:
+        ax.annotate(scale[0].upper() + scale[1:], xy=(0.5, 0), xycoords="axes fraction", xytext=(0, offset),
+                    textcoords="offset points", ha="center", va="top", fontsize=font.small, gid="axis-label")
+        offset -= 1.3 * font.small + 2.0
+    for text, ha, dx in ((left_fav, "right", -3.0), (right_fav, "left", 3.0)):
+        ax.annotate("\n".join(layout.wrap(text, fav_in, font.small)), xy=(null_value, 0), xycoords=below,
+                    xytext=(dx, offset), textcoords="offset points", ha=ha, va="top", fontsize=font.small,
+                    gid="favours-label")
+
+
+def _draw_title(fig: Figure, grid: _Grid, fig_h: float, title: str) -> None:
+    """The bold title in the top-left corner."""
+    fig.text(style.MARGIN_IN / grid.fig_w, 1 - style.MARGIN_IN / fig_h, title, ha="left", va="top",
+             fontsize=grid.font.title, fontweight="bold", gid="title")
 
 
 def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str, caps: bool = False) -> None:
@@ -265,6 +382,7 @@ def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str,
 
 
 def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: style.Palette) -> None:
+    """The overall risk-of-bias judgement as a coloured dot with its symbol."""
     label = style.NOT_ASSESSED if is_missing(judgement) else str(judgement)
     ax.scatter([x], [y], s=style.ROB_DOT_PT2, color=style.rob_colour(label, palette), edgecolors=style.INK,
                linewidths=0.4, transform=transform, clip_on=False, zorder=3, gid="rob-dot")
@@ -275,6 +393,7 @@ def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: styl
 
 def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str, title: str | None,
              favours: tuple[str, str]) -> str:
+    """The figure caption: what the marks show, the pooled result and heterogeneity."""
     k = len(studies)
     grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
     rows = plural(k, "single-study result") if grouped and not _is_pooled(pooled) else plural(k, "study")
@@ -290,11 +409,12 @@ def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure
             return head + body + " Grouped by domain; each domain has too few studies to pool: no pooled estimate."
         return head + body + " A single study: no pooled estimate."
     assert pooled is not None
-    text = (f" Diamond: pooled {measure} {fmt(pooled['estimate'])} (95% CI {fmt_ci(pooled['ci_lb'], pooled['ci_ub'])}), "
-            f"random-effects model ({pooled.get('method', '')}"
-            f"{', ' + style.TEST_LABELS.get(str(pooled.get('test')), str(pooled.get('test'))) if pooled.get('test') else ''}).")
+    test = style.TEST_LABELS.get(str(pooled.get("test")), str(pooled.get("test")))
+    ci = interval(pooled["ci_lb"], pooled["ci_ub"])
+    text = (f" Diamond: pooled {measure} {figure_number(pooled['estimate'])} (95% CI {ci}), "
+            f"random-effects model ({pooled.get('method', '')}{', ' + test if pooled.get('test') else ''}).")
     if finite(pooled.get("pi_lb")):
-        text += f" 95% prediction interval {fmt_ci(pooled['pi_lb'], pooled['pi_ub'])}."
+        text += f" 95% prediction interval {interval(pooled['pi_lb'], pooled['pi_ub'])}."
     text += f" Heterogeneity: {heterogeneity_text(pooled)}."
     if studies["n"].isna().any():
         text += f" {style.NR_LABEL}, not reported."
@@ -302,22 +422,23 @@ def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure
 
 
 def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str) -> str:
+    """Alternative text: the study estimates (or their range), CI directions and the pooled result."""
     k = len(studies)
     yi = studies["yi"].astype(float)
     lb, ub = studies["ci_lb"].astype(float), studies["ci_ub"].astype(float)
     favour = int(((lb > 0) & (yi > 0)).sum())
     against = int(((ub < 0) & (yi < 0)).sum())
     if k <= 6:
-        parts = "; ".join(f"{r.label} {fmt(r.yi)} ({fmt_ci(r.ci_lb, r.ci_ub)})" for r in studies.itertuples())
+        parts = "; ".join(f"{r.label} {figure_number(r.yi)} ({interval(r.ci_lb, r.ci_ub)})" for r in studies.itertuples())
         text = f"Forest plot of {plural(k, 'study')} ({measure}): {parts}."
     else:
-        text = (f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {fmt(yi.min())} "
-                f"to {fmt(yi.max())}.")
+        text = (f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {figure_number(yi.min())} "
+                f"to {figure_number(yi.max())}.")
     text += f" {favour} of {k} confidence intervals lie entirely above zero and {against} entirely below."
     if _is_pooled(pooled):
         assert pooled is not None
-        text += (f" Pooled {measure} {fmt(pooled['estimate'])} (95% CI {fmt_ci(pooled['ci_lb'], pooled['ci_ub'])}); "
-                 f"I\u00b2 {fmt(pooled.get('i2'), 1)}%.")
+        text += (f" Pooled {measure} {figure_number(pooled['estimate'])} (95% CI {interval(pooled['ci_lb'], pooled['ci_ub'])}); "
+                 f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%.")
     else:
         text += " Not pooled."
     return text

@@ -31,7 +31,7 @@ def line_width_in(text: str, size: float, bold: bool = False) -> float:
     return width * SLACK / _POINTS_PER_INCH
 
 
-def width_in(lines: list[str] | str, size: float, bold: bool = False) -> float:
+def text_width_in(lines: list[str] | str, size: float, bold: bool = False) -> float:
     """Width of the widest line, in inches."""
     lines = lines.split("\n") if isinstance(lines, str) else lines
     return max((line_width_in(line, size, bold) for line in lines), default=0.0)
@@ -58,4 +58,4 @@ def wrap(text: str, max_in: float, size: float, bold: bool = False, indent: str 
 
 def fits(lines: list[str], max_in: float, size: float, bold: bool = False) -> bool:
     """True when every line is at most ``max_in`` inches wide."""
-    return width_in(lines, size, bold) <= max_in
+    return text_width_in(lines, size, bold) <= max_in

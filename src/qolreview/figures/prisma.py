@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned
-from qolreview.formatting import is_missing
+from qolreview.formatting import MISSING, is_missing, whole_count
 from qolreview.workbook.spec import PRISMA_BOXES
 
 OTHER_BOXES = ("website_results", "organisation_results", "citations_results", "other_sought_reports",
@@ -110,12 +110,11 @@ def _wrap_line(line: str, max_in: float, size: float) -> list[str]:
 
 
 def _n(rows: Mapping[str, Mapping[str, object]], box: str) -> str:
-    value = rows.get(box, {}).get("n")
-    return f"n = {style.NOT_REPORTED}" if is_missing(value) else f"n = {int(value)}"  # type: ignore[call-overload]
+    return f"n = {_count(rows, box)}"
 
 
 def _detail_lines(rows: Mapping[str, Mapping[str, object]], box: str) -> list[str]:
-    return [f"{INDENT}{reason} (n = {n if n is not None else style.NOT_REPORTED})"
+    return [f"{INDENT}{reason} (n = {n if n is not None else MISSING})"
             for reason, n in parse_detail(rows.get(box, {}).get("detail"))]
 
 
@@ -262,9 +261,8 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
     return Captioned(fig, _caption(rows), _alt(rows, other))
 
 
-def _count(rows: Mapping[str, Mapping[str, object]], box: str) -> str:
-    value = rows.get(box, {}).get("n")
-    return style.NOT_REPORTED if is_missing(value) else str(int(value))  # type: ignore[call-overload]
+def _count(rows: Mapping[str, Mapping[str, object]], box: str, missing: str = MISSING) -> str:
+    return whole_count(rows.get(box, {}).get("n"), missing)
 
 
 def _caption(rows: Mapping[str, Mapping[str, object]]) -> str:
@@ -283,7 +281,7 @@ def _alt(rows: Mapping[str, Mapping[str, object]], other: bool) -> str:
             + _caption(rows).removeprefix("PRISMA 2020 flow diagram. "))
     if reasons:
         text += " Reports excluded: " + "; ".join(
-            f"{r} ({n if n is not None else style.NOT_REPORTED})" for r, n in reasons) + "."
+            f"{r} ({n if n is not None else MISSING})" for r, n in reasons) + "."
     return text
 
 
@@ -301,7 +299,7 @@ def write_prisma_csv(df: pd.DataFrame, path: str | Path) -> Path:
             detail = rows.get(data, {}).get("detail")
             if not is_missing(detail) and parse_detail(detail):
                 return str(detail)
-        return "NA" if data == "NA" else _count(rows, data).replace(style.NOT_REPORTED, "NA")
+        return "NA" if data == "NA" else _count(rows, data, "NA")
 
     out = pd.DataFrame(
         [(data, node, box, desc, text, desc if node != "NA" else "NA",

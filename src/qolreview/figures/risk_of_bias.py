@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import style
-from qolreview.figures.captions import Captioned, plural, require_columns
-from qolreview.formatting import is_missing
+from qolreview.figures.captions import Captioned, require_columns
+from qolreview.tables import RiskOfBias
+from qolreview.formatting import plural
 
-ROB_COLUMNS = ("study_id", "label", "tool", "domain", "judgement")
+ROB_COLUMNS = (RiskOfBias.study_id, RiskOfBias.label, RiskOfBias.tool, RiskOfBias.domain, RiskOfBias.judgement)
 
 
 def _domain_key(domain: str) -> tuple[int, int, str]:

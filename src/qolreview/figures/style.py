@@ -1,6 +1,7 @@
 """The single style module of the figures: sizes, fonts, palettes, glyphs and labels.
 
-Every colour, size and label used by a figure comes from here. Widths follow common journal columns
+Every colour, size and label used by a figure comes from here, except the names of domains and comparisons
+(:mod:`qolreview.labels`, shared with the report). Widths follow common journal columns
 (single 8.5 cm, double 17.5 cm). The risk-of-bias colours follow the Cochrane / robvis convention
 (McGuinness & Higgins 2021, Res Synth Methods 12:55-61); the colour-blind-safe option uses the
 ColorBrewer YlOrBr sequential scheme (Harrower & Brewer 2003) for ordered judgements and the
@@ -18,6 +19,9 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from qolreview.formatting import NR_LABEL  # noqa: F401  (the figures' label of a count not reported)
+from qolreview.synthesis.risk_of_bias import NOT_ASSESSED
 
 Width = Literal["single", "double"]
 Palette = Literal["cochrane", "colourblind"]
@@ -79,7 +83,6 @@ ROB_DOT_PT2 = 42.0
 
 INK = "#000000"
 MUTED = "#595959"
-GRID = "#D9D9D9"
 ZERO_LINE = "#7F7F7F"
 SUBTLE_FILL = "#F2F2F2"
 POOLED_FILL = "#000000"
@@ -94,7 +97,6 @@ ROB_ORDER = (
 NOS_ORDER = ("Good", "Fair", "Poor", "Not assessed")
 """Newcastle-Ottawa overall ratings (AHRQ conversion), then "Not assessed"."""
 ROB2_ORDER = ("Low", "Some concerns", "High", "No information", "Not assessed")
-NOT_ASSESSED = "Not assessed"
 
 _ROB_EQUIVALENT = {
     "Good": "Low", "Fair": "Moderate", "Poor": "Serious", "Some concerns": "Moderate", "High": "Serious",
@@ -178,11 +180,6 @@ EDP_MEDIUM_FROM = 50
 """Sample-size bins of the EDP: large > 300, medium 50-300, small < 50 (Thomson & Thomas 2013)."""
 EDP_GLYPH_SCALE = {"large": 1.6, "medium": 1.2, "small": 0.85, "unknown": 0.85}
 EDP_BASIS_MARKS = {"ci": "", "point_estimate_only": "*", "reported": "\u2020"}
-EDP_DOMAIN_LABELS = {
-    "overall": "Overall QoL", "physical": "Physical", "psychological": "Psychological", "social": "Social",
-    "daily_functioning": "Daily functioning", "environment": "Environment", "symptoms": "Symptoms",
-    "functioning": "Functioning",
-}
 EDP_DIRECTION_LABELS = {
     "improved": "Improved (positive health impact)", "worsened": "Worsened (negative health impact)",
     "no_clear_difference": "No clear difference (no change)", "mixed": "Mixed or conflicting findings",
@@ -191,15 +188,12 @@ EDP_DIRECTION_LABELS = {
 # PRISMA 2020 ----------------------------------------------------------------------------------------
 
 PRISMA_FILL = {"box": "#FFFFFF", "phase": "#9DC3E6", "title_main": "#FFD966", "title_other": "#D9D9D9"}
-PRISMA_BOX_WIDTH_FRACTION = 0.36
-NOT_REPORTED = "not reported"
 
 # Shared labels --------------------------------------------------------------------------------------
 
 FAVOURS = ("Favours control", "Favours ketamine/esketamine")
 FAVOURS_WITHIN_ARM = ("Worse than baseline", "Better than baseline")
 """Sides of a within-arm (pre-post) forest plot: there is no control arm to favour."""
-NR_LABEL = "NR"
 NOT_POOLED_LABEL = "Not pooled (too few studies)"
 POOLED_LABEL = "Random-effects model"
 PI_LABEL = "95% prediction interval"
@@ -218,8 +212,6 @@ VALUE_KIND_LABELS = {"SMD": "Standardised mean difference", "SMCR": "Standardise
                      "pct_change": "Change from baseline (%)"}
 """Y-axis labels of the QoL-over-time panels. Harmonized effects are signed so that positive = better
 quality of life; for the binary QoL outcomes (EQ-5D "any problem") that is fewer people with problems."""
-COMPARISON_LABELS = {"between_arms": "between arms", "within_arm_prepost": "within arm, pre-post"}
-DOMAIN_LABELS = EDP_DOMAIN_LABELS
 
 
 def fonts(width: Width) -> Fonts:

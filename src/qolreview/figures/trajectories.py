@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
-from qolreview.figures.captions import Captioned, plural, require_columns
+from qolreview.figures.captions import Captioned, require_columns
+from qolreview.formatting import plural
+from qolreview.labels import COMPARISON_LABELS, SHORT_DOMAIN_LABELS
 
 RIGHT_MARGIN_IN = 0.2
 """Room right of the panels for the last x tick label."""
@@ -21,8 +23,8 @@ TRAJECTORY_COLUMNS = ("study_id", "label", "domain", "instrument", "subscale", "
 def panel_title(domain: str, comparison: str, kind: str) -> str:
     """"Domain: comparison, measure", e.g. "Overall QoL: between arms, SMD"."""
     measure = "% change" if kind == "pct_change" else style.MEASURE_COLUMN_LABELS.get(kind, kind)
-    return (f"{style.DOMAIN_LABELS.get(domain, domain)}: "
-            f"{style.COMPARISON_LABELS.get(comparison, comparison.replace('_', ' '))}, {measure}")
+    return (f"{SHORT_DOMAIN_LABELS.get(domain, domain)}: "
+            f"{COMPARISON_LABELS.get(comparison, comparison.replace('_', ' '))}, {measure}")
 
 
 def trajectories_plot(data: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
@@ -32,8 +34,8 @@ def trajectories_plot(data: pd.DataFrame, *, width: style.Width = "double") -> C
     if data.empty:
         raise ValueError("trajectories: no values with a known timepoint")
     has_ci = {"ci_lb", "ci_ub"} <= set(data.columns)
-    order = {d: i for i, d in enumerate(style.DOMAIN_LABELS)}
-    comparisons = {c: i for i, c in enumerate(style.COMPARISON_LABELS)}
+    order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
+    comparisons = {c: i for i, c in enumerate(COMPARISON_LABELS)}
     panels = sorted(data.groupby(["domain", "comparison", "value_kind"]).groups,
                     key=lambda p: (order.get(p[0], len(order)), p[0], comparisons.get(p[1], len(comparisons)),
                                    p[1], p[2]))

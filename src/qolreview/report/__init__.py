@@ -3,7 +3,8 @@
 The report's cells stay short: they call the functions re-exported here, which read the pipeline's tables
 and turn them into sentences and display tables. Modules, one job each:
 
-- :mod:`~qolreview.report.wording`: number formats, plurals, lists, labels, compact cell lists;
+- :mod:`~qolreview.report.wording`: lists, labels, designs, time windows, compact cell lists (numbers and plurals
+  are formatted by :mod:`qolreview.formatting`);
 - :mod:`~qolreview.report.data`: the run's configuration and tables, checksums, software versions;
 - :mod:`~qolreview.report.overview`: the "what this report is" box and what the record leaves missing;
 - :mod:`~qolreview.report.methods`: sentences of the methods section;
@@ -17,7 +18,7 @@ and turn them into sentences and display tables. Modules, one job each:
 - :mod:`~qolreview.report.stage`: the report rule's entry point (imported by the rule, not here).
 """
 
-from qolreview.formatting import is_missing
+from qolreview.formatting import MISSING, is_missing
 from qolreview.labels import study_labels
 from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
 from qolreview.report.claims_check import checked_claims, claims_summary, claims_table
@@ -33,16 +34,15 @@ from qolreview.report.sections import design_note, effect_direction_section, poo
 from qolreview.report.tables import (cleaning_log_table, leave_one_out_table, not_convertible_table,
                                      secondary_outcomes_table, single_study_results, study_characteristics,
                                      subgroup_table, summary_of_findings_table, vote_count_table)
-from qolreview.report.wording import (MISSING, compact_cells, design_counts, design_label, domain_label, fmt, fmt_ci,
-                                      fmt_p, join_words, lower_first, measure_short, measure_unit, plural, weeks,
-                                      window_spans)
+from qolreview.report.wording import (source_cells_text, design_counts, design_label, domain_label, join_words, lower_first,
+                                      measure_short, measure_unit, weeks, window_spans)
 
 __all__ = [
     "MISSING", "Figures", "ReportData", "about_callout", "analysis_sentence", "analysis_title", "checked_claims",
-    "claims_summary", "claims_table", "cleaning_log_table", "code_block", "compact_cells", "config_text", "design_counts", "design_label", "design_note",
-    "domain_label", "effect_direction_section", "file_sha256", "fmt", "fmt_ci", "fmt_p", "inclusion_summary",
+    "claims_summary", "claims_table", "cleaning_log_table", "code_block", "source_cells_text", "config_text", "design_counts", "design_label", "design_note",
+    "domain_label", "effect_direction_section", "file_sha256", "inclusion_summary",
     "input_checksums", "is_missing", "join_words", "bullet_list", "leave_one_out_table", "limitations", "load", "lower_first", "markdown_table",
-    "measure_short", "measure_unit", "methods_facts", "missing_items", "not_convertible_table", "plural", "pooled_analyses",
+    "measure_short", "measure_unit", "methods_facts", "missing_items", "not_convertible_table", "pooled_analyses",
     "pooled_sections", "provenance_table", "risk_of_bias_section", "secondary_outcomes_table", "show",
     "single_study_results", "software_versions", "study_characteristics", "study_labels", "subgroup_table",
     "summary_of_findings_table", "vote_count_table", "weeks", "window_spans", "write_config",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.formatting import is_missing
-from qolreview.report.wording import (COMPARISON_LABELS, MEASURE_LABELS, domain_label, fmt, fmt_p, join_words,
-                                      lower_first, measure_short, plural)
+from qolreview.formatting import is_missing, plural, report_number, report_p_statement
+from qolreview.labels import COMPARISON_LABELS
+from qolreview.report.wording import MEASURE_LABELS, domain_label, join_words, lower_first, measure_short
 
 
 def pooled_analyses(meta: pd.DataFrame) -> pd.DataFrame:
@@ -48,16 +48,18 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str,
         meaning += (" A change within one arm is not an effect of the treatment: it also contains placebo "
                     "response, regression to the mean and the natural course of the condition.")
     level = f"{row['level']:.0%}"
-    estimate = fmt(row["estimate"])
-    interval = (f"{level} CI {fmt(row['ci_lb'])} to {fmt(row['ci_ub'])}")
+    estimate = report_number(row["estimate"])
+    interval = (f"{level} CI {report_number(row['ci_lb'])} to {report_number(row['ci_ub'])}")
     window = f"the {row['window']} window" + (f" ({span})" if span else "")
     text = (f"Pooling {plural(row['k'], 'study', 'studies')} ({who}), the {row['method']} random-effects "
             f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
-            f"in {window} was {estimate} ({interval}; {fmt_p(row['pval'])}, {test}). {meaning}")
+            f"in {window} was {estimate} ({interval}; {report_p_statement(row['pval'])}, {test}). {meaning}")
     if not is_missing(row.get("tau2")):
-        text += (f" Heterogeneity: τ² = {fmt(row['tau2'], 3)}, I² = {fmt(row['i2'], 1)}%, "
-                 f"Q = {fmt(row['q'])} on {plural(row['q_df'], 'degree')} of freedom ({fmt_p(row['q_p'])})")
-        text += (f"; the {level} prediction interval runs from {fmt(row['pi_lb'])} to {fmt(row['pi_ub'])}."
+        text += (f" Heterogeneity: τ² = {report_number(row['tau2'], 3)}, I² = {report_number(row['i2'], 1)}%, "
+                 f"Q = {report_number(row['q'])} on {plural(row['q_df'], 'degree')} of freedom "
+                 f"({report_p_statement(row['q_p'])})")
+        text += (f"; the {level} prediction interval runs from {report_number(row['pi_lb'])} to "
+                 f"{report_number(row['pi_ub'])}."
                  if not is_missing(row.get("pi_lb")) else ".")
         if row["k"] == 2:
             text += " With two studies, τ² and the prediction interval are very imprecise."

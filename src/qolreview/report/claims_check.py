@@ -7,7 +7,8 @@ import pandas as pd
 from qolreview.report.claims import check_claims
 from qolreview.instruments import load_registry
 from qolreview.report.data import ReportData
-from qolreview.report.wording import compact_cells, join_words, plural
+from qolreview.formatting import plural
+from qolreview.report.wording import source_cells_text, join_words
 
 
 def checked_claims(data: ReportData) -> pd.DataFrame:
@@ -30,7 +31,7 @@ def claims_table(data: ReportData) -> pd.DataFrame:
         "Source": checked["source_id"].map(lambda s: sources.get(s, s)),
         "Data": checked["evidence"],
         "Verdict": checked["verdict"],
-        "Cells": (checked["cell_statement"] + "; " + checked["cells"]).map(compact_cells),
+        "Cells": (checked["cell_statement"] + "; " + checked["cells"]).map(source_cells_text),
     })
 
 

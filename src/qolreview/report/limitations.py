@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qolreview.report.data import ReportData
 from qolreview.report.overview import inclusion_summary
-from qolreview.report.wording import plural
+from qolreview.formatting import plural
 
 
 def limitations(data: ReportData) -> list[str]:

@@ -6,8 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from qolreview.formatting import is_missing
-from qolreview.report.wording import MISSING
+from qolreview.formatting import MISSING, is_missing
 
 
 def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:

@@ -6,8 +6,9 @@ import pandas as pd
 
 from qolreview.synthesis.narrative import EDP_THRESHOLD
 from qolreview.report.data import ReportData
-from qolreview.report.wording import (COMPARISON_ADJECTIVES, MEASURE_LABELS, fmt, join_words, measure_short, plural,
-                                      weeks, window_spans)
+from qolreview.formatting import plural, report_number
+from qolreview.report.wording import (COMPARISON_ADJECTIVES, MEASURE_LABELS, join_words, measure_short, weeks,
+                                      window_spans)
 from qolreview.synthesis.pooling import LEAVE_ONE_OUT_MIN_STUDIES
 
 
@@ -44,7 +45,7 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         else "No statistic needed converting.")
     r_rows = selected[selected["r_source"].notna() & (selected["r_source"] != "not_used")]
     correlation = (f"{_counts_text(r_rows['r_source'])} (default r = {cfg['harmonize']['pre_post_r']}; "
-                   f"values used: {join_words(sorted({fmt(v) for v in r_rows['r_used'].dropna()}))})."
+                   f"values used: {join_words(sorted({report_number(v) for v in r_rows['r_used'].dropna()}))})."
                    if len(r_rows) else f"not needed by any effect (default r = {cfg['harmonize']['pre_post_r']}).")
     syn = cfg["synthesis"]
     test = ("the Knapp-Hartung adjustment (t distribution with k − 1 degrees of freedom)" if syn["test"] == "knha"

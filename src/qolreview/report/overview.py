@@ -10,7 +10,8 @@ from qolreview.figures.data import evidence_map_table
 from qolreview.labels import study_labels
 from qolreview.report.data import ReportData
 from qolreview.report.markup import bullet_list
-from qolreview.report.wording import join_words, plural
+from qolreview.formatting import plural
+from qolreview.report.wording import join_words
 
 
 CORE_PRISMA_BOXES = {

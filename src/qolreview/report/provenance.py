@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.labels import study_labels
+from qolreview.labels import COMPARISON_LABELS, study_labels
 from qolreview.report.analyses import analysis_title
 from qolreview.report.claims_check import checked_claims
 from qolreview.report.data import ReportData
-from qolreview.report.wording import COMPARISON_LABELS, compact_cells, domain_label, fmt, fmt_ci, measure_short
+from qolreview.formatting import estimate_with_ci, report_number
+from qolreview.report.wording import source_cells_text, domain_label, measure_short
 
 
 def provenance_table(data: ReportData) -> pd.DataFrame:
@@ -16,39 +17,40 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
 
     Rows: study characteristics (N, follow-up), effect sizes, analyses, subgroups, vote counts (the cells of
     the directions counted), summary-of-findings rows and checked claims. Cell lists are in compact form
-    (:func:`compact_cells`).
+    (:func:`source_cells_text`).
     """
     labels = study_labels(data["studies"])
     rows: list[tuple[str, str, str, str]] = []
     for _, s in data["studies"].iterrows():
         study = labels[s["study_id"]]
-        rows.append(("Study characteristics", f"{study}: N", fmt(s["n_total"], 0), str(s["cell_n_total"])))
-        rows.append(("Study characteristics", f"{study}: follow-up (weeks)", fmt(s["follow_up_weeks"], 1),
+        rows.append(("Study characteristics", f"{study}: N", report_number(s["n_total"], 0), str(s["cell_n_total"])))
+        rows.append(("Study characteristics", f"{study}: follow-up (weeks)", report_number(s["follow_up_weeks"], 1),
                      str(s["cell_follow_up_weeks"])))
     for _, e in data["effect_sizes"].iterrows():
         what = f"{labels.get(e['study_id'], e['study_id'])}: {e['instrument']} {e['subscale']}, {e['timepoint']}"
         rows.append(("Effect size", f"{what} ({measure_short(e['measure'])}, "
                      f"{COMPARISON_LABELS.get(e['comparison'], e['comparison'])})",
-                     fmt_ci(e["yi"], e["ci_lb"], e["ci_ub"]), str(e["source_cells"])))
+                     estimate_with_ci(e["yi"], e["ci_lb"], e["ci_ub"]), str(e["source_cells"])))
     meta = data["meta_analyses"].set_index("analysis_id", drop=False)
     for _, m in meta.iterrows():
-        rows.append(("Analysis", analysis_title(m), fmt_ci(m["estimate"], m["ci_lb"], m["ci_ub"]),
+        rows.append(("Analysis", analysis_title(m), estimate_with_ci(m["estimate"], m["ci_lb"], m["ci_ub"]),
                      str(m["source_cells"])))
     for _, g in data["subgroups"].iterrows():
         rows.append(("Subgroup", f"{analysis_title(meta.loc[g['analysis_id']])}: {g['subgroup_var']} = "
-                     f"{g['subgroup']}", fmt_ci(g["estimate"], g["ci_lb"], g["ci_ub"]),
+                     f"{g['subgroup']}", estimate_with_ci(g["estimate"], g["ci_lb"], g["ci_ub"]),
                      str(meta.loc[g["analysis_id"], "source_cells"])))
     direction = data["effect_direction"]
     for _, v in data["vote_counts"].iterrows():
         counted = direction[(direction["comparison"] == v["comparison"]) & (direction["domain"] == v["domain"])]
         rows.append(("Vote count", f"{domain_label(v['domain'])} ({COMPARISON_LABELS.get(v['comparison'])})",
-                     f"{fmt(v['n_improved'], 0)} of {fmt(v['n_studies'], 0)} improved",
+                     f"{report_number(v['n_improved'], 0)} of {report_number(v['n_studies'], 0)} improved",
                      "; ".join(str(c) for c in counted["source_cells"])))
     for _, f in data["summary_of_findings"].iterrows():
         rows.append(("Summary of findings", domain_label(f["outcome"]),
-                     f"{fmt(f['k'], 0)} ({fmt(f['n_participants'], 0)}); {f['certainty']}", str(f["source_cells"])))
+                     f"{report_number(f['k'], 0)} ({report_number(f['n_participants'], 0)}); {f['certainty']}",
+                     str(f["source_cells"])))
     for _, c in checked_claims(data).iterrows():
         rows.append(("Claim", str(c["statement"]), str(c["verdict"]), f"{c['cell_statement']}; {c['cells']}"))
     table = pd.DataFrame(rows, columns=["Where", "What", "Value", "Source cells"])
-    table["Source cells"] = table["Source cells"].map(compact_cells)
+    table["Source cells"] = table["Source cells"].map(source_cells_text)
     return table

@@ -10,7 +10,8 @@ from qolreview.report.data import ReportData
 from qolreview.report.figure_files import Figures
 from qolreview.report.markup import markdown_table
 from qolreview.report.tables import leave_one_out_table, subgroup_table
-from qolreview.report.wording import RANDOMISED, design_counts, join_words, lower_first, window_spans
+from qolreview.report.wording import design_counts, join_words, lower_first, window_spans
+from qolreview.workbook.spec import RANDOMISED_DESIGNS
 
 
 def pooled_sections(data: ReportData, figs: Figures) -> str:
@@ -54,7 +55,7 @@ def design_note(study_ids: str, designs: pd.Series) -> str:
     (Cochrane Handbook, chapter 24); empty otherwise. ``designs`` maps study ids to workbook design codes."""
     ids = [s.strip() for s in str(study_ids).split(";") if s.strip()]
     kinds = designs.reindex(ids)
-    randomised = kinds.isin(RANDOMISED)
+    randomised = kinds.isin(RANDOMISED_DESIGNS)
     if randomised.all() or not randomised.any():
         return ""
     return (f" The analysis pools randomised and non-randomised evidence ({design_counts(kinds)}), whose risks "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.formatting import is_missing
-from qolreview.labels import study_labels
+from qolreview.formatting import MISSING, estimate_with_ci, is_missing, report_number, report_p_statement
+from qolreview.labels import COMPARISON_LABELS, DOMAIN_LABELS, study_labels
 from qolreview.report.data import ReportData
-from qolreview.report.wording import (COMPARISON_LABELS, DOMAIN_LABELS, MISSING, compact_cells, design_label,
-                                      domain_label, fmt, fmt_ci, fmt_p, join_words, measure_short, measure_unit)
+from qolreview.report.wording import (source_cells_text, design_label, domain_label, join_words, measure_short,
+                                      measure_unit)
 
 
 ONE_STUDY = "not applicable (1 study)"
@@ -25,7 +25,7 @@ def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataF
             details = [str(a[c]) for c in ("route", "dose") if isinstance(a[c], str) and a[c]]
             if details:
                 bits.append("(" + ", ".join(details) + ")")
-            bits.append(f"n = {fmt(a['n_arm'], 0)}")
+            bits.append(f"n = {report_number(a['n_arm'], 0)}")
             parts.append(" ".join(bits))
         return "; ".join(parts) or ("none" if (arms["study_id"] == study_id).any() else MISSING)
 
@@ -35,10 +35,10 @@ def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataF
         "Design": studies["design"].map(design_label),
         "Population": studies["population"].map(lambda v: MISSING if is_missing(v) else v),
         "Country": studies["country"].map(lambda v: MISSING if is_missing(v) else v),
-        "N": studies["n_total"].map(lambda v: fmt(v, 0)),
+        "N": studies["n_total"].map(lambda v: report_number(v, 0)),
         "Intervention": [arms_text(s, "intervention") for s in studies["study_id"]],
         "Comparator": [arms_text(s, "comparator") for s in studies["study_id"]],
-        "Follow-up (weeks)": studies["follow_up_weeks"].map(lambda v: fmt(v, 1)),
+        "Follow-up (weeks)": studies["follow_up_weeks"].map(lambda v: report_number(v, 1)),
         "Funding": studies["funding"].map(lambda v: MISSING if is_missing(v) else str(v).replace("_", " ")),
         "Inclusion": studies["inclusion_status"],
     })
@@ -56,28 +56,30 @@ def single_study_results(weights: pd.DataFrame, meta: pd.DataFrame, labels: dict
         "Window": rows["window"],
         "Instrument(s)": rows["instruments"],
         "Measure": [measure_unit(m, i) for m, i in zip(rows["measure"], rows["instruments"])],
-        "Effect (95% CI)": [fmt_ci(y, lb, ub) for y, lb, ub in zip(rows["yi"], rows["ci_lb"], rows["ci_ub"])],
-        "Source cells": rows["source_cells"].map(compact_cells),
+        "Effect (95% CI)": [estimate_with_ci(y, lb, ub)
+                            for y, lb, ub in zip(rows["yi"], rows["ci_lb"], rows["ci_ub"])],
+        "Source cells": rows["source_cells"].map(source_cells_text),
     })
 
 
 def vote_count_table(votes: pd.DataFrame) -> pd.DataFrame:
     """Vote counts per comparison and domain (SWiM item 4: vote counting based on the direction of effect),
-    quality-of-life domains first, in the order of :data:`~qolreview.report.wording.DOMAIN_LABELS`."""
+    quality-of-life domains first, in the order of :data:`~qolreview.labels.DOMAIN_LABELS`."""
     order = {domain: i for i, domain in enumerate(DOMAIN_LABELS)}
     votes = votes.assign(_order=votes["domain"].map(order).fillna(len(order))).sort_values(
         ["comparison", "_order", "domain"], kind="stable")
     return pd.DataFrame({
         "Comparison": votes["comparison"].map(lambda c: COMPARISON_LABELS.get(c, c)),
         "Domain": votes["domain"].map(domain_label),
-        "Studies": votes["n_studies"].map(lambda v: fmt(v, 0)),
-        "Improved": votes["n_improved"].map(lambda v: fmt(v, 0)),
-        "Worsened": votes["n_worsened"].map(lambda v: fmt(v, 0)),
-        "No clear difference": votes["n_no_clear"].map(lambda v: fmt(v, 0)),
+        "Studies": votes["n_studies"].map(lambda v: report_number(v, 0)),
+        "Improved": votes["n_improved"].map(lambda v: report_number(v, 0)),
+        "Worsened": votes["n_worsened"].map(lambda v: report_number(v, 0)),
+        "No clear difference": votes["n_no_clear"].map(lambda v: report_number(v, 0)),
         "Proportion improved among studies with a clear direction (95% CI)": [
-            fmt_ci(p, lb, ub) for p, lb, ub in zip(votes["proportion_improved"], votes["ci_lb"], votes["ci_ub"])
+            estimate_with_ci(p, lb, ub)
+            for p, lb, ub in zip(votes["proportion_improved"], votes["ci_lb"], votes["ci_ub"])
         ],
-        "Sign test": votes["sign_test_p"].map(fmt_p),
+        "Sign test": votes["sign_test_p"].map(report_p_statement),
     }).reset_index(drop=True)
 
 
@@ -88,9 +90,10 @@ def subgroup_table(subgroups: pd.DataFrame, labels: dict[str, str]) -> pd.DataFr
         "Subgroup": subgroups["subgroup"],
         "Studies": [f"{k}: {join_words([labels.get(s.strip(), s.strip()) for s in str(ids).split(';')])}"
                     for k, ids in zip(subgroups["k"], subgroups["study_ids"])],
-        "Estimate (95% CI)": [fmt_ci(e, lb, ub) for e, lb, ub in
+        "Estimate (95% CI)": [estimate_with_ci(e, lb, ub) for e, lb, ub in
                               zip(subgroups["estimate"], subgroups["ci_lb"], subgroups["ci_ub"])],
-        "Test for subgroup differences": [f"Q = {fmt(q)}, df = {fmt(df, 0)}, {fmt_p(p)}" for q, df, p in
+        "Test for subgroup differences": [f"Q = {report_number(q)}, df = {report_number(df, 0)}, "
+                                          f"{report_p_statement(p)}" for q, df, p in
                                           zip(subgroups["q_between"], subgroups["q_between_df"],
                                               subgroups["q_between_p"])],
     })
@@ -100,11 +103,12 @@ def leave_one_out_table(loo: pd.DataFrame) -> pd.DataFrame:
     """The pooled estimate with each study left out in turn (sensitivity analysis, Cochrane Handbook 10.14)."""
     return pd.DataFrame({
         "Study left out": loo["omitted_label"],
-        "Studies": loo["k"].map(lambda v: fmt(v, 0)),
-        "Estimate (95% CI)": [fmt_ci(e, lb, ub) for e, lb, ub in zip(loo["estimate"], loo["ci_lb"], loo["ci_ub"])],
-        "p": loo["pval"].map(fmt_p),
-        "τ²": loo["tau2"].map(lambda v: fmt(v, 3)),
-        "I²": loo["i2"].map(lambda v: f"{fmt(v, 1)}%" if not is_missing(v) else MISSING),
+        "Studies": loo["k"].map(lambda v: report_number(v, 0)),
+        "Estimate (95% CI)": [estimate_with_ci(e, lb, ub)
+                              for e, lb, ub in zip(loo["estimate"], loo["ci_lb"], loo["ci_ub"])],
+        "p": loo["pval"].map(report_p_statement),
+        "τ²": loo["tau2"].map(lambda v: report_number(v, 3)),
+        "I²": loo["i2"].map(lambda v: f"{report_number(v, 1)}%" if not is_missing(v) else MISSING),
     })
 
 
@@ -113,14 +117,16 @@ def summary_of_findings_table(sof: pd.DataFrame) -> pd.DataFrame:
     prediction interval do not exist for a single study, which the table says rather than "not reported"."""
     return pd.DataFrame({
         "Outcome": sof["outcome"].map(domain_label),
-        "Studies (participants)": [f"{fmt(k, 0)} ({fmt(n, 0)})" for k, n in zip(sof["k"], sof["n_participants"])],
-        "Effect (95% CI)": [f"{measure_short(m)}: {fmt_ci(e, lb, ub)}" if not is_missing(e) else MISSING
+        "Studies (participants)": [f"{report_number(k, 0)} ({report_number(n, 0)})"
+                                   for k, n in zip(sof["k"], sof["n_participants"])],
+        "Effect (95% CI)": [f"{measure_short(m)}: {estimate_with_ci(e, lb, ub)}" if not is_missing(e) else MISSING
                             for m, e, lb, ub in zip(sof["measure"], sof["estimate"], sof["ci_lb"], sof["ci_ub"])],
-        "Prediction interval": [ONE_STUDY if k == 1 else MISSING if is_missing(lb) else f"{fmt(lb)} to {fmt(ub)}"
+        "Prediction interval": [ONE_STUDY if k == 1 else MISSING if is_missing(lb)
+                                else f"{report_number(lb)} to {report_number(ub)}"
                                 for k, lb, ub in zip(sof["k"], sof["pi_lb"], sof["pi_ub"])],
-        "I²": [ONE_STUDY if k == 1 else MISSING if is_missing(v) else f"{fmt(v, 1)}%"
+        "I²": [ONE_STUDY if k == 1 else MISSING if is_missing(v) else f"{report_number(v, 1)}%"
                for k, v in zip(sof["k"], sof["i2"])],
-        "Direction (improved / studies)": [f"{fmt(i, 0)} / {fmt(n, 0)}" for i, n in
+        "Direction (improved / studies)": [f"{report_number(i, 0)} / {report_number(n, 0)}" for i, n in
                                            zip(sof["narrative_n_improved"], sof["narrative_n_studies"])],
         "Certainty": sof["certainty"],
     })
@@ -134,10 +140,10 @@ def secondary_outcomes_table(data: ReportData) -> pd.DataFrame:
     nc = data["not_convertible"]
     nc = nc[nc["qol"].fillna(True).eq(False)]
     rows = [(labels.get(r["study_id"], r["study_id"]), r["instrument"], r["subscale"], r["timepoint"],
-             f"{measure_unit(r['measure'], r['instrument'])}: {fmt_ci(r['yi'], r['ci_lb'], r['ci_ub'])}",
-             compact_cells(r["source_cells"])) for _, r in es.iterrows()]
+             f"{measure_unit(r['measure'], r['instrument'])}: {estimate_with_ci(r['yi'], r['ci_lb'], r['ci_ub'])}",
+             source_cells_text(r["source_cells"])) for _, r in es.iterrows()]
     rows += [(labels.get(r["study_id"], r["study_id"]), r["instrument"], r["subscale"], r["timepoint"],
-              f"not converted: {r['reason']}", compact_cells(r["source_cells"])) for _, r in nc.iterrows()]
+              f"not converted: {r['reason']}", source_cells_text(r["source_cells"])) for _, r in nc.iterrows()]
     return pd.DataFrame(rows, columns=["Study", "Instrument", "Subscale", "Timepoint", "Result", "Source cells"])
 
 
@@ -148,7 +154,7 @@ def not_convertible_table(nc: pd.DataFrame, labels: dict[str, str]) -> pd.DataFr
         "Subscale": nc["subscale"],
         "Timepoint": nc["timepoint"],
         "Reason": nc["reason"],
-        "Source cells": nc["source_cells"].map(compact_cells),
+        "Source cells": nc["source_cells"].map(source_cells_text),
     })
 
 

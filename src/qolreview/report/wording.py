@@ -1,35 +1,18 @@
-"""Words and numbers for the report: number formats, plurals, lists, labels and compact cell lists.
+"""Words for the report: lists, labels, designs, time windows and compact cell lists.
 
-Every number shown goes through :func:`fmt` and friends (built on :mod:`qolreview.formatting`, shared with
-the figures), which never print ``nan`` or ``None``: a missing value reads "not reported".
+Every number shown goes through :func:`qolreview.formatting.report_number` and friends (shared with the
+figures), which never print ``nan`` or ``None``: a missing value reads "not reported".
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
-from qolreview.formatting import is_missing, number, p_value
-
-
-MISSING = "not reported"
-
-
-DOMAIN_LABELS = {
-    "overall": "Overall QoL / health status",
-    "physical": "Physical",
-    "psychological": "Psychological",
-    "social": "Social",
-    "daily_functioning": "Daily functioning",
-    "environment": "Environment",
-    "symptoms": "Depressive symptoms",
-    "functioning": "Functioning",
-}
-
-
-COMPARISON_LABELS = {"between_arms": "between arms", "within_arm_prepost": "within arm, pre-post"}
+from qolreview.formatting import MISSING, is_missing, plural
+from qolreview.labels import DOMAIN_LABELS
+from qolreview.provenance import compact_cells
 
 
 COMPARISON_ADJECTIVES = {"between_arms": "between-arm", "within_arm_prepost": "within-arm (pre-post)"}
@@ -51,34 +34,6 @@ MEASURE_LABELS = {
     "GEN": "reported effect",
 }
 
-
-_CELL = re.compile(r"^(?P<sheet>[^!]+)!(?P<column>[A-Z]+)(?P<row>[0-9]+)$")
-
-
-def fmt(value: object, digits: int = 2) -> str:
-    """A number with ``digits`` decimals (thousands separated when ``digits`` is 0); missing reads "not reported"."""
-    return number(value, digits, missing=MISSING, thousands=digits == 0)
-
-
-def fmt_p(p: object) -> str:
-    """A p value as journals print it: ``p = 0.012``, ``p < 0.001``."""
-    text = p_value(p, missing=MISSING)
-    return f"p {text}" if is_missing(p) or text.startswith("<") else f"p = {text}"
-
-
-def fmt_ci(estimate: object, lower: object, upper: object, digits: int = 2, level: float = 0.95) -> str:
-    """``0.31 (95% CI 0.05 to 0.57)``."""
-    if is_missing(estimate):
-        return MISSING
-    if is_missing(lower) or is_missing(upper):
-        return fmt(estimate, digits)
-    return f"{fmt(estimate, digits)} ({level:.0%} CI {fmt(lower, digits)} to {fmt(upper, digits)})"
-
-
-def plural(count: object, singular: str, plural_form: str | None = None) -> str:
-    """``1 study``, ``2 studies``; the count formatted by :func:`fmt` (missing reads "not reported")."""
-    word = singular if not is_missing(count) and float(count) == 1 else (plural_form or singular + "s")  # type: ignore[arg-type]
-    return f"{fmt(count, 0)} {word}"
 
 
 def join_words(items: list[str]) -> str:
@@ -112,35 +67,16 @@ def measure_unit(measure: str, instrument: object) -> str:
     return measure_short(measure)
 
 
-def compact_cells(cells: object) -> str:
-    """A source-cell list in compact form: each sheet named once, its cells in row order.
-
-    ``"outcomes!Q7; outcomes!R7; contrasts!H3; outcomes!Q8"`` reads ``"outcomes!Q7,R7,Q8; contrasts!H3"``.
-    Items that are not single cells are kept as they are.
-    """
-    if is_missing(cells):
-        return MISSING
-    by_sheet: dict[str, list[tuple[int, int, str]]] = {}
-    other: list[str] = []
-    for item in (part.strip() for part in str(cells).split(";")):
-        match = _CELL.match(item)
-        if match is None:
-            if item and item not in other:
-                other.append(item)
-            continue
-        key = (int(match["row"]), len(match["column"]), match["column"])
-        sheet = by_sheet.setdefault(match["sheet"], [])
-        if key not in sheet:
-            sheet.append(key)
-    parts = [f"{sheet}!" + ",".join(f"{col}{row}" for row, _, col in sorted(keys)) for sheet, keys in by_sheet.items()]
-    return "; ".join(parts + other)
+def source_cells_text(cells: object) -> str:
+    """A source-cell list as the report shows it: compacted (:func:`qolreview.provenance.compact_cells`), or
+    "not reported" when there is none."""
+    return MISSING if is_missing(cells) else compact_cells(str(cells))
 
 
 DESIGN_LABELS = {"rct": ("RCT", "RCTs"), "post_hoc_rct": ("post hoc analysis of RCTs", "post hoc analyses of RCTs"),
                  "nrsi": ("non-randomised study", "non-randomised studies"),
                  "single_arm": ("single-arm study", "single-arm studies"), "cohort": ("cohort study", "cohort studies")}
 """Readable names (singular, plural) of the workbook's design vocabulary (:data:`qolreview.workbook.spec.DESIGNS`)."""
-RANDOMISED = frozenset({"rct", "post_hoc_rct"})
 
 
 def design_label(design: object) -> str:

@@ -1,0 +1,56 @@
+"""Effect direction plot (Thomson & Thomas 2013): glyphs, sizes, colours, layout and caption."""
+
+from __future__ import annotations
+
+import pytest
+
+from qolreview.figures import style
+from qolreview.figures.effect_direction import effect_direction_plot, size_bin
+from figures_data import assert_no_text_overlap, directions, gid_texts
+
+
+def test_edp_glyph_counts_sizes_and_colours():
+    table, votes = directions()
+    result = effect_direction_plot(table, votes)
+    fig = result.figure
+    assert len(gid_texts(fig, "edp-improved")) == 6
+    assert len(gid_texts(fig, "edp-worsened")) == 1
+    assert len(gid_texts(fig, "edp-no_clear_difference")) + len(gid_texts(fig, "edp-mixed")) == 2
+    assert gid_texts(fig, "edp-worsened") == ["\u25bc"]
+    assert gid_texts(fig, "edp-improved")[-2:] == ["\u25b2\u2020", "\u25b2\u2020"]  # study C: as reported
+    assert gid_texts(fig, "row-label") == ["Study A 2024", "Study B 2023", "Study C 2022"]
+    glyphs = {t.get_text(): t for t in fig.axes[0].texts if t.get_gid() == "edp-worsened"}
+    assert glyphs["\u25bc"].get_color() == style.ROB_PALETTES["cochrane"]["Serious"]
+    assert gid_texts(fig, "summary-cell")[0].splitlines() == ["3/3", "100%", "(44-100)", "0.250"]
+    assert "Overall QoL 3/3 (p = 0.250)" in result.caption
+    assert "6 results improved, 1 worsened" in result.alt
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_edp_layout_and_sideways_glyphs(width):
+    table, votes = directions()
+    fig = effect_direction_plot(table, votes, width=width).figure
+    assert_no_text_overlap(fig)
+    assert gid_texts(fig, "edp-mixed") == ["\u25c1\u25b7\u2020"]  # open sideways arrows, "as reported" mark
+    assert gid_texts(fig, "edp-no_clear_difference") == ["\u25c4\u25ba"]  # filled: no clear difference
+    legend = " ".join(gid_texts(fig, "legend"))
+    assert "\u25c4\u25ba no clear difference (no change)" in legend
+    assert "\u25c1\u25b7 mixed or conflicting findings" in legend
+    assert "\u25a0 Not assessed" in legend and "\u25a0 Low" in legend and "\u25a0 Serious" in legend
+    label = gid_texts(fig, "summary-label")[0].splitlines()
+    assert label == ["Improved / with direction", "% improved", "(95% CI)", "Sign test p"]
+    assert all(len(cell.splitlines()) == len(label) for cell in gid_texts(fig, "summary-cell"))
+    sizes = {t.get_fontsize() for ax in fig.axes for t in ax.texts if t.get_gid() in ("legend", "summary-cell")}
+    assert sizes == {style.fonts(width).small}
+
+
+def test_edp_size_bins():
+    assert [size_bin(n) for n in (301, 300, 50, 49, None)] == ["large", "medium", "medium", "small", "unknown"]
+
+
+def test_edp_rejects_unknown_direction():
+    table, votes = directions()
+    table.loc[0, "direction"] = "better"
+    with pytest.raises(ValueError, match="unknown directions"):
+        effect_direction_plot(table, votes)
+
