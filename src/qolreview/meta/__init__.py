@@ -3,7 +3,7 @@
 The public interface: one analysis (:func:`random_effects`), leave-one-out sensitivity
 (:func:`leave_one_out`), many analyses at once (:func:`random_effects_batch`), the test for subgroup
 differences (:func:`subgroup_test`) and composites of dependent effects (:func:`combine_dependent`).
-Formulas and sources: ``docs/meta_analysis.md``.
+Formulas and sources: ``docs/meta_analysis.md``; the docstrings cite BibTeX keys of ``docs/references.bib``.
 """
 
 from qolreview.meta.combine import Composite, SubgroupTest, combine_dependent, subgroup_test

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from qolreview.arrays import FloatArray
 
-FloatArray = NDArray[np.float64]
 
 #: Fixed cost of one more block, in padded cells (measured: one vectorised step over a block costs
 #: about as much as this many cells of arithmetic).
@@ -59,7 +59,27 @@ class Panel:
 
 
 def block_ends(sizes: NDArray[np.int64], cost: int = BLOCK_COST_CELLS) -> NDArray[np.intp]:
-    """End positions of the optimal runs of ascending ``sizes`` (cells of the padded runs + ``cost`` each)."""
+    """End positions of the optimal runs of ascending ``sizes`` (cells of the padded runs + ``cost`` each).
+
+    Exact dynamic programming over the distinct sizes: a run is padded to its largest size, and the
+    partition minimises the padded cells plus ``cost`` per run.
+
+    Parameters
+    ----------
+    sizes : numpy.ndarray of int
+        Number of studies of each analysis, non-decreasing.
+    cost : int, default :data:`BLOCK_COST_CELLS`
+        Fixed cost of one more block, in padded cells.
+
+    Returns
+    -------
+    numpy.ndarray of intp
+        Exclusive end position of each run, ascending; the last equals ``len(sizes)``.
+
+    References
+    ----------
+    None: an implementation device of this project (see ``docs/meta_analysis.md``); no published source.
+    """
     values, counts = np.unique(sizes, return_counts=True)
     cum = np.concatenate(([0], np.cumsum(counts)))
     best = np.zeros(values.size + 1)

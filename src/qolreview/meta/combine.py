@@ -13,7 +13,21 @@ from qolreview.meta.validation import validate_effects
 
 @dataclass(frozen=True)
 class SubgroupTest:
-    """Test for subgroup differences: ``q`` on ``df`` degrees of freedom with chi² p-value."""
+    """Test for subgroup differences: ``q`` on ``df`` degrees of freedom with chi² p-value.
+
+    Attributes
+    ----------
+    q : float
+        Q_between.
+    df : int
+        Number of subgroups minus 1.
+    pval : float
+        Upper-tail chi²(df) p-value of ``q``.
+
+    References
+    ----------
+    Borenstein et al. (2009), ch. 19 :cite:`borenstein2009`
+    """
 
     q: float
     df: int
@@ -22,7 +36,21 @@ class SubgroupTest:
 
 @dataclass(frozen=True)
 class Composite:
-    """Mean of several dependent effects of one study and its variance."""
+    """Mean of several dependent effects of one study and its variance.
+
+    Attributes
+    ----------
+    estimate : float
+        Mean of the effects.
+    variance : float
+        Its variance, allowing for the correlations between the effects.
+    m : int
+        Number of effects combined.
+
+    References
+    ----------
+    Borenstein et al. (2009), ch. 24 :cite:`borenstein2009`
+    """
 
     estimate: float
     variance: float
@@ -34,7 +62,29 @@ def subgroup_test(estimates: ArrayLike, ses: ArrayLike) -> SubgroupTest:
 
     ``Q = sum(w_j (theta_j - theta_bar)^2)`` with ``w_j = 1/se_j^2`` and ``theta_bar`` the
     inverse-variance mean of the subgroup estimates (Borenstein et al. 2009, ch. 19; Cochrane Handbook
-    10.11.3.1). Needs at least two subgroups.
+    10.11.3.1).
+
+    Parameters
+    ----------
+    estimates : array_like
+        Pooled estimate of each of the g subgroups (finite).
+    ses : array_like
+        Their standard errors (finite, nonzero).
+
+    Returns
+    -------
+    SubgroupTest
+        Q_between, df = g - 1 and the chi² p-value.
+
+    Raises
+    ------
+    ValueError
+        For fewer than two subgroups, or invalid estimates or standard errors.
+
+    References
+    ----------
+    Borenstein et al. (2009), ch. 19 :cite:`borenstein2009`
+    Cochrane Handbook 10.11.3.1 :cite:`cochrane2023`
     """
     theta, var = validate_effects(estimates, np.square(np.asarray(ses, dtype=float)))
     if theta.size < 2:
@@ -50,7 +100,31 @@ def combine_dependent(yi: ArrayLike, vi: ArrayLike, r: float | ArrayLike) -> Com
     """Composite of ``m`` effects from the same participants (Borenstein et al. 2009, ch. 24).
 
     Estimate: the mean of the effects. Variance: ``(1/m)^2 (sum(vi) + sum_{i != j} r_ij sqrt(vi vj))``.
-    ``r`` is one correlation for every pair or an ``m x m`` symmetric matrix (its diagonal is ignored).
+
+    Parameters
+    ----------
+    yi : array_like
+        The ``m`` effect sizes (finite).
+    vi : array_like
+        Their sampling variances (finite and > 0).
+    r : float or array_like
+        One correlation for every pair, or an ``m x m`` symmetric matrix (its diagonal is ignored);
+        values in [-1, 1].
+
+    Returns
+    -------
+    Composite
+        The mean, its variance and ``m``.
+
+    Raises
+    ------
+    ValueError
+        For invalid ``yi``/``vi``, an ``r`` of the wrong shape, or an ``r`` that is not finite, symmetric
+        and between -1 and 1.
+
+    References
+    ----------
+    Borenstein et al. (2009), ch. 24 :cite:`borenstein2009`
     """
     y, v = validate_effects(yi, vi)
     m = y.size

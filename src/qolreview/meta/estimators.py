@@ -16,8 +16,8 @@ intercept-only model (Viechtbauer 2010, J Stat Softw 36(3); Viechtbauer 2005, J 
 - ``ML``, ``REML`` (Viechtbauer 2005) and ``EB`` (Morris 1983) by Fisher scoring from the truncated
   ``HE`` value, each step multiplied by ``stepadj`` (metafor's ``control$stepadj``, default 1) and
   halved while it would go below 0, stopped when the change is at most ``threshold``. ``EB``
-  solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM`` (Viechtbauer et al. 2015, Res
-  Synth Methods 6:125), but iterated to the threshold.
+  solves ``Q(t) * k / (k - 1) = k``, i.e. the same equation as ``PM`` (Viechtbauer et al. 2015,
+  Psychol Methods 20:360-374; cited by metafor for the EB/PM identity), but iterated to the threshold.
 
 Negative values are truncated at 0. Standard errors of tau² follow the same source.
 """
@@ -32,8 +32,8 @@ from numpy.typing import NDArray
 
 from qolreview.meta.blocks import ActiveRows, Blocks, Panel
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
+from qolreview.arrays import FloatArray
 
-FloatArray = NDArray[np.float64]
 
 #: metafor's default upper end of the PM search interval (``control$tau2.max``), raised to
 #: ``10 * mad(yi)^2`` when that is larger.
@@ -66,7 +66,22 @@ class Tau2Estimate:
 def weighted_fit(panel: Panel, tau2: FloatArray) -> WeightedFit:
     """Weighted mean with ``w = 1/(vi + tau2)`` and the generalised Q, ``sum(w (y - mu)^2)``.
 
-    Residuals of padding cells are not zero but carry weight 0.
+    Parameters
+    ----------
+    panel : Panel
+        Effect sizes of several analyses (rows).
+    tau2 : numpy.ndarray
+        tau² of each analysis.
+
+    Returns
+    -------
+    WeightedFit
+        Weights, their row sums, the weighted means, the generalised Q (``rss``) and the residuals.
+        Residuals of padding cells are not zero but carry weight 0.
+
+    References
+    ----------
+    Viechtbauer (2010) :cite:`viechtbauer2010`
     """
     w = 1.0 / (panel.v + tau2[:, None])
     sum_w = w.sum(axis=1)
@@ -77,12 +92,48 @@ def weighted_fit(panel: Panel, tau2: FloatArray) -> WeightedFit:
 
 
 def q_statistic(panel: Panel, tau2: FloatArray) -> FloatArray:
-    """Generalised Q statistic of every analysis of ``panel`` at its ``tau2``."""
+    """Generalised Q statistic of every analysis of ``panel`` at its ``tau2``.
+
+    Parameters
+    ----------
+    panel : Panel
+        Effect sizes of several analyses (rows).
+    tau2 : numpy.ndarray
+        tau² of each analysis (0 gives Cochran's Q).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``sum(w (y - mu)^2)`` with ``w = 1/(vi + tau2)``, one value per analysis.
+
+    References
+    ----------
+    Viechtbauer (2007) :cite:`viechtbauer2007`
+    """
     return weighted_fit(panel, tau2).rss
 
 
 def q_equation(blocks: Blocks, target: FloatArray) -> Callable[[FloatArray, NDArray[np.intp]], FloatArray]:
-    """``Q(t) - target`` for the root searches: ``f(t, rows)`` evaluates only analyses ``rows``."""
+    """``Q(t) - target`` for the root searches: ``f(t, rows)`` evaluates only analyses ``rows``.
+
+    Parameters
+    ----------
+    blocks : Blocks
+        The analyses searched.
+    target : numpy.ndarray
+        Value of Q to solve for, one per analysis.
+
+    Returns
+    -------
+    callable
+        ``f(t, rows)`` with ``rows`` ascending indices into ``blocks`` and ``t`` their abscissae, as
+        :func:`qolreview.meta.zeroin.zeroin` expects; finished rows are dropped lazily (:class:`ActiveRows`).
+
+    References
+    ----------
+    Paule & Mandel (1982) :cite:`paule1982`
+    Viechtbauer (2007) :cite:`viechtbauer2007`
+    """
     active = ActiveRows(blocks)
 
     def equation(t: FloatArray, rows: NDArray[np.intp]) -> FloatArray:
@@ -105,7 +156,42 @@ def _sum_p_squared(w: FloatArray, sum_w: FloatArray) -> FloatArray:
 def estimate_tau2(
     blocks: Blocks, method: str, threshold: float, maxiter: int, stepadj: float = 1.0
 ) -> Tau2Estimate:
-    """Estimate tau² for every analysis (all with k >= 2) with the named estimator."""
+    """Estimate tau² for every analysis (all with k >= 2) with the named estimator.
+
+    ``yi`` is centred at its unweighted mean first, as metafor does; negative values are truncated at 0.
+
+    Parameters
+    ----------
+    blocks : Blocks
+        The analyses, each with k >= 2.
+    method : str
+        One of :data:`qolreview.meta.validation.METHODS` (validated by the caller). ``EE`` gives tau² = 0.
+    threshold : float
+        Convergence threshold of Fisher scoring (ML, REML, EB): stop when the change is at most this.
+    maxiter : int
+        Iteration limit of Fisher scoring and of the PM ``uniroot()`` search.
+    stepadj : float, default 1.0
+        Factor applied to each Fisher scoring step (metafor's ``control$stepadj``).
+
+    Returns
+    -------
+    Tau2Estimate
+        tau², its standard error (NaN for ``EE``), iterations and convergence of each analysis.
+        Non-convergence is reported in ``converged``, not raised.
+
+    References
+    ----------
+    Viechtbauer (2005) :cite:`viechtbauer2005`
+    Viechtbauer (2010) :cite:`viechtbauer2010`
+    DerSimonian & Laird (1986) :cite:`dersimonian1986`
+    Hedges (1983) :cite:`hedges1983`
+    Hunter & Schmidt (2004) :cite:`hunter2004`
+    Sidik & Jonkman (2005) :cite:`sidik2005`
+    Paule & Mandel (1982) :cite:`paule1982`
+    Morris (1983) :cite:`morris1983`
+    Viechtbauer et al. (2015) :cite:`viechtbauer2015`
+    metafor 3.8 :cite:`metafor`
+    """
     pc = blocks.map(Panel.centred)
     n = pc.n
     iterations = np.zeros(n, dtype=np.int64)

@@ -30,10 +30,44 @@ def random_effects(
 ) -> RandomEffectsResult:
     """Fit one random-effects model (``method="EE"``: equal/common-effect model, tau² = 0).
 
-    ``threshold``, ``maxiter`` and ``stepadj`` are metafor's ``control`` settings for the iterative
-    estimators (``maxiter`` also bounds the ``uniroot()`` searches; ``stepadj < 1`` damps Fisher
-    scoring, metafor's remedy when it oscillates). Raises ``ValueError`` for invalid input and
-    :class:`ConvergenceError` when an estimate cannot be obtained.
+    Results equal those of metafor 3.8's ``rma.uni()``, ``predict()``, ``confint()`` and ``weights()``
+    for an intercept-only model.
+
+    Parameters
+    ----------
+    yi : array_like
+        Effect sizes, one per study (finite).
+    vi : array_like
+        Their sampling variances (finite and > 0).
+    method : {"REML", "EE", "DL", "ML", "PM", "HE", "SJ", "EB", "HS"}, default "REML"
+        Estimator of tau², named as metafor's ``rma.uni(method=)`` (:data:`METHODS`).
+    test : {"z", "knha"}, default "z"
+        Normal-theory inference or the Knapp-Hartung adjustment with t(k - 1) quantiles.
+    level : float, default 0.95
+        Confidence level of the CI, the prediction interval and the Q-profile interval (strictly in (0, 1)).
+    tau2_ci : bool, default True
+        Compute the Q-profile CI of tau² and the I² and H² bounds derived from it (never for ``EE``).
+    threshold, maxiter, stepadj : float, int, float
+        metafor's ``control`` settings for the iterative estimators (``maxiter`` also bounds the
+        ``uniroot()`` searches; ``stepadj < 1`` damps Fisher scoring, metafor's remedy when it oscillates).
+
+    Returns
+    -------
+    RandomEffectsResult
+        Every result field, with ``weights`` as percentages summing to 100. With a single study the
+        result has ``pooled = False``, tau² = 0 and NaN heterogeneity fields.
+
+    Raises
+    ------
+    ValueError
+        For an invalid parameter or invalid ``yi``/``vi`` (see :func:`qolreview.meta.validation.validate_effects`).
+    ConvergenceError
+        When an estimate cannot be obtained.
+
+    References
+    ----------
+    Viechtbauer (2010) :cite:`viechtbauer2010`
+    metafor 3.8 :cite:`metafor`
     """
     validate_params(
         method=method, test=test, level=level, tau2_ci=tau2_ci, threshold=threshold, maxiter=maxiter, stepadj=stepadj
@@ -62,7 +96,31 @@ def leave_one_out(
 ) -> pd.DataFrame:
     """Refit the model once without each study (metafor's ``leave1out()``), vectorised.
 
-    One row per omitted study (``omitted`` is its 0-based position) with the fit of the others.
+    Parameters
+    ----------
+    yi, vi : array_like
+        Effect sizes and sampling variances of at least two studies, as for :func:`random_effects`.
+    method, test, level, threshold, maxiter, stepadj
+        As for :func:`random_effects`. No tau² CI is computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per omitted study: ``omitted`` (its 0-based position), then the result fields of
+        :class:`RandomEffectsResult` for the other studies, without ``method``, ``test``, ``level``,
+        ``weights`` and the tau², I² and H² CI columns.
+
+    Raises
+    ------
+    ValueError
+        For fewer than two studies, an invalid parameter or invalid ``yi``/``vi``.
+    ConvergenceError
+        When the estimate of any subset cannot be obtained.
+
+    References
+    ----------
+    Viechtbauer (2010) :cite:`viechtbauer2010`
+    metafor 3.8 :cite:`metafor`
     """
     validate_params(method=method, test=test, level=level, threshold=threshold, maxiter=maxiter, stepadj=stepadj)
     y, v = validate_effects(yi, vi)
@@ -99,10 +157,42 @@ def random_effects_batch(
 ) -> pd.DataFrame:
     """Fit one model per value of ``group_col``, all at once (padded arrays, shared iterations).
 
-    Returns one row per group (sorted by group) with the fields of :class:`RandomEffectsResult` except
-    ``weights``; results equal those of :func:`random_effects` on each group. If an estimate does not
-    converge, ``nonconverged="raise"`` raises :class:`ConvergenceError` naming the groups, and
-    ``"flag"`` keeps the row with ``converged = False`` and every statistic set to NaN.
+    Results equal those of :func:`random_effects` on each group. The groups are sorted by size and
+    stored as a few padded blocks (:mod:`qolreview.meta.blocks`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per effect size.
+    group_col : str
+        Column naming the analysis of each row (no missing labels).
+    yi_col, vi_col : str, default "yi", "vi"
+        Columns of the effect sizes and their sampling variances.
+    method, level, tau2_ci, threshold, maxiter, stepadj
+        As for :func:`random_effects`.
+    test : {"knha", "z"}, default "knha"
+        As for :func:`random_effects` (note the different default).
+    nonconverged : {"raise", "flag"}, default "raise"
+        ``"raise"`` raises :class:`ConvergenceError` naming the groups whose estimate does not
+        converge; ``"flag"`` keeps their rows with ``converged = False`` and every statistic NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, sorted by group: ``group_col``, ``method``, ``test``, ``level`` and the
+        fields of :class:`RandomEffectsResult` except ``weights``.
+
+    Raises
+    ------
+    ValueError
+        For missing columns, no rows, missing group labels, invalid ``yi``/``vi`` or an invalid parameter.
+    ConvergenceError
+        With ``nonconverged="raise"``, when an estimate cannot be obtained.
+
+    References
+    ----------
+    Viechtbauer (2010) :cite:`viechtbauer2010`
+    metafor 3.8 :cite:`metafor`
     """
     validate_params(
         method=method,

@@ -27,8 +27,8 @@ from scipy import stats
 from qolreview.meta.blocks import Blocks, Panel
 from qolreview.meta.estimators import Tau2Estimate, estimate_tau2, q_equation, q_statistic, weighted_fit
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
+from qolreview.arrays import FloatArray
 
-FloatArray = NDArray[np.float64]
 _EPS = float(np.finfo(np.float64).eps)
 
 #: Columns produced by :func:`fit_blocks`, in output order.
@@ -53,6 +53,31 @@ def fit_blocks(
 
     Analyses with a single study are not pooled: their own effect and normal-theory interval are
     reported with tau² = 0 and NaN heterogeneity fields (metafor also forces ``test="z"`` then).
+
+    Parameters
+    ----------
+    blocks : Blocks
+        The analyses, sorted by k (those with k = 1 first).
+    method, test, level, tau2_ci, threshold, maxiter, stepadj
+        As for :func:`qolreview.meta.random_effects` (validated by the caller).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One array per name in :data:`RESULT_FIELDS`, one value per analysis. Non-convergence is
+        reported in ``converged``, not raised.
+
+    References
+    ----------
+    Viechtbauer (2010) :cite:`viechtbauer2010`
+    Borenstein et al. (2009), ch. 12 :cite:`borenstein2009`
+    Cochrane Handbook 10.10.2, 10.10.4 :cite:`cochrane2023`
+    Knapp & Hartung (2003) :cite:`knapp2003`
+    Hartung & Knapp (2001) :cite:`hartung2001`
+    Sidik & Jonkman (2002) :cite:`sidik2002`
+    Higgins & Thompson (2002) :cite:`higgins2002`
+    Viechtbauer (2007) :cite:`viechtbauer2007`
+    metafor 3.8 :cite:`metafor`
     """
     k = blocks.k
     n = k.size
@@ -85,7 +110,24 @@ def fit_blocks(
 
 
 def percent_weights(panel: Panel, tau2: FloatArray) -> FloatArray:
-    """Weights ``w_i = 1/(v_i + tau2)`` as percentages of their row sum (metafor's ``weights()``)."""
+    """Weights ``w_i = 1/(v_i + tau2)`` as percentages of their row sum (metafor's ``weights()``).
+
+    Parameters
+    ----------
+    panel : Panel
+        Effect sizes of several analyses (rows).
+    tau2 : numpy.ndarray
+        tau² of each analysis.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``panel.v``; each row sums to 100 and padding cells are 0.
+
+    References
+    ----------
+    metafor 3.8 :cite:`metafor`
+    """
     fit = weighted_fit(panel, tau2)
     return 100.0 * fit.w / fit.sum_w[:, None]
 
@@ -161,7 +203,32 @@ def q_profile_ci(
 ) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Q-profile confidence bounds for tau² (Viechtbauer 2007; metafor ``confint.rma.uni``).
 
-    Returns the lower and upper bounds and whether every needed root search converged.
+    The bounds solve ``Q(t)`` = the chi²(k - 1) quantiles, searched in ``[0, max(100, 10 tau2)]`` with the
+    steps of R's ``uniroot()``; a bound is 0 or the upper end of that interval when ``Q`` stays on one side.
+
+    Parameters
+    ----------
+    blocks : Blocks
+        The analyses, each with k >= 2.
+    tau2 : numpy.ndarray
+        Estimated tau² of each analysis (sets the search interval).
+    level : float
+        Confidence level.
+    maxiter : int
+        Iteration limit of each root search.
+
+    Returns
+    -------
+    lb, ub : numpy.ndarray
+        Lower and upper bounds for tau².
+    converged : numpy.ndarray of bool
+        Whether every needed root search converged.
+
+    References
+    ----------
+    Viechtbauer (2007) :cite:`viechtbauer2007`
+    metafor 3.8 :cite:`metafor`
+    R ``uniroot()`` :cite:`rcore2022`
     """
     k = blocks.k
     df = k - 1.0

@@ -52,7 +52,28 @@ PARAMETER_RULES: Mapping[str, Rule] = {
 
 
 def validate_params(**params: Any) -> None:
-    """Raise ``ValueError`` for the first parameter whose value its rule does not allow."""
+    """Raise ``ValueError`` for the first parameter whose value its rule does not allow.
+
+    Parameters
+    ----------
+    **params
+        Parameter values by name; every name must be a key of :data:`PARAMETER_RULES`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its value and the values allowed.
+    KeyError
+        For a name without a rule.
+
+    References
+    ----------
+    metafor 3.8 :cite:`metafor` (names and allowed values of ``method`` and ``test``)
+    """
     for name, value in params.items():
         rule = PARAMETER_RULES[name]
         if not rule.check(value):
@@ -62,7 +83,25 @@ def validate_params(**params: Any) -> None:
 def validate_effects(yi: ArrayLike, vi: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Return ``yi`` and ``vi`` as float vectors after checking shape, finiteness and ``vi > 0``.
 
-    The error names the index of the first offending study.
+    Parameters
+    ----------
+    yi, vi : array_like
+        Effect sizes and sampling variances, one-dimensional and of equal, nonzero length.
+
+    Returns
+    -------
+    yi, vi : numpy.ndarray
+        float64 copies (or views) of the inputs.
+
+    Raises
+    ------
+    ValueError
+        For a wrong shape, no studies, a non-finite ``yi``, or a ``vi`` that is not finite and positive;
+        the error names the index of the first offending study.
+
+    References
+    ----------
+    None: input checks of this project.
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from qolreview.arrays import FloatArray
 
-FloatArray = NDArray[np.float64]
 
 #: R's default ``uniroot()`` tolerance, ``.Machine$double.eps^0.25``.
 R_UNIROOT_TOL = float(np.finfo(np.float64).eps ** 0.25)
@@ -43,9 +43,32 @@ def zeroin(
 ) -> RootResult:
     """Find a root of ``func`` in ``[lower, upper]`` for every element, as ``uniroot()`` would.
 
-    ``func(x, rows)`` returns the function values of problems ``rows`` (indices) at abscissae ``x``;
-    only unfinished problems are evaluated. ``f_lower`` and ``f_upper`` must bracket a root (opposite
-    signs or zero).
+    Brent's algorithm with the exact steps of R's ``R_zeroin2``, applied to many problems at once.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x, rows)`` returns the function values of problems ``rows`` (indices) at abscissae ``x``;
+        only unfinished problems are evaluated.
+    lower, upper : numpy.ndarray
+        Ends of each search interval.
+    f_lower, f_upper : numpy.ndarray
+        Function values at the ends; they must bracket a root (opposite signs or zero). Not checked.
+    tol : float, default :data:`R_UNIROOT_TOL`
+        Tolerance, as ``uniroot(tol=)``.
+    maxiter : int, default 1000
+        Iteration limit per problem.
+
+    Returns
+    -------
+    RootResult
+        Roots, function evaluations used and convergence of each problem; a problem not finished within
+        the iteration limit has ``converged = False`` and its last iterate as root.
+
+    References
+    ----------
+    Brent (1973) :cite:`brent1973`
+    R ``uniroot()``, ``src/library/stats/src/zeroin.c`` :cite:`rcore2022`
     """
     a = np.array(lower, dtype=float)
     b = np.array(upper, dtype=float)
