@@ -1,18 +1,37 @@
-# Two entry points: `make` runs the pipeline on the embedded default, `make test` runs the tests.
-# Both create .venv/ from the lock file first, and only when the lock file changed.
+# Two entry points: `make` runs the pipeline on the embedded default, `make test` runs the tests (the
+# others are for maintainers). All create .venv/ from the lock file first, and only when the lock file changed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: all test bench lock template workflow-report clean-results
+.PHONY: all test lint format bench lock template workflow-report clean-results
 
 all: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# Lint and format checks (configured in pyproject.toml). `snakemake --lint` must report nothing but its
+# advice to give each rule a conda environment or container: the pipeline runs in the one pinned environment
+# of requirements.lock, on a workstation and on a cluster alike, so per-rule environments would only repeat it.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	@out="$$($(BIN)/snakemake --lint 2>&1)"; \
+	other="$$(printf '%s\n' "$$out" | grep '^    \* ' | grep -v 'Specify a conda environment or container')"; \
+	if [ -n "$$other" ] || ! printf '%s\n' "$$out" | grep -q -e '^Lints for rule' -e 'Congratulations'; then \
+		printf '%s\n' "$$out"; exit 1; \
+	fi; echo "snakemake --lint: only the conda/container advice"
+
+# Apply the formatters.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/snakefmt Snakefile workflow/rules
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
