@@ -109,11 +109,21 @@ class Model:
         change = sign * scale.gain * TIME_COURSE[timepoint] * DRUG_EFFECT[arm.drug] * effect
         change += float(self.rng.normal(0, 0.05)) * scale.sd
         sd_c = float(np.sqrt(sd_b**2 + sd_f**2 - 2 * r * sd_b * sd_f))
-        followup = min(max(base + change, scale.low + 0.05 * (scale.high - scale.low)),
-                       scale.high - 0.05 * (scale.high - scale.low))
+        followup = min(
+            max(base + change, scale.low + 0.05 * (scale.high - scale.low)),
+            scale.high - 0.05 * (scale.high - scale.low),
+        )
         n = max(int(round(arm.n * (1 - 0.04 * list(TIME_COURSE).index(timepoint)))), 8)
-        return {"n": n, "base": base, "sd_b": sd_b, "mean": followup, "sd_f": sd_f, "change": followup - base,
-                "sd_c": sd_c, "r": r}
+        return {
+            "n": n,
+            "base": base,
+            "sd_b": sd_b,
+            "mean": followup,
+            "sd_f": sd_f,
+            "change": followup - base,
+            "sd_c": sd_c,
+            "r": r,
+        }
 
 
 def _round(value: float, decimals: int) -> float:
@@ -126,8 +136,12 @@ def report(res: dict[str, float], scale: Scale, fmt: str) -> dict[str, object]:
     n = int(res["n"])
     if "mean" not in res:  # a baseline visit
         if fmt == "median_iqr":
-            return {"n": n, "median": _round(res["base"], d), "q1": _round(res["base"] - 0.6745 * res["sd_b"], d),
-                    "q3": _round(res["base"] + 0.6745 * res["sd_b"], d)}
+            return {
+                "n": n,
+                "median": _round(res["base"], d),
+                "q1": _round(res["base"] - 0.6745 * res["sd_b"], d),
+                "q3": _round(res["base"] + 0.6745 * res["sd_b"], d),
+            }
         return {"n": n, "mean": _round(res["base"], d), "sd": _round(res["sd_b"], d + 1)}
     mean, sd = res["mean"], res["sd_f"]
     se, change_se = sd / np.sqrt(n), res["sd_c"] / np.sqrt(n)
@@ -136,23 +150,40 @@ def report(res: dict[str, float], scale: Scale, fmt: str) -> dict[str, object]:
     if fmt == "final_se":
         return {"n": n, "mean": _round(mean, d), "se": _round(se, d + 1)}
     if fmt == "final_ci":
-        return {"n": n, "mean": _round(mean, d), "ci_low": _round(mean - Z95 * se, d + 1),
-                "ci_high": _round(mean + Z95 * se, d + 1)}
+        return {
+            "n": n,
+            "mean": _round(mean, d),
+            "ci_low": _round(mean - Z95 * se, d + 1),
+            "ci_high": _round(mean + Z95 * se, d + 1),
+        }
     if fmt == "median_iqr":
         median = mean - 0.1 * sd
-        return {"n": n, "median": _round(median, d), "q1": _round(median - 0.6745 * sd, d),
-                "q3": _round(median + 0.6745 * sd, d)}
+        return {
+            "n": n,
+            "median": _round(median, d),
+            "q1": _round(median - 0.6745 * sd, d),
+            "q3": _round(median + 0.6745 * sd, d),
+        }
     if fmt == "baseline_final_r":
-        return {"n": n, "mean": _round(mean, d), "sd": _round(sd, d + 1), "baseline_mean": _round(res["base"], d),
-                "baseline_sd": _round(res["sd_b"], d + 1), "pre_post_r": res["r"]}
+        return {
+            "n": n,
+            "mean": _round(mean, d),
+            "sd": _round(sd, d + 1),
+            "baseline_mean": _round(res["base"], d),
+            "baseline_sd": _round(res["sd_b"], d + 1),
+            "pre_post_r": res["r"],
+        }
     if fmt == "change_sd":
         return {"n": n, "change_mean": _round(res["change"], d), "change_sd": _round(res["sd_c"], d + 1)}
     if fmt == "change_se":
         return {"n": n, "change_mean": _round(res["change"], d), "change_se": _round(change_se, d + 1)}
     if fmt == "change_ci":
-        return {"n": n, "change_mean": _round(res["change"], d),
-                "change_ci_low": _round(res["change"] - Z95 * change_se, d + 1),
-                "change_ci_high": _round(res["change"] + Z95 * change_se, d + 1)}
+        return {
+            "n": n,
+            "change_mean": _round(res["change"], d),
+            "change_ci_low": _round(res["change"] - Z95 * change_se, d + 1),
+            "change_ci_high": _round(res["change"] + Z95 * change_se, d + 1),
+        }
     raise ValueError(f"unknown format {fmt!r}")
 
 
@@ -163,33 +194,123 @@ def report(res: dict[str, float], scale: Scale, fmt: str) -> dict[str, object]:
 _STUDY_DEFAULTS = {"funding": "non_industry", "inclusion_status": "confirmed"}
 
 STUDIES: list[dict[str, object]] = [
-    {"study_id": "syn_rct_iv1", "label": "Synthetic RCT IV-1", "design": "rct", "population": "TRD",
-     "country": "Syntheland", "age_mean": 44.2, "female_pct": 58.0, "follow_up_weeks": 12, "rob_tool": "RoB2",
-     "trial": "SYN-K1 (synthetic)", "year": 2019},
-    {"study_id": "syn_rct_iv2", "label": "Synthetic RCT IV-2", "design": "rct", "population": "TRD",
-     "country": "Syntheland", "age_mean": 47.9, "female_pct": 52.5, "follow_up_weeks": 12, "rob_tool": "RoB2",
-     "trial": "SYN-K2 (synthetic)", "year": 2020},
-    {"study_id": "syn_rct_in1", "label": "Synthetic RCT IN-1", "design": "rct", "population": "MDD",
-     "country": "Fictonia", "age_mean": 41.3, "female_pct": 63.1, "follow_up_weeks": 12, "rob_tool": "RoB2",
-     "trial": "SYN-E1 (synthetic)", "year": 2021, "funding": "industry"},
-    {"study_id": "syn_rct_in2", "label": "Synthetic RCT IN-2", "design": "rct", "population": "TRD",
-     "country": "Fictonia", "age_mean": 45.0, "female_pct": 60.4, "follow_up_weeks": 12, "rob_tool": "RoB2",
-     "trial": "SYN-E2 (synthetic)", "year": 2022, "funding": "industry"},
-    {"study_id": "syn_rct_iv3", "label": "Synthetic RCT IV-3", "design": "rct", "population": "MDD",
-     "country": "Syntheland", "age_mean": 39.8, "female_pct": 55.0, "follow_up_weeks": 4, "rob_tool": "RoB2",
-     "trial": "SYN-K3 (synthetic)", "year": 2023},
-    {"study_id": "syn_nrsi_in", "label": "Synthetic NRSI IN", "design": "nrsi", "population": "TRD",
-     "country": "Imaginaria", "age_mean": 49.6, "female_pct": 57.3, "follow_up_weeks": 26.09,
-     "rob_tool": "ROBINS-I", "year": 2023, "funding": "mixed"},
-    {"study_id": "syn_nrsi_iv", "label": "Synthetic NRSI IV", "design": "nrsi", "population": "TRD",
-     "country": "Imaginaria", "age_mean": 46.1, "female_pct": 49.0, "follow_up_weeks": 26.09,
-     "rob_tool": "ROBINS-I", "year": 2024},
-    {"study_id": "syn_cohort_iv", "label": "Synthetic cohort IV", "design": "cohort", "population": "TRD",
-     "country": "Syntheland", "age_mean": 43.5, "female_pct": 61.2, "follow_up_weeks": 26.09, "rob_tool": "NOS",
-     "year": 2024},
-    {"study_id": "syn_single_in", "label": "Synthetic single-arm IN", "design": "single_arm", "population": "TRD",
-     "country": "Fictonia", "age_mean": 42.8, "female_pct": 66.7, "follow_up_weeks": 26.09, "rob_tool": None,
-     "year": 2024, "funding": "not_reported"},
+    {
+        "study_id": "syn_rct_iv1",
+        "label": "Synthetic RCT IV-1",
+        "design": "rct",
+        "population": "TRD",
+        "country": "Syntheland",
+        "age_mean": 44.2,
+        "female_pct": 58.0,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-K1 (synthetic)",
+        "year": 2019,
+    },
+    {
+        "study_id": "syn_rct_iv2",
+        "label": "Synthetic RCT IV-2",
+        "design": "rct",
+        "population": "TRD",
+        "country": "Syntheland",
+        "age_mean": 47.9,
+        "female_pct": 52.5,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-K2 (synthetic)",
+        "year": 2020,
+    },
+    {
+        "study_id": "syn_rct_in1",
+        "label": "Synthetic RCT IN-1",
+        "design": "rct",
+        "population": "MDD",
+        "country": "Fictonia",
+        "age_mean": 41.3,
+        "female_pct": 63.1,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-E1 (synthetic)",
+        "year": 2021,
+        "funding": "industry",
+    },
+    {
+        "study_id": "syn_rct_in2",
+        "label": "Synthetic RCT IN-2",
+        "design": "rct",
+        "population": "TRD",
+        "country": "Fictonia",
+        "age_mean": 45.0,
+        "female_pct": 60.4,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-E2 (synthetic)",
+        "year": 2022,
+        "funding": "industry",
+    },
+    {
+        "study_id": "syn_rct_iv3",
+        "label": "Synthetic RCT IV-3",
+        "design": "rct",
+        "population": "MDD",
+        "country": "Syntheland",
+        "age_mean": 39.8,
+        "female_pct": 55.0,
+        "follow_up_weeks": 4,
+        "rob_tool": "RoB2",
+        "trial": "SYN-K3 (synthetic)",
+        "year": 2023,
+    },
+    {
+        "study_id": "syn_nrsi_in",
+        "label": "Synthetic NRSI IN",
+        "design": "nrsi",
+        "population": "TRD",
+        "country": "Imaginaria",
+        "age_mean": 49.6,
+        "female_pct": 57.3,
+        "follow_up_weeks": 26.09,
+        "rob_tool": "ROBINS-I",
+        "year": 2023,
+        "funding": "mixed",
+    },
+    {
+        "study_id": "syn_nrsi_iv",
+        "label": "Synthetic NRSI IV",
+        "design": "nrsi",
+        "population": "TRD",
+        "country": "Imaginaria",
+        "age_mean": 46.1,
+        "female_pct": 49.0,
+        "follow_up_weeks": 26.09,
+        "rob_tool": "ROBINS-I",
+        "year": 2024,
+    },
+    {
+        "study_id": "syn_cohort_iv",
+        "label": "Synthetic cohort IV",
+        "design": "cohort",
+        "population": "TRD",
+        "country": "Syntheland",
+        "age_mean": 43.5,
+        "female_pct": 61.2,
+        "follow_up_weeks": 26.09,
+        "rob_tool": "NOS",
+        "year": 2024,
+    },
+    {
+        "study_id": "syn_single_in",
+        "label": "Synthetic single-arm IN",
+        "design": "single_arm",
+        "population": "TRD",
+        "country": "Fictonia",
+        "age_mean": 42.8,
+        "female_pct": 66.7,
+        "follow_up_weeks": 26.09,
+        "rob_tool": None,
+        "year": 2024,
+        "funding": "not_reported",
+    },
 ]
 
 _KET = ("ketamine", "IV", "0.5 mg/kg over 40 min")
@@ -197,17 +318,45 @@ _ESK = ("esketamine", "IN", "56 or 84 mg")
 
 ARMS: list[Arm] = [
     Arm("syn_rct_iv1", "ket", "IV ketamine", "intervention", *_KET, "twice weekly for 4 weeks", 62),
-    Arm("syn_rct_iv1", "pbo", "Saline placebo", "comparator", "placebo", "IV", "0.9% saline",
-        "twice weekly for 4 weeks", 60),
+    Arm(
+        "syn_rct_iv1",
+        "pbo",
+        "Saline placebo",
+        "comparator",
+        "placebo",
+        "IV",
+        "0.9% saline",
+        "twice weekly for 4 weeks",
+        60,
+    ),
     Arm("syn_rct_iv2", "ket", "IV ketamine", "intervention", *_KET, "six infusions over 3 weeks", 41),
-    Arm("syn_rct_iv2", "mid", "IV midazolam", "comparator", "midazolam", "IV", "0.045 mg/kg",
-        "six infusions over 3 weeks", 40),
+    Arm(
+        "syn_rct_iv2",
+        "mid",
+        "IV midazolam",
+        "comparator",
+        "midazolam",
+        "IV",
+        "0.045 mg/kg",
+        "six infusions over 3 weeks",
+        40,
+    ),
     Arm("syn_rct_in1", "esk", "Esketamine nasal spray + AD", "intervention", *_ESK, "twice weekly for 4 weeks", 112),
-    Arm("syn_rct_in1", "pbo", "Placebo nasal spray + AD", "comparator", "placebo", "IN", "-",
-        "twice weekly for 4 weeks", 108),
+    Arm(
+        "syn_rct_in1",
+        "pbo",
+        "Placebo nasal spray + AD",
+        "comparator",
+        "placebo",
+        "IN",
+        "-",
+        "twice weekly for 4 weeks",
+        108,
+    ),
     Arm("syn_rct_in2", "esk", "Esketamine nasal spray", "intervention", *_ESK, "twice weekly for 4 weeks", 91),
-    Arm("syn_rct_in2", "pbo", "Placebo nasal spray", "comparator", "placebo", "IN", "-",
-        "twice weekly for 4 weeks", 89),
+    Arm(
+        "syn_rct_in2", "pbo", "Placebo nasal spray", "comparator", "placebo", "IN", "-", "twice weekly for 4 weeks", 89
+    ),
     Arm("syn_rct_iv3", "ket", "IV ketamine", "intervention", *_KET, "single infusion", 32),
     Arm("syn_rct_iv3", "mid", "IV midazolam", "comparator", "midazolam", "IV", "0.045 mg/kg", "single infusion", 31),
     Arm("syn_nrsi_in", "esk", "Esketamine nasal spray", "intervention", *_ESK, "as per label", 78),
@@ -226,52 +375,104 @@ _WHOQOL = ("physical health", "psychological", "social relationships", "environm
 
 #: study, instrument, subscales, {timepoint: format}, reported pre-post r (or None).
 PLAN: list[tuple[str, str, tuple[str, ...], dict[str, str], float | None]] = [
-    ("syn_rct_iv1", "WHOQOL-BREF", _WHOQOL,
-     {"baseline": "final_sd", "week 1": "final_sd", "day 28": "baseline_final_r", "week 12": "baseline_final_r"},
-     0.6),
+    (
+        "syn_rct_iv1",
+        "WHOQOL-BREF",
+        _WHOQOL,
+        {"baseline": "final_sd", "week 1": "final_sd", "day 28": "baseline_final_r", "week 12": "baseline_final_r"},
+        0.6,
+    ),
     ("syn_rct_iv1", "HAM-D", ("total",), {"baseline": "final_sd", "day 28": "change_sd"}, None),
-    ("syn_rct_iv2", "EQ-5D-5L", ("index",), {"baseline": "final_sd", "day 28": "final_se", "week 12": "final_se"},
-     None),
+    (
+        "syn_rct_iv2",
+        "EQ-5D-5L",
+        ("index",),
+        {"baseline": "final_sd", "day 28": "final_se", "week 12": "final_se"},
+        None,
+    ),
     ("syn_rct_iv2", "EQ-VAS", ("VAS",), {"baseline": "final_sd", "day 28": "final_ci", "week 12": "final_ci"}, None),
     ("syn_rct_iv2", "MADRS", ("total",), {"baseline": "final_sd", "week 1": "final_sd", "day 28": "final_sd"}, None),
     ("syn_rct_in1", "SF-36", ("PCS", "MCS"), {"day 28": "change_sd", "week 12": "change_sd"}, None),
     ("syn_rct_in1", "EQ-5D-5L", ("index",), {"day 28": "change_se", "week 12": "change_se"}, None),
     ("syn_rct_in1", "SDS", ("total",), {"day 28": "change_sd"}, None),
     ("syn_rct_in2", "QLDS", ("total",), {"day 28": "change_ci", "week 12": "change_ci"}, None),
-    ("syn_rct_in2", "AQoL-8D", ("utility",), {"baseline": "median_iqr", "day 28": "median_iqr",
-                                               "week 12": "median_iqr"}, None),
+    (
+        "syn_rct_in2",
+        "AQoL-8D",
+        ("utility",),
+        {"baseline": "median_iqr", "day 28": "median_iqr", "week 12": "median_iqr"},
+        None,
+    ),
     ("syn_rct_in2", "MADRS", ("total",), {"baseline": "final_sd", "day 28": "change_sd"}, None),
-    ("syn_rct_iv3", "WHOQOL-BREF", ("physical health", "psychological"),
-     {"baseline": "median_iqr", "week 1": "median_iqr", "day 28": "median_iqr"}, None),
+    (
+        "syn_rct_iv3",
+        "WHOQOL-BREF",
+        ("physical health", "psychological"),
+        {"baseline": "median_iqr", "week 1": "median_iqr", "day 28": "median_iqr"},
+        None,
+    ),
     ("syn_rct_iv3", "EQ-5D-5L", ("index",), {"baseline": "final_sd", "day 28": "final_sd"}, None),
-    ("syn_rct_iv3", "HAM-D", ("total",), {"baseline": "final_sd", "week 1": "change_sd", "day 28": "change_sd"},
-     None),
-    ("syn_nrsi_in", "EQ-5D-5L", ("index",), {"baseline": "final_sd", "week 12": "baseline_final_r",
-                                             "6 months": "baseline_final_r"}, 0.5),
+    ("syn_rct_iv3", "HAM-D", ("total",), {"baseline": "final_sd", "week 1": "change_sd", "day 28": "change_sd"}, None),
+    (
+        "syn_nrsi_in",
+        "EQ-5D-5L",
+        ("index",),
+        {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"},
+        0.5,
+    ),
     ("syn_nrsi_in", "EQ-VAS", ("VAS",), {"baseline": "final_sd", "week 12": "final_sd", "6 months": "final_sd"}, None),
-    ("syn_nrsi_iv", "SF-36", ("PCS", "MCS"), {"baseline": "final_sd", "week 12": "final_ci", "6 months": "final_ci"},
-     None),
+    (
+        "syn_nrsi_iv",
+        "SF-36",
+        ("PCS", "MCS"),
+        {"baseline": "final_sd", "week 12": "final_ci", "6 months": "final_ci"},
+        None,
+    ),
     ("syn_nrsi_iv", "EQ-5D-5L", ("index",), {"baseline": "final_sd", "week 12": "final_sd"}, None),
-    ("syn_cohort_iv", "WHOQOL-BREF", _WHOQOL,
-     {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"}, 0.45),
+    (
+        "syn_cohort_iv",
+        "WHOQOL-BREF",
+        _WHOQOL,
+        {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"},
+        0.45,
+    ),
     ("syn_cohort_iv", "HAM-D", ("total",), {"baseline": "final_sd", "week 12": "change_sd"}, None),
-    ("syn_single_in", "EQ-5D-5L", ("index",), {"baseline": "final_sd", "week 12": "final_sd", "6 months": "final_sd"},
-     None),
+    (
+        "syn_single_in",
+        "EQ-5D-5L",
+        ("index",),
+        {"baseline": "final_sd", "week 12": "final_sd", "6 months": "final_sd"},
+        None,
+    ),
     ("syn_single_in", "AQoL-8D", ("utility",), {"baseline": "final_sd", "week 12": "change_sd"}, None),
 ]
 
 #: "Any problem" percentages of the EQ-5D-5L dimensions at day 28: (esketamine, placebo).
-ANY_PROBLEM = {"mobility": (14.3, 24.1), "self-care": (9.8, 19.4), "usual activities": (47.3, 66.7),
-               "pain/discomfort": (38.4, 52.8), "anxiety/depression": (61.6, 83.3)}
+ANY_PROBLEM = {
+    "mobility": (14.3, 24.1),
+    "self-care": (9.8, 19.4),
+    "usual activities": (47.3, 66.7),
+    "pain/discomfort": (38.4, 52.8),
+    "anxiety/depression": (61.6, 83.3),
+}
 
 SOURCE_OF = {s["study_id"]: f"{s['study_id']}_report" for s in STUDIES}
 
 
-def _outcome(arm: Arm, instrument: str, subscale: str, timepoint: str, stats: dict[str, object],
-             notes: str | None = None) -> dict[str, object]:
-    return {"study_id": arm.study_id, "arm_id": arm.arm_id, "instrument": instrument, "subscale": subscale,
-            "timepoint": timepoint, **stats, "source_id": SOURCE_OF[arm.study_id], "evidence_status": "seen",
-            "notes": f"{SYNTHETIC}{' ' + notes if notes else ''}"}
+def _outcome(
+    arm: Arm, instrument: str, subscale: str, timepoint: str, stats: dict[str, object], notes: str | None = None
+) -> dict[str, object]:
+    return {
+        "study_id": arm.study_id,
+        "arm_id": arm.arm_id,
+        "instrument": instrument,
+        "subscale": subscale,
+        "timepoint": timepoint,
+        **stats,
+        "source_id": SOURCE_OF[arm.study_id],
+        "evidence_status": "seen",
+        "notes": f"{SYNTHETIC}{' ' + notes if notes else ''}",
+    }
 
 
 def build_outcomes(model: Model) -> list[dict[str, object]]:
@@ -283,41 +484,152 @@ def build_outcomes(model: Model) -> list[dict[str, object]]:
                 scale = SCALES[instrument, subscale]
                 for timepoint, fmt in formats.items():
                     res = model.arm_result(arm, scale, timepoint, r=r if r is not None else 0.55)
-                    rows.append(_outcome(arm, instrument, subscale, timepoint, report(res, scale, fmt),
-                                         f"Reported as {fmt.replace('_', ' ')}."))
+                    rows.append(
+                        _outcome(
+                            arm,
+                            instrument,
+                            subscale,
+                            timepoint,
+                            report(res, scale, fmt),
+                            f"Reported as {fmt.replace('_', ' ')}.",
+                        )
+                    )
     in1 = {a.arm_id: a for a in ARMS if a.study_id == "syn_rct_in1"}
     for dimension, (esk, pbo) in ANY_PROBLEM.items():
         for arm, pct in ((in1["esk"], esk), (in1["pbo"], pbo)):
-            rows.append(_outcome(arm, "EQ-5D-5L", dimension, "day 28", {"n": arm.n, "pct_with_problem": pct},
-                                 "Percentage reporting any problem (level 2-5)."))
+            rows.append(
+                _outcome(
+                    arm,
+                    "EQ-5D-5L",
+                    dimension,
+                    "day 28",
+                    {"n": arm.n, "pct_with_problem": pct},
+                    "Percentage reporting any problem (level 2-5).",
+                )
+            )
     nrsi_iv, single = ARMS[12], ARMS[15]
-    rows.append(_outcome(nrsi_iv, "AQoL-8D", "utility", "6 months", {"direction_reported": "improved"},
-                         "Reported only as 'utility improved'; no numbers."))
-    rows.append(_outcome(single, "SF-36", "MCS", "week 12", {"direction_reported": "improved"},
-                         "Reported only as 'mental component improved'; no numbers."))
-    rows.append(_outcome(single, "SF-36", "PCS", "week 12", {"direction_reported": "no_change"},
-                         "Reported only as 'no change in the physical component'; no numbers."))
+    rows.append(
+        _outcome(
+            nrsi_iv,
+            "AQoL-8D",
+            "utility",
+            "6 months",
+            {"direction_reported": "improved"},
+            "Reported only as 'utility improved'; no numbers.",
+        )
+    )
+    rows.append(
+        _outcome(
+            single,
+            "SF-36",
+            "MCS",
+            "week 12",
+            {"direction_reported": "improved"},
+            "Reported only as 'mental component improved'; no numbers.",
+        )
+    )
+    rows.append(
+        _outcome(
+            single,
+            "SF-36",
+            "PCS",
+            "week 12",
+            {"direction_reported": "no_change"},
+            "Reported only as 'no change in the physical component'; no numbers.",
+        )
+    )
     return rows
 
 
-def _contrast(study_id: str, arm_id: str, comparator: str, instrument: str, subscale: str, timepoint: str,
-              statistic: str, estimate: float, n: int, notes: str, **stats: float) -> dict[str, object]:
-    return {"study_id": study_id, "arm_id": arm_id, "comparator_arm_id": comparator, "instrument": instrument,
-            "subscale": subscale, "timepoint": timepoint, "statistic": statistic, "estimate": estimate, **stats,
-            "source_id": SOURCE_OF[study_id], "n": n, "evidence_status": "seen", "notes": f"{SYNTHETIC} {notes}"}
+def _contrast(
+    study_id: str,
+    arm_id: str,
+    comparator: str,
+    instrument: str,
+    subscale: str,
+    timepoint: str,
+    statistic: str,
+    estimate: float,
+    n: int,
+    notes: str,
+    **stats: float,
+) -> dict[str, object]:
+    return {
+        "study_id": study_id,
+        "arm_id": arm_id,
+        "comparator_arm_id": comparator,
+        "instrument": instrument,
+        "subscale": subscale,
+        "timepoint": timepoint,
+        "statistic": statistic,
+        "estimate": estimate,
+        **stats,
+        "source_id": SOURCE_OF[study_id],
+        "n": n,
+        "evidence_status": "seen",
+        "notes": f"{SYNTHETIC} {notes}",
+    }
 
 
 CONTRASTS: list[dict[str, object]] = [
-    _contrast("syn_rct_in1", "esk", "pbo", "SF-36", "MCS", "day 28", "ls_md", 4.1, 220,
-              "Least-squares mean difference (MMRM) in change from baseline.", ci_low=1.6, ci_high=6.6,
-              p_value=0.001),
-    _contrast("syn_rct_in2", "esk", "pbo", "QLDS", "total", "day 28", "ls_md", -3.4, 180,
-              "Least-squares mean difference (ANCOVA) in change from baseline; lower QLDS = better QoL.",
-              ci_low=-5.3, ci_high=-1.5, p_value=0.0005),
-    _contrast("syn_rct_iv2", "ket", "mid", "MADRS", "total", "day 28", "ls_md", -5.2, 81,
-              "Least-squares mean difference (MMRM); SE only.", se=1.9),
-    _contrast("syn_rct_in1", "esk", "pbo", "MADRS", "response", "day 28", "rr", 1.42, 220,
-              "Risk ratio of MADRS response (>= 50% reduction).", ci_low=1.12, ci_high=1.80, p_value=0.004),
+    _contrast(
+        "syn_rct_in1",
+        "esk",
+        "pbo",
+        "SF-36",
+        "MCS",
+        "day 28",
+        "ls_md",
+        4.1,
+        220,
+        "Least-squares mean difference (MMRM) in change from baseline.",
+        ci_low=1.6,
+        ci_high=6.6,
+        p_value=0.001,
+    ),
+    _contrast(
+        "syn_rct_in2",
+        "esk",
+        "pbo",
+        "QLDS",
+        "total",
+        "day 28",
+        "ls_md",
+        -3.4,
+        180,
+        "Least-squares mean difference (ANCOVA) in change from baseline; lower QLDS = better QoL.",
+        ci_low=-5.3,
+        ci_high=-1.5,
+        p_value=0.0005,
+    ),
+    _contrast(
+        "syn_rct_iv2",
+        "ket",
+        "mid",
+        "MADRS",
+        "total",
+        "day 28",
+        "ls_md",
+        -5.2,
+        81,
+        "Least-squares mean difference (MMRM); SE only.",
+        se=1.9,
+    ),
+    _contrast(
+        "syn_rct_in1",
+        "esk",
+        "pbo",
+        "MADRS",
+        "response",
+        "day 28",
+        "rr",
+        1.42,
+        220,
+        "Risk ratio of MADRS response (>= 50% reduction).",
+        ci_low=1.12,
+        ci_high=1.80,
+        p_value=0.004,
+    ),
 ]
 
 # ---------------------------------------------------------------------------------------------------------
@@ -340,29 +652,58 @@ NOS = {"syn_cohort_iv": {"selection": 3, "comparability": 1, "outcome": 2}}
 
 def build_risk_of_bias() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for tool, table, domains in (("RoB2", ROB2, ("D1", "D2", "D3", "D4", "D5", "overall")),
-                                 ("ROBINS-I", ROBINS_I, ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "overall"))):
+    for tool, table, domains in (
+        ("RoB2", ROB2, ("D1", "D2", "D3", "D4", "D5", "overall")),
+        ("ROBINS-I", ROBINS_I, ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "overall")),
+    ):
         for study_id, judgements in table.items():
-            rows.extend({"study_id": study_id, "tool": tool, "domain": domain, "judgement": judgement,
-                         "support": f"{SYNTHETIC} Invented judgement.", "source_id": SOURCE_OF[study_id]}
-                        for domain, judgement in zip(domains, judgements, strict=True))
+            rows.extend(
+                {
+                    "study_id": study_id,
+                    "tool": tool,
+                    "domain": domain,
+                    "judgement": judgement,
+                    "support": f"{SYNTHETIC} Invented judgement.",
+                    "source_id": SOURCE_OF[study_id],
+                }
+                for domain, judgement in zip(domains, judgements, strict=True)
+            )
     for study_id, stars in NOS.items():
-        rows.extend({"study_id": study_id, "tool": "NOS", "domain": section, "judgement": str(n),
-                     "support": f"{SYNTHETIC} Invented star rating.", "source_id": SOURCE_OF[study_id]}
-                    for section, n in stars.items())
+        rows.extend(
+            {
+                "study_id": study_id,
+                "tool": "NOS",
+                "domain": section,
+                "judgement": str(n),
+                "support": f"{SYNTHETIC} Invented star rating.",
+                "source_id": SOURCE_OF[study_id],
+            }
+            for section, n in stars.items()
+        )
     return rows
 
 
 GRADE: list[dict[str, object]] = [
-    *({"outcome": "overall", "grade_domain": d, "downgrade": v, "reason": f"{SYNTHETIC} {why}"}
-      for d, v, why in (("risk_of_bias", -1, "Some concerns in most trials."),
-                        ("inconsistency", 0, "Consistent direction."), ("indirectness", 0, "Direct."),
-                        ("imprecision", -1, "Few studies, wide interval."),
-                        ("publication_bias", 0, "Not suspected."))),
-    *({"outcome": "psychological", "grade_domain": d, "downgrade": v, "reason": f"{SYNTHETIC} {why}"}
-      for d, v, why in (("risk_of_bias", -1, "One trial at high risk."),
-                        ("inconsistency", -1, "Heterogeneous estimates."), ("indirectness", 0, "Direct."),
-                        ("imprecision", -1, "Few participants."), ("publication_bias", 0, "Not suspected."))),
+    *(
+        {"outcome": "overall", "grade_domain": d, "downgrade": v, "reason": f"{SYNTHETIC} {why}"}
+        for d, v, why in (
+            ("risk_of_bias", -1, "Some concerns in most trials."),
+            ("inconsistency", 0, "Consistent direction."),
+            ("indirectness", 0, "Direct."),
+            ("imprecision", -1, "Few studies, wide interval."),
+            ("publication_bias", 0, "Not suspected."),
+        )
+    ),
+    *(
+        {"outcome": "psychological", "grade_domain": d, "downgrade": v, "reason": f"{SYNTHETIC} {why}"}
+        for d, v, why in (
+            ("risk_of_bias", -1, "One trial at high risk."),
+            ("inconsistency", -1, "Heterogeneous estimates."),
+            ("indirectness", 0, "Direct."),
+            ("imprecision", -1, "Few participants."),
+            ("publication_bias", 0, "Not suspected."),
+        )
+    ),
 ]
 
 PRISMA: list[dict[str, object]] = [
@@ -374,8 +715,11 @@ PRISMA: list[dict[str, object]] = [
     {"box": "dbr_sought_reports", "n": 57, "detail": None},
     {"box": "dbr_notretrieved_reports", "n": 4, "detail": None},
     {"box": "dbr_assessed", "n": 53, "detail": None},
-    {"box": "dbr_excluded", "n": 44,
-     "detail": "no QoL outcome, 21; wrong population, 9; wrong design, 8; conference abstract only, 6"},
+    {
+        "box": "dbr_excluded",
+        "n": 44,
+        "detail": "no QoL outcome, 21; wrong population, 9; wrong design, 8; conference abstract only, 6",
+    },
     {"box": "total_studies", "n": 9, "detail": None},
     {"box": "total_reports", "n": 9, "detail": None},
 ]
@@ -384,27 +728,68 @@ _ACCESSED = "2025-01-15"
 
 
 def build_sources() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = [{
-        "source_id": "synthetic_review", "citation": "SYNTHETIC test review (invented; not a publication)",
-        "url": None, "quote": None, "accessed": _ACCESSED,
-    }]
-    rows.extend({"source_id": SOURCE_OF[s["study_id"]],
-                 "citation": f"SYNTHETIC report of {s['label']} (invented; not a publication)", "url": None,
-                 "quote": None, "accessed": _ACCESSED} for s in STUDIES)
+    rows: list[dict[str, object]] = [
+        {
+            "source_id": "synthetic_review",
+            "citation": "SYNTHETIC test review (invented; not a publication)",
+            "url": None,
+            "quote": None,
+            "accessed": _ACCESSED,
+        }
+    ]
+    rows.extend(
+        {
+            "source_id": SOURCE_OF[s["study_id"]],
+            "citation": f"SYNTHETIC report of {s['label']} (invented; not a publication)",
+            "url": None,
+            "quote": None,
+            "accessed": _ACCESSED,
+        }
+        for s in STUDIES
+    )
     return rows
 
 
 CLAIMS: list[dict[str, object]] = [
-    {"claim_id": "syn_n_studies", "statement": "nine studies were included", "source_id": "synthetic_review",
-     "study_id": None, "instrument": None, "subscale": None, "quantity": "n_studies", "claimed_value": 9,
-     "value_qualifier": None, "claimed_direction": None, "notes": SYNTHETIC},
-    {"claim_id": "syn_single_mcs", "statement": "the mental component improved with open-label esketamine",
-     "source_id": "synthetic_review", "study_id": "syn_single_in", "instrument": "SF-36", "subscale": "MCS",
-     "quantity": "direction", "claimed_value": None, "value_qualifier": None, "claimed_direction": "improved",
-     "notes": SYNTHETIC},
-    {"claim_id": "syn_n_total", "statement": "more than 1,000 participants", "source_id": "synthetic_review",
-     "study_id": None, "instrument": None, "subscale": None, "quantity": "n_total", "claimed_value": 1000,
-     "value_qualifier": ">", "claimed_direction": None, "notes": SYNTHETIC},
+    {
+        "claim_id": "syn_n_studies",
+        "statement": "nine studies were included",
+        "source_id": "synthetic_review",
+        "study_id": None,
+        "instrument": None,
+        "subscale": None,
+        "quantity": "n_studies",
+        "claimed_value": 9,
+        "value_qualifier": None,
+        "claimed_direction": None,
+        "notes": SYNTHETIC,
+    },
+    {
+        "claim_id": "syn_single_mcs",
+        "statement": "the mental component improved with open-label esketamine",
+        "source_id": "synthetic_review",
+        "study_id": "syn_single_in",
+        "instrument": "SF-36",
+        "subscale": "MCS",
+        "quantity": "direction",
+        "claimed_value": None,
+        "value_qualifier": None,
+        "claimed_direction": "improved",
+        "notes": SYNTHETIC,
+    },
+    {
+        "claim_id": "syn_n_total",
+        "statement": "more than 1,000 participants",
+        "source_id": "synthetic_review",
+        "study_id": None,
+        "instrument": None,
+        "subscale": None,
+        "quantity": "n_total",
+        "claimed_value": 1000,
+        "value_qualifier": ">",
+        "claimed_direction": None,
+        "notes": SYNTHETIC,
+    },
 ]
 
 
@@ -412,9 +797,17 @@ def build_studies() -> list[dict[str, object]]:
     rows = []
     for s in STUDIES:
         arms = [a for a in ARMS if a.study_id == s["study_id"]]
-        rows.append({**_STUDY_DEFAULTS, **s, "citation": f"SYNTHETIC: {s['label']} (invented)", "doi": None,
-                     "n_total": sum(a.n for a in arms), "source_id": SOURCE_OF[str(s["study_id"])],
-                     "notes": SYNTHETIC})
+        rows.append(
+            {
+                **_STUDY_DEFAULTS,
+                **s,
+                "citation": f"SYNTHETIC: {s['label']} (invented)",
+                "doi": None,
+                "n_total": sum(a.n for a in arms),
+                "source_id": SOURCE_OF[str(s["study_id"])],
+                "notes": SYNTHETIC,
+            }
+        )
     return rows
 
 
@@ -423,9 +816,22 @@ def build() -> dict[str, list[dict[str, object]]]:
     model = Model(SEED)
     return {
         "studies": build_studies(),
-        "arms": [{"study_id": a.study_id, "arm_id": a.arm_id, "label": a.label, "role": a.role, "drug": a.drug,
-                  "route": a.route, "dose": a.dose, "schedule": a.schedule, "n_arm": a.n,
-                  "source_id": SOURCE_OF[a.study_id], "notes": SYNTHETIC} for a in ARMS],
+        "arms": [
+            {
+                "study_id": a.study_id,
+                "arm_id": a.arm_id,
+                "label": a.label,
+                "role": a.role,
+                "drug": a.drug,
+                "route": a.route,
+                "dose": a.dose,
+                "schedule": a.schedule,
+                "n_arm": a.n,
+                "source_id": SOURCE_OF[a.study_id],
+                "notes": SYNTHETIC,
+            }
+            for a in ARMS
+        ],
         "outcomes": build_outcomes(model),
         "contrasts": CONTRASTS,
         "risk_of_bias": build_risk_of_bias(),

@@ -89,9 +89,7 @@ def main() -> None:
     print(f"{'approach':<55} {'timed':>6} {'seconds':>9} {'est. 10k s':>10} {'analyses/s':>11} {'batch x':>8}")
     for name, n, seconds in rows:
         rate = n / seconds
-        print(
-            f"{name:<55} {n:>6} {seconds:>9.3f} {N_ANALYSES / rate:>10.2f} {rate:>11.0f} {batch_rate / rate:>8.1f}"
-        )
+        print(f"{name:<55} {n:>6} {seconds:>9.3f} {N_ANALYSES / rate:>10.2f} {rate:>11.0f} {batch_rate / rate:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,11 @@ def snakemake(project: Path, *args: str, cores: int = 2, timeout: float = 900) -
     """Run ``snakemake --cores N ARGS`` in ``project`` and return the finished process."""
     return subprocess.run(
         [str(SNAKEMAKE), "--cores", str(cores), *args],
-        cwd=project, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -6,8 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qolreview.formatting import (figure_number, figure_p, figure_p_statement, finite, interval, is_missing, number,
-                                  p_value, plural, whole_count)
+from qolreview.formatting import (
+    figure_number,
+    figure_p,
+    figure_p_statement,
+    finite,
+    interval,
+    is_missing,
+    number,
+    p_value,
+    plural,
+    whole_count,
+)
 
 
 @pytest.mark.parametrize("value", [None, float("nan"), np.nan, pd.NA, pd.NaT])
@@ -24,15 +34,18 @@ def test_present_values(value):
     assert finite(value)
 
 
-@pytest.mark.parametrize(("value", "decimals", "thousands", "expected"), [
-    (-0.001, 2, False, "0.00"),
-    (-0.004999, 2, False, "0.00"),
-    (-0.005001, 2, False, "-0.01"),
-    (0.2356, 2, False, "0.24"),
-    (1688, 0, True, "1,688"),
-    (-0.4, 0, True, "0"),
-    (12345.678, 1, False, "12345.7"),
-])
+@pytest.mark.parametrize(
+    ("value", "decimals", "thousands", "expected"),
+    [
+        (-0.001, 2, False, "0.00"),
+        (-0.004999, 2, False, "0.00"),
+        (-0.005001, 2, False, "-0.01"),
+        (0.2356, 2, False, "0.24"),
+        (1688, 0, True, "1,688"),
+        (-0.4, 0, True, "0"),
+        (12345.678, 1, False, "12345.7"),
+    ],
+)
 def test_number(value, decimals, thousands, expected):
     assert number(value, decimals, missing="NA", thousands=thousands) == expected
 

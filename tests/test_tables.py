@@ -11,20 +11,41 @@ import pytest
 from qolreview import tables
 from qolreview.parquet_io import ContractError, read_table, write_table
 
-CONTRACTS = [value for value in vars(tables).values()
-             if isinstance(value, type) and issubclass(value, tables.Contract) and value is not tables.Contract]
+CONTRACTS = [
+    value
+    for value in vars(tables).values()
+    if isinstance(value, type) and issubclass(value, tables.Contract) and value is not tables.Contract
+]
 
 
 def _conversion_log(**changes: object) -> pd.DataFrame:
-    row = {"effect_id": "s1-abc", "step": 1, "name": "sd_from_se", "description": "SD from SE",
-           "formula": "SD = SE * sqrt(n)", "source": "Cochrane Handbook 6.5.2.2", "approximate": False}
+    row = {
+        "effect_id": "s1-abc",
+        "step": 1,
+        "name": "sd_from_se",
+        "description": "SD from SE",
+        "formula": "SD = SE * sqrt(n)",
+        "source": "Cochrane Handbook 6.5.2.2",
+        "approximate": False,
+    }
     return pd.DataFrame([{**row, **changes}])
 
 
 def test_every_results_table_has_a_contract() -> None:
     assert {c.__name__ for c in CONTRACTS} == {
-        "CleaningLog", "EffectSizes", "NotConvertible", "ConversionLog", "RiskOfBias", "MetaAnalyses",
-        "StudyWeights", "Subgroups", "LeaveOneOut", "EffectDirection", "VoteCounts", "SummaryOfFindings"}
+        "CleaningLog",
+        "EffectSizes",
+        "NotConvertible",
+        "ConversionLog",
+        "RiskOfBias",
+        "MetaAnalyses",
+        "StudyWeights",
+        "Subgroups",
+        "LeaveOneOut",
+        "EffectDirection",
+        "VoteCounts",
+        "SummaryOfFindings",
+    }
 
 
 @pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.__name__)
@@ -46,13 +67,16 @@ def test_a_valid_table_round_trips(tmp_path: Path) -> None:
     assert back.to_dict("records") == _conversion_log().to_dict("records")
 
 
-@pytest.mark.parametrize(("table", "message"), [
-    (_conversion_log(step=0), "step"),
-    (_conversion_log(approximate=None), "approximate"),
-    (_conversion_log().drop(columns="source"), "columns"),
-    (_conversion_log().assign(extra=1), "columns"),
-    (_conversion_log()[["step", *[c for c in tables.ConversionLog.columns() if c != "step"]]], "columns"),
-])
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (_conversion_log(step=0), "step"),
+        (_conversion_log(approximate=None), "approximate"),
+        (_conversion_log().drop(columns="source"), "columns"),
+        (_conversion_log().assign(extra=1), "columns"),
+        (_conversion_log()[["step", *[c for c in tables.ConversionLog.columns() if c != "step"]]], "columns"),
+    ],
+)
 def test_a_table_that_breaks_its_contract_is_not_written(table: pd.DataFrame, message: str, tmp_path: Path) -> None:
     with pytest.raises(ContractError, match=message):
         write_table(table, tmp_path / "log.parquet", tables.ConversionLog)
@@ -66,8 +90,20 @@ def test_every_failure_is_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_vocabulary_checks() -> None:
-    row = {"comparison": "between_arms", "domain": "overall", "qol": True, "n_studies": 1, "n_improved": 1,
-           "n_worsened": 0, "n_no_clear": 0, "n_with_direction": 1, "proportion_improved": 1.0, "ci_lb": 0.025,
-           "ci_ub": 1.0, "sign_test_p": 1.0, "study_ids": "s1"}
+    row = {
+        "comparison": "between_arms",
+        "domain": "overall",
+        "qol": True,
+        "n_studies": 1,
+        "n_improved": 1,
+        "n_worsened": 0,
+        "n_no_clear": 0,
+        "n_with_direction": 1,
+        "proportion_improved": 1.0,
+        "ci_lb": 0.025,
+        "ci_ub": 1.0,
+        "sign_test_p": 1.0,
+        "study_ids": "s1",
+    }
     with pytest.raises(ContractError, match="comparison"):
         write_table(pd.DataFrame([{**row, "comparison": "crossover"}]), "unused.parquet", tables.VoteCounts)

@@ -69,8 +69,10 @@ def estimate_with_ci(estimate: object, lower: object, upper: object, digits: int
         return MISSING
     if is_missing(lower) or is_missing(upper):
         return report_number(estimate, digits)
-    return (f"{report_number(estimate, digits)} ({level:.0%} CI {report_number(lower, digits)} to "
-            f"{report_number(upper, digits)})")
+    return (
+        f"{report_number(estimate, digits)} ({level:.0%} CI {report_number(lower, digits)} to "
+        f"{report_number(upper, digits)})"
+    )
 
 
 def plural(count: object, singular: str, plural_form: str | None = None) -> str:

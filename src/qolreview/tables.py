@@ -47,8 +47,13 @@ CERTAINTY_LEVELS = ("Very low", "Low", "Moderate", "High")
 """GRADE certainty of evidence, lowest first."""
 CERTAINTY_NOT_ASSESSED = "not assessed"
 
-_ARROW_TYPES = {"str": pyarrow.string(), "string": pyarrow.string(), "Int64": pyarrow.int64(),
-                "boolean": pyarrow.bool_(), "float64": pyarrow.float64()}
+_ARROW_TYPES = {
+    "str": pyarrow.string(),
+    "string": pyarrow.string(),
+    "Int64": pyarrow.int64(),
+    "boolean": pyarrow.bool_(),
+    "float64": pyarrow.float64(),
+}
 
 
 def _optional(**checks: object) -> object:
@@ -71,8 +76,12 @@ class Contract(pa.DataFrameModel):
     @classmethod
     def arrow_schema(cls) -> pyarrow.Schema:
         """The Parquet (Arrow) schema of the table."""
-        return pyarrow.schema([pyarrow.field(name, _ARROW_TYPES[str(column.dtype).split("[")[0]])
-                               for name, column in cls.to_schema().columns.items()])
+        return pyarrow.schema(
+            [
+                pyarrow.field(name, _ARROW_TYPES[str(column.dtype).split("[")[0]])
+                for name, column in cls.to_schema().columns.items()
+            ]
+        )
 
 
 # Stage 1: clean ------------------------------------------------------------------------------------------
@@ -88,7 +97,6 @@ class CleaningLog(Contract):
     old_value: Text = _optional()
     new_value: Text = _optional()
     rule: Text
-
 
 
 # Stage 2: harmonize --------------------------------------------------------------------------------------
@@ -360,4 +368,3 @@ class SummaryOfFindings(Contract):
     grade_reasons: Text = _optional()
     certainty: Text = pa.Field(isin=(*CERTAINTY_LEVELS, CERTAINTY_NOT_ASSESSED))
     source_cells: Text = _optional()
-

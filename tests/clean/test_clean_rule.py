@@ -20,8 +20,7 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 def _project(target: Path) -> Path:
     target.mkdir()
     shutil.copy(ROOT / "Snakefile", target / "Snakefile")
-    shutil.copytree(ROOT / "workflow", target / "workflow",
-                    ignore=shutil.ignore_patterns("__pycache__", ".snakemake"))
+    shutil.copytree(ROOT / "workflow", target / "workflow", ignore=shutil.ignore_patterns("__pycache__", ".snakemake"))
     shutil.copytree(ROOT / "config", target / "config")
     (target / "raw").mkdir()
     data = valid_data()
@@ -33,7 +32,10 @@ def _project(target: Path) -> Path:
 def _clean(project: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SNAKEMAKE), "--cores", "1", "--config", "extraction=raw/test.xlsx", "--", "clean"],
-        cwd=project, capture_output=True, text=True, timeout=300,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -58,7 +60,8 @@ def test_snakemake_clean_is_deterministic(tmp_path: Path) -> None:
     assert arms["route"].tolist() == ["IN", "IN"] and arms["source_row"].tolist() == [2, 3]
     log = read_table(first / "results" / "clean" / "cleaning_log.parquet")
     assert ("arms", "F2", "route", "intranasal", "IN", "synonym") in set(
-        log[["sheet", "cell", "column", "old_value", "new_value", "rule"]].itertuples(index=False, name=None))
+        log[["sheet", "cell", "column", "old_value", "new_value", "rule"]].itertuples(index=False, name=None)
+    )
 
 
 @pytest.mark.e2e

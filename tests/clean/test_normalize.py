@@ -16,37 +16,55 @@ WEEKS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["clean"]["
 SYNONYMS = load_synonyms(ROOT / "config" / "synonyms.yaml")
 
 
-@pytest.mark.parametrize(("text", "pct", "value", "rules"), [
-    ("12.3", False, 12.3, ["text_to_number"]),
-    ("12,3", False, 12.3, ["decimal_comma"]),
-    ("-0.5", False, -0.5, ["text_to_number"]),
-    ("\u22120.5", False, -0.5, ["unicode_minus", "text_to_number"]),
-    ("1e-3", False, 0.001, ["text_to_number"]),
-    ("45%", True, 45.0, ["percent_sign", "text_to_number"]),
-    (" 7 ", False, 7.0, ["whitespace", "text_to_number"]),
-])
+@pytest.mark.parametrize(
+    ("text", "pct", "value", "rules"),
+    [
+        ("12.3", False, 12.3, ["text_to_number"]),
+        ("12,3", False, 12.3, ["decimal_comma"]),
+        ("-0.5", False, -0.5, ["text_to_number"]),
+        ("\u22120.5", False, -0.5, ["unicode_minus", "text_to_number"]),
+        ("1e-3", False, 0.001, ["text_to_number"]),
+        ("45%", True, 45.0, ["percent_sign", "text_to_number"]),
+        (" 7 ", False, 7.0, ["whitespace", "text_to_number"]),
+    ],
+)
 def test_parse_number(text: str, pct: bool, value: float, rules: list[str]) -> None:
     assert parse_number(text, pct) == (value, rules)
 
 
-@pytest.mark.parametrize(("text", "pct", "message"), [
-    ("12.3 (4.5)", False, "must be a number, got '12.3 (4.5)'"),
-    ("1,234", False, "ambiguous number (decimal comma or thousands separator?), got '1,234'"),
-    ("1,234.5", False, "must be a number, got '1,234.5'"),
-    ("45%", False, "must be a number, got '45%'"),
-    ("n/a", False, "must be a number, got 'n/a'"),
-])
+@pytest.mark.parametrize(
+    ("text", "pct", "message"),
+    [
+        ("12.3 (4.5)", False, "must be a number, got '12.3 (4.5)'"),
+        ("1,234", False, "ambiguous number (decimal comma or thousands separator?), got '1,234'"),
+        ("1,234.5", False, "must be a number, got '1,234.5'"),
+        ("45%", False, "must be a number, got '45%'"),
+        ("n/a", False, "must be a number, got 'n/a'"),
+    ],
+)
 def test_parse_number_errors(text: str, pct: bool, message: str) -> None:
     with pytest.raises(CellError) as info:
         parse_number(text, pct)
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize(("text", "weeks"), [
-    ("baseline", 0.0), ("Baseline", 0.0), ("day 25", 25 / 7), ("d25", 25 / 7), ("week 16", 16.0),
-    ("wk 4", 4.0), ("4 weeks", 4.0), ("9 months", 9 * 30.4375 / 7), ("month 9", 9 * 30.4375 / 7),
-    ("12 mo", 12 * 30.4375 / 7), ("1 year", 365.25 / 7), ("Not Reported", None),
-])
+@pytest.mark.parametrize(
+    ("text", "weeks"),
+    [
+        ("baseline", 0.0),
+        ("Baseline", 0.0),
+        ("day 25", 25 / 7),
+        ("d25", 25 / 7),
+        ("week 16", 16.0),
+        ("wk 4", 4.0),
+        ("4 weeks", 4.0),
+        ("9 months", 9 * 30.4375 / 7),
+        ("month 9", 9 * 30.4375 / 7),
+        ("12 mo", 12 * 30.4375 / 7),
+        ("1 year", 365.25 / 7),
+        ("Not Reported", None),
+    ],
+)
 def test_parse_timepoint(text: str, weeks: float | None) -> None:
     result = parse_timepoint(text, WEEKS)
     assert result == (None if weeks is None else pytest.approx(weeks, rel=1e-12))

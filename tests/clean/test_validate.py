@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from qolreview.clean.validate import range_text, warnings
 from qolreview.instruments import load_registry
 from qolreview.workbook.problems import Problem, WorkbookError
-from qolreview.clean.validate import range_text, warnings
 from qolreview.workbook.spec import ARMS, OUTCOMES, PRISMA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,11 @@ def test_registry_resolution() -> None:
     assert REGISTRY.resolve_subscale("MADRS", "response (>=50% reduction)") == "response"
     sub = REGISTRY.subscale("WHOQOL-BREF", "physical")
     assert (sub.name, sub.ranges, sub.higher_is_better, sub.domain) == (
-        "physical health", ((4.0, 20.0), (0.0, 100.0)), True, "physical")
+        "physical health",
+        ((4.0, 20.0), (0.0, 100.0)),
+        True,
+        "physical",
+    )
     assert sub.in_range(18) and sub.in_range(60) and not sub.in_range(120) and sub.width == 100
     assert REGISTRY.subscale("EQ-5D-5L", "sum score").higher_is_better is False
     assert REGISTRY.subscale("MADRS", "remission").kind == "proportion"
@@ -54,8 +58,10 @@ def test_registry_resolution() -> None:
 
 def test_registry_schema_rejects_bad_domain(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
-    path.write_text("instruments:\n  X:\n    full_name: x\n    reference: r\n    qol: true\n    subscales:\n"
-                    "      total: {ranges: [[0, 1]], higher_is_better: true, domain: mood}\n")
+    path.write_text(
+        "instruments:\n  X:\n    full_name: x\n    reference: r\n    qol: true\n    subscales:\n"
+        "      total: {ranges: [[0, 1]], higher_is_better: true, domain: mood}\n"
+    )
     with pytest.raises(Exception, match="'mood' is not one of"):
         load_registry(path)
 
@@ -63,14 +69,23 @@ def test_registry_schema_rejects_bad_domain(tmp_path: Path) -> None:
 def test_warnings(tmp_path: Path) -> None:
     import pandas as pd
 
-    studies = pd.DataFrame({"study_id": ["s1", "s2"], "n_total": pd.array([100, 10], dtype="Int64"),
-                            "source_id": ["a", "a"], "cell_study_id": ["studies!A2", "studies!A3"],
-                            "cell_n_total": ["studies!G2", "studies!G3"]})
+    studies = pd.DataFrame(
+        {
+            "study_id": ["s1", "s2"],
+            "n_total": pd.array([100, 10], dtype="Int64"),
+            "source_id": ["a", "a"],
+            "cell_study_id": ["studies!A2", "studies!A3"],
+            "cell_n_total": ["studies!G2", "studies!G3"],
+        }
+    )
     arms = pd.DataFrame({"study_id": ["s1", "s1"], "n_arm": pd.array([50, 40], dtype="Int64"), "source_id": ["a", "a"]})
     outcomes = pd.DataFrame({"study_id": ["s1"], "source_id": ["a"]})
     sources = pd.DataFrame({"source_id": ["a", "b"], "cell_source_id": ["sources!A2", "sources!A3"]})
-    found = warnings({"studies": studies, "arms": arms, "outcomes": outcomes, "sources": sources},
-                     {"studies": "studies", "sources": "sources"}, "x.xlsx")
+    found = warnings(
+        {"studies": studies, "arms": arms, "outcomes": outcomes, "sources": sources},
+        {"studies": "studies", "sources": "sources"},
+        "x.xlsx",
+    )
     assert [str(w) for w in found] == [
         "x.xlsx › studies › G2 (n_total): the study's n_arm sum to 90, not n_total 100",
         "x.xlsx › studies › A3 (study_id): study 's2' has no rows in outcomes or contrasts",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from figures_data import assert_no_text_overlap, directions, gid_texts
 from qolreview.figures import style
 from qolreview.figures.effect_direction import effect_direction_plot, size_bin
-from figures_data import assert_no_text_overlap, directions, gid_texts
 
 
 def test_edp_glyph_counts_sizes_and_colours():
@@ -53,4 +53,3 @@ def test_edp_rejects_unknown_direction():
     table.loc[0, "direction"] = "better"
     with pytest.raises(ValueError, match="unknown directions"):
         effect_direction_plot(table, votes)
-

@@ -20,8 +20,22 @@ def _effects() -> pd.DataFrame:
         ("e5", "a", "intervention", "within_arm_prepost", "EQ-5D-5L", "overall", True, 4.0, "SMCR", 0.9, False),
         ("e6", "b", "intervention", "between_arms", "MADRS", "symptoms", False, 4.0, "MD", 4.0, False),
     ]
-    df = pd.DataFrame(rows, columns=["effect_id", "study_id", "arm_role", "comparison", "instrument", "domain", "qol",
-                                     "timepoint_weeks", "measure", "yi", "superseded"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "effect_id",
+            "study_id",
+            "arm_role",
+            "comparison",
+            "instrument",
+            "domain",
+            "qol",
+            "timepoint_weeks",
+            "measure",
+            "yi",
+            "superseded",
+        ],
+    )
     df["subscale"] = "index"
     df["ci_lb"] = df["yi"] - 0.2
     df["ci_ub"] = df["yi"] + 0.2
@@ -32,16 +46,37 @@ def _effects() -> pd.DataFrame:
 def _not_convertible() -> pd.DataFrame:
     rows = [
         # study, instrument, domain, qol, weeks, reason, direction, qualifier, pct
-        ("a", "AQoL-8D", "overall", True, 16.0, "value is a bound (qualifier >), not an estimate", "improved", ">",
-         10.0),
+        (
+            "a",
+            "AQoL-8D",
+            "overall",
+            True,
+            16.0,
+            "value is a bound (qualifier >), not an estimate",
+            "improved",
+            ">",
+            10.0,
+        ),
         ("b", "WHOQOL-BREF", "overall", True, 39.1, "direction only", "improved", None, NAN),
         ("b", "WPAI", "functioning", False, 16.0, "percent change only (no SD)", None, None, -20.4),
         ("b", "SF-36", "physical", True, 24.0, "percent change only (no SD)", None, None, 7.5),
         ("a", "EQ-5D-5L", "overall", True, 0.0, "baseline row: no follow-up to pair with", None, None, NAN),
         ("a", "HAM-D", "symptoms", False, 16.0, "no SD and no way to derive it", None, None, NAN),
     ]
-    df = pd.DataFrame(rows, columns=["study_id", "instrument", "domain", "qol", "timepoint_weeks", "reason",
-                                     "direction_reported", "value_qualifier", "pct_change"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "study_id",
+            "instrument",
+            "domain",
+            "qol",
+            "timepoint_weeks",
+            "reason",
+            "direction_reported",
+            "value_qualifier",
+            "pct_change",
+        ],
+    )
     df["subscale"] = "total"
     df["source_cells"] = [f"outcomes!V{i}" for i in range(10, 16)]
     return df

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 
+from figures_data import directions, prisma, risk_of_bias
 from qolreview.figures.captions import write_captions
 from qolreview.figures.effect_direction import effect_direction_plot
 from qolreview.figures.prisma import prisma_flow
 from qolreview.figures.risk_of_bias import traffic_light_plot
 from qolreview.figures.save import save_figure
-from figures_data import directions, prisma, risk_of_bias
 
 
 def test_byte_identical_reruns_and_captions_json(tmp_path):
     table, votes = directions()
     entries = {}
     for run in ("a", "b"):
-        for stem, result in (("edp", effect_direction_plot(table, votes)), ("prisma", prisma_flow(prisma())),
-                             ("rob", traffic_light_plot(risk_of_bias(), "ROBINS-I"))):
+        for stem, result in (
+            ("edp", effect_direction_plot(table, votes)),
+            ("prisma", prisma_flow(prisma())),
+            ("rob", traffic_light_plot(risk_of_bias(), "ROBINS-I")),
+        ):
             save_figure(result.figure, tmp_path / run / stem)
             entries[stem] = result
         write_captions(entries, tmp_path / run / "captions.json")
@@ -26,4 +29,3 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
     captions = json.loads((tmp_path / "a" / "captions.json").read_text(encoding="utf-8"))
     assert sorted(captions) == ["edp", "prisma", "rob"]
     assert captions["prisma"]["caption"].startswith("PRISMA 2020 flow diagram.")
-

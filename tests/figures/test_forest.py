@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from matplotlib.patches import Polygon
 
+from figures_data import assert_no_text_overlap, forest_studies, pooled
 from qolreview.figures.forest import forest_plot
 from qolreview.figures.save import save_figure
-from figures_data import assert_no_text_overlap, forest_studies, pooled
 
 
 def _texts(fig, gid):
@@ -87,8 +87,11 @@ def test_clipped_whiskers_end_in_arrows_at_the_limits():
 def test_subgroup_diamonds_and_rob_dots():
     studies = forest_studies(6)
     studies["subgroup"] = ["ketamine"] * 3 + ["esketamine"] * 3
-    subgroups = studies.groupby("subgroup", sort=False).agg(k=("yi", "size"), estimate=("yi", "mean"),
-                                                            ci_lb=("ci_lb", "mean"), ci_ub=("ci_ub", "mean")).reset_index()
+    subgroups = (
+        studies.groupby("subgroup", sort=False)
+        .agg(k=("yi", "size"), estimate=("yi", "mean"), ci_lb=("ci_lb", "mean"), ci_ub=("ci_ub", "mean"))
+        .reset_index()
+    )
     fig = forest_plot(studies, {**pooled(6), "q_between": 1.2, "q_between_p": 0.27}, subgroups=subgroups).figure
     diamonds = [p for p in fig.axes[0].patches if p.get_gid() == "subgroup-diamond"]
     assert len(diamonds) == 2
@@ -122,8 +125,13 @@ def test_byte_identical_reruns(tmp_path):
 def test_ratio_forest_names_the_log_scale_and_keeps_favours_sides(width, k):
     studies = forest_studies(k)
     studies.loc[0, ["yi", "ci_lb", "ci_ub"]] = [-0.63, -1.04, -0.22]  # widest effect text
-    result = forest_plot(studies, {**pooled(k), "measure": "RR"} if k > 1 else None, measure="RR", width=width,
-                         title="Between arms: Physical, short window")
+    result = forest_plot(
+        studies,
+        {**pooled(k), "measure": "RR"} if k > 1 else None,
+        measure="RR",
+        width=width,
+        title="Between arms: Physical, short window",
+    )
     fig = result.figure
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts if t.get_gid() == "axis-label"] == ["Log risk ratio"]

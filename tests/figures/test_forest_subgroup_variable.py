@@ -8,15 +8,17 @@ import pytest
 from qolreview.figures.stage import subgroup_variable
 
 
-@pytest.mark.parametrize(("choice", "present", "expected"), [
-    ("auto", ["population", "design"], "population"),
-    ("auto", ["design", "drug"], "drug"),
-    ("auto", [], None),
-    ("none", ["drug"], None),
-    ("design", ["drug", "design"], "design"),
-    ("design", ["drug"], None),
-])
+@pytest.mark.parametrize(
+    ("choice", "present", "expected"),
+    [
+        ("auto", ["population", "design"], "population"),
+        ("auto", ["design", "drug"], "drug"),
+        ("auto", [], None),
+        ("none", ["drug"], None),
+        ("design", ["drug", "design"], "design"),
+        ("design", ["drug"], None),
+    ],
+)
 def test_subgroup_variable(choice, present, expected):
     subgroups = pd.DataFrame({"subgroup_var": present})
     assert subgroup_variable(subgroups, choice, ["drug", "population", "design"]) == expected
-

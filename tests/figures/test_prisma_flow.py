@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qolreview.figures.prisma import parse_detail, prisma_flow, write_prisma_csv
 from figures_data import assert_no_text_overlap, assert_within, gid_texts, prisma
+from qolreview.figures.prisma import parse_detail, prisma_flow, write_prisma_csv
 
 
 def test_prisma_counts_and_not_reported():
@@ -63,4 +63,3 @@ def test_prisma_labels_lie_within_their_boxes(width, other):
 def test_prisma_colon_only_before_listed_reasons():
     text = gid_texts(prisma_flow(prisma()).figure, "prisma-text-dbr_excluded")[0]
     assert text.splitlines()[0] == "Reports excluded (n = 35):"
-

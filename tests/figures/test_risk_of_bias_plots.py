@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qolreview.figures.risk_of_bias import summary_plot, summary_proportions, traffic_light_plot
 from figures_data import gid_collections, gid_texts, risk_of_bias
+from qolreview.figures.risk_of_bias import summary_plot, summary_proportions, traffic_light_plot
 
 
 def test_traffic_light_marks_missing_judgements_not_assessed():
@@ -16,18 +16,31 @@ def test_traffic_light_marks_missing_judgements_not_assessed():
     cells = gid_collections(result.figure, "rob-cell-")
     assert len(cells) == 4 * 8
     assert cells.count("rob-cell-Not assessed") == 8 + 1  # the unlisted study plus one missing domain
-    assert gid_texts(result.figure, "row-label") == ["ROBINS study 0", "ROBINS study 1", "ROBINS study 2",
-                                                       "Unassessed study"]
+    assert gid_texts(result.figure, "row-label") == [
+        "ROBINS study 0",
+        "ROBINS study 1",
+        "ROBINS study 2",
+        "Unassessed study",
+    ]
     assert "Overall judgements: Low 1; Moderate 1; Serious 1; Not assessed 1." in result.caption
 
 
 def test_studies_without_any_judgement_are_captioned_as_not_assessed():
-    rob = pd.DataFrame({"study_id": ["a", "b"], "label": ["Study A", "Study B"], "tool": "none",
-                        "domain": "overall", "judgement": "Not assessed"})
+    rob = pd.DataFrame(
+        {
+            "study_id": ["a", "b"],
+            "label": ["Study A", "Study B"],
+            "tool": "none",
+            "domain": "overall",
+            "judgement": "Not assessed",
+        }
+    )
     result = traffic_light_plot(rob, "none")
     assert gid_collections(result.figure, "rob-cell-").count("rob-cell-Not assessed") == 2
-    assert result.caption == ("Risk of bias of 2 studies without risk-of-bias judgements (traffic-light plot): "
-                              "all shown as not assessed, never as low risk.")
+    assert result.caption == (
+        "Risk of bias of 2 studies without risk-of-bias judgements (traffic-light plot): "
+        "all shown as not assessed, never as low risk."
+    )
 
 
 def test_nos_stars_and_rating():
@@ -50,4 +63,3 @@ def test_weighted_summary_proportions():
     unweighted = summary_plot(risk_of_bias().drop(columns="weight"), "ROBINS-I")
     assert "proportion of studies with each judgement" in unweighted.caption
     assert unweighted.figure.axes[0].get_xlabel() == "Studies (%)"
-

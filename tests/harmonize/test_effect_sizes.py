@@ -53,8 +53,9 @@ def test_pre_post_visible(case):
 def test_log_rr_on_bcg_counts_reproduces_visible_bcg_logrr():
     counts = EXTRA["bcg_rr"]["input"]  # dat.bcg: ai = tpos, n1i = tpos + tneg, ci = cpos, n2i = cpos + cneg
     assert counts["ai"][:3] == [4, 6, 3] and counts["n1i"][:3] == [123, 306, 231]
-    assert_matches(es.log_rr(counts["ai"], counts["n1i"], counts["ci"], counts["n2i"]),
-                   **VISIBLE["bcg_logrr"]["effect_sizes"])
+    assert_matches(
+        es.log_rr(counts["ai"], counts["n1i"], counts["ci"], counts["n2i"]), **VISIBLE["bcg_logrr"]["effect_sizes"]
+    )
 
 
 BINARY = {"RR": es.log_rr, "OR": es.log_or, "RD": es.rd}
@@ -178,6 +179,9 @@ def test_binary_variances_positive_and_swap_negates(n1, n2, data):
 @settings(max_examples=60, deadline=None)
 @given(mpre=means, mpost=means, spre=sds, spost=sds, n=st.integers(3, 5000), r=st.floats(-0.99, 0.99))
 def test_pre_post_variances_positive(mpre, mpost, spre, spost, n, r):
-    for _, vi in (es.mc(mpost, mpre, spost, spre, n, r), es.smcc(mpost, mpre, spost, spre, n, r),
-                  es.smcr(mpost, mpre, spre, n, r)):
+    for _, vi in (
+        es.mc(mpost, mpre, spost, spre, n, r),
+        es.smcc(mpost, mpre, spost, spre, n, r),
+        es.smcr(mpost, mpre, spre, n, r),
+    ):
         assert vi > 0

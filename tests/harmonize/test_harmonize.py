@@ -21,8 +21,12 @@ from qolreview.workbook.spec import ARMS, CONTRASTS, OUTCOMES, Sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: dict[str, Any] = {
-    "windows": [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6},
-                {"name": "medium", "max_weeks": 16}, {"name": "long"}],
+    "windows": [
+        {"name": "acute", "max_weeks": 1},
+        {"name": "short", "max_weeks": 6},
+        {"name": "medium", "max_weeks": 16},
+        {"name": "long"},
+    ],
     "timepoint_choice": "latest",
     "target_weeks": {"acute": 1, "short": 4, "medium": 12, "long": 39},
     "pre_post_r": 0.5,
@@ -54,8 +58,10 @@ def registry() -> Registry:
 
 
 def two_arms(study: str, n1: int, n2: int) -> list[dict[str, Any]]:
-    return [{"study_id": study, "arm_id": "esk", "role": "intervention", "drug": "esketamine", "n_arm": n1},
-            {"study_id": study, "arm_id": "pbo", "role": "comparator", "drug": "placebo", "n_arm": n2}]
+    return [
+        {"study_id": study, "arm_id": "esk", "role": "intervention", "drug": "esketamine", "n_arm": n1},
+        {"study_id": study, "arm_id": "pbo", "role": "comparator", "drug": "placebo", "n_arm": n2},
+    ]
 
 
 def hedges(m1: float, sd1: float, n1: float, m2: float, sd2: float, n2: float) -> tuple[float, float]:
@@ -69,38 +75,120 @@ def hedges(m1: float, sd1: float, n1: float, m2: float, sd2: float, n2: float) -
 
 TRANSFORM2 = [
     # ClinicalTrials.gov NCT02418585 posted results: change from baseline to day 28, mean (SD).
-    {"study_id": "transform2", "arm_id": "esk", "instrument": "EQ-5D-5L", "subscale": "index",
-     "timepoint": "day 28", "timepoint_weeks": 4.0, "n": 111, "change_mean": 0.288, "change_sd": 0.2317,
-     "source_id": "ctgov", "evidence_status": "seen"},
-    {"study_id": "transform2", "arm_id": "pbo", "instrument": "EQ-5D-5L", "subscale": "index",
-     "timepoint": "day 28", "timepoint_weeks": 4.0, "n": 105, "change_mean": 0.231, "change_sd": 0.2506,
-     "source_id": "ctgov", "evidence_status": "seen"},
-    {"study_id": "transform2", "arm_id": "esk", "instrument": "EQ-VAS", "subscale": "VAS",
-     "timepoint": "day 28", "timepoint_weeks": 4.0, "n": 111, "change_mean": 29.1, "change_sd": 26.32,
-     "source_id": "ctgov", "evidence_status": "seen"},
-    {"study_id": "transform2", "arm_id": "pbo", "instrument": "EQ-VAS", "subscale": "VAS",
-     "timepoint": "day 28", "timepoint_weeks": 4.0, "n": 105, "change_mean": 20.9, "change_sd": 26.6,
-     "source_id": "ctgov", "evidence_status": "seen"},
+    {
+        "study_id": "transform2",
+        "arm_id": "esk",
+        "instrument": "EQ-5D-5L",
+        "subscale": "index",
+        "timepoint": "day 28",
+        "timepoint_weeks": 4.0,
+        "n": 111,
+        "change_mean": 0.288,
+        "change_sd": 0.2317,
+        "source_id": "ctgov",
+        "evidence_status": "seen",
+    },
+    {
+        "study_id": "transform2",
+        "arm_id": "pbo",
+        "instrument": "EQ-5D-5L",
+        "subscale": "index",
+        "timepoint": "day 28",
+        "timepoint_weeks": 4.0,
+        "n": 105,
+        "change_mean": 0.231,
+        "change_sd": 0.2506,
+        "source_id": "ctgov",
+        "evidence_status": "seen",
+    },
+    {
+        "study_id": "transform2",
+        "arm_id": "esk",
+        "instrument": "EQ-VAS",
+        "subscale": "VAS",
+        "timepoint": "day 28",
+        "timepoint_weeks": 4.0,
+        "n": 111,
+        "change_mean": 29.1,
+        "change_sd": 26.32,
+        "source_id": "ctgov",
+        "evidence_status": "seen",
+    },
+    {
+        "study_id": "transform2",
+        "arm_id": "pbo",
+        "instrument": "EQ-VAS",
+        "subscale": "VAS",
+        "timepoint": "day 28",
+        "timepoint_weeks": 4.0,
+        "n": 105,
+        "change_mean": 20.9,
+        "change_sd": 26.6,
+        "source_id": "ctgov",
+        "evidence_status": "seen",
+    },
 ]
 ASPIRE = [
     # Jamieson 2023 (pooled ASPIRE I/II): QLDS change to day 25, mean +- SD; lower QLDS is better.
-    {"study_id": "aspire", "arm_id": "esk", "instrument": "QLDS", "subscale": "total", "timepoint": "day 25",
-     "timepoint_weeks": 25 / 7, "n": 226, "change_mean": -14.4, "change_sd": 11.5, "source_id": "jam",
-     "evidence_status": "seen"},
-    {"study_id": "aspire", "arm_id": "pbo", "instrument": "QLDS", "subscale": "total", "timepoint": "day 25",
-     "timepoint_weeks": 25 / 7, "n": 225, "change_mean": -12.2, "change_sd": 10.8, "source_id": "jam",
-     "evidence_status": "seen"},
+    {
+        "study_id": "aspire",
+        "arm_id": "esk",
+        "instrument": "QLDS",
+        "subscale": "total",
+        "timepoint": "day 25",
+        "timepoint_weeks": 25 / 7,
+        "n": 226,
+        "change_mean": -14.4,
+        "change_sd": 11.5,
+        "source_id": "jam",
+        "evidence_status": "seen",
+    },
+    {
+        "study_id": "aspire",
+        "arm_id": "pbo",
+        "instrument": "QLDS",
+        "subscale": "total",
+        "timepoint": "day 25",
+        "timepoint_weeks": 25 / 7,
+        "n": 225,
+        "change_mean": -12.2,
+        "change_sd": 10.8,
+        "source_id": "jam",
+        "evidence_status": "seen",
+    },
 ]
-ASPIRE_CONTRAST = {"study_id": "aspire", "arm_id": "esk", "comparator_arm_id": "pbo", "instrument": "QLDS",
-                   "subscale": "total", "timepoint": "day 25", "timepoint_weeks": 25 / 7, "statistic": "ls_md",
-                   "estimate": -3.1, "ci_low": -5.21, "ci_high": -1.02, "source_id": "jam", "n": 451,
-                   "evidence_status": "seen"}
+ASPIRE_CONTRAST = {
+    "study_id": "aspire",
+    "arm_id": "esk",
+    "comparator_arm_id": "pbo",
+    "instrument": "QLDS",
+    "subscale": "total",
+    "timepoint": "day 25",
+    "timepoint_weeks": 25 / 7,
+    "statistic": "ls_md",
+    "estimate": -3.1,
+    "ci_low": -5.21,
+    "ci_high": -1.02,
+    "source_id": "jam",
+    "n": 451,
+    "evidence_status": "seen",
+}
 
 
-def run(registry: Registry, outcomes: Sequence[Mapping[str, Any]], arms: Sequence[Mapping[str, Any]],
-        contrasts: Sequence[Mapping[str, Any]] = (), **settings: Any):
-    return harmonize(clean_table(OUTCOMES, outcomes), clean_table(CONTRASTS, contrasts), clean_table(ARMS, arms),
-                     registry, {**SETTINGS, **settings})
+def run(
+    registry: Registry,
+    outcomes: Sequence[Mapping[str, Any]],
+    arms: Sequence[Mapping[str, Any]],
+    contrasts: Sequence[Mapping[str, Any]] = (),
+    **settings: Any,
+):
+    return harmonize(
+        clean_table(OUTCOMES, outcomes),
+        clean_table(CONTRASTS, contrasts),
+        clean_table(ARMS, arms),
+        registry,
+        {**SETTINGS, **settings},
+    )
 
 
 def only(df: pd.DataFrame, **where: Any) -> pd.Series:
@@ -165,10 +253,30 @@ def test_contrast_alone_is_selected_as_md_without_sds(registry: Registry) -> Non
 
 
 def test_eq5d_any_problem_proportions_give_a_flipped_log_rr(registry: Registry) -> None:
-    rows = [{"study_id": "t2", "arm_id": "esk", "instrument": "EQ-5D-5L", "subscale": "mobility",
-             "timepoint": "day 28", "timepoint_weeks": 4.0, "n": 114, "pct_with_problem": 10.6, "source_id": "s"},
-            {"study_id": "t2", "arm_id": "pbo", "instrument": "EQ-5D-5L", "subscale": "mobility",
-             "timepoint": "day 28", "timepoint_weeks": 4.0, "n": 109, "pct_with_problem": 25.0, "source_id": "s"}]
+    rows = [
+        {
+            "study_id": "t2",
+            "arm_id": "esk",
+            "instrument": "EQ-5D-5L",
+            "subscale": "mobility",
+            "timepoint": "day 28",
+            "timepoint_weeks": 4.0,
+            "n": 114,
+            "pct_with_problem": 10.6,
+            "source_id": "s",
+        },
+        {
+            "study_id": "t2",
+            "arm_id": "pbo",
+            "instrument": "EQ-5D-5L",
+            "subscale": "mobility",
+            "timepoint": "day 28",
+            "timepoint_weeks": 4.0,
+            "n": 109,
+            "pct_with_problem": 25.0,
+            "source_id": "s",
+        },
+    ]
     result = run(registry, rows, two_arms("t2", 114, 109))
     rr = only(result.effect_sizes, measure="RR")
     # 10.6% of 114 = 12.08 -> 12 events; 25% of 109 = 27.25 -> 27 events.
@@ -181,9 +289,20 @@ def test_eq5d_any_problem_proportions_give_a_flipped_log_rr(registry: Registry) 
 
 
 def test_rd_contrast_in_percentage_points_is_divided_by_100(registry: Registry) -> None:
-    contrast = {"study_id": "t2", "arm_id": "esk", "comparator_arm_id": "pbo", "instrument": "EQ-5D-5L",
-                "subscale": "pain/discomfort", "timepoint": "day 28", "timepoint_weeks": 4.0, "statistic": "rd",
-                "estimate": -18.4, "ci_low": -31.8, "ci_high": -5.0, "source_id": "s"}
+    contrast = {
+        "study_id": "t2",
+        "arm_id": "esk",
+        "comparator_arm_id": "pbo",
+        "instrument": "EQ-5D-5L",
+        "subscale": "pain/discomfort",
+        "timepoint": "day 28",
+        "timepoint_weeks": 4.0,
+        "statistic": "rd",
+        "estimate": -18.4,
+        "ci_low": -31.8,
+        "ci_high": -5.0,
+        "source_id": "s",
+    }
     row = only(run(registry, [], two_arms("t2", 114, 109), [contrast]).effect_sizes, measure="RD")
     assert row["yi"] == pytest.approx(0.184) and row["direction_flipped"]
     assert row["vi"] == pytest.approx(((0.318 - 0.05) / (2 * 1.959963984540054)) ** 2)
@@ -191,10 +310,32 @@ def test_rd_contrast_in_percentage_points_is_divided_by_100(registry: Registry) 
 
 
 def test_within_arm_smcr_with_baseline_row_and_default_r(registry: Registry) -> None:
-    rows = [{"study_id": "liang", "arm_id": "ket", "instrument": "WHOQOL-BREF", "subscale": "physical health",
-             "timepoint": "baseline", "timepoint_weeks": 0.0, "n": 40, "mean": 10.0, "sd": 2.0, "source_id": "s"},
-            {"study_id": "liang", "arm_id": "ket", "instrument": "WHOQOL-BREF", "subscale": "physical health",
-             "timepoint": "9 months", "timepoint_weeks": 39.13, "n": 40, "mean": 12.0, "sd": 2.5, "source_id": "s"}]
+    rows = [
+        {
+            "study_id": "liang",
+            "arm_id": "ket",
+            "instrument": "WHOQOL-BREF",
+            "subscale": "physical health",
+            "timepoint": "baseline",
+            "timepoint_weeks": 0.0,
+            "n": 40,
+            "mean": 10.0,
+            "sd": 2.0,
+            "source_id": "s",
+        },
+        {
+            "study_id": "liang",
+            "arm_id": "ket",
+            "instrument": "WHOQOL-BREF",
+            "subscale": "physical health",
+            "timepoint": "9 months",
+            "timepoint_weeks": 39.13,
+            "n": 40,
+            "mean": 12.0,
+            "sd": 2.5,
+            "source_id": "s",
+        },
+    ]
     arms = [{"study_id": "liang", "arm_id": "ket", "role": "intervention", "drug": "ketamine", "n_arm": 40}]
     result = run(registry, rows, arms)
     row = only(result.effect_sizes, comparison="within_arm_prepost")
@@ -214,9 +355,20 @@ def test_within_arm_smcr_with_baseline_row_and_default_r(registry: Registry) -> 
 
 
 def test_within_arm_smcc_when_only_change_is_reported(registry: Registry) -> None:
-    rows = [{"study_id": "s", "arm_id": "ket", "instrument": "AQoL-8D", "subscale": "utility",
-             "timepoint": "week 16", "timepoint_weeks": 16.0, "n": 30, "change_mean": 0.1, "change_se": 0.02,
-             "source_id": "s"}]
+    rows = [
+        {
+            "study_id": "s",
+            "arm_id": "ket",
+            "instrument": "AQoL-8D",
+            "subscale": "utility",
+            "timepoint": "week 16",
+            "timepoint_weeks": 16.0,
+            "n": 30,
+            "change_mean": 0.1,
+            "change_se": 0.02,
+            "source_id": "s",
+        }
+    ]
     arms = [{"study_id": "s", "arm_id": "ket", "role": "intervention", "n_arm": 30}]
     row = run(registry, rows, arms).effect_sizes.iloc[0]
     # sd = 0.02 * sqrt(30) = 0.109545; J(29) = 0.973875; SMCC = 0.973875 * 0.1/0.109545 = 0.889022
@@ -228,22 +380,88 @@ def test_within_arm_smcc_when_only_change_is_reported(registry: Registry) -> Non
 
 def test_reasons_for_rows_that_cannot_be_converted(registry: Registry) -> None:
     rows = [
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "all dimensions",
-         "timepoint": "week 16", "timepoint_weeks": 16.0, "n": 105, "pct_change": 10.0, "value_qualifier": ">",
-         "direction_reported": "improved", "source_id": "s"},
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "utility",
-         "timepoint": "week 16", "timepoint_weeks": 16.0, "n": 105, "direction_reported": "improved",
-         "source_id": "s"},
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "happiness",
-         "timepoint": "week 16", "timepoint_weeks": 16.0, "n": 105, "pct_change": 12.0, "source_id": "s"},
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "coping",
-         "timepoint": "not reported", "timepoint_weeks": None, "n": 105, "mean": 3.0, "sd": 1.0, "source_id": "s"},
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "senses",
-         "timepoint": "week 16", "timepoint_weeks": 16.0, "n": 105, "mean": 3.0, "source_id": "s"},
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "pain",
-         "timepoint": "week 16", "timepoint_weeks": 16.0, "n": 105, "mean": 3.0, "sd": 1.0, "source_id": "s"},
-        {"study_id": "hop", "arm_id": "esk", "instrument": "AQoL-8D", "subscale": "relationships",
-         "timepoint": "baseline", "timepoint_weeks": 0.0, "n": 105, "mean": 3.0, "sd": 1.0, "source_id": "s"},
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "all dimensions",
+            "timepoint": "week 16",
+            "timepoint_weeks": 16.0,
+            "n": 105,
+            "pct_change": 10.0,
+            "value_qualifier": ">",
+            "direction_reported": "improved",
+            "source_id": "s",
+        },
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "utility",
+            "timepoint": "week 16",
+            "timepoint_weeks": 16.0,
+            "n": 105,
+            "direction_reported": "improved",
+            "source_id": "s",
+        },
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "happiness",
+            "timepoint": "week 16",
+            "timepoint_weeks": 16.0,
+            "n": 105,
+            "pct_change": 12.0,
+            "source_id": "s",
+        },
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "coping",
+            "timepoint": "not reported",
+            "timepoint_weeks": None,
+            "n": 105,
+            "mean": 3.0,
+            "sd": 1.0,
+            "source_id": "s",
+        },
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "senses",
+            "timepoint": "week 16",
+            "timepoint_weeks": 16.0,
+            "n": 105,
+            "mean": 3.0,
+            "source_id": "s",
+        },
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "pain",
+            "timepoint": "week 16",
+            "timepoint_weeks": 16.0,
+            "n": 105,
+            "mean": 3.0,
+            "sd": 1.0,
+            "source_id": "s",
+        },
+        {
+            "study_id": "hop",
+            "arm_id": "esk",
+            "instrument": "AQoL-8D",
+            "subscale": "relationships",
+            "timepoint": "baseline",
+            "timepoint_weeks": 0.0,
+            "n": 105,
+            "mean": 3.0,
+            "sd": 1.0,
+            "source_id": "s",
+        },
     ]
     arms = [{"study_id": "hop", "arm_id": "esk", "role": "intervention", "n_arm": 105}]
     result = run(registry, rows, arms)
@@ -269,8 +487,16 @@ def test_timepoint_choice_within_a_window(registry: Registry) -> None:
     rows = []
     for arm, n, means in (("esk", 50, (10.0, 12.0, 15.0)), ("pbo", 50, (5.0, 6.0, 7.0))):
         for weeks, mean in zip((2.0, 4.0, 6.0), means, strict=True):
-            rows.append({**base, "arm_id": arm, "n": n, "timepoint": f"week {weeks:g}", "timepoint_weeks": weeks,
-                         "change_mean": mean})
+            rows.append(
+                {
+                    **base,
+                    "arm_id": arm,
+                    "n": n,
+                    "timepoint": f"week {weeks:g}",
+                    "timepoint_weeks": weeks,
+                    "change_mean": mean,
+                }
+            )
     between = "comparison == 'between_arms'"
     latest = run(registry, rows, two_arms("s", 50, 50)).effect_sizes.query(between)
     assert list(latest.loc[latest["selected"], "timepoint"]) == ["week 6"]
@@ -281,9 +507,21 @@ def test_timepoint_choice_within_a_window(registry: Registry) -> None:
 
 
 def test_every_input_row_is_accounted_for(registry: Registry) -> None:
-    outcomes = [*TRANSFORM2, *ASPIRE,
-                {"study_id": "aspire", "arm_id": "esk", "instrument": "QLDS", "subscale": "total",
-                 "timepoint": "not reported", "n": 226, "mean": 10.0, "sd": 5.0, "source_id": "jam"}]
+    outcomes = [
+        *TRANSFORM2,
+        *ASPIRE,
+        {
+            "study_id": "aspire",
+            "arm_id": "esk",
+            "instrument": "QLDS",
+            "subscale": "total",
+            "timepoint": "not reported",
+            "n": 226,
+            "mean": 10.0,
+            "sd": 5.0,
+            "source_id": "jam",
+        },
+    ]
     contrasts = [ASPIRE_CONTRAST, {**ASPIRE_CONTRAST, "statistic": "md", "ci_low": None, "ci_high": None}]
     arms = [*two_arms("transform2", 114, 109), *two_arms("aspire", 226, 225)]
     result = run(registry, outcomes, arms, contrasts)
@@ -296,13 +534,25 @@ def test_every_input_row_is_accounted_for(registry: Registry) -> None:
 
 
 def test_within_arm_timepoint_choice_keeps_one_row_per_window(registry: Registry) -> None:
-    base = {"study_id": "s", "arm_id": "ket", "instrument": "EQ-VAS", "subscale": "VAS", "source_id": "s",
-            "n": 20, "change_sd": 10.0}
-    rows = [{**base, "timepoint": "week 2", "timepoint_weeks": 2.0, "change_mean": 5.0},
-            {**base, "timepoint": "week 5", "timepoint_weeks": 5.0, "change_mean": 8.0},
-            {**base, "timepoint": "week 12", "timepoint_weeks": 12.0, "change_mean": 9.0}]
+    base = {
+        "study_id": "s",
+        "arm_id": "ket",
+        "instrument": "EQ-VAS",
+        "subscale": "VAS",
+        "source_id": "s",
+        "n": 20,
+        "change_sd": 10.0,
+    }
+    rows = [
+        {**base, "timepoint": "week 2", "timepoint_weeks": 2.0, "change_mean": 5.0},
+        {**base, "timepoint": "week 5", "timepoint_weeks": 5.0, "change_mean": 8.0},
+        {**base, "timepoint": "week 12", "timepoint_weeks": 12.0, "change_mean": 9.0},
+    ]
     arms = [{"study_id": "s", "arm_id": "ket", "role": "intervention", "n_arm": 20}]
     effects = run(registry, rows, arms).effect_sizes
     assert dict(zip(effects["timepoint"], effects["selected"], strict=True)) == {
-        "week 2": False, "week 5": True, "week 12": True}
+        "week 2": False,
+        "week 5": True,
+        "week 12": True,
+    }
     assert list(effects["window"]) == ["short", "short", "medium"]

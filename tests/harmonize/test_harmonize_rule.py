@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_harmonize import hedges
 
 from qolreview.clean.stage import run as clean
 from qolreview.harmonize.stage import run as harmonize
 from qolreview.parquet_io import read_table
-from test_harmonize import hedges
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade")
@@ -28,18 +28,30 @@ def _harmonize(clean_dir: Path, out: Path, config: dict) -> None:
 def stage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
     root = tmp_path_factory.mktemp("harmonize")
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    clean({"workbook": str(ROOT / "raw" / "extraction.xlsx"), "instruments": str(ROOT / "config" / "instruments.yaml"),
-           "synonyms": str(ROOT / "config" / "synonyms.yaml")},
-          {"tables": [str(root / "clean" / f"{t}.parquet") for t in TABLES],
-           "cleaning_log": str(root / "clean" / "log.parquet"), "report": str(root / "clean" / "report.md")},
-          config["clean"])
+    clean(
+        {
+            "workbook": str(ROOT / "raw" / "extraction.xlsx"),
+            "instruments": str(ROOT / "config" / "instruments.yaml"),
+            "synonyms": str(ROOT / "config" / "synonyms.yaml"),
+        },
+        {
+            "tables": [str(root / "clean" / f"{t}.parquet") for t in TABLES],
+            "cleaning_log": str(root / "clean" / "log.parquet"),
+            "report": str(root / "clean" / "report.md"),
+        },
+        config["clean"],
+    )
     _harmonize(root / "clean", root / "out", config)
     return root / "clean", root / "out", config
 
 
 def _between(effects: pd.DataFrame, instrument: str, subscale: str) -> pd.Series:
-    rows = effects[(effects["comparison"] == "between_arms") & (effects["origin"] == "outcomes")
-                   & (effects["instrument"] == instrument) & (effects["subscale"] == subscale)]
+    rows = effects[
+        (effects["comparison"] == "between_arms")
+        & (effects["origin"] == "outcomes")
+        & (effects["instrument"] == instrument)
+        & (effects["subscale"] == subscale)
+    ]
     assert len(rows) == 1
     return rows.iloc[0]
 
@@ -58,8 +70,11 @@ def test_default_review_effects_have_the_right_sign(stage: tuple[Path, Path, dic
 
 def test_every_clean_row_is_accounted_for(stage: tuple[Path, Path, dict]) -> None:
     clean_dir, out, _ = stage
-    expected = {f"{sheet}:{row}" for sheet in ("outcomes", "contrasts")
-                for row in read_table(clean_dir / f"{sheet}.parquet")["source_row"]}
+    expected = {
+        f"{sheet}:{row}"
+        for sheet in ("outcomes", "contrasts")
+        for row in read_table(clean_dir / f"{sheet}.parquet")["source_row"]
+    }
     effects, rest = (read_table(out / f"{name}.parquet") for name in OUTPUTS[:2])
     used = {key for keys in effects["input_rows"] for key in keys.split("; ")}
     assert used | set(rest["input_rows"]) == expected

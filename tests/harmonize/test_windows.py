@@ -9,8 +9,12 @@ import pytest
 
 from qolreview.harmonize.windows import Window, assign_windows, choose_timepoints, parse_windows
 
-DEFAULT = [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6},
-           {"name": "medium", "max_weeks": 16}, {"name": "long"}]
+DEFAULT = [
+    {"name": "acute", "max_weeks": 1},
+    {"name": "short", "max_weeks": 6},
+    {"name": "medium", "max_weeks": 16},
+    {"name": "long"},
+]
 
 
 def test_parse_windows_and_validation() -> None:
@@ -25,7 +29,17 @@ def test_parse_windows_and_validation() -> None:
 def test_upper_bounds_are_inclusive_and_baseline_has_no_window() -> None:
     weeks = pd.Series([0.0, 0.5, 1.0, 1.0001, 25 / 7, 6.0, 16.0, 16.5, 39.13, None])
     assert list(assign_windows(weeks, parse_windows(DEFAULT))) == [
-        None, "acute", "acute", "short", "short", "short", "medium", "long", "long", None]
+        None,
+        "acute",
+        "acute",
+        "short",
+        "short",
+        "short",
+        "medium",
+        "long",
+        "long",
+        None,
+    ]
 
 
 def test_bounded_last_window_leaves_later_timepoints_outside() -> None:
@@ -34,13 +48,17 @@ def test_bounded_last_window_leaves_later_timepoints_outside() -> None:
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "study_id": ["s"] * 4, "instrument": ["X"] * 4,
-        "timepoint": ["week 8", "week 10", "week 16", "week 2"],
-        "timepoint_weeks": [8.0, 10.0, 16.0, 2.0],
-        "window": ["medium", "medium", "medium", "short"],
-        "selected": [True, True, True, True], "selection_note": [None, None, None, None],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["s"] * 4,
+            "instrument": ["X"] * 4,
+            "timepoint": ["week 8", "week 10", "week 16", "week 2"],
+            "timepoint_weeks": [8.0, 10.0, 16.0, 2.0],
+            "window": ["medium", "medium", "medium", "short"],
+            "selected": [True, True, True, True],
+            "selection_note": [None, None, None, None],
+        }
+    )
 
 
 def test_latest_keeps_the_last_timepoint_of_each_window() -> None:

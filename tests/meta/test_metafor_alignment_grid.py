@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_random_effects import FIELDS, LOO_FIELDS  # the same fields as the visible reference grid
 
 from qolreview.harmonize import effect_sizes as es
 from qolreview.meta import (
@@ -27,7 +28,6 @@ from qolreview.meta import (
     random_effects,
     random_effects_batch,
 )
-from test_random_effects import FIELDS, LOO_FIELDS  # the same fields as the visible reference grid
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "data" / "metafor_fits_extra.json").read_text())
 CASES = {case["id"]: case for case in REFERENCE["cases"]}

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qolreview.meta.blocks import Blocks, block_ends
 from qolreview.meta import METHODS, ConvergenceError, random_effects, random_effects_batch
+from qolreview.meta.blocks import Blocks, block_ends
 
 COMPARED = (
     "k", "pooled", "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2",

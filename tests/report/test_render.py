@@ -139,8 +139,11 @@ def test_cell_options_and_no_leftovers(rendered: tuple[Path, str]) -> None:
 
 def test_metadata_overrides_the_front_matter_title(tmp_path: Path) -> None:
     qmd = tmp_path / "doc.qmd"
-    qmd.write_text('---\ntitle: "Front matter title"\n---\n\n```{python}\n#| tags: [parameters]\n'
-                   'renderer = "unset"\n```\n\nBody text.\n', encoding="utf-8")
+    qmd.write_text(
+        '---\ntitle: "Front matter title"\n---\n\n```{python}\n#| tags: [parameters]\n'
+        'renderer = "unset"\n```\n\nBody text.\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "doc.html"
     render_report(qmd, out, params={}, renderer="builtin", metadata={"title": "Review: a title"})
     html = out.read_text(encoding="utf-8")
@@ -242,7 +245,9 @@ def test_project_file_and_front_matter_options_merge(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     qmd = tmp_path / "doc.qmd"
-    qmd.write_text("---\ntitle: T\nnumber-sections: false\n---\n\n```{python}\n#| echo: true\n1\n```\n", encoding="utf-8")
+    qmd.write_text(
+        "---\ntitle: T\nnumber-sections: false\n---\n\n```{python}\n#| echo: true\n1\n```\n", encoding="utf-8"
+    )
     document = read_qmd(qmd)
     assert document.options == {"toc": True, "number-sections": False, "title": "T"}
     assert document.execute == {"echo": False}
@@ -254,7 +259,10 @@ def _lua_filter(markdown: str) -> subprocess.CompletedProcess[str]:
     lua = Path(__file__).parents[2] / "src" / "qolreview" / "report" / "render" / "quarto_subset.lua"
     return subprocess.run(
         [pypandoc.get_pandoc_path(), "--from=markdown", "--to=html5", f"--lua-filter={lua}"],
-        input=markdown, capture_output=True, text=True, check=False,
+        input=markdown,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -305,16 +313,33 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
     shutil.copy(FEATURES, project / "features.qmd")
     monkeypatch.setenv("PATH", f"{stub.parent}:/usr/bin:/bin")
     info = render_report(
-        project / "features.qmd", tmp_path / "final" / "report.html",
-        params={"n_studies": 5, "label_text": "a: b"}, python=str(python), metadata={"title": "Review: a title"},
+        project / "features.qmd",
+        tmp_path / "final" / "report.html",
+        params={"n_studies": 5, "label_text": "a: b"},
+        python=str(python),
+        metadata={"title": "Review: a title"},
     )
     assert info.renderer == "quarto"
     assert (tmp_path / "final" / "report.html").read_text(encoding="utf-8") == "<html>quarto</html>\n"
     lines = record.read_text(encoding="utf-8").splitlines()
     assert lines[0] == str(project) and lines[1] == str(python)
     assert lines[2:] == [
-        "render", "features.qmd", "--to", "html", "--output", "report.html", "-M", "embed-resources:true",
-        "-M", 'title:"Review: a title"', "-P", "n_studies:5", "-P", 'label_text:"a: b"', "-P", 'renderer:"quarto"',
+        "render",
+        "features.qmd",
+        "--to",
+        "html",
+        "--output",
+        "report.html",
+        "-M",
+        "embed-resources:true",
+        "-M",
+        'title:"Review: a title"',
+        "-P",
+        "n_studies:5",
+        "-P",
+        'label_text:"a: b"',
+        "-P",
+        'renderer:"quarto"',
     ]
 
 
@@ -325,15 +350,18 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
 def test_real_quarto_render(tmp_path: Path) -> None:
     shutil.copy(FEATURES, tmp_path / "features.qmd")
     shutil.copy(FIXTURES / "diagram.svg", tmp_path / "diagram.svg")
-    info = render_report(tmp_path / "features.qmd", tmp_path / "out.html", params=PARAMS, renderer="quarto",
-                         python=sys.executable)
+    info = render_report(
+        tmp_path / "features.qmd", tmp_path / "out.html", params=PARAMS, renderer="quarto", python=sys.executable
+    )
     html = info.html.read_text(encoding="utf-8")
     assert "Rendered by the quarto renderer from 5 studies (cheng)." in visible_text(html)
     assert re.search(r'<meta name="generator" content="quarto-[\d.]+', html)
     assert 'src="data:image/png;base64,' in html
 
 
-def test_quarto_without_papermill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_quarto_without_papermill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """Quarto cannot pass parameters without papermill: an error when asked for, builtin under auto."""
     _stub(tmp_path / "bin" / "quarto", "exit 1\n")
     python = _stub(tmp_path / "py" / "python", "exit 1\n")  # "import papermill" fails

@@ -55,9 +55,18 @@ def browser_check(html: str, tmp_path: Path, budget_ms: int = 5000) -> dict:
     checked = tmp_path / "checked.html"
     checked.write_text(html.replace("<head>", "<head>\n" + CHECK_SCRIPT, 1), encoding="utf-8")
     command = [
-        _browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", f"--virtual-time-budget={budget_ms}", "--dump-dom",
+        _browser(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--virtual-time-budget={budget_ms}",
+        "--dump-dom",
         checked.as_uri(),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
@@ -76,5 +85,11 @@ def test_rendered_report_in_headless_chromium(tmp_path: Path) -> None:
     assert report["errors"] == []
     assert len(report["images"]) == 3
     assert all(image["complete"] and image["width"] > 0 for image in report["images"]), report["images"]
-    assert [entry["id"] for entry in report["toc"]] == ["sec-intro", "sec-methods", "plots", "tables", "other-cell-options"]
+    assert [entry["id"] for entry in report["toc"]] == [
+        "sec-intro",
+        "sec-methods",
+        "plots",
+        "tables",
+        "other-cell-options",
+    ]
     assert all(entry["found"] for entry in report["toc"])

@@ -17,18 +17,35 @@ ROOT = Path(__file__).resolve().parents[2]
 NAN = float("nan")
 
 CONFIG = {
-    "review": {"title": "A review", "authors": "Author A", "citation": "J Test. 2025", "doi": "10.1/x",
-               "intervention_label": "drug X", "data_source": "registry records"},
+    "review": {
+        "title": "A review",
+        "authors": "Author A",
+        "citation": "J Test. 2025",
+        "doi": "10.1/x",
+        "intervention_label": "drug X",
+        "data_source": "registry records",
+    },
     "instruments": "config/instruments.yaml",
-    "harmonize": {"pre_post_r": 0.5, "timepoint_choice": "latest", "windows": [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6},
-                                                 {"name": "long"}]},
-    "synthesis": {"method": "REML", "test": "knha", "level": 0.95, "min_studies_to_pool": 2,
-                  "multiple_effects": "composite", "composite_correlation": 0.5, "instrument_priority": ["AQoL-8D"],
-                  "subgroups": ["drug", "design"]},
+    "harmonize": {
+        "pre_post_r": 0.5,
+        "timepoint_choice": "latest",
+        "windows": [{"name": "acute", "max_weeks": 1}, {"name": "short", "max_weeks": 6}, {"name": "long"}],
+    },
+    "synthesis": {
+        "method": "REML",
+        "test": "knha",
+        "level": 0.95,
+        "min_studies_to_pool": 2,
+        "multiple_effects": "composite",
+        "composite_correlation": 0.5,
+        "instrument_priority": ["AQoL-8D"],
+        "subgroups": ["drug", "design"],
+    },
 }
 
 
 # Formatting ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [None, NAN, pd.NA, pd.NaT, np.float64("nan")])
 def test_missing_values_read_not_reported(value):
@@ -38,16 +55,27 @@ def test_missing_values_read_not_reported(value):
     assert estimate_with_ci(value, 0.1, 0.2) == "not reported"
 
 
-@pytest.mark.parametrize(("value", "digits", "text"), [
-    (0.3149, 2, "0.31"), (-0.004, 2, "0.00"), (-0.0, 1, "0.0"), (-0.4, 0, "0"), (-1.26, 1, "-1.3"),
-    (1688, 0, "1,688"), (1234567.4, 0, "1,234,567"), (np.int64(779), 0, "779"), (2.5, 3, "2.500"),
-])
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (0.3149, 2, "0.31"),
+        (-0.004, 2, "0.00"),
+        (-0.0, 1, "0.0"),
+        (-0.4, 0, "0"),
+        (-1.26, 1, "-1.3"),
+        (1688, 0, "1,688"),
+        (1234567.4, 0, "1,234,567"),
+        (np.int64(779), 0, "779"),
+        (2.5, 3, "2.500"),
+    ],
+)
 def test_fmt_rounds_without_negative_zero_and_separates_thousands(value, digits, text):
     assert report_number(value, digits) == text
 
 
-@pytest.mark.parametrize(("p", "text"), [(0.0004, "p < 0.001"), (0.001, "p = 0.001"), (0.5111, "p = 0.511"),
-                                         (1.0, "p = 1.000")])
+@pytest.mark.parametrize(
+    ("p", "text"), [(0.0004, "p < 0.001"), (0.001, "p = 0.001"), (0.5111, "p = 0.511"), (1.0, "p = 1.000")]
+)
 def test_fmt_p(p, text):
     assert report_p_statement(p) == text
 
@@ -88,18 +116,44 @@ def test_code_block_and_markdown_table():
     assert R.code_block("a: 1\n\n", "yaml") == "```yaml\na: 1\n```\n"
     table = pd.DataFrame({"A": ["x|y", None], "B": [1, "two\nlines"]})
     text = R.markdown_table(table, "Caption.", "tbl-x")
-    assert text.splitlines() == ["| A | B |", "|---|---|", "| x\\|y | 1 |", "| not reported | two lines |", "",
-                                 ": Caption. {#tbl-x}"]
+    assert text.splitlines() == [
+        "| A | B |",
+        "|---|---|",
+        "| x\\|y | 1 |",
+        "| not reported | two lines |",
+        "",
+        ": Caption. {#tbl-x}",
+    ]
 
 
 # Sentences -------------------------------------------------------------------------------------------------
 
+
 def _analysis(**changes) -> pd.Series:
-    row = {"analysis_id": "between_arms|overall|short|SMD", "comparison": "between_arms", "domain": "overall",
-           "window": "short", "measure": "SMD", "k": 3, "study_ids": "a; b; c", "n_participants": 1200.0,
-           "estimate": 0.31, "ci_lb": 0.05, "ci_ub": 0.57, "pval": 0.0004, "pi_lb": -0.2, "pi_ub": 0.82,
-           "tau2": 0.0123, "i2": 41.26, "q": 3.4, "q_df": 2, "q_p": 0.183, "method": "REML", "test": "knha",
-           "level": 0.95}
+    row = {
+        "analysis_id": "between_arms|overall|short|SMD",
+        "comparison": "between_arms",
+        "domain": "overall",
+        "window": "short",
+        "measure": "SMD",
+        "k": 3,
+        "study_ids": "a; b; c",
+        "n_participants": 1200.0,
+        "estimate": 0.31,
+        "ci_lb": 0.05,
+        "ci_ub": 0.57,
+        "pval": 0.0004,
+        "pi_lb": -0.2,
+        "pi_ub": 0.82,
+        "tau2": 0.0123,
+        "i2": 41.26,
+        "q": 3.4,
+        "q_df": 2,
+        "q_p": 0.183,
+        "method": "REML",
+        "test": "knha",
+        "level": 0.95,
+    }
     row.update(changes)
     return pd.Series(row)
 
@@ -109,12 +163,16 @@ LABELS = {"a": "Alpha 2020", "b": "Beta 2021", "c": "Gamma 2022"}
 
 def test_analysis_sentence_favourable_interval():
     text = R.analysis_sentence(_analysis(), LABELS, "drug X")
-    assert text.startswith("Pooling 3 studies (Alpha 2020, Beta 2021 and Gamma 2022; 1,200 participants), the REML "
-                           "random-effects standardised mean difference (Hedges' g) for overall QoL / health status "
-                           "in the short window was 0.31 (95% CI 0.05 to 0.57; p < 0.001, Knapp-Hartung adjusted "
-                           "test). The confidence interval lies entirely above zero, favouring drug X.")
-    assert ("Heterogeneity: τ² = 0.012, I² = 41.3%, Q = 3.40 on 2 degrees of freedom (p = 0.183); the 95% "
-            "prediction interval runs from -0.20 to 0.82.") in text
+    assert text.startswith(
+        "Pooling 3 studies (Alpha 2020, Beta 2021 and Gamma 2022; 1,200 participants), the REML "
+        "random-effects standardised mean difference (Hedges' g) for overall QoL / health status "
+        "in the short window was 0.31 (95% CI 0.05 to 0.57; p < 0.001, Knapp-Hartung adjusted "
+        "test). The confidence interval lies entirely above zero, favouring drug X."
+    )
+    assert (
+        "Heterogeneity: τ² = 0.012, I² = 41.3%, Q = 3.40 on 2 degrees of freedom (p = 0.183); the 95% "
+        "prediction interval runs from -0.20 to 0.82."
+    ) in text
     assert "very imprecise" not in text and "not an effect of the treatment" not in text
     spanned = R.analysis_sentence(_analysis(), LABELS, "drug X", "over 1 week and up to 6 weeks")
     assert "in the short window (over 1 week and up to 6 weeks) was 0.31" in spanned
@@ -128,16 +186,20 @@ def test_analysis_sentence_unfavourable_and_unclear_intervals():
     assert "p = 0.420" in unclear
     assert "includes zero: the data are compatible with no difference between drug X and the comparator." in unclear
     within = R.analysis_sentence(_analysis(comparison="within_arm_prepost", measure="SMCR"), LABELS, "drug X")
-    assert "lies entirely above zero: quality of life was better than at baseline. A change within one arm is " \
-           "not an effect of the treatment" in within
-    within_worse = R.analysis_sentence(_analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1),
-                                       LABELS, "drug X")
+    assert (
+        "lies entirely above zero: quality of life was better than at baseline. A change within one arm is "
+        "not an effect of the treatment" in within
+    )
+    within_worse = R.analysis_sentence(
+        _analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1), LABELS, "drug X"
+    )
     assert "quality of life was worse than at baseline." in within_worse
 
 
 def test_analysis_sentence_two_studies_unknown_n_and_one_degree_of_freedom():
-    text = R.analysis_sentence(_analysis(k=2, study_ids="a; b", n_participants=NAN, q_df=1, pi_lb=NAN, pi_ub=NAN),
-                               LABELS, "drug X")
+    text = R.analysis_sentence(
+        _analysis(k=2, study_ids="a; b", n_participants=NAN, q_df=1, pi_lb=NAN, pi_ub=NAN), LABELS, "drug X"
+    )
     assert text.startswith("Pooling 2 studies (Alpha 2020 and Beta 2021; number of participants not reported)")
     assert "on 1 degree of freedom (p = 0.183)." in text
     assert "prediction interval" in text and "runs from" not in text
@@ -147,39 +209,67 @@ def test_analysis_sentence_two_studies_unknown_n_and_one_degree_of_freedom():
 
 # Small fixture review ----------------------------------------------------------------------------------------
 
+
 def _studies() -> pd.DataFrame:
-    return pd.DataFrame({
-        "study_id": ["a", "b", "c"], "label": ["Alpha 2020", "Beta 2021", None],
-        "doi": ["10.1/a", "10.1/b", None], "design": ["rct", "single_arm", None],
-        "population": ["TRD", "MDD", None], "country": ["UK", None, None], "n_total": [100.0, 1600.0, NAN],
-        "follow_up_weeks": [4.0, 16.0, NAN], "funding": ["industry", None, None],
-        "rob_tool": ["RoB 2", "ROBINS-I", None], "inclusion_status": ["confirmed", "confirmed", "provisional"],
-        "cell_n_total": ["studies!G2", "studies!G3", "studies!G4"],
-        "cell_follow_up_weeks": ["studies!J2", "studies!J3", "studies!J4"],
-        "cell_study_id": ["studies!A2", "studies!A3", "studies!A4"],
-    })
+    return pd.DataFrame(
+        {
+            "study_id": ["a", "b", "c"],
+            "label": ["Alpha 2020", "Beta 2021", None],
+            "doi": ["10.1/a", "10.1/b", None],
+            "design": ["rct", "single_arm", None],
+            "population": ["TRD", "MDD", None],
+            "country": ["UK", None, None],
+            "n_total": [100.0, 1600.0, NAN],
+            "follow_up_weeks": [4.0, 16.0, NAN],
+            "funding": ["industry", None, None],
+            "rob_tool": ["RoB 2", "ROBINS-I", None],
+            "inclusion_status": ["confirmed", "confirmed", "provisional"],
+            "cell_n_total": ["studies!G2", "studies!G3", "studies!G4"],
+            "cell_follow_up_weeks": ["studies!J2", "studies!J3", "studies!J4"],
+            "cell_study_id": ["studies!A2", "studies!A3", "studies!A4"],
+        }
+    )
 
 
 def _effects() -> pd.DataFrame:
-    return pd.DataFrame({
-        "effect_id": ["e1", "e2", "e3", "e4"], "study_id": ["a", "b", "a", "b"],
-        "comparison": ["between_arms", "between_arms", "within_arm_prepost", "between_arms"],
-        "instrument": ["AQoL-8D", "EQ-5D-5L", "AQoL-8D", "WPAI"], "subscale": ["total", "index", "total", "total"],
-        "domain": ["overall", "overall", "overall", "functioning"], "qol": [True, True, True, False],
-        "timepoint": ["week 4", "week 16", "week 4", "week 16"], "measure": ["SMD", "SMD", "SMCR", "RR"],
-        "yi": [0.3, 0.5, 0.8, 0.2], "ci_lb": [0.1, 0.2, 0.5, -0.1], "ci_ub": [0.5, 0.8, 1.1, 0.5],
-        "selected": [True, True, True, True], "r_source": ["not_used", "not_used", "default", "not_used"],
-        "r_used": [NAN, NAN, 0.5, NAN],
-        "source_cells": ["outcomes!Q2; outcomes!R2", "contrasts!H2", "outcomes!Q2; outcomes!Q3", "outcomes!W5"],
-    })
+    return pd.DataFrame(
+        {
+            "effect_id": ["e1", "e2", "e3", "e4"],
+            "study_id": ["a", "b", "a", "b"],
+            "comparison": ["between_arms", "between_arms", "within_arm_prepost", "between_arms"],
+            "instrument": ["AQoL-8D", "EQ-5D-5L", "AQoL-8D", "WPAI"],
+            "subscale": ["total", "index", "total", "total"],
+            "domain": ["overall", "overall", "overall", "functioning"],
+            "qol": [True, True, True, False],
+            "timepoint": ["week 4", "week 16", "week 4", "week 16"],
+            "measure": ["SMD", "SMD", "SMCR", "RR"],
+            "yi": [0.3, 0.5, 0.8, 0.2],
+            "ci_lb": [0.1, 0.2, 0.5, -0.1],
+            "ci_ub": [0.5, 0.8, 1.1, 0.5],
+            "selected": [True, True, True, True],
+            "r_source": ["not_used", "not_used", "default", "not_used"],
+            "r_used": [NAN, NAN, 0.5, NAN],
+            "source_cells": ["outcomes!Q2; outcomes!R2", "contrasts!H2", "outcomes!Q2; outcomes!Q3", "outcomes!W5"],
+        }
+    )
 
 
 def _meta() -> pd.DataFrame:
     pooled = _analysis(k=2, study_ids="a; b", source_cells="outcomes!Q2; outcomes!R2; contrasts!H2").to_dict()
     pooled["pooled"] = True
-    single = {**pooled, "analysis_id": "between_arms|functioning|short|RR", "domain": "functioning", "measure": "RR",
-              "k": 1, "study_ids": "b", "pooled": False, "estimate": 0.2, "ci_lb": -0.1, "ci_ub": 0.5,
-              "source_cells": "outcomes!W5"}
+    single = {
+        **pooled,
+        "analysis_id": "between_arms|functioning|short|RR",
+        "domain": "functioning",
+        "measure": "RR",
+        "k": 1,
+        "study_ids": "b",
+        "pooled": False,
+        "estimate": 0.2,
+        "ci_lb": -0.1,
+        "ci_ub": 0.5,
+        "source_cells": "outcomes!W5",
+    }
     return pd.DataFrame([pooled, single])
 
 
@@ -188,40 +278,109 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
     tables = {
         "studies": studies,
         "effect_sizes": _effects(),
-        "conversion_log": pd.DataFrame({"effect_id": ["e1", "e1", "e2"], "name": ["se_from_ci", "md_to_smd",
-                                                                                   "se_from_ci"],
-                                        "description": ["SE from a CI", "SMD from an MD", "SE from a CI"],
-                                        "source": ["Handbook 6.3.1", "Hedges 1981", "Handbook 6.3.1"],
-                                        "approximate": [False, True, False]}),
+        "conversion_log": pd.DataFrame(
+            {
+                "effect_id": ["e1", "e1", "e2"],
+                "name": ["se_from_ci", "md_to_smd", "se_from_ci"],
+                "description": ["SE from a CI", "SMD from an MD", "SE from a CI"],
+                "source": ["Handbook 6.3.1", "Hedges 1981", "Handbook 6.3.1"],
+                "approximate": [False, True, False],
+            }
+        ),
         "meta_analyses": _meta(),
-        "subgroups": pd.DataFrame({"analysis_id": ["between_arms|overall|short|SMD"] * 2,
-                                   "subgroup_var": ["design"] * 2, "subgroup": ["rct", "single arm"], "k": [1, 1],
-                                   "study_ids": ["a", "b"], "estimate": [0.3, 0.5], "ci_lb": [0.1, 0.2],
-                                   "ci_ub": [0.5, 0.8], "q_between": [1.2] * 2, "q_between_df": [1] * 2,
-                                   "q_between_p": [0.27] * 2}),
-        "leave_one_out": pd.DataFrame(columns=["analysis_id", "omitted_study_id", "omitted_label", "k", "estimate",
-                                               "ci_lb", "ci_ub", "pval", "tau2", "i2"]),
-        "effect_direction": pd.DataFrame({"study_id": ["a", "b"], "comparison": ["between_arms"] * 2,
-                                          "domain": ["overall"] * 2, "source_cells": ["outcomes!Q2", "contrasts!H2"]}),
-        "vote_counts": pd.DataFrame({"comparison": ["between_arms"], "domain": ["overall"], "n_studies": [2],
-                                     "n_improved": [2], "n_worsened": [0], "n_no_clear": [0],
-                                     "proportion_improved": [1.0], "ci_lb": [0.158], "ci_ub": [1.0],
-                                     "sign_test_p": [0.5]}),
-        "risk_of_bias": pd.DataFrame({"study_id": ["a", "b", "c"], "tool": ["ROBINS-I", "none", "none"],
-                                      "judgement": ["Low", "Not assessed", "Not assessed"]}),
-        "summary_of_findings": pd.DataFrame({
-            "outcome": ["overall", "functioning"], "measure": ["SMD", "RR"], "k": [2, 1],
-            "n_participants": [1700.0, NAN], "estimate": [0.31, NAN], "ci_lb": [0.05, NAN], "ci_ub": [0.57, NAN],
-            "pi_lb": [-0.2, NAN], "pi_ub": [0.82, NAN], "i2": [41.26, NAN], "narrative_n_improved": [2, 1],
-            "narrative_n_studies": [2, 1], "certainty": ["low", "not assessed"],
-            "source_cells": ["outcomes!Q2; contrasts!H2", "outcomes!W5"]}),
+        "subgroups": pd.DataFrame(
+            {
+                "analysis_id": ["between_arms|overall|short|SMD"] * 2,
+                "subgroup_var": ["design"] * 2,
+                "subgroup": ["rct", "single arm"],
+                "k": [1, 1],
+                "study_ids": ["a", "b"],
+                "estimate": [0.3, 0.5],
+                "ci_lb": [0.1, 0.2],
+                "ci_ub": [0.5, 0.8],
+                "q_between": [1.2] * 2,
+                "q_between_df": [1] * 2,
+                "q_between_p": [0.27] * 2,
+            }
+        ),
+        "leave_one_out": pd.DataFrame(
+            columns=[
+                "analysis_id",
+                "omitted_study_id",
+                "omitted_label",
+                "k",
+                "estimate",
+                "ci_lb",
+                "ci_ub",
+                "pval",
+                "tau2",
+                "i2",
+            ]
+        ),
+        "effect_direction": pd.DataFrame(
+            {
+                "study_id": ["a", "b"],
+                "comparison": ["between_arms"] * 2,
+                "domain": ["overall"] * 2,
+                "source_cells": ["outcomes!Q2", "contrasts!H2"],
+            }
+        ),
+        "vote_counts": pd.DataFrame(
+            {
+                "comparison": ["between_arms"],
+                "domain": ["overall"],
+                "n_studies": [2],
+                "n_improved": [2],
+                "n_worsened": [0],
+                "n_no_clear": [0],
+                "proportion_improved": [1.0],
+                "ci_lb": [0.158],
+                "ci_ub": [1.0],
+                "sign_test_p": [0.5],
+            }
+        ),
+        "risk_of_bias": pd.DataFrame(
+            {
+                "study_id": ["a", "b", "c"],
+                "tool": ["ROBINS-I", "none", "none"],
+                "judgement": ["Low", "Not assessed", "Not assessed"],
+            }
+        ),
+        "summary_of_findings": pd.DataFrame(
+            {
+                "outcome": ["overall", "functioning"],
+                "measure": ["SMD", "RR"],
+                "k": [2, 1],
+                "n_participants": [1700.0, NAN],
+                "estimate": [0.31, NAN],
+                "ci_lb": [0.05, NAN],
+                "ci_ub": [0.57, NAN],
+                "pi_lb": [-0.2, NAN],
+                "pi_ub": [0.82, NAN],
+                "i2": [41.26, NAN],
+                "narrative_n_improved": [2, 1],
+                "narrative_n_studies": [2, 1],
+                "certainty": ["low", "not assessed"],
+                "source_cells": ["outcomes!Q2; contrasts!H2", "outcomes!W5"],
+            }
+        ),
         "prisma": pd.DataFrame({"box": ["total_studies", "records_screened"], "n": [3.0, NAN]}),
-        "not_convertible": pd.DataFrame({
-            "study_id": ["c", "a"], "instrument": ["WHOQOL-BREF", "HAM-D"], "subscale": ["overall", "total"],
-            "domain": ["overall", "symptoms"], "qol": [True, False], "timepoint": ["9 months", "week 4"],
-            "timepoint_weeks": [39.1, 4.0], "reason": ["direction only", "no SD and no way to derive it"],
-            "direction_reported": ["improved", None], "value_qualifier": [None, None], "pct_change": [NAN, NAN],
-            "source_cells": ["outcomes!Z9", "outcomes!Q8"]}),
+        "not_convertible": pd.DataFrame(
+            {
+                "study_id": ["c", "a"],
+                "instrument": ["WHOQOL-BREF", "HAM-D"],
+                "subscale": ["overall", "total"],
+                "domain": ["overall", "symptoms"],
+                "qol": [True, False],
+                "timepoint": ["9 months", "week 4"],
+                "timepoint_weeks": [39.1, 4.0],
+                "reason": ["direction only", "no SD and no way to derive it"],
+                "direction_reported": ["improved", None],
+                "value_qualifier": [None, None],
+                "pct_change": [NAN, NAN],
+                "source_cells": ["outcomes!Z9", "outcomes!Q8"],
+            }
+        ),
         "claims": claims if claims is not None else pd.DataFrame(),
         "outcomes": pd.DataFrame(),
         "sources": pd.DataFrame({"source_id": ["blog"], "citation": ["A clinic blog"]}),
@@ -231,34 +390,55 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
 
 def test_methods_facts_from_small_tables():
     facts = R.methods_facts(_data())
-    assert facts["measures"] == ("Between-arm effects: 1 effect as log risk ratio (log RR) and 2 effects as "
-                                 "standardised mean difference (Hedges' g; SMD). Within-arm (pre-post) effects: "
-                                 "1 effect as standardised mean change (baseline SD; SMCR).")
-    assert facts["conversions"] == ("Conversions applied (number of steps; source): SE from a CI (2; Handbook 6.3.1); "
-                                    "SMD from an MD (1; Hedges 1981). 1 of the 3 steps is an approximation.")
+    assert facts["measures"] == (
+        "Between-arm effects: 1 effect as log risk ratio (log RR) and 2 effects as "
+        "standardised mean difference (Hedges' g; SMD). Within-arm (pre-post) effects: "
+        "1 effect as standardised mean change (baseline SD; SMCR)."
+    )
+    assert facts["conversions"] == (
+        "Conversions applied (number of steps; source): SE from a CI (2; Handbook 6.3.1); "
+        "SMD from an MD (1; Hedges 1981). 1 of the 3 steps is an approximation."
+    )
     assert facts["correlation"] == "default (1) (default r = 0.5; values used: 0.50)."
-    assert ("time window: acute (up to 1 week), short (over 1 week and up to 6 weeks) and long (over 6 weeks) after "
-            "baseline. When a study reported several timepoints in one window, the latest timepoint was used.") \
-        in facts["swim"]
+    assert (
+        "time window: acute (up to 1 week), short (over 1 week and up to 6 weeks) and long (over 6 weeks) after "
+        "baseline. When a study reported several timepoints in one window, the latest timepoint was used."
+    ) in facts["swim"]
     assert "at least 70% of its results to agree" in facts["swim"]
     assert "exact (Clopper-Pearson) 95% confidence interval" in facts["swim"]
-    closest = R.ReportData(config={**CONFIG, "harmonize": {**CONFIG["harmonize"], "timepoint_choice": "closest_to_target",
-                                                          "target_weeks": {"acute": 1, "short": 4, "long": 39}}},
-                           tables=_data().tables, project_dir=ROOT)
-    assert ("the timepoint closest to the window's target (acute: 1 week, short: 4 weeks and long: 39 weeks) was "
-            "used") in R.methods_facts(closest)["swim"]
+    closest = R.ReportData(
+        config={
+            **CONFIG,
+            "harmonize": {
+                **CONFIG["harmonize"],
+                "timepoint_choice": "closest_to_target",
+                "target_weeks": {"acute": 1, "short": 4, "long": 39},
+            },
+        },
+        tables=_data().tables,
+        project_dir=ROOT,
+    )
+    assert (
+        "the timepoint closest to the window's target (acute: 1 week, short: 4 weeks and long: 39 weeks) was used"
+    ) in R.methods_facts(closest)["swim"]
     assert "REML estimator of τ² and the Knapp-Hartung adjustment" in facts["model"]
     assert "assuming r = 0.5" in facts["model"] and "Subgroups: drug and design" in facts["model"]
-    assert facts["risk_of_bias"].startswith("Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 (1). "
-                                            "Judgements were entered for 1 of 3 studies;")
+    assert facts["risk_of_bias"].startswith(
+        "Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 (1). Judgements were entered for 1 of 3 studies;"
+    )
     assert "Newcastle-Ottawa" not in facts["risk_of_bias"]  # no study used the NOS
     assert facts["grade"].startswith("GRADE certainty was derived from the reviewers' judgements for 1 of 2 outcomes;")
 
 
 def test_inclusion_summary_and_missing_items():
     summary = R.inclusion_summary(_studies())
-    assert summary == {"k": 3, "confirmed": ["Alpha 2020", "Beta 2021"], "provisional": ["c"], "n_known": 1700,
-                       "k_n_known": 2}
+    assert summary == {
+        "k": 3,
+        "confirmed": ["Alpha 2020", "Beta 2021"],
+        "provisional": ["c"],
+        "n_known": 1700,
+        "k_n_known": 2,
+    }
     items = R.missing_items(_data())
     assert items == [
         "sample size unknown for c",
@@ -272,8 +452,10 @@ def test_inclusion_summary_and_missing_items():
     ]
     callout = R.about_callout(_data(), "builtin")
     assert callout.startswith("::: {.callout-note}\n## What this report is\n")
-    assert "It covers 3 studies: 2 confirmed as included in the review (Alpha 2020 and Beta 2021) and 1 " \
-           "provisional (c)" in callout
+    assert (
+        "It covers 3 studies: 2 confirmed as included in the review (Alpha 2020 and Beta 2021) and 1 "
+        "provisional (c)" in callout
+    )
     assert "(1,700 participants)" in callout
     assert "- Sample size unknown for c.\n" in callout
     assert callout.rstrip().endswith(":::")
@@ -303,40 +485,116 @@ def test_provenance_table_covers_every_effect_analysis_and_vote():
 def test_display_tables():
     data = _data()
     sof = R.summary_of_findings_table(data["summary_of_findings"])
-    assert list(sof.iloc[0]) == ["Overall QoL / health status", "2 (1,700)", "SMD: 0.31 (95% CI 0.05 to 0.57)",
-                                 "-0.20 to 0.82", "41.3%", "2 / 2", "low"]
-    assert list(sof.iloc[1]) == ["Functioning", "1 (not reported)", "not reported", "not applicable (1 study)",
-                                 "not applicable (1 study)", "1 / 1", "not assessed"]
+    assert list(sof.iloc[0]) == [
+        "Overall QoL / health status",
+        "2 (1,700)",
+        "SMD: 0.31 (95% CI 0.05 to 0.57)",
+        "-0.20 to 0.82",
+        "41.3%",
+        "2 / 2",
+        "low",
+    ]
+    assert list(sof.iloc[1]) == [
+        "Functioning",
+        "1 (not reported)",
+        "not reported",
+        "not applicable (1 study)",
+        "not applicable (1 study)",
+        "1 / 1",
+        "not assessed",
+    ]
     votes = R.vote_count_table(data["vote_counts"])
-    assert list(votes.iloc[0]) == ["between arms", "Overall QoL / health status", "2", "2", "0", "0",
-                                   "1.00 (95% CI 0.16 to 1.00)", "p = 0.500"]
+    assert list(votes.iloc[0]) == [
+        "between arms",
+        "Overall QoL / health status",
+        "2",
+        "2",
+        "0",
+        "0",
+        "1.00 (95% CI 0.16 to 1.00)",
+        "p = 0.500",
+    ]
     sub = R.subgroup_table(data["subgroups"], LABELS)
-    assert list(sub.iloc[1]) == ["design", "single arm", "1: Beta 2021", "0.50 (95% CI 0.20 to 0.80)",
-                                 "Q = 1.20, df = 1, p = 0.270"]
-    loo = R.leave_one_out_table(pd.DataFrame({"omitted_label": ["Alpha 2020"], "k": [2], "estimate": [0.4],
-                                              "ci_lb": [0.1], "ci_ub": [0.7], "pval": [0.03], "tau2": [NAN],
-                                              "i2": [0.0]}))
+    assert list(sub.iloc[1]) == [
+        "design",
+        "single arm",
+        "1: Beta 2021",
+        "0.50 (95% CI 0.20 to 0.80)",
+        "Q = 1.20, df = 1, p = 0.270",
+    ]
+    loo = R.leave_one_out_table(
+        pd.DataFrame(
+            {
+                "omitted_label": ["Alpha 2020"],
+                "k": [2],
+                "estimate": [0.4],
+                "ci_lb": [0.1],
+                "ci_ub": [0.7],
+                "pval": [0.03],
+                "tau2": [NAN],
+                "i2": [0.0],
+            }
+        )
+    )
     assert list(loo.iloc[0]) == ["Alpha 2020", "2", "0.40 (95% CI 0.10 to 0.70)", "p = 0.030", "not reported", "0.0%"]
-    single = R.single_study_results(pd.DataFrame({"analysis_id": ["between_arms|functioning|short|RR"],
-                                                  "study_id": ["b"], "instruments": ["WPAI"], "yi": [0.2],
-                                                  "ci_lb": [-0.1], "ci_ub": [0.5], "source_cells": ["outcomes!W5"]}),
-                                    data["meta_analyses"], LABELS)
-    assert list(single.iloc[0]) == ["Beta 2021", "between arms", "Functioning", "short", "WPAI", "log RR",
-                                    "0.20 (95% CI -0.10 to 0.50)", "outcomes!W5"]
+    single = R.single_study_results(
+        pd.DataFrame(
+            {
+                "analysis_id": ["between_arms|functioning|short|RR"],
+                "study_id": ["b"],
+                "instruments": ["WPAI"],
+                "yi": [0.2],
+                "ci_lb": [-0.1],
+                "ci_ub": [0.5],
+                "source_cells": ["outcomes!W5"],
+            }
+        ),
+        data["meta_analyses"],
+        LABELS,
+    )
+    assert list(single.iloc[0]) == [
+        "Beta 2021",
+        "between arms",
+        "Functioning",
+        "short",
+        "WPAI",
+        "log RR",
+        "0.20 (95% CI -0.10 to 0.50)",
+        "outcomes!W5",
+    ]
 
 
 def test_claims_table_checks_the_claims_sheet():
-    claims = pd.DataFrame([{
-        "claim_id": "c1", "statement": "three studies", "source_id": "blog", "study_id": None, "instrument": None,
-        "subscale": None, "quantity": "n_studies", "claimed_value": 3.0, "value_qualifier": None,
-        "claimed_direction": None, "cell_statement": "claims!B2"}])
+    claims = pd.DataFrame(
+        [
+            {
+                "claim_id": "c1",
+                "statement": "three studies",
+                "source_id": "blog",
+                "study_id": None,
+                "instrument": None,
+                "subscale": None,
+                "quantity": "n_studies",
+                "claimed_value": 3.0,
+                "value_qualifier": None,
+                "claimed_direction": None,
+                "cell_statement": "claims!B2",
+            }
+        ]
+    )
     data = _data(claims=claims)
     table = R.claims_table(data)
-    assert list(table.iloc[0]) == ["three studies", "A clinic blog",
-                                   "the workbook lists 3 studies (2 confirmed, 1 provisional)", "consistent",
-                                   "claims!B2; studies!A2,A3,A4"]
-    assert R.claims_summary(data) == ("The workbook records 1 checkable statement from the review and its "
-                                      "summaries; the extracted data find 1 consistent (@tbl-claims).")
+    assert list(table.iloc[0]) == [
+        "three studies",
+        "A clinic blog",
+        "the workbook lists 3 studies (2 confirmed, 1 provisional)",
+        "consistent",
+        "claims!B2; studies!A2,A3,A4",
+    ]
+    assert R.claims_summary(data) == (
+        "The workbook records 1 checkable statement from the review and its "
+        "summaries; the extracted data find 1 consistent (@tbl-claims)."
+    )
     claim_rows = R.provenance_table(data).query("Where == 'Claim'")
     assert list(claim_rows["Source cells"]) == ["claims!B2; studies!A2,A3,A4"]
     assert R.claims_table(_data()).empty
@@ -345,12 +603,15 @@ def test_claims_table_checks_the_claims_sheet():
 
 # Figures ---------------------------------------------------------------------------------------------------
 
+
 def _figures(tmp_path: Path) -> R.Figures:
     figures = tmp_path / "results" / "figures"
     (figures / "forest").mkdir(parents=True)
     (figures / "forest" / "forest-a.svg").write_text("<svg/>", encoding="utf-8")
-    captions = {"forest-a": {"caption": "Forest plot.", "alt": 'A "forest" plot'},
-                "forest-b": {"caption": "Not drawn.", "alt": "none"}}
+    captions = {
+        "forest-a": {"caption": "Forest plot.", "alt": 'A "forest" plot'},
+        "forest-b": {"caption": "Not drawn.", "alt": "none"},
+    }
     (figures / "captions.json").write_text(json.dumps(captions), encoding="utf-8")
     return R.Figures(tmp_path, "results")
 
@@ -360,7 +621,8 @@ def test_figures_markdown_with_and_without_the_figure(tmp_path):
     assert figs.has("forest-a") and not figs.has("forest-b") and not figs.has("forest-c")
     path = (tmp_path / "results" / "figures" / "forest" / "forest-a.svg").as_posix()
     assert figs.markdown("forest-a", "fig-forest-1") == (
-        f"![Forest plot.]({path}){{#fig-forest-1 fig-alt=\"A 'forest' plot\"}}\n")
+        f"![Forest plot.]({path}){{#fig-forest-1 fig-alt=\"A 'forest' plot\"}}\n"
+    )
     assert figs.markdown("forest-b", "fig-b") == "*No figure: forest b has no data in this review.*\n"
     assert figs.stems("forest-") == ["forest-a", "forest-b"]
     text = R.effect_direction_section(figs)
@@ -384,11 +646,13 @@ def test_pooled_sections_reference_only_drawn_figures(tmp_path):
 
 # Appendix --------------------------------------------------------------------------------------------------
 
+
 def test_checksums_versions_and_config(tmp_path):
     for name, text in (("w.xlsx", "abc"), ("i.yaml", ""), ("s.yaml", "x")):
         (tmp_path / name).write_text(text, encoding="utf-8")
-    data = R.ReportData(config={"extraction": "w.xlsx", "instruments": "i.yaml", "synonyms": "s.yaml"}, tables={},
-                        project_dir=tmp_path)
+    data = R.ReportData(
+        config={"extraction": "w.xlsx", "instruments": "i.yaml", "synonyms": "s.yaml"}, tables={}, project_dir=tmp_path
+    )
     sums = R.input_checksums(data)
     assert list(sums["Bytes"]) == [3, 0, 1]
     assert sums.iloc[0]["SHA-256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -402,24 +666,67 @@ def test_checksums_versions_and_config(tmp_path):
 
 
 def test_cleaning_log_and_not_convertible_tables():
-    log = pd.DataFrame({"file": ["raw/x.xlsx"], "sheet": ["outcomes"], "cell": ["E2"], "column": ["timepoint_weeks"],
-                        "old_value": ["week 16"], "new_value": ["16"], "rule": ["timepoint_to_weeks"]})
-    assert list(R.cleaning_log_table(log).iloc[0]) == ["raw/x.xlsx › outcomes › E2", "timepoint_weeks", "week 16",
-                                                       "16", "timepoint_to_weeks"]
-    log = pd.DataFrame({"file": ["f"] * 3, "sheet": ["s"] * 3, "cell": ["E5", "E19", "E37"], "column": ["w"] * 3,
-                        "old_value": ["day 25", "not reported", "9 months"],
-                        "new_value": ["3.571428571428571", None, "39.13392857142857"], "rule": ["r"] * 3})
+    log = pd.DataFrame(
+        {
+            "file": ["raw/x.xlsx"],
+            "sheet": ["outcomes"],
+            "cell": ["E2"],
+            "column": ["timepoint_weeks"],
+            "old_value": ["week 16"],
+            "new_value": ["16"],
+            "rule": ["timepoint_to_weeks"],
+        }
+    )
+    assert list(R.cleaning_log_table(log).iloc[0]) == [
+        "raw/x.xlsx › outcomes › E2",
+        "timepoint_weeks",
+        "week 16",
+        "16",
+        "timepoint_to_weeks",
+    ]
+    log = pd.DataFrame(
+        {
+            "file": ["f"] * 3,
+            "sheet": ["s"] * 3,
+            "cell": ["E5", "E19", "E37"],
+            "column": ["w"] * 3,
+            "old_value": ["day 25", "not reported", "9 months"],
+            "new_value": ["3.571428571428571", None, "39.13392857142857"],
+            "rule": ["r"] * 3,
+        }
+    )
     shown = R.cleaning_log_table(log)
     assert list(shown["New value"]) == ["3.5714", "(empty)", "39.1339"]
     assert list(shown["Old value"]) == ["day 25", "not reported", "9 months"]
     nc = R.not_convertible_table(_data()["not_convertible"], LABELS)
-    assert list(nc.iloc[1]) == ["Alpha 2020", "HAM-D", "total", "week 4", "no SD and no way to derive it",
-                                "outcomes!Q8"]
-    chars = R.study_characteristics(_studies(), pd.DataFrame({
-        "study_id": ["a", "a"], "arm_id": ["x", "p"], "role": ["intervention", "comparator"],
-        "label": ["Drug X", None], "route": ["IV", None], "dose": ["0.5 mg/kg", None], "n_arm": [50.0, NAN]}))
+    assert list(nc.iloc[1]) == [
+        "Alpha 2020",
+        "HAM-D",
+        "total",
+        "week 4",
+        "no SD and no way to derive it",
+        "outcomes!Q8",
+    ]
+    chars = R.study_characteristics(
+        _studies(),
+        pd.DataFrame(
+            {
+                "study_id": ["a", "a"],
+                "arm_id": ["x", "p"],
+                "role": ["intervention", "comparator"],
+                "label": ["Drug X", None],
+                "route": ["IV", None],
+                "dose": ["0.5 mg/kg", None],
+                "n_arm": [50.0, NAN],
+            }
+        ),
+    )
     assert list(chars.iloc[0][["Study", "N", "Intervention", "Comparator"]]) == [
-        "Alpha 2020", "100", "Drug X (IV, 0.5 mg/kg) n = 50", "p n = not reported"]
+        "Alpha 2020",
+        "100",
+        "Drug X (IV, 0.5 mg/kg) n = 50",
+        "p n = not reported",
+    ]
     assert chars.iloc[2]["Study"] == "c" and chars.iloc[2]["Design"] == "not reported"
     assert chars.iloc[2]["Intervention"] == "not reported"  # no arms recorded
     assert chars.iloc[1]["Intervention"] == "not reported" and chars.iloc[0]["Comparator"] != "none"
@@ -433,8 +740,10 @@ def test_about_callout_when_every_study_is_confirmed_and_no_doi_is_given():
     config = {**CONFIG, "review": {**CONFIG["review"], "doi": ""}}
     callout = R.about_callout(R.ReportData(config=config, tables=data.tables, project_dir=ROOT), "quarto")
     assert "*A review* (Author A; J Test. 2025) from registry records, transcribed" in callout
-    assert "It covers 3 studies: all confirmed as included in the review (Alpha 2020, Beta 2021 and c). " \
-           "Sample sizes are known for all of them (31 participants)." in callout
+    assert (
+        "It covers 3 studies: all confirmed as included in the review (Alpha 2020, Beta 2021 and c). "
+        "Sample sizes are known for all of them (31 participants)." in callout
+    )
     assert "provisional" not in callout and "doi" not in callout
     assert "rendered with the quarto renderer" in callout
 
@@ -444,11 +753,15 @@ def test_words_for_designs_windows_and_units():
     assert R.design_label("rct") == "RCT" and R.design_label(None) == "not reported"
     assert R.design_label("stepped_wedge") == "stepped wedge"
     designs = pd.Series(["rct", "rct", "single_arm", None, "post_hoc_rct"])
-    assert R.design_counts(designs) == ("1 study of unreported design, 1 post hoc analysis of RCTs, 2 RCTs and "
-                                        "1 single-arm study")
+    assert R.design_counts(designs) == (
+        "1 study of unreported design, 1 post hoc analysis of RCTs, 2 RCTs and 1 single-arm study"
+    )
     assert R.weeks(1) == "1 week" and R.weeks(6.0) == "6 weeks" and R.weeks(3.5) == "3.5 weeks"
     assert R.window_spans(CONFIG["harmonize"]["windows"]) == {
-        "acute": "up to 1 week", "short": "over 1 week and up to 6 weeks", "long": "over 6 weeks"}
+        "acute": "up to 1 week",
+        "short": "over 1 week and up to 6 weeks",
+        "long": "over 6 weeks",
+    }
     assert R.window_spans([{"name": "all"}]) == {"all": "any time"}
     assert R.measure_unit("MD", "MADRS") == "MD, MADRS points"
     assert R.measure_unit("MC", None) == "MC" and R.measure_unit("RR", "SDS") == "log RR"
@@ -460,7 +773,8 @@ def test_design_note_only_when_randomised_and_non_randomised_are_pooled():
     assert R.design_note("b", designs) == ""
     assert R.design_note("a; b; c", designs) == (
         " The analysis pools randomised and non-randomised evidence (1 non-randomised study, 1 post hoc analysis "
-        "of RCTs and 1 RCT), whose risks of bias differ; the pooled estimate should be read with that in mind.")
+        "of RCTs and 1 RCT), whose risks of bias differ; the pooled estimate should be read with that in mind."
+    )
 
 
 def test_limitations_from_small_tables():
@@ -479,32 +793,57 @@ def test_limitations_from_small_tables():
 
 
 def test_vote_count_table_lists_quality_of_life_domains_first_and_md_carries_its_unit():
-    votes = pd.DataFrame({"comparison": ["between_arms"] * 3, "domain": ["daily_functioning", "symptoms", "overall"],
-                          "n_studies": [1, 2, 3], "n_improved": [1, 2, 3], "n_worsened": [0] * 3,
-                          "n_no_clear": [0] * 3, "proportion_improved": [1.0] * 3, "ci_lb": [0.03, 0.16, 0.29],
-                          "ci_ub": [1.0] * 3, "sign_test_p": [1.0, 0.5, 0.25]})
+    votes = pd.DataFrame(
+        {
+            "comparison": ["between_arms"] * 3,
+            "domain": ["daily_functioning", "symptoms", "overall"],
+            "n_studies": [1, 2, 3],
+            "n_improved": [1, 2, 3],
+            "n_worsened": [0] * 3,
+            "n_no_clear": [0] * 3,
+            "proportion_improved": [1.0] * 3,
+            "ci_lb": [0.03, 0.16, 0.29],
+            "ci_ub": [1.0] * 3,
+            "sign_test_p": [1.0, 0.5, 0.25],
+        }
+    )
     table = R.vote_count_table(votes)
     assert list(table["Domain"]) == ["Overall QoL / health status", "Daily functioning", "Depressive symptoms"]
     assert list(table.index) == [0, 1, 2]
     data = _data()
-    effects = _effects().assign(measure=["SMD", "SMD", "SMCR", "MD"], instrument=["AQoL-8D", "EQ-5D-5L", "AQoL-8D",
-                                                                                  "MADRS"])
+    effects = _effects().assign(
+        measure=["SMD", "SMD", "SMCR", "MD"], instrument=["AQoL-8D", "EQ-5D-5L", "AQoL-8D", "MADRS"]
+    )
     data.tables["effect_sizes"] = effects
     secondary = R.secondary_outcomes_table(data)
-    assert list(secondary.iloc[0]) == ["Beta 2021", "MADRS", "total", "week 16",
-                                       "MD, MADRS points: 0.20 (95% CI -0.10 to 0.50)", "outcomes!W5"]
-    assert list(secondary.iloc[1][["Study", "Result"]]) == ["Alpha 2020", "not converted: no SD and no way to derive it"]
+    assert list(secondary.iloc[0]) == [
+        "Beta 2021",
+        "MADRS",
+        "total",
+        "week 16",
+        "MD, MADRS points: 0.20 (95% CI -0.10 to 0.50)",
+        "outcomes!W5",
+    ]
+    assert list(secondary.iloc[1][["Study", "Result"]]) == [
+        "Alpha 2020",
+        "not converted: no SD and no way to derive it",
+    ]
 
 
 def test_risk_of_bias_section_wording(tmp_path):
     figs = _figures(tmp_path)
     data = _data()
     assert R.risk_of_bias_section(data, figs).startswith(
-        'Judgements were entered for 1 of 3 studies; studies without judgements are shown as "not assessed"')
+        'Judgements were entered for 1 of 3 studies; studies without judgements are shown as "not assessed"'
+    )
     data.tables["risk_of_bias"] = data["risk_of_bias"].assign(judgement="Not assessed")
-    assert R.risk_of_bias_section(data, figs) == "No risk-of-bias judgements were available for any of the 3 studies.\n\n"
-    assert ("Risk of bias was judged for none of the 3 studies, so no result can be weighed by the credibility of "
-            "its source.") in R.limitations(data)
+    assert (
+        R.risk_of_bias_section(data, figs) == "No risk-of-bias judgements were available for any of the 3 studies.\n\n"
+    )
+    assert (
+        "Risk of bias was judged for none of the 3 studies, so no result can be weighed by the credibility of "
+        "its source."
+    ) in R.limitations(data)
 
 
 def test_methods_describe_the_nos_conversion_only_when_the_nos_is_used():

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_render_browser import _browser, browser_check
 
 from conftest import PipelineRun
-from test_render_browser import _browser, browser_check
 
 
 @pytest.mark.e2e

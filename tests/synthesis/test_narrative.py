@@ -17,30 +17,73 @@ from qolreview.synthesis.narrative import (
 )
 
 STUDIES = pd.DataFrame({"study_id": ["a", "b", "c"], "label": ["A 2020", "B 2021", None]})
-ARMS = pd.DataFrame({
-    "study_id": ["a", "a", "b", "c"], "arm_id": ["esk", "pbo", "ket", "esk"],
-    "role": ["intervention", "comparator", "intervention", "intervention"], "n_arm": [60, 55, 30, 105],
-})
+ARMS = pd.DataFrame(
+    {
+        "study_id": ["a", "a", "b", "c"],
+        "arm_id": ["esk", "pbo", "ket", "esk"],
+        "role": ["intervention", "comparator", "intervention", "intervention"],
+        "n_arm": [60, 55, 30, 105],
+    }
+)
 ROB = pd.Series({"a": "Low", "b": "Serious"})
 
 
-def effect(effect_id: str, study_id: str, arm_id: str, yi: float, ci: tuple[float, float] | None, *,
-           comparison: str = "within_arm_prepost", subscale: str = "total", weeks: float = 4.0,
-           domain: str = "overall", vi: float = np.nan) -> dict[str, object]:
-    return {"effect_id": effect_id, "study_id": study_id, "arm_id": arm_id,
-            "comparator_arm_id": "pbo" if comparison == "between_arms" else None, "comparison": comparison,
-            "instrument": "EQ-5D-5L", "subscale": subscale, "domain": domain, "qol": True,
-            "timepoint_weeks": weeks, "measure": "SMCR", "yi": yi, "vi": vi,
-            "ci_lb": ci[0] if ci else np.nan, "ci_ub": ci[1] if ci else np.nan, "n1": 60,
-            "n2": 55 if comparison == "between_arms" else np.nan, "selected": True,
-            "source_cells": f"outcomes!F{effect_id[1:]}"}
+def effect(
+    effect_id: str,
+    study_id: str,
+    arm_id: str,
+    yi: float,
+    ci: tuple[float, float] | None,
+    *,
+    comparison: str = "within_arm_prepost",
+    subscale: str = "total",
+    weeks: float = 4.0,
+    domain: str = "overall",
+    vi: float = np.nan,
+) -> dict[str, object]:
+    return {
+        "effect_id": effect_id,
+        "study_id": study_id,
+        "arm_id": arm_id,
+        "comparator_arm_id": "pbo" if comparison == "between_arms" else None,
+        "comparison": comparison,
+        "instrument": "EQ-5D-5L",
+        "subscale": subscale,
+        "domain": domain,
+        "qol": True,
+        "timepoint_weeks": weeks,
+        "measure": "SMCR",
+        "yi": yi,
+        "vi": vi,
+        "ci_lb": ci[0] if ci else np.nan,
+        "ci_ub": ci[1] if ci else np.nan,
+        "n1": 60,
+        "n2": 55 if comparison == "between_arms" else np.nan,
+        "selected": True,
+        "source_cells": f"outcomes!F{effect_id[1:]}",
+    }
 
 
-def reported(study_id: str, arm_id: str, direction: str | None, *, subscale: str = "all dimensions",
-             weeks: float = 16.0, row: int = 30) -> dict[str, object]:
-    return {"study_id": study_id, "arm_id": arm_id, "comparator_arm_id": None, "instrument": "AQoL-8D",
-            "subscale": subscale, "domain": "overall", "timepoint_weeks": weeks,
-            "direction_reported": direction, "source_cells": f"outcomes!V{row}"}
+def reported(
+    study_id: str,
+    arm_id: str,
+    direction: str | None,
+    *,
+    subscale: str = "all dimensions",
+    weeks: float = 16.0,
+    row: int = 30,
+) -> dict[str, object]:
+    return {
+        "study_id": study_id,
+        "arm_id": arm_id,
+        "comparator_arm_id": None,
+        "instrument": "AQoL-8D",
+        "subscale": subscale,
+        "domain": "overall",
+        "timepoint_weeks": weeks,
+        "direction_reported": direction,
+        "source_cells": f"outcomes!V{row}",
+    }
 
 
 NO_REPORTED = pd.DataFrame([reported("a", "esk", None)]).iloc[:0]
@@ -64,26 +107,32 @@ def test_seventy_percent_rule() -> None:
 
 
 def test_outcome_directions_from_numbers_and_reported_words() -> None:
-    effects = pd.DataFrame([
-        effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
-        effect("e2", "a", "esk", 0.3, None, subscale="pain", vi=0.01),  # CI from vi: 0.3 +/- 0.196
-        effect("e3", "a", "esk", -0.1, None, subscale="self-care"),  # no CI: point estimate only
-        effect("e4", "a", "pbo", 0.7, (0.3, 1.1), subscale="mobility"),  # comparator arm: left out
-    ])
+    effects = pd.DataFrame(
+        [
+            effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
+            effect("e2", "a", "esk", 0.3, None, subscale="pain", vi=0.01),  # CI from vi: 0.3 +/- 0.196
+            effect("e3", "a", "esk", -0.1, None, subscale="self-care"),  # no CI: point estimate only
+            effect("e4", "a", "pbo", 0.7, (0.3, 1.1), subscale="mobility"),  # comparator arm: left out
+        ]
+    )
     nc = pd.DataFrame([reported("c", "esk", "improved"), reported("b", "ket", "no_change", row=31)])
     out = outcome_directions(effects, nc, ARMS).set_index(["study_id", "subscale"])
     assert out.loc[("a", "mobility"), ["direction", "basis"]].tolist() == ["improved", "ci"]
     assert out.loc[("a", "pain"), ["direction", "basis"]].tolist() == ["improved", "ci"]
     assert out.loc[("a", "self-care"), ["direction", "estimate_direction", "basis"]].tolist() == [
-        "worsened", "worsened", "point_estimate_only"]
+        "worsened",
+        "worsened",
+        "point_estimate_only",
+    ]
     assert out.loc[("c", "all dimensions"), ["direction", "basis"]].tolist() == ["improved", "reported"]
     assert out.loc[("b", "all dimensions"), "direction"] == "no_clear_difference"
     assert len(out) == 5
 
 
 def test_latest_timepoint_per_outcome_and_numbers_before_words() -> None:
-    effects = pd.DataFrame([effect("e1", "a", "esk", 0.5, (0.1, 0.9), weeks=1.0),
-                            effect("e2", "a", "esk", 0.1, (-0.2, 0.4), weeks=4.0)])
+    effects = pd.DataFrame(
+        [effect("e1", "a", "esk", 0.5, (0.1, 0.9), weeks=1.0), effect("e2", "a", "esk", 0.1, (-0.2, 0.4), weeks=4.0)]
+    )
     words = reported("a", "esk", "worsened", subscale="total")
     words["instrument"] = "EQ-5D-5L"
     out = outcome_directions(effects, pd.DataFrame([words]), ARMS)
@@ -91,12 +140,14 @@ def test_latest_timepoint_per_outcome_and_numbers_before_words() -> None:
 
 
 def test_effect_direction_per_study_and_domain() -> None:
-    effects = pd.DataFrame([
-        effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
-        effect("e2", "a", "esk", 0.4, (0.05, 0.8), subscale="pain"),
-        effect("e3", "a", "esk", 0.2, (-0.1, 0.5), subscale="anxiety"),
-        effect("e4", "a", "esk", 0.3, (-0.2, 0.8), comparison="between_arms"),
-    ])
+    effects = pd.DataFrame(
+        [
+            effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
+            effect("e2", "a", "esk", 0.4, (0.05, 0.8), subscale="pain"),
+            effect("e3", "a", "esk", 0.2, (-0.1, 0.5), subscale="anxiety"),
+            effect("e4", "a", "esk", 0.3, (-0.2, 0.8), comparison="between_arms"),
+        ]
+    )
     nc = pd.DataFrame([reported("c", "esk", "improved")])
     out = effect_direction(effects, nc, ARMS, STUDIES, ROB).set_index(["study_id", "comparison"])
     within = out.loc[("a", "within_arm_prepost")]
@@ -108,7 +159,12 @@ def test_effect_direction_per_study_and_domain() -> None:
     assert (between["direction"], between["n"], between["rob_overall"]) == ("no_clear_difference", 115, "Low")
     c = out.loc[("c", "within_arm_prepost")]
     assert (c["direction"], c["basis"], c["n"], c["label"], c["rob_overall"]) == (
-        "improved", "reported", 105, "c", "Not assessed")
+        "improved",
+        "reported",
+        105,
+        "c",
+        "Not assessed",
+    )
 
 
 def test_sign_test_and_clopper_pearson_interval() -> None:
@@ -120,20 +176,34 @@ def test_sign_test_and_clopper_pearson_interval() -> None:
 
 
 def test_vote_counts_exclude_studies_without_a_direction_from_the_denominator() -> None:
-    directions = pd.DataFrame({
-        "study_id": [f"s{i:02d}" for i in range(12)], "comparison": "within_arm_prepost", "domain": "overall",
-        "qol": True, "estimate_direction": ["improved"] * 8 + ["worsened"] * 2 + ["no_clear_difference", "mixed"],
-    })
+    directions = pd.DataFrame(
+        {
+            "study_id": [f"s{i:02d}" for i in range(12)],
+            "comparison": "within_arm_prepost",
+            "domain": "overall",
+            "qol": True,
+            "estimate_direction": ["improved"] * 8 + ["worsened"] * 2 + ["no_clear_difference", "mixed"],
+        }
+    )
     row = vote_counts(directions).iloc[0]
     assert row[["n_studies", "n_improved", "n_worsened", "n_no_clear", "n_with_direction"]].tolist() == [
-        12, 8, 2, 2, 10]
+        12,
+        8,
+        2,
+        2,
+        10,
+    ]
     assert row["proportion_improved"] == 0.8
     assert row["sign_test_p"] == pytest.approx(0.109375)
     assert row["ci_ub"] == pytest.approx(0.9747893, abs=1e-6)
 
 
 def test_a_study_s_basis_is_its_least_informative_outcome_basis() -> None:
-    effects = pd.DataFrame([effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
-                            effect("e2", "a", "esk", 0.4, None, subscale="pain")])
+    effects = pd.DataFrame(
+        [
+            effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
+            effect("e2", "a", "esk", 0.4, None, subscale="pain"),
+        ]
+    )
     row = effect_direction(effects, NO_REPORTED, ARMS, STUDIES, ROB).iloc[0]
     assert (row["basis"], row["direction"], row["n_outcomes"]) == ("point_estimate_only", "improved", 2)

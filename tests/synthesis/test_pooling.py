@@ -12,36 +12,71 @@ from scipy import stats
 from qolreview.meta import random_effects
 from qolreview.synthesis.pooling import PoolingSettings, analysable_effects, one_effect_per_study, synthesize
 
-STUDIES = pd.DataFrame({
-    "study_id": ["s1", "s2", "s3", "s4"],
-    "label": ["Alpha 2020", "Beta 2021", "Gamma 2022", None],
-    "population": ["TRD", "TRD", "MDD", "MDD"],
-    "design": ["rct", "rct", "nrsi", "single_arm"],
-    "n_total": [100, 80, 60, 40],
-    "rob_tool": ["RoB2", "RoB2", "ROBINS-I", "NOS"],
-})
-ARMS = pd.DataFrame({
-    "study_id": ["s1", "s1", "s2", "s2", "s3", "s4"],
-    "arm_id": ["ket", "pbo", "esk", "pbo", "ket", "esk"],
-    "role": ["intervention", "comparator", "intervention", "comparator", "intervention", "intervention"],
-    "drug": ["ketamine", "placebo", "esketamine", "placebo", "ketamine", "esketamine"],
-    "n_arm": [50, 50, 40, 40, 60, 40],
-})
-NOS_THRESHOLDS = {"good": {"selection": 3, "comparability": 1, "outcome": 2},
-                  "fair": {"selection": 2, "comparability": 1, "outcome": 2}}
+STUDIES = pd.DataFrame(
+    {
+        "study_id": ["s1", "s2", "s3", "s4"],
+        "label": ["Alpha 2020", "Beta 2021", "Gamma 2022", None],
+        "population": ["TRD", "TRD", "MDD", "MDD"],
+        "design": ["rct", "rct", "nrsi", "single_arm"],
+        "n_total": [100, 80, 60, 40],
+        "rob_tool": ["RoB2", "RoB2", "ROBINS-I", "NOS"],
+    }
+)
+ARMS = pd.DataFrame(
+    {
+        "study_id": ["s1", "s1", "s2", "s2", "s3", "s4"],
+        "arm_id": ["ket", "pbo", "esk", "pbo", "ket", "esk"],
+        "role": ["intervention", "comparator", "intervention", "comparator", "intervention", "intervention"],
+        "drug": ["ketamine", "placebo", "esketamine", "placebo", "ketamine", "esketamine"],
+        "n_arm": [50, 50, 40, 40, 60, 40],
+    }
+)
+NOS_THRESHOLDS = {
+    "good": {"selection": 3, "comparability": 1, "outcome": 2},
+    "fair": {"selection": 2, "comparability": 1, "outcome": 2},
+}
 ROB = pd.Series({"s1": "Low", "s2": "Some concerns", "s3": "Serious"}, name="rob_overall")
 
 
-def effect(effect_id: str, study_id: str, arm_id: str, yi: float, vi: float, *, comparison: str = "between_arms",
-           comparator: str | None = "pbo", domain: str = "overall", window: str = "short", measure: str = "SMD",
-           instrument: str = "WHOQOL-BREF", qol: bool = True, n1: int = 50, n2: float = 50) -> dict[str, object]:
-    return {"effect_id": effect_id, "study_id": study_id, "arm_id": arm_id,
-            "comparator_arm_id": comparator if comparison == "between_arms" else None, "comparison": comparison,
-            "instrument": instrument, "subscale": "total", "domain": domain, "qol": qol, "window": window,
-            "timepoint_weeks": 4.0, "measure": measure, "yi": yi, "vi": vi,
-            "ci_lb": yi - 1.959963984540054 * math.sqrt(vi), "ci_ub": yi + 1.959963984540054 * math.sqrt(vi),
-            "n1": n1, "n2": n2 if comparison == "between_arms" else np.nan, "selected": True,
-            "source_cells": f"outcomes!F{effect_id[1:]}"}
+def effect(
+    effect_id: str,
+    study_id: str,
+    arm_id: str,
+    yi: float,
+    vi: float,
+    *,
+    comparison: str = "between_arms",
+    comparator: str | None = "pbo",
+    domain: str = "overall",
+    window: str = "short",
+    measure: str = "SMD",
+    instrument: str = "WHOQOL-BREF",
+    qol: bool = True,
+    n1: int = 50,
+    n2: float = 50,
+) -> dict[str, object]:
+    return {
+        "effect_id": effect_id,
+        "study_id": study_id,
+        "arm_id": arm_id,
+        "comparator_arm_id": comparator if comparison == "between_arms" else None,
+        "comparison": comparison,
+        "instrument": instrument,
+        "subscale": "total",
+        "domain": domain,
+        "qol": qol,
+        "window": window,
+        "timepoint_weeks": 4.0,
+        "measure": measure,
+        "yi": yi,
+        "vi": vi,
+        "ci_lb": yi - 1.959963984540054 * math.sqrt(vi),
+        "ci_ub": yi + 1.959963984540054 * math.sqrt(vi),
+        "n1": n1,
+        "n2": n2 if comparison == "between_arms" else np.nan,
+        "selected": True,
+        "source_cells": f"outcomes!F{effect_id[1:]}",
+    }
 
 
 def frame(*rows: dict[str, object]) -> pd.DataFrame:
@@ -62,18 +97,25 @@ def test_grouping_never_mixes_comparison_types() -> None:
     assert meta.loc["within_arm_prepost|overall|short|SMD", "study_ids"] == "s1; s3"
     weights = result.study_weights
     assert weights.groupby("analysis_id")["effect_ids"].apply(list).to_dict() == {
-        "between_arms|overall|short|SMD": ["e1", "e2"], "within_arm_prepost|overall|short|SMD": ["e3", "e4"]}
+        "between_arms|overall|short|SMD": ["e1", "e2"],
+        "within_arm_prepost|overall|short|SMD": ["e3", "e4"],
+    }
 
 
 def test_measures_windows_and_qol_flags_define_separate_analyses() -> None:
     effects = frame(
-        effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s1", "ket", 2.0, 1.0, measure="MD"),
+        effect("e1", "s1", "ket", 0.4, 0.04),
+        effect("e2", "s1", "ket", 2.0, 1.0, measure="MD"),
         effect("e3", "s1", "ket", 0.2, 0.04, window="long"),
         effect("e4", "s1", "ket", 0.5, 0.04, domain="symptoms", qol=False, instrument="MADRS"),
     )
     ids = sorted(set(analysable_effects(effects, ARMS)["analysis_id"]))
-    assert ids == ["between_arms|overall|long|SMD", "between_arms|overall|short|MD",
-                   "between_arms|overall|short|SMD", "between_arms|symptoms|short|SMD"]
+    assert ids == [
+        "between_arms|overall|long|SMD",
+        "between_arms|overall|short|MD",
+        "between_arms|overall|short|SMD",
+        "between_arms|symptoms|short|SMD",
+    ]
     mixed = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.3, 0.05, qol=False))
     with pytest.raises(ValueError, match="both QoL and non-QoL"):
         analysable_effects(mixed, ARMS)
@@ -89,8 +131,7 @@ def test_comparator_arm_prepost_effects_and_unselected_rows_are_left_out() -> No
 
 
 def test_composite_mode_combines_a_study_s_effects() -> None:
-    effects = frame(effect("e1", "s1", "ket", 0.2, 0.04), effect("e2", "s1", "ket", 0.6, 0.09,
-                                                                 instrument="EQ-5D-5L"))
+    effects = frame(effect("e1", "s1", "ket", 0.2, 0.04), effect("e2", "s1", "ket", 0.6, 0.09, instrument="EQ-5D-5L"))
     settings = PoolingSettings(multiple_effects="composite", composite_correlation=0.5)
     row = one_effect_per_study(effects, settings).iloc[0]
     # Borenstein 2009 eq. 24.6: var = (1/m)^2 (v1 + v2 + 2 r sqrt(v1 v2))
@@ -103,27 +144,41 @@ def test_composite_mode_combines_a_study_s_effects() -> None:
 
 
 def test_priority_mode_keeps_the_first_listed_instrument() -> None:
-    effects = frame(effect("e1", "s1", "ket", 0.2, 0.04, instrument="EQ-5D-5L"),
-                    effect("e2", "s1", "ket", 0.6, 0.09, instrument="AQoL-8D"),
-                    effect("e3", "s1", "ket", 0.9, 0.01, instrument="Unlisted"))
-    settings = PoolingSettings(multiple_effects="priority", instrument_priority=("WHOQOL-BREF", "AQoL-8D",
-                                                                                   "EQ-5D-5L"))
+    effects = frame(
+        effect("e1", "s1", "ket", 0.2, 0.04, instrument="EQ-5D-5L"),
+        effect("e2", "s1", "ket", 0.6, 0.09, instrument="AQoL-8D"),
+        effect("e3", "s1", "ket", 0.9, 0.01, instrument="Unlisted"),
+    )
+    settings = PoolingSettings(multiple_effects="priority", instrument_priority=("WHOQOL-BREF", "AQoL-8D", "EQ-5D-5L"))
     row = one_effect_per_study(effects, settings).iloc[0]
     assert (row["effect_ids"], row["yi"], row["vi"], row["selection"], row["composite"]) == (
-        "e2", 0.6, 0.09, "priority", False)
+        "e2",
+        0.6,
+        0.09,
+        "priority",
+        False,
+    )
     assert one_effect_per_study(effects.iloc[[0]], settings).iloc[0]["selection"] == "single"
 
 
 def test_pooled_result_equals_the_engine_on_the_same_inputs() -> None:
-    effects = frame(effect("e1", "s1", "ket", 0.40, 0.040), effect("e2", "s2", "esk", 0.10, 0.050),
-                    effect("e3", "s3", "ket", 0.75, 0.030, n2=np.nan))
+    effects = frame(
+        effect("e1", "s1", "ket", 0.40, 0.040),
+        effect("e2", "s2", "esk", 0.10, 0.050),
+        effect("e3", "s3", "ket", 0.75, 0.030, n2=np.nan),
+    )
     result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings())
     row = result.meta_analyses.iloc[0]
     fit = random_effects([0.40, 0.10, 0.75], [0.040, 0.050, 0.030], method="REML", test="knha", level=0.95)
     for name in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q", "q_p", "pval"):
         assert row[name] == pytest.approx(getattr(fit, name), rel=1e-12, abs=1e-15), name
     assert (row["k"], row["pooled"], row["n_participants"], row["method"], row["test"]) == (
-        3, True, 100 + 100 + 50, "REML", "knha")
+        3,
+        True,
+        100 + 100 + 50,
+        "REML",
+        "knha",
+    )
     assert list(result.study_weights["weight_pct"]) == pytest.approx(list(fit.weights))
     assert list(result.study_weights["label"]) == ["Alpha 2020", "Beta 2021", "Gamma 2022"]
     assert list(result.study_weights["rob_overall"]) == ["Low", "Some concerns", "Serious"]
@@ -131,8 +186,11 @@ def test_pooled_result_equals_the_engine_on_the_same_inputs() -> None:
 
 
 def test_below_the_threshold_the_analysis_is_not_pooled() -> None:
-    effects = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05),
-                    effect("e3", "s4", "esk", 0.3, 0.05, comparison="within_arm_prepost"))
+    effects = frame(
+        effect("e1", "s1", "ket", 0.4, 0.04),
+        effect("e2", "s2", "esk", 0.1, 0.05),
+        effect("e3", "s4", "esk", 0.3, 0.05, comparison="within_arm_prepost"),
+    )
     result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(min_studies_to_pool=3))
     meta = result.meta_analyses.set_index("analysis_id")
     assert not meta["pooled"].any()
@@ -140,7 +198,8 @@ def test_below_the_threshold_the_analysis_is_not_pooled() -> None:
     assert meta.iloc[0][["estimate", "ci_lb", "tau2"]].isna().all()
     single = meta.iloc[1]  # one study: its own effect and interval, no heterogeneity
     assert single[["estimate", "se", "ci_lb"]].tolist() == pytest.approx(
-        [0.3, math.sqrt(0.05), 0.3 - stats.norm.ppf(0.975) * math.sqrt(0.05)])
+        [0.3, math.sqrt(0.05), 0.3 - stats.norm.ppf(0.975) * math.sqrt(0.05)]
+    )
     assert single[["tau2", "i2", "q", "pi_lb"]].isna().all()
     assert result.study_weights["weight_pct"].isna().all()
     assert result.study_weights.set_index("study_id").at["s4", "rob_overall"] == "Not assessed"
@@ -150,10 +209,14 @@ def test_below_the_threshold_the_analysis_is_not_pooled() -> None:
 def test_subgroup_difference_matches_a_hand_computation() -> None:
     # Common-effect fits so the subgroup estimates are closed-form: ketamine 0.6 (se sqrt(1/50)),
     # esketamine 0.1 (one study, se sqrt(0.05)); Q_between = w1 w2 / (w1 + w2) * 0.5^2 = 25/7.
-    effects = frame(effect("e1", "s1", "ket", 0.5, 0.04), effect("e2", "s3", "ket", 0.7, 0.04, n2=np.nan),
-                    effect("e3", "s2", "esk", 0.1, 0.05))
-    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(method="EE", test="z",
-                                                                       subgroups=("drug", "design")))
+    effects = frame(
+        effect("e1", "s1", "ket", 0.5, 0.04),
+        effect("e2", "s3", "ket", 0.7, 0.04, n2=np.nan),
+        effect("e3", "s2", "esk", 0.1, 0.05),
+    )
+    result = synthesize(
+        effects, STUDIES, ARMS, ROB, PoolingSettings(method="EE", test="z", subgroups=("drug", "design"))
+    )
     drug = result.subgroups[result.subgroups["subgroup_var"] == "drug"].set_index("subgroup")
     assert drug.loc["ketamine", ["k", "estimate", "se"]].tolist() == pytest.approx([2, 0.6, math.sqrt(0.02)])
     assert drug.loc["esketamine", ["k", "estimate", "se"]].tolist() == pytest.approx([1, 0.1, math.sqrt(0.05)])
@@ -168,10 +231,12 @@ def test_subgroup_difference_matches_a_hand_computation() -> None:
 def test_subgroup_difference_uses_normal_theory_standard_errors_under_knapp_hartung() -> None:
     # Two ketamine studies that agree almost exactly: the Knapp-Hartung SE of their subgroup shrinks
     # towards 0 (sum of squared residuals ~ 0), the z SE stays sqrt(1/50); Q_between must use the latter.
-    effects = frame(effect("e1", "s1", "ket", 0.6, 0.04), effect("e2", "s3", "ket", 0.6 + 1e-6, 0.04, n2=np.nan),
-                    effect("e3", "s2", "esk", 0.1, 0.05))
-    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(method="EE", test="knha",
-                                                                       subgroups=("drug",)))
+    effects = frame(
+        effect("e1", "s1", "ket", 0.6, 0.04),
+        effect("e2", "s3", "ket", 0.6 + 1e-6, 0.04, n2=np.nan),
+        effect("e3", "s2", "esk", 0.1, 0.05),
+    )
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(method="EE", test="knha", subgroups=("drug",)))
     drug = result.subgroups.set_index("subgroup")
     assert drug.loc["ketamine", "se"] < 1e-5
     assert drug.loc["ketamine", "se_z"] == pytest.approx(math.sqrt(0.02))
@@ -187,12 +252,16 @@ def test_no_subgroup_test_with_a_single_subgroup() -> None:
 def test_leave_one_out_only_from_three_studies_and_equals_refits() -> None:
     two = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05))
     assert synthesize(two, STUDIES, ARMS, ROB, PoolingSettings()).leave_one_out.empty
-    three = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05),
-                  effect("e3", "s3", "ket", 0.75, 0.03))
+    three = frame(
+        effect("e1", "s1", "ket", 0.4, 0.04),
+        effect("e2", "s2", "esk", 0.1, 0.05),
+        effect("e3", "s3", "ket", 0.75, 0.03),
+    )
     loo = synthesize(three, STUDIES, ARMS, ROB, PoolingSettings()).leave_one_out.set_index("omitted_study_id")
     refit = random_effects([0.4, 0.75], [0.04, 0.03], method="REML", test="knha")
     assert loo.loc["s2", ["estimate", "ci_lb", "ci_ub", "tau2"]].tolist() == pytest.approx(
-        [refit.estimate, refit.ci_lb, refit.ci_ub, refit.tau2])
+        [refit.estimate, refit.ci_lb, refit.ci_ub, refit.tau2]
+    )
     assert loo["k"].tolist() == [2, 2, 2]
     assert loo.loc["s3", "omitted_label"] == "Gamma 2022"
 
@@ -204,31 +273,65 @@ def test_settings_from_config() -> None:
         PoolingSettings.from_config({"multiple_effects": "average"})
 
 
-def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:
     from qolreview.parquet_io import read_table, write_table
     from qolreview.synthesis import stage
 
     effects = frame(effect("e1", "s1", "ket", 0.4, 0.04), effect("e2", "s2", "esk", 0.1, 0.05))
-    not_convertible = pd.DataFrame({"study_id": ["s4"], "arm_id": ["esk"], "comparator_arm_id": [None],
-                                    "instrument": ["AQoL-8D"], "subscale": ["all"], "domain": ["overall"],
-                                    "timepoint_weeks": [16.0], "direction_reported": ["improved"],
-                                    "source_cells": ["outcomes!V9"]})
-    rob = pd.DataFrame({"study_id": ["s1"], "tool": ["RoB2"], "domain": ["overall"], "judgement": ["Low"],
-                        "support": [None], "cell_judgement": ["risk_of_bias!D2"]})
+    not_convertible = pd.DataFrame(
+        {
+            "study_id": ["s4"],
+            "arm_id": ["esk"],
+            "comparator_arm_id": [None],
+            "instrument": ["AQoL-8D"],
+            "subscale": ["all"],
+            "domain": ["overall"],
+            "timepoint_weeks": [16.0],
+            "direction_reported": ["improved"],
+            "source_cells": ["outcomes!V9"],
+        }
+    )
+    rob = pd.DataFrame(
+        {
+            "study_id": ["s1"],
+            "tool": ["RoB2"],
+            "domain": ["overall"],
+            "judgement": ["Low"],
+            "support": [None],
+            "cell_judgement": ["risk_of_bias!D2"],
+        }
+    )
     grade_table = pd.DataFrame({c: pd.Series(dtype=object) for c in ("outcome", "grade_domain", "downgrade", "reason")})
     inputs = {}
-    for name, table in (("effect_sizes", effects), ("not_convertible", not_convertible), ("studies", STUDIES),
-                        ("arms", ARMS), ("clean_risk_of_bias", rob), ("grade", grade_table)):
+    for name, table in (
+        ("effect_sizes", effects),
+        ("not_convertible", not_convertible),
+        ("studies", STUDIES),
+        ("arms", ARMS),
+        ("clean_risk_of_bias", rob),
+        ("grade", grade_table),
+    ):
         inputs[name] = tmp_path / "in" / f"{name}.parquet"
         write_table(table, inputs[name])
-    names = ("meta_analyses", "study_weights", "leave_one_out", "subgroups", "effect_direction", "vote_counts",
-             "risk_of_bias", "summary_of_findings")
+    names = (
+        "meta_analyses",
+        "study_weights",
+        "leave_one_out",
+        "subgroups",
+        "effect_direction",
+        "vote_counts",
+        "risk_of_bias",
+        "summary_of_findings",
+    )
     digests = []
     for run_dir in ("a", "b"):
         outputs = {n: tmp_path / run_dir / f"{n}.parquet" for n in names}
         outputs |= {f"robvis_{t}": tmp_path / run_dir / f"robvis_{t}.csv" for t in ("robins_i", "nos", "rob2")}
-        stage.run_risk_of_bias({"risk_of_bias": inputs["clean_risk_of_bias"], "studies": inputs["studies"]}, outputs,
-                               {"nos_thresholds": NOS_THRESHOLDS})
+        stage.run_risk_of_bias(
+            {"risk_of_bias": inputs["clean_risk_of_bias"], "studies": inputs["studies"]},
+            outputs,
+            {"nos_thresholds": NOS_THRESHOLDS},
+        )
         synthesis_inputs = {**inputs, "risk_of_bias": outputs["risk_of_bias"]}
         stage.run_meta_analysis(synthesis_inputs, outputs, {"subgroups": ["design"]})
         stage.run_narrative_synthesis(synthesis_inputs, outputs, {"level": 0.95})
@@ -237,9 +340,14 @@ def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:
     assert digests[0] == digests[1]
     rob_out = read_table(tmp_path / "a" / "risk_of_bias.parquet")
     assert rob_out.set_index("study_id")["judgement"].to_dict() == {
-        "s1": "Low", "s2": "Not assessed", "s3": "Not assessed", "s4": "Not assessed"}
+        "s1": "Low",
+        "s2": "Not assessed",
+        "s3": "Not assessed",
+        "s4": "Not assessed",
+    }
     sof = read_table(tmp_path / "a" / "summary_of_findings.parquet")
     assert sof[["outcome", "k", "certainty"]].values.tolist() == [["overall", 2, "not assessed"]]
     assert read_table(tmp_path / "a" / "leave_one_out.parquet").empty
     assert (tmp_path / "a" / "robvis_rob2.csv").read_text().splitlines()[1] == (
-        "Alpha 2020,No information,No information,No information,No information,No information,Low,100")
+        "Alpha 2020,No information,No information,No information,No information,No information,Low,100"
+    )

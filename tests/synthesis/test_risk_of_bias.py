@@ -15,19 +15,27 @@ from qolreview.synthesis.risk_of_bias import (
     write_csv,
 )
 
-AHRQ = {"good": {"selection": 3, "comparability": 1, "outcome": 2},
-        "fair": {"selection": 2, "comparability": 1, "outcome": 2}}
+AHRQ = {
+    "good": {"selection": 3, "comparability": 1, "outcome": 2},
+    "fair": {"selection": 2, "comparability": 1, "outcome": 2},
+}
 
-STUDIES = pd.DataFrame({
-    "study_id": ["hop", "jam", "lia", "x5"], "label": ["Hopwood 2024", "Jamieson 2023", "Liang 2024", None],
-    "rob_tool": ["ROBINS-I", "RoB2", "NOS", "ROBINS-I"], "n_total": [105, 223, None, 50],
-    "cell_rob_tool": ["studies!L2", "studies!L3", "studies!L4", "studies!L5"],
-})
+STUDIES = pd.DataFrame(
+    {
+        "study_id": ["hop", "jam", "lia", "x5"],
+        "label": ["Hopwood 2024", "Jamieson 2023", "Liang 2024", None],
+        "rob_tool": ["ROBINS-I", "RoB2", "NOS", "ROBINS-I"],
+        "n_total": [105, 223, None, 50],
+        "cell_rob_tool": ["studies!L2", "studies!L3", "studies!L4", "studies!L5"],
+    }
+)
 
 
 def rob_rows() -> pd.DataFrame:
-    rows = [("hop", "ROBINS-I", f"D{i}", j) for i, j in enumerate(
-        ["Serious", "Moderate", "Low", "Low", "Moderate", "Serious", "low"], start=1)]
+    rows = [
+        ("hop", "ROBINS-I", f"D{i}", j)
+        for i, j in enumerate(["Serious", "Moderate", "Low", "Low", "Moderate", "Serious", "low"], start=1)
+    ]
     rows += [("hop", "ROBINS-I", "Overall", "Serious"), ("jam", "RoB2", "overall", "Some concerns")]
     rows += [("lia", "NOS", "selection", "3"), ("lia", "NOS", "comparability", "1"), ("lia", "NOS", "outcome", "2")]
     df = pd.DataFrame(rows, columns=["study_id", "tool", "domain", "judgement"])
@@ -37,14 +45,21 @@ def rob_rows() -> pd.DataFrame:
     return df
 
 
-@pytest.mark.parametrize(("stars", "expected"), [
-    ((4, 2, 3), "Good"), ((3, 1, 2), "Good"),  # lowest Good
-    ((2, 2, 3), "Fair"), ((2, 1, 2), "Fair"),  # selection 2 -> Fair
-    ((1, 2, 3), "Poor"),  # selection 0-1
-    ((4, 0, 3), "Poor"),  # comparability 0
-    ((4, 2, 1), "Poor"),  # outcome 0-1
-    ((3, 1, 1), "Poor"), ((2, 0, 2), "Poor"), ((0, 0, 0), "Poor"),
-])
+@pytest.mark.parametrize(
+    ("stars", "expected"),
+    [
+        ((4, 2, 3), "Good"),
+        ((3, 1, 2), "Good"),  # lowest Good
+        ((2, 2, 3), "Fair"),
+        ((2, 1, 2), "Fair"),  # selection 2 -> Fair
+        ((1, 2, 3), "Poor"),  # selection 0-1
+        ((4, 0, 3), "Poor"),  # comparability 0
+        ((4, 2, 1), "Poor"),  # outcome 0-1
+        ((3, 1, 1), "Poor"),
+        ((2, 0, 2), "Poor"),
+        ((0, 0, 0), "Poor"),
+    ],
+)
 def test_nos_conversion_at_each_boundary(stars: tuple[int, int, int], expected: str) -> None:
     assert nos_rating(*stars, AHRQ) == expected
 
@@ -59,7 +74,8 @@ def test_tidy_table_marks_studies_without_judgements_as_not_assessed() -> None:
     assert sorted(set(tidy["study_id"])) == ["hop", "jam", "lia", "x5"]
     x5 = tidy[tidy["study_id"] == "x5"]
     assert x5[["tool", "domain", "judgement", "label", "source_cells"]].values.tolist() == [
-        ["ROBINS-I", "overall", "Not assessed", "x5", "studies!L5"]]
+        ["ROBINS-I", "overall", "Not assessed", "x5", "studies!L5"]
+    ]
     hop = tidy[tidy["study_id"] == "hop"]
     assert hop["domain"].tolist() == ["D1", "D2", "D3", "D4", "D5", "D6", "D7", "overall"]
     assert hop["judgement"].tolist()[-2:] == ["Low", "Serious"]
@@ -87,7 +103,8 @@ def test_robvis_tables_and_deterministic_csv(tmp_path: Path) -> None:
     assert robins.columns.tolist() == ["Study", *(f"D{i}" for i in range(1, 8)), "Overall", "Weight"]
     assert robins.values.tolist() == [
         ["Hopwood 2024", "Serious", "Moderate", "Low", "Low", "Moderate", "Serious", "Low", "Serious", 105],
-        ["x5", *["No information"] * 8, 50]]
+        ["x5", *["No information"] * 8, 50],
+    ]
     nos = robvis_table(tidy, "NOS", STUDIES)
     assert nos.values.tolist() == [["Liang 2024", "3", "1", "2", "Good", 1]]
     rob2 = robvis_table(tidy, "RoB2", STUDIES)

@@ -16,9 +16,27 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKBOOK = ROOT / "raw" / "extraction.xlsx"
 TRANSCRIPTION = ROOT / "raw" / "transcription"
 INSTRUMENTS = {"WHOQOL-BREF", "EQ-5D-5L", "EQ-VAS", "AQoL-8D", "QLDS", "SDS", "WPAI", "HAM-D", "MADRS", "BHS"}
-OUTCOME_NUMBERS = ("mean", "sd", "se", "ci_low", "ci_high", "median", "q1", "q3", "baseline_mean", "baseline_sd",
-                   "change_mean", "change_sd", "change_se", "change_ci_low", "change_ci_high", "pct_change",
-                   "pct_with_problem", "pre_post_r", "pct_responders")
+OUTCOME_NUMBERS = (
+    "mean",
+    "sd",
+    "se",
+    "ci_low",
+    "ci_high",
+    "median",
+    "q1",
+    "q3",
+    "baseline_mean",
+    "baseline_sd",
+    "change_mean",
+    "change_sd",
+    "change_se",
+    "change_ci_low",
+    "change_ci_high",
+    "pct_change",
+    "pct_with_problem",
+    "pre_post_r",
+    "pct_responders",
+)
 CONTRAST_NUMBERS = ("estimate", "se", "ci_low", "ci_high", "p_value")
 
 
@@ -126,8 +144,9 @@ def test_key_numbers(book: dict) -> None:
 
 def test_studies_and_arms(book: dict) -> None:
     studies = {r["study_id"]: r for r in book["studies"]}
-    assert {k: (r["inclusion_status"], r["n_total"], r["design"], r["population"], r["funding"])
-            for k, r in studies.items()} == {
+    assert {
+        k: (r["inclusion_status"], r["n_total"], r["design"], r["population"], r["funding"]) for k, r in studies.items()
+    } == {
         "hopwood2024": ("confirmed", 105, "single_arm", "TRD", "not_reported"),
         "liang2024": ("provisional", None, None, None, "not_reported"),
         "jamieson2023_transform2": ("provisional", 223, "post_hoc_rct", "TRD", "industry"),

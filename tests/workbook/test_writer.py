@@ -26,10 +26,30 @@ from qolreview.workbook.writer import (
 ROOT = Path(__file__).resolve().parents[2]
 
 ROWS = {
-    "studies": [{"study_id": "007", "citation": "Doe 2020", "design": "rct", "n_total": 40, "age_mean": 41.5,
-                 "female_pct": float("nan"), "inclusion_status": "confirmed"}],
-    "outcomes": [{"study_id": "007", "arm_id": "a", "instrument": "EQ-VAS", "subscale": "VAS",
-                  "timepoint": "week 4", "n": 20, "change_mean": -1.25, "notes": None, "reviewer": "AB"}],
+    "studies": [
+        {
+            "study_id": "007",
+            "citation": "Doe 2020",
+            "design": "rct",
+            "n_total": 40,
+            "age_mean": 41.5,
+            "female_pct": float("nan"),
+            "inclusion_status": "confirmed",
+        }
+    ],
+    "outcomes": [
+        {
+            "study_id": "007",
+            "arm_id": "a",
+            "instrument": "EQ-VAS",
+            "subscale": "VAS",
+            "timepoint": "week 4",
+            "n": 20,
+            "change_mean": -1.25,
+            "notes": None,
+            "reviewer": "AB",
+        }
+    ],
 }
 
 

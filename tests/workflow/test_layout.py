@@ -40,8 +40,11 @@ def test_each_stage_is_one_package_with_a_stage_module() -> None:
 
 def test_rule_scripts_only_open_the_log_and_call_one_stage_entry_point() -> None:
     for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
-        code = [line for line in script.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith(("#", '"""'))]
+        code = [
+            line
+            for line in script.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith(("#", '"""'))
+        ]
         assert len(code) == 4, script.name
         assert re.fullmatch(r"from qolreview\.\w+\.stage import (run\w*)", code[0]), script.name
         assert code[1:3] == ["from qolreview.workflow import logged", "with logged(snakemake.log[0]):"], script.name
@@ -55,6 +58,11 @@ def test_every_rule_has_a_comment_a_log_and_its_settings() -> None:
         for index, line in enumerate(lines):
             if line.startswith("rule ") and line != "rule all:":
                 assert lines[index - 1].startswith("# "), f"{rules.name}: {line} has no comment above it"
-                body = "\n".join(lines[index + 1:next((j for j in range(index + 1, len(lines))
-                                                         if lines[j].startswith("rule ")), len(lines))])
+                body = "\n".join(
+                    lines[
+                        index + 1 : next(
+                            (j for j in range(index + 1, len(lines)) if lines[j].startswith("rule ")), len(lines)
+                        )
+                    ]
+                )
                 assert "    log:" in body and "        settings=" in body, f"{rules.name}: {line}"

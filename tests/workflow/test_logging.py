@@ -26,8 +26,7 @@ def test_log_receives_logging_stderr_and_child_processes(tmp_path, capfd):
 def test_failure_is_logged_and_reraised(tmp_path):
     log = tmp_path / "rule.log"
     handlers = list(logging.getLogger().handlers)
-    with pytest.raises(ValueError, match="bad input"):
-        with logged(log):
-            raise ValueError("bad input")
+    with pytest.raises(ValueError, match="bad input"), logged(log):
+        raise ValueError("bad input")
     assert "rule failed" in log.read_text() and "ValueError: bad input" in log.read_text()
     assert logging.getLogger().handlers == handlers  # the log's handler is removed again

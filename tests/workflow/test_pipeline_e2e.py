@@ -19,28 +19,49 @@ import pytest
 import yaml
 
 from conftest import ROOT, PipelineRun, clone_run, copy_project, snakemake
+from qolreview.clean.normalize import load_synonyms
 from qolreview.clean.stage import clean_workbook
 from qolreview.instruments import load_registry
-from qolreview.clean.normalize import load_synonyms
 from qolreview.parquet_io import read_table
 
 REVIEWS = ("default", "synthetic")
 CLEAN_TABLES = ("studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade", "claims")
 SYNTHESIS_FILES = (
-    "meta_analyses.parquet", "study_weights.parquet", "leave_one_out.parquet", "subgroups.parquet",
-    "effect_direction.parquet", "vote_counts.parquet", "risk_of_bias.parquet", "summary_of_findings.parquet",
-    "robvis_robins_i.csv", "robvis_nos.csv", "robvis_rob2.csv",
+    "meta_analyses.parquet",
+    "study_weights.parquet",
+    "leave_one_out.parquet",
+    "subgroups.parquet",
+    "effect_direction.parquet",
+    "vote_counts.parquet",
+    "risk_of_bias.parquet",
+    "summary_of_findings.parquet",
+    "robvis_robins_i.csv",
+    "robvis_nos.csv",
+    "robvis_rob2.csv",
 )
 FIGURE_FAMILIES = ("forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time")
 #: Rules downstream of the workbook: what an edited outcome cell must rerun (``all`` is the target rule).
 WORKBOOK_DEPENDENTS = {
-    "clean", "harmonize", "risk_of_bias", "meta_analysis", "narrative_synthesis", "summary_of_findings", "fig_forest", "fig_effect_direction", "fig_risk_of_bias", "fig_prisma",
-    "fig_evidence_map", "fig_qol_over_time", "fig_captions", "report", "all",
+    "clean",
+    "harmonize",
+    "risk_of_bias",
+    "meta_analysis",
+    "narrative_synthesis",
+    "summary_of_findings",
+    "fig_forest",
+    "fig_effect_direction",
+    "fig_risk_of_bias",
+    "fig_prisma",
+    "fig_evidence_map",
+    "fig_qol_over_time",
+    "fig_captions",
+    "report",
+    "all",
 }
 SYNTHETIC_BUILDER = ROOT / ".test" / "build_workbook.py"
 
 
-def _builder():  # noqa: ANN202 - a module loaded from a path
+def _builder():
     spec = importlib.util.spec_from_file_location("synthetic_build_workbook", SYNTHETIC_BUILDER)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -86,19 +107,25 @@ def test_synthetic_workbook_regenerates_identical_bytes(tmp_path: Path) -> None:
     builder.main(second)
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() == (ROOT / ".test" / "extraction.xlsx").read_bytes(), (
-        "the committed .test/extraction.xlsx is stale: run .venv/bin/python .test/build_workbook.py")
+        "the committed .test/extraction.xlsx is stale: run .venv/bin/python .test/build_workbook.py"
+    )
 
 
 def test_synthetic_workbook_passes_the_clean_stage() -> None:
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    result = clean_workbook(ROOT / ".test" / "extraction.xlsx", load_registry(ROOT / "config" / "instruments.yaml"),
-                            load_synonyms(ROOT / "config" / "synonyms.yaml"), config["clean"])
+    result = clean_workbook(
+        ROOT / ".test" / "extraction.xlsx",
+        load_registry(ROOT / "config" / "instruments.yaml"),
+        load_synonyms(ROOT / "config" / "synonyms.yaml"),
+        config["clean"],
+    )
     studies, outcomes = result.tables["studies"], result.tables["outcomes"]
     assert studies["design"].value_counts().to_dict() == {"rct": 5, "nrsi": 2, "cohort": 1, "single_arm": 1}
     assert studies["notes"].str.startswith("SYNTHETIC").all()
     assert set(outcomes["timepoint"]) == {"baseline", "week 1", "day 28", "week 12", "6 months"}
     assert {"WHOQOL-BREF", "EQ-5D-5L", "EQ-VAS", "SF-36", "QLDS", "AQoL-8D", "HAM-D", "MADRS", "SDS"} == set(
-        outcomes["instrument"])
+        outcomes["instrument"]
+    )
     assert set(result.tables["contrasts"]["statistic"]) == {"ls_md", "rr"}
     assert set(result.tables["risk_of_bias"]["tool"]) == {"RoB2", "ROBINS-I", "NOS"}
     prisma = result.tables["prisma"].set_index("box")["n"]
@@ -116,10 +143,15 @@ def test_synthetic_workbook_passes_the_clean_stage() -> None:
 def test_every_target_exists(pipeline: Callable[[str], PipelineRun], review: str) -> None:
     results = pipeline(review).results
     expected = [
-        *(f"clean/{t}.parquet" for t in CLEAN_TABLES), "clean/cleaning_log.parquet", "clean/validation_report.md",
+        *(f"clean/{t}.parquet" for t in CLEAN_TABLES),
+        "clean/cleaning_log.parquet",
+        "clean/validation_report.md",
         *(f"harmonized/{t}.parquet" for t in ("effect_sizes", "not_convertible", "conversion_log")),
         *(f"synthesis/{f}" for f in SYNTHESIS_FILES),
-        "figures/captions.json", "figures/prisma_counts.csv", "report/review.html", "report/config_used.yaml",
+        "figures/captions.json",
+        "figures/prisma_counts.csv",
+        "report/review.html",
+        "report/config_used.yaml",
     ]
     missing = [p for p in expected if not (results / p).is_file() or (results / p).stat().st_size == 0]
     assert missing == []
@@ -142,8 +174,10 @@ def test_report_html_is_complete(pipeline: Callable[[str], PipelineRun], review:
     alts = _image_alts(document)
     assert len(alts) == document.count('src="data:image/')
     # Every figure of a pooled analysis and every non-forest figure is embedded once.
-    pooled = {"forest-" + re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")
-              for a in meta.loc[meta["pooled"].fillna(False).astype(bool), "analysis_id"]}
+    pooled = {
+        "forest-" + re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")
+        for a in meta.loc[meta["pooled"].fillna(False).astype(bool), "analysis_id"]
+    }
     wanted = {stem for stem in captions if not stem.startswith("forest-") or stem in pooled}
     assert pooled <= set(captions)
     missing = sorted(stem for stem in wanted if captions[stem]["alt"] not in alts)
@@ -173,7 +207,7 @@ def test_report_embeds_every_figure_of_captions(pipeline: Callable[[str], Pipeli
 
 def _context(text: str, needle: str, width: int = 80) -> str:
     at = text.find(needle)
-    return text[max(0, at - width): at + width] if at >= 0 else ""
+    return text[max(0, at - width) : at + width] if at >= 0 else ""
 
 
 def _fmt(value: float) -> str:
@@ -192,16 +226,27 @@ def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], 
         assert quoted in text, f"{analysis_id}: {quoted!r} not in the report"
     main = pooled.loc["between_arms|overall|medium|SMD"]
     assert int(main["k"]) == 5
-    assert (f"Pooling {int(main['k'])} studies" in text
-            and f"Q = {main['q']:.2f} on {int(main['q_df'])} degrees of freedom" in text)
+    assert (
+        f"Pooling {int(main['k'])} studies" in text
+        and f"Q = {main['q']:.2f} on {int(main['q_df'])} degrees of freedom" in text
+    )
     # The analyses the synthetic review is built to exercise.
     leave_one_out = read_table(results / "synthesis" / "leave_one_out.parquet")
     subgroups = read_table(results / "synthesis" / "subgroups.parquet")
     assert "between_arms|overall|medium|SMD" in set(leave_one_out["analysis_id"])
     assert {"drug", "population", "design"} <= set(subgroups["subgroup_var"])
     conversions = set(read_table(results / "harmonized" / "conversion_log.parquet")["name"])
-    assert {"sd_from_se", "sd_from_ci", "mean_sd_from_median_iqr", "change_from_means", "change_sd",
-            "se_from_ci", "md_to_smd", "pooled_sd", "proportion_to_count"} <= conversions
+    assert {
+        "sd_from_se",
+        "sd_from_ci",
+        "mean_sd_from_median_iqr",
+        "change_from_means",
+        "change_sd",
+        "se_from_ci",
+        "md_to_smd",
+        "pooled_sd",
+        "proportion_to_count",
+    } <= conversions
     effects = read_table(results / "harmonized" / "effect_sizes.parquet")
     assert {"SMD", "RR", "SMCR", "SMCC"} <= set(effects["measure"])
     assert {"reported", "default"} <= set(effects["r_source"].dropna())
@@ -229,8 +274,11 @@ def test_default_report_key_facts(pipeline: Callable[[str], PipelineRun]) -> Non
 
 
 def _files(results: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(results)): p.read_bytes() for p in sorted(results.rglob("*"))
-            if p.is_file() and p.relative_to(results).parts[0] != "logs"}
+    return {
+        str(p.relative_to(results)): p.read_bytes()
+        for p in sorted(results.rglob("*"))
+        if p.is_file() and p.relative_to(results).parts[0] != "logs"
+    }
 
 
 @pytest.mark.e2e
@@ -265,8 +313,11 @@ def test_edited_outcome_cell_reruns_only_dependent_rules(
     workbook = openpyxl.load_workbook(workbook_path)
     sheet = workbook["outcomes"]
     column = [c.value for c in sheet[1]].index("mean") + 1
-    cell = next(sheet.cell(row, column) for row in range(2, sheet.max_row + 1)
-                if isinstance(sheet.cell(row, column).value, float))
+    cell = next(
+        sheet.cell(row, column)
+        for row in range(2, sheet.max_row + 1)
+        if isinstance(sheet.cell(row, column).value, float)
+    )
     cell.value = round(cell.value + 1.0, 3)
     workbook.save(workbook_path)
     done = snakemake(project, *run.args, "-n", cores=1)
@@ -285,8 +336,15 @@ def test_changed_pooling_method_reruns_only_what_depends_on_it(
     done = snakemake(project, *run.args, "--config", "synthesis={'method': 'DL'}", "-n", cores=1)
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = _dry_run_jobs(done.stdout + done.stderr)
-    assert set(jobs) == {"meta_analysis", "summary_of_findings", "fig_forest", "fig_captions", "config_used",
-                         "report", "all"}
+    assert set(jobs) == {
+        "meta_analysis",
+        "summary_of_findings",
+        "fig_forest",
+        "fig_captions",
+        "config_used",
+        "report",
+        "all",
+    }
     assert not {"risk_of_bias", "narrative_synthesis", "fig_effect_direction"} & set(jobs)
 
 

@@ -17,10 +17,10 @@ rule clean:
             caption="../report/validation_report.rst",
             category="Clean",
         ),
+    log:
+        "results/logs/clean.log",
     params:
         library=LIBRARY,
         settings=config["clean"],
-    log:
-        "results/logs/clean.log",
     script:
         "../scripts/clean.py"

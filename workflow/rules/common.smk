@@ -21,8 +21,14 @@ def library_digest():
 LIBRARY = library_digest()
 
 SYNTHESIS_TABLES = [
-    "meta_analyses", "study_weights", "leave_one_out", "subgroups", "effect_direction", "vote_counts",
-    "risk_of_bias", "summary_of_findings",
+    "meta_analyses",
+    "study_weights",
+    "leave_one_out",
+    "subgroups",
+    "effect_direction",
+    "vote_counts",
+    "risk_of_bias",
+    "summary_of_findings",
 ]
 
 
@@ -30,6 +36,8 @@ def settings(section, *keys):
     """The named keys of one config section: a rule's ``params.settings``, so that it reruns only when one of
     the settings it uses changes."""
     return {key: config[section][key] for key in keys}
+
+
 CLEAN_TABLES = ["studies", "arms", "outcomes", "contrasts", "risk_of_bias", "prisma", "sources", "grade", "claims"]
 
 

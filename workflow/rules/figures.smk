@@ -19,14 +19,14 @@ rule fig_forest:
             category="Figures",
         ),
         captions="results/figures/captions/forest.json",
+    log:
+        "results/logs/fig_forest.log",
     params:
         library=LIBRARY,
         settings={
             **settings("figures", "width", "palette", "forest_subgroup"),
             "subgroup_order": config["synthesis"]["subgroups"],
         },
-    log:
-        "results/logs/fig_forest.log",
     script:
         "../scripts/fig_forest.py"
 
@@ -45,11 +45,11 @@ rule fig_effect_direction:
             category="Figures",
         ),
         captions="results/figures/captions/effect_direction.json",
+    log:
+        "results/logs/fig_effect_direction.log",
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
-    log:
-        "results/logs/fig_effect_direction.log",
     script:
         "../scripts/fig_effect_direction.py"
 
@@ -67,11 +67,11 @@ rule fig_risk_of_bias:
             category="Figures",
         ),
         captions="results/figures/captions/risk_of_bias.json",
+    log:
+        "results/logs/fig_risk_of_bias.log",
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
-    log:
-        "results/logs/fig_risk_of_bias.log",
     script:
         "../scripts/fig_risk_of_bias.py"
 
@@ -93,11 +93,11 @@ rule fig_prisma:
             category="Tables",
         ),
         captions="results/figures/captions/prisma.json",
+    log:
+        "results/logs/fig_prisma.log",
     params:
         library=LIBRARY,
         settings=settings("figures", "width"),
-    log:
-        "results/logs/fig_prisma.log",
     script:
         "../scripts/fig_prisma.py"
 
@@ -116,11 +116,11 @@ rule fig_evidence_map:
             category="Figures",
         ),
         captions="results/figures/captions/evidence_map.json",
+    log:
+        "results/logs/fig_evidence_map.log",
     params:
         library=LIBRARY,
         settings=settings("figures", "width"),
-    log:
-        "results/logs/fig_evidence_map.log",
     script:
         "../scripts/fig_evidence_map.py"
 
@@ -139,11 +139,11 @@ rule fig_qol_over_time:
             category="Figures",
         ),
         captions="results/figures/captions/qol_over_time.json",
+    log:
+        "results/logs/fig_qol_over_time.log",
     params:
         library=LIBRARY,
         settings=settings("figures", "width"),
-    log:
-        "results/logs/fig_qol_over_time.log",
     script:
         "../scripts/fig_qol_over_time.py"
 
@@ -154,10 +154,10 @@ rule fig_captions:
         fragments=expand("results/figures/captions/{family}.json", family=FIGURE_FAMILIES),
     output:
         captions="results/figures/captions.json",
+    log:
+        "results/logs/fig_captions.log",
     params:
         library=LIBRARY,
         settings={},
-    log:
-        "results/logs/fig_captions.log",
     script:
         "../scripts/fig_captions.py"

@@ -15,10 +15,10 @@ rule harmonize:
         effect_sizes="results/harmonized/effect_sizes.parquet",
         not_convertible="results/harmonized/not_convertible.parquet",
         conversion_log="results/harmonized/conversion_log.parquet",
+    log:
+        "results/logs/harmonize.log",
     params:
         library=LIBRARY,
         settings=config["harmonize"],
-    log:
-        "results/logs/harmonize.log",
     script:
         "../scripts/harmonize.py"

@@ -5,11 +5,11 @@
 rule config_used:
     output:
         config_used="results/report/config_used.yaml",
+    log:
+        "results/logs/config_used.log",
     params:
         library=LIBRARY,
         settings={"config": config},
-    log:
-        "results/logs/config_used.log",
     script:
         "../scripts/config_used.py"
 
@@ -34,13 +34,11 @@ rule report:
         captions="results/figures/captions.json",
         figures=expand("results/figures/{family}", family=FIGURE_FAMILIES),
     output:
-        html=report(
-            "results/report/review.html", caption="../report/review.rst", category="Report"
-        ),
+        html=report("results/report/review.html", caption="../report/review.rst", category="Report"),
+    log:
+        "results/logs/report.log",
     params:
         library=LIBRARY,
         settings=config["report"],
-    log:
-        "results/logs/report.log",
     script:
         "../scripts/report.py"

@@ -13,11 +13,11 @@ rule risk_of_bias:
         robvis_robins_i="results/synthesis/robvis_robins_i.csv",
         robvis_nos="results/synthesis/robvis_nos.csv",
         robvis_rob2="results/synthesis/robvis_rob2.csv",
+    log:
+        "results/logs/risk_of_bias.log",
     params:
         library=LIBRARY,
         settings=settings("synthesis", "nos_thresholds"),
-    log:
-        "results/logs/risk_of_bias.log",
     script:
         "../scripts/risk_of_bias.py"
 
@@ -36,6 +36,8 @@ rule meta_analysis:
         study_weights="results/synthesis/study_weights.parquet",
         leave_one_out="results/synthesis/leave_one_out.parquet",
         subgroups="results/synthesis/subgroups.parquet",
+    log:
+        "results/logs/meta_analysis.log",
     params:
         library=LIBRARY,
         settings=settings(
@@ -49,8 +51,6 @@ rule meta_analysis:
             "instrument_priority",
             "subgroups",
         ),
-    log:
-        "results/logs/meta_analysis.log",
     script:
         "../scripts/meta_analysis.py"
 
@@ -67,11 +67,11 @@ rule narrative_synthesis:
     output:
         effect_direction="results/synthesis/effect_direction.parquet",
         vote_counts="results/synthesis/vote_counts.parquet",
+    log:
+        "results/logs/narrative_synthesis.log",
     params:
         library=LIBRARY,
         settings=settings("synthesis", "level"),
-    log:
-        "results/logs/narrative_synthesis.log",
     script:
         "../scripts/narrative_synthesis.py"
 
@@ -86,10 +86,10 @@ rule summary_of_findings:
         studies="results/clean/studies.parquet",
     output:
         summary_of_findings="results/synthesis/summary_of_findings.parquet",
+    log:
+        "results/logs/summary_of_findings.log",
     params:
         library=LIBRARY,
         settings={},
-    log:
-        "results/logs/summary_of_findings.log",
     script:
         "../scripts/summary_of_findings.py"

@@ -8,10 +8,10 @@ rule template:
         spec="src/qolreview/workbook/spec.py",
     output:
         template="results/template/extraction_template.xlsx",
+    log:
+        "results/logs/template.log",
     params:
         library=LIBRARY,
         settings={},
-    log:
-        "results/logs/template.log",
     script:
         "../scripts/template.py"

@@ -34,8 +34,8 @@ import yaml
 
 from qolreview.instruments import Registry
 from qolreview.workbook.problems import Problem, column_letter
-from qolreview.workbook.spec import Column, Sheet, SHEETS_BY_NAME
 from qolreview.workbook.reader import RawSheet
+from qolreview.workbook.spec import SHEETS_BY_NAME, Column, Sheet
 
 _SYNONYMS_SCHEMA = Path(__file__).resolve().parents[3] / "config" / "schemas" / "synonyms.schema.yaml"
 
@@ -44,10 +44,24 @@ TIMEPOINT_NOT_REPORTED = "not reported"
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _UNITS = {
-    "d": "day", "day": "day", "days": "day",
-    "w": "week", "wk": "week", "wks": "week", "week": "week", "weeks": "week",
-    "mo": "month", "mos": "month", "mon": "month", "month": "month", "months": "month",
-    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+    "d": "day",
+    "day": "day",
+    "days": "day",
+    "w": "week",
+    "wk": "week",
+    "wks": "week",
+    "week": "week",
+    "weeks": "week",
+    "mo": "month",
+    "mos": "month",
+    "mon": "month",
+    "month": "month",
+    "months": "month",
+    "y": "year",
+    "yr": "year",
+    "yrs": "year",
+    "year": "year",
+    "years": "year",
 }
 _UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _NUM = r"\d+(?:\.\d+)?"
@@ -217,7 +231,9 @@ def _date_value(column: Column, value: object) -> tuple[object, list[str]]:
     raise CellError(f"must be a date (format the cell as a date or type YYYY-MM-DD), got {as_text(value)}")
 
 
-def value_normalizer(column: Column, synonyms: Mapping[str, Mapping[str, str]]) -> Callable[[object], tuple[object, list[str]]]:
+def value_normalizer(
+    column: Column, synonyms: Mapping[str, Mapping[str, str]]
+) -> Callable[[object], tuple[object, list[str]]]:
     """The function normalising one raw value of ``column``: returns (value, rules) or raises CellError."""
     if column.kind == "enum":
         table = synonyms.get(column.name, {})
@@ -229,8 +245,15 @@ def value_normalizer(column: Column, synonyms: Mapping[str, Mapping[str, str]]) 
     return lambda v: _date_value(column, v)
 
 
-_DTYPES = {"id": "string", "text": "string", "enum": "string", "date": "string", "int": "Int64",
-           "float": "float64", "pct": "float64"}
+_DTYPES = {
+    "id": "string",
+    "text": "string",
+    "enum": "string",
+    "date": "string",
+    "int": "Int64",
+    "float": "float64",
+    "pct": "float64",
+}
 
 
 def column_dtype(column: Column) -> str:
@@ -256,8 +279,17 @@ def normalize_sheet(
             continue
         found[column.name] = (header, col)
         if header != column.name:
-            out.log.append((label, raw.name, f"{column_letter(col)}{raw.header_row}", column.name, header,
-                            column.name, "header_case"))
+            out.log.append(
+                (
+                    label,
+                    raw.name,
+                    f"{column_letter(col)}{raw.header_row}",
+                    column.name,
+                    header,
+                    column.name,
+                    "header_case",
+                )
+            )
     out.present = tuple(c.name for c in spec.columns if c.name in found)
     rows = np.asarray(raw.rows, dtype=np.int64)
     row_text = rows.astype(str)
@@ -271,14 +303,16 @@ def normalize_sheet(
         header, col = found[column.name]
         letter = column_letter(col)
         addresses = np.char.add(letter, row_text) if len(rows) else np.array([], dtype=str)
-        cells[f"cell_{column.name}"] = pd.Series(np.char.add(f"{raw.name}!", addresses) if len(rows) else [],
-                                                 dtype="string")
+        cells[f"cell_{column.name}"] = pd.Series(
+            np.char.add(f"{raw.name}!", addresses) if len(rows) else [], dtype="string"
+        )
         values = _normalize_column(out, raw, column, raw.values[header], addresses, label, synonyms)
         data[column.name] = pd.Series(values, dtype=column_dtype(column))
     frame = pd.DataFrame(data)
     if "timepoint" in found:
-        frame["timepoint_weeks"] = _timepoints(out, raw, frame["timepoint"], cells["cell_timepoint"], label,
-                                               weeks_per_unit)
+        frame["timepoint_weeks"] = _timepoints(
+            out, raw, frame["timepoint"], cells["cell_timepoint"], label, weeks_per_unit
+        )
     if "instrument" in found and "subscale" in found:
         _resolve_names(out, raw, frame, cells, label, registry)
     frame["source_file"] = pd.Series([label] * len(rows), dtype="string")
@@ -288,8 +322,7 @@ def normalize_sheet(
     for address, message in sorted(raw.cell_issues.items()):
         column_name = _column_at(found, address)
         if column_name is not None:
-            out.problems.append(Problem(label, message, sheet=raw.name, cell=address, column=column_name,
-                                        rule="cell"))
+            out.problems.append(Problem(label, message, sheet=raw.name, cell=address, column=column_name, rule="cell"))
     return out
 
 
@@ -329,11 +362,13 @@ def _normalize_column(
             cache[key] = hit
         new, rules, error = hit
         if error is not None:
-            out.problems.append(Problem(label, error, sheet=raw.name, cell=str(addresses[i]), column=column.name,
-                                        rule="type"))
+            out.problems.append(
+                Problem(label, error, sheet=raw.name, cell=str(addresses[i]), column=column.name, rule="type")
+            )
         elif rules:
-            out.log.append((label, raw.name, str(addresses[i]), column.name, as_text(value), as_text(new),
-                            ", ".join(rules)))
+            out.log.append(
+                (label, raw.name, str(addresses[i]), column.name, as_text(value), as_text(new), ", ".join(rules))
+            )
         result.append(new)
     return result
 
@@ -347,7 +382,7 @@ def _timepoints(
     weeks_per_unit: Mapping[str, float],
 ) -> pd.Series:
     weeks: list[float] = []
-    cache: dict[str, float | None | CellError] = {}
+    cache: dict[str, float | CellError | None] = {}
     for text, cell in zip(texts.tolist(), cells.tolist()):
         if text is None or text is pd.NA:
             weeks.append(math.nan)
@@ -360,13 +395,13 @@ def _timepoints(
         parsed = cache[text]
         address = cell.split("!", 1)[1]
         if isinstance(parsed, CellError):
-            out.problems.append(Problem(label, str(parsed), sheet=raw.name, cell=address, column="timepoint",
-                                        rule="timepoint"))
+            out.problems.append(
+                Problem(label, str(parsed), sheet=raw.name, cell=address, column="timepoint", rule="timepoint")
+            )
             weeks.append(math.nan)
         else:
             weeks.append(math.nan if parsed is None else parsed)
-            out.log.append((label, raw.name, address, "timepoint_weeks", text, as_text(parsed),
-                            "timepoint_to_weeks"))
+            out.log.append((label, raw.name, address, "timepoint_weeks", text, as_text(parsed), "timepoint_to_weeks"))
     return pd.Series(weeks, dtype="float64")
 
 
@@ -386,13 +421,31 @@ def _resolve_names(
     for i, (inst, sub) in enumerate(zip(instruments, subscales)):
         canonical = registry.resolve_instrument(inst) if isinstance(inst, str) else None
         if canonical is not None and canonical != inst:
-            out.log.append((label, raw.name, cells["cell_instrument"].iat[i].split("!", 1)[1], "instrument",
-                            inst, canonical, "instrument_alias"))
+            out.log.append(
+                (
+                    label,
+                    raw.name,
+                    cells["cell_instrument"].iat[i].split("!", 1)[1],
+                    "instrument",
+                    inst,
+                    canonical,
+                    "instrument_alias",
+                )
+            )
         resolved_inst.append(canonical if canonical is not None else inst)
         sub_canonical = registry.resolve_subscale(canonical, sub) if canonical and isinstance(sub, str) else None
         if sub_canonical is not None and sub_canonical != sub:
-            out.log.append((label, raw.name, cells["cell_subscale"].iat[i].split("!", 1)[1], "subscale", sub,
-                            sub_canonical, "subscale_alias"))
+            out.log.append(
+                (
+                    label,
+                    raw.name,
+                    cells["cell_subscale"].iat[i].split("!", 1)[1],
+                    "subscale",
+                    sub,
+                    sub_canonical,
+                    "subscale_alias",
+                )
+            )
         resolved_sub.append(sub_canonical if sub_canonical is not None else sub)
     frame["instrument"] = pd.Series(resolved_inst, dtype="string")
     frame["subscale"] = pd.Series(resolved_sub, dtype="string")

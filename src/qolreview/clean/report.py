@@ -54,5 +54,3 @@ def validation_report(
     else:
         lines.append("No value was changed.")
     return "\n".join(lines) + "\n"
-
-

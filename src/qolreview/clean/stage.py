@@ -16,21 +16,29 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from qolreview.instruments import Registry, load_registry
 from qolreview.clean.normalize import load_synonyms, normalize_sheet
-from qolreview.parquet_io import table_bytes, write_bytes_atomic
-from qolreview.workbook.problems import Problem, WorkbookError, split_address
-from qolreview.clean.validate import validate_tables, warnings as find_warnings
 from qolreview.clean.report import validation_report
-from qolreview.workbook.spec import SHEETS, Sheet
-from qolreview.workbook.reader import RawSheet, read_workbook
+from qolreview.clean.validate import validate_tables
+from qolreview.clean.validate import warnings as find_warnings
+from qolreview.instruments import Registry, load_registry
+from qolreview.parquet_io import table_bytes, write_bytes_atomic
 from qolreview.tables import CleaningLog
+from qolreview.workbook.problems import Problem, WorkbookError, split_address
+from qolreview.workbook.reader import RawSheet, read_workbook
+from qolreview.workbook.spec import SHEETS, Sheet
 from qolreview.workflow import Files, Settings
 
 log = logging.getLogger(__name__)
 
-_ARROW = {"id": pa.string(), "text": pa.string(), "enum": pa.string(), "date": pa.string(),
-          "int": pa.int64(), "float": pa.float64(), "pct": pa.float64()}
+_ARROW = {
+    "id": pa.string(),
+    "text": pa.string(),
+    "enum": pa.string(),
+    "date": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "pct": pa.float64(),
+}
 
 
 @dataclass
@@ -48,8 +56,11 @@ def arrow_schema(sheet: Sheet) -> pa.Schema:
     fields = [pa.field(c.name, _ARROW[c.kind]) for c in sheet.columns]
     if "timepoint" in sheet.column_names:
         fields.append(pa.field("timepoint_weeks", pa.float64()))
-    fields += [pa.field("source_file", pa.string()), pa.field("source_sheet", pa.string()),
-               pa.field("source_row", pa.int64())]
+    fields += [
+        pa.field("source_file", pa.string()),
+        pa.field("source_sheet", pa.string()),
+        pa.field("source_row", pa.int64()),
+    ]
     fields += [pa.field(f"cell_{c.name}", pa.string()) for c in sheet.columns]
     return pa.schema(fields)
 
@@ -67,8 +78,9 @@ def clean_workbook(
     """
     label = str(workbook)
     wanted = {s.name: {c.name.casefold() for c in s.columns} for s in SHEETS}
-    raw, problems = read_workbook(workbook, label, wanted, float(settings["max_file_mb"]),
-                                  float(settings["max_uncompressed_mb"]))
+    raw, problems = read_workbook(
+        workbook, label, wanted, float(settings["max_file_mb"]), float(settings["max_uncompressed_mb"])
+    )
     tables: dict[str, pd.DataFrame] = {}
     present: dict[str, tuple[str, ...]] = {}
     extra: dict[str, list[str]] = {}
@@ -116,8 +128,7 @@ def run(inputs: Files, outputs: Files, settings: Settings) -> CleanResult:
     each named ``<sheet>.parquet``), cleaning_log, report. ``settings``: the ``clean`` section.
     """
     workbook = inputs["workbook"]
-    result = clean_workbook(workbook, load_registry(inputs["instruments"]), load_synonyms(inputs["synonyms"]),
-                            settings)
+    result = clean_workbook(workbook, load_registry(inputs["instruments"]), load_synonyms(inputs["synonyms"]), settings)
     by_sheet = {s.name: s for s in SHEETS}
     files: dict[str, bytes] = {}
     for path in outputs["tables"]:

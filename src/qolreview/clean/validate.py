@@ -72,8 +72,14 @@ def contract_rules(sheet: Sheet) -> list[ColumnRule]:
             rules.append(ColumnRule(column.name, f"range:{column.name}", _range_predicate(column), _got(text)))
         if column.vocabulary and not column.open_vocabulary:
             allowed = list(column.vocabulary)
-            rules.append(ColumnRule(column.name, f"vocabulary:{column.name}", lambda s, a=allowed: s.isin(a),
-                              _got(f"must be one of {', '.join(allowed)}")))
+            rules.append(
+                ColumnRule(
+                    column.name,
+                    f"vocabulary:{column.name}",
+                    lambda s, a=allowed: s.isin(a),
+                    _got(f"must be one of {', '.join(allowed)}"),
+                )
+            )
     return rules
 
 
@@ -89,24 +95,41 @@ def _ordered(frame: pd.DataFrame, low: str, mid: str, high: str) -> list[ColumnR
             if only_if_missing is not None:
                 ok |= rows[only_if_missing].notna()
             return ok.astype(bool)
+
         return check
 
     def ge(a: str, b: str) -> Predicate:
         return lambda values: ~(frame.loc[values.index, a] < frame.loc[values.index, b]).fillna(False).astype(bool)
 
     return [
-        ColumnRule(low, f"order:{low}<={mid}", le(low, mid),
-             lambda idx, value: f"must be <= {mid} ({quote_value(frame.at[idx, mid])}), got {quote_value(value)}"),
-        ColumnRule(high, f"order:{high}>={mid}", ge(high, mid),
-             lambda idx, value: f"must be >= {mid} ({quote_value(frame.at[idx, mid])}), got {quote_value(value)}"),
-        ColumnRule(low, f"order:{low}<={high}", le(low, high, only_if_missing=mid),
-             lambda idx, value: f"must be <= {high} ({quote_value(frame.at[idx, high])}), got {quote_value(value)}"),
+        ColumnRule(
+            low,
+            f"order:{low}<={mid}",
+            le(low, mid),
+            lambda idx, value: f"must be <= {mid} ({quote_value(frame.at[idx, mid])}), got {quote_value(value)}",
+        ),
+        ColumnRule(
+            high,
+            f"order:{high}>={mid}",
+            ge(high, mid),
+            lambda idx, value: f"must be >= {mid} ({quote_value(frame.at[idx, mid])}), got {quote_value(value)}",
+        ),
+        ColumnRule(
+            low,
+            f"order:{low}<={high}",
+            le(low, high, only_if_missing=mid),
+            lambda idx, value: f"must be <= {high} ({quote_value(frame.at[idx, high])}), got {quote_value(value)}",
+        ),
     ]
 
 
 def _in_keys(frame: pd.DataFrame, column: str, keys: set[object], what: str) -> ColumnRule:
-    return ColumnRule(column, f"reference:{column}", lambda s: s.isin(list(keys)),
-                lambda _idx, value: f"{what} {quote_value(value)} is not in {_sheet_of(what)}")
+    return ColumnRule(
+        column,
+        f"reference:{column}",
+        lambda s: s.isin(list(keys)),
+        lambda _idx, value: f"{what} {quote_value(value)} is not in {_sheet_of(what)}",
+    )
 
 
 def _sheet_of(what: str) -> str:
@@ -120,27 +143,38 @@ def _arm_rule(frame: pd.DataFrame, column: str, arms: pd.DataFrame) -> ColumnRul
         studies = frame.loc[values.index, "study_id"]
         return pd.Series([(s, a) in pairs for s, a in zip(studies, values)], index=values.index, dtype=bool)
 
-    return ColumnRule(column, f"reference:{column}", check,
-                lambda idx, value: f"arm {quote_value(value)} is not in arms of study "
-                                   f"{quote_value(frame.at[idx, 'study_id'])}")
+    return ColumnRule(
+        column,
+        f"reference:{column}",
+        check,
+        lambda idx, value: f"arm {quote_value(value)} is not in arms of study {quote_value(frame.at[idx, 'study_id'])}",
+    )
 
 
 def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> list[ColumnRule]:
     """Known instrument and subscale; with ``scores`` (outcomes), scores within the subscale's range and
     mean changes within its width."""
     known = list(registry.names)
-    rules = [ColumnRule("instrument", "registry:instrument", lambda s: s.isin(known),
-                  lambda _i, v: f"unknown instrument {quote_value(v)}; known: {', '.join(known)}")]
+    rules = [
+        ColumnRule(
+            "instrument",
+            "registry:instrument",
+            lambda s: s.isin(known),
+            lambda _i, v: f"unknown instrument {quote_value(v)}; known: {', '.join(known)}",
+        )
+    ]
 
     def subscale_known(values: pd.Series) -> pd.Series:
         inst = frame.loc[values.index, "instrument"]
-        return pd.Series([i not in registry.instruments or s in registry.instruments[i].subscales
-                          for i, s in zip(inst, values)], index=values.index, dtype=bool)
+        return pd.Series(
+            [i not in registry.instruments or s in registry.instruments[i].subscales for i, s in zip(inst, values)],
+            index=values.index,
+            dtype=bool,
+        )
 
     def subscale_message(idx: object, value: object) -> str:
         inst = frame.at[idx, "instrument"]
-        return (f"unknown subscale {quote_value(value)} of {inst}; known: "
-                f"{', '.join(registry.subscale_names(inst))}")
+        return f"unknown subscale {quote_value(value)} of {inst}; known: {', '.join(registry.subscale_names(inst))}"
 
     rules.append(ColumnRule("subscale", "registry:subscale", subscale_known, subscale_message))
 
@@ -164,16 +198,22 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> li
                 else:
                     ok.loc[idx] = np.logical_or.reduce([(v >= lo) & (v <= hi) for lo, hi in spec.ranges])
             return ok
+
         return check
 
     def range_message(change: bool) -> Message:
         def message(idx: object, value: object) -> str:
             spec = subscale_at(idx)
             if change:
-                return (f"must lie within ±{quote_value(spec.width)} (width of the {spec.instrument} {spec.name} range "
-                        f"{spec.describe_ranges()}), got {quote_value(value)}")
-            return (f"must lie within the {spec.instrument} {spec.name} range {spec.describe_ranges()}, "
-                    f"got {quote_value(value)}")
+                return (
+                    f"must lie within ±{quote_value(spec.width)} (width of the {spec.instrument} {spec.name} range "
+                    f"{spec.describe_ranges()}), got {quote_value(value)}"
+                )
+            return (
+                f"must lie within the {spec.instrument} {spec.name} range {spec.describe_ranges()}, "
+                f"got {quote_value(value)}"
+            )
+
         return message
 
     if not scores:
@@ -186,8 +226,9 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> li
     return rules
 
 
-def cross_rules(name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
-                registry: Registry) -> list[ColumnRule]:
+def cross_rules(
+    name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], registry: Registry
+) -> list[ColumnRule]:
     """Rules of one sheet that involve other columns or other sheets."""
     rules: list[ColumnRule] = []
     studies, arms, sources = tables.get("studies"), tables.get("arms"), tables.get("sources")
@@ -206,9 +247,17 @@ def cross_rules(name: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFram
             total = frame.loc[values.index, "study_id"].map(totals).astype("Float64")
             return (~(values > total)).fillna(True).astype(bool)
 
-        rules.append(ColumnRule("n_arm", "n_arm<=n_total", n_ok, lambda idx, value: (
-            f"must be <= n_total of study {quote_value(frame.at[idx, 'study_id'])} "
-            f"({quote_value(totals.get(frame.at[idx, 'study_id']))}), got {quote_value(value)}")))
+        rules.append(
+            ColumnRule(
+                "n_arm",
+                "n_arm<=n_total",
+                n_ok,
+                lambda idx, value: (
+                    f"must be <= n_total of study {quote_value(frame.at[idx, 'study_id'])} "
+                    f"({quote_value(totals.get(frame.at[idx, 'study_id']))}), got {quote_value(value)}"
+                ),
+            )
+        )
     if name == "outcomes":
         rules += _ordered(frame, "ci_low", "mean", "ci_high")
         rules += _ordered(frame, "change_ci_low", "change_mean", "change_ci_high")
@@ -241,8 +290,13 @@ def validate_sheet(
     columns = {}
     for column in spec.columns:
         checks = [pa.Check(rule.predicate, name=rule.name) for rule in rules if rule.column == column.name]
-        columns[column.name] = pa.Column(frame[column.name].dtype, checks=checks, nullable=not column.not_null,
-                                         required=column.required, coerce=False)
+        columns[column.name] = pa.Column(
+            frame[column.name].dtype,
+            checks=checks,
+            nullable=not column.not_null,
+            required=column.required,
+            coerce=False,
+        )
     unique = list(spec.key) if set(spec.key) <= set(present) else None
     schema = pa.DataFrameSchema(columns, unique=unique, report_duplicates="exclude_first", strict=False)
     try:
@@ -269,30 +323,60 @@ def _problems(
     for case in cases.itertuples(index=False):
         check, column, value, idx = str(case.check), case.column, _as_value(case.failure_case), case.index
         if check == "column_in_dataframe":
-            problems.append(Problem(label, "required column is missing", sheet=sheet_name, column=str(value),
-                                    rule="missing_column"))
+            problems.append(
+                Problem(label, "required column is missing", sheet=sheet_name, column=str(value), rule="missing_column")
+            )
         elif check == "multiple_fields_uniqueness" or check.startswith("field_uniqueness"):
             duplicates.add(idx)
         elif check == "not_nullable":
-            problems.append(Problem(label, "must not be empty", sheet=sheet_name, cell=_cell(frame, idx, column),
-                                    column=column, rule="not_null"))
+            problems.append(
+                Problem(
+                    label,
+                    "must not be empty",
+                    sheet=sheet_name,
+                    cell=_cell(frame, idx, column),
+                    column=column,
+                    rule="not_null",
+                )
+            )
         elif check in rules:
             rule = rules[check]
-            problems.append(Problem(label, rule.message(idx, value), sheet=sheet_name,
-                                    cell=_cell(frame, idx, rule.column), column=rule.column, rule=check.split(":")[0]))
+            problems.append(
+                Problem(
+                    label,
+                    rule.message(idx, value),
+                    sheet=sheet_name,
+                    cell=_cell(frame, idx, rule.column),
+                    column=rule.column,
+                    rule=check.split(":")[0],
+                )
+            )
         else:
-            problems.append(Problem(label, f"failed check {check}, got {quote_value(value)}", sheet=sheet_name,
-                                    cell=_cell(frame, idx, column) if column and idx is not None else None,
-                                    column=column, rule="check"))
+            problems.append(
+                Problem(
+                    label,
+                    f"failed check {check}, got {quote_value(value)}",
+                    sheet=sheet_name,
+                    cell=_cell(frame, idx, column) if column and idx is not None else None,
+                    column=column,
+                    rule="check",
+                )
+            )
     key = list(spec.key)
     for idx in sorted(duplicates, key=lambda i: int(frame.at[i, "source_row"])):
         values = tuple(frame.at[idx, k] for k in key)
         first = frame[(frame[key] == pd.Series(values, index=key)).all(axis=1)].index[0]
-        problems.append(Problem(
-            label,
-            f"duplicate key ({', '.join(key)}) = ({', '.join(quote_value(_as_value(v)) for v in values)}); "
-            f"first in row {int(frame.at[first, 'source_row'])}",
-            sheet=sheet_name, cell=_cell(frame, idx, key[0]), column=key[0], rule="unique"))
+        problems.append(
+            Problem(
+                label,
+                f"duplicate key ({', '.join(key)}) = ({', '.join(quote_value(_as_value(v)) for v in values)}); "
+                f"first in row {int(frame.at[first, 'source_row'])}",
+                sheet=sheet_name,
+                cell=_cell(frame, idx, key[0]),
+                column=key[0],
+                rule="unique",
+            )
+        )
     return problems
 
 
@@ -324,9 +408,16 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
         for idx, row in studies.iterrows():
             total, arm_sum = row["n_total"], sums.get(row["study_id"], pd.NA)
             if pd.notna(total) and pd.notna(arm_sum) and int(arm_sum) != int(total):
-                found.append(Problem(label, f"the study's n_arm sum to {int(arm_sum)}, not n_total {int(total)}",
-                                     sheet=sheet_names["studies"], cell=_cell(studies, idx, "n_total"),
-                                     column="n_total", rule="warning"))
+                found.append(
+                    Problem(
+                        label,
+                        f"the study's n_arm sum to {int(arm_sum)}, not n_total {int(total)}",
+                        sheet=sheet_names["studies"],
+                        cell=_cell(studies, idx, "n_total"),
+                        column="n_total",
+                        rule="warning",
+                    )
+                )
     if studies is not None:
         with_results: set[object] = set()
         for name in ("outcomes", "contrasts"):
@@ -334,9 +425,16 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                 with_results |= set(tables[name]["study_id"].dropna())
         for idx, study in studies["study_id"].items():
             if pd.notna(study) and study not in with_results:
-                found.append(Problem(label, f"study {quote_value(study)} has no rows in outcomes or contrasts",
-                                     sheet=sheet_names["studies"], cell=_cell(studies, idx, "study_id"),
-                                     column="study_id", rule="warning"))
+                found.append(
+                    Problem(
+                        label,
+                        f"study {quote_value(study)} has no rows in outcomes or contrasts",
+                        sheet=sheet_names["studies"],
+                        cell=_cell(studies, idx, "study_id"),
+                        column="study_id",
+                        rule="warning",
+                    )
+                )
     sources = tables.get("sources")
     if sources is not None:
         cited: set[object] = set()
@@ -345,6 +443,14 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                 cited |= set(frame["source_id"].dropna())
         for idx, source in sources["source_id"].items():
             if pd.notna(source) and source not in cited:
-                found.append(Problem(label, f"source {quote_value(source)} is never cited",
-                                     sheet=sheet_names["sources"], cell=_cell(sources, idx, "source_id"), column="source_id", rule="warning"))
+                found.append(
+                    Problem(
+                        label,
+                        f"source {quote_value(source)} is never cited",
+                        sheet=sheet_names["sources"],
+                        cell=_cell(sources, idx, "source_id"),
+                        column="source_id",
+                        rule="warning",
+                    )
+                )
     return found

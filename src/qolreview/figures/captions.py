@@ -16,7 +16,6 @@ from matplotlib.figure import Figure
 from qolreview.formatting import figure_number, figure_p_statement
 
 
-
 @dataclass
 class Captioned:
     """A figure with its caption and its alt text."""

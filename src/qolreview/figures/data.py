@@ -39,19 +39,37 @@ def trajectory_table(effects: pd.DataFrame, not_convertible: pd.DataFrame, studi
     """
     labels = study_labels(studies)
     qol = effects[effects["qol"].astype(bool) & (effects["arm_role"] != "comparator") & ~effects["superseded"]]
-    measured = pd.DataFrame({
-        "study_id": qol["study_id"], "domain": qol["domain"], "instrument": qol["instrument"],
-        "subscale": qol["subscale"], "timepoint_weeks": qol["timepoint_weeks"], "value": qol["yi"],
-        "ci_lb": qol["ci_lb"], "ci_ub": qol["ci_ub"], "value_kind": qol["measure"],
-        "comparison": qol["comparison"], "source_cells": qol["source_cells"],
-    })
+    measured = pd.DataFrame(
+        {
+            "study_id": qol["study_id"],
+            "domain": qol["domain"],
+            "instrument": qol["instrument"],
+            "subscale": qol["subscale"],
+            "timepoint_weeks": qol["timepoint_weeks"],
+            "value": qol["yi"],
+            "ci_lb": qol["ci_lb"],
+            "ci_ub": qol["ci_ub"],
+            "value_kind": qol["measure"],
+            "comparison": qol["comparison"],
+            "source_cells": qol["source_cells"],
+        }
+    )
     pct = not_convertible[not_convertible["qol"].fillna(False).astype(bool) & not_convertible["pct_change"].notna()]
-    described = pd.DataFrame({
-        "study_id": pct["study_id"], "domain": pct["domain"], "instrument": pct["instrument"],
-        "subscale": pct["subscale"], "timepoint_weeks": pct["timepoint_weeks"], "value": pct["pct_change"],
-        "ci_lb": float("nan"), "ci_ub": float("nan"), "value_kind": "pct_change",
-        "comparison": "within_arm_prepost", "source_cells": pct["source_cells"],
-    })
+    described = pd.DataFrame(
+        {
+            "study_id": pct["study_id"],
+            "domain": pct["domain"],
+            "instrument": pct["instrument"],
+            "subscale": pct["subscale"],
+            "timepoint_weeks": pct["timepoint_weeks"],
+            "value": pct["pct_change"],
+            "ci_lb": float("nan"),
+            "ci_ub": float("nan"),
+            "value_kind": "pct_change",
+            "comparison": "within_arm_prepost",
+            "source_cells": pct["source_cells"],
+        }
+    )
     table = pd.concat([measured, described], ignore_index=True).dropna(subset=["timepoint_weeks", "value"])
     table.insert(1, "label", table["study_id"].map(labels))
     order = ["study_id", "domain", "value_kind", "instrument", "subscale", "timepoint_weeks"]

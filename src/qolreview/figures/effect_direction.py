@@ -9,18 +9,24 @@ risk of bias. A mark after the arrow gives its basis when it is not a confidence
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
-from qolreview.tables import EffectDirection, VoteCounts
 from qolreview.formatting import figure_p, figure_p_statement, finite, is_missing, plural, whole_count
 from qolreview.labels import SHORT_DOMAIN_LABELS
+from qolreview.tables import EffectDirection, VoteCounts
 
-DIRECTION_COLUMNS = (EffectDirection.study_id, EffectDirection.label, EffectDirection.domain, EffectDirection.direction,
-                     EffectDirection.basis, EffectDirection.n, EffectDirection.rob_overall)
+DIRECTION_COLUMNS = (
+    EffectDirection.study_id,
+    EffectDirection.label,
+    EffectDirection.domain,
+    EffectDirection.direction,
+    EffectDirection.basis,
+    EffectDirection.n,
+    EffectDirection.rob_overall,
+)
 LABEL_FRACTION = {"single": 0.24, "double": 0.26}
 """Share of the figure width for the study labels."""
 GAP_IN = 0.06
@@ -28,9 +34,17 @@ PAD_IN = 0.05
 LEGEND_LINESPACING = 1.35
 SUMMARY_LABEL = ("Improved / with direction", "% improved", "(95% CI)", "Sign test p")
 """Row labels of the vote-count summary, one per line of a summary cell."""
-VOTE_COLUMNS = (VoteCounts.domain, VoteCounts.n_studies, VoteCounts.n_improved, VoteCounts.n_worsened,
-                VoteCounts.n_no_clear, VoteCounts.proportion_improved, VoteCounts.ci_lb, VoteCounts.ci_ub,
-                VoteCounts.sign_test_p)
+VOTE_COLUMNS = (
+    VoteCounts.domain,
+    VoteCounts.n_studies,
+    VoteCounts.n_improved,
+    VoteCounts.n_worsened,
+    VoteCounts.n_no_clear,
+    VoteCounts.proportion_improved,
+    VoteCounts.ci_lb,
+    VoteCounts.ci_ub,
+    VoteCounts.sign_test_p,
+)
 
 
 def size_bin(n: object) -> str:
@@ -78,15 +92,18 @@ def effect_direction_plot(
     rotated = not all(layout.fits(h, dom_w - GAP_IN, font.small, bold=True) for h in heads)
     if rotated:
         heads = [[name] for name in names]
-    head_in = max(layout.text_width_in(h, font.small, True) if rotated else layout.height_in(len(h), font.small)
-                  for h in heads)
+    head_in = max(
+        layout.text_width_in(h, font.small, True) if rotated else layout.height_in(len(h), font.small) for h in heads
+    )
     rule_y = margin + max(head_in, layout.height_in(1, font.base)) + PAD_IN
     heights = [max(1.4 * row_h, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
     tops = np.concatenate([[rule_y], rule_y + np.cumsum(heights)])
     by_domain = votes.set_index("domain")
     denominator = _denominator(votes)
     cells = {d: _summary_lines(by_domain.loc[d], denominator) for d in domains if d in by_domain.index}
-    cells = {d: [w for line in lines for w in layout.wrap(line, dom_w - GAP_IN, font.small)] for d, lines in cells.items()}
+    cells = {
+        d: [w for line in lines for w in layout.wrap(line, dom_w - GAP_IN, font.small)] for d, lines in cells.items()
+    }
     cell_w = max((layout.text_width_in(lines, font.small) for lines in cells.values()), default=0.0)
     label_room = x0 + (dom_w - cell_w) / 2 - margin - GAP_IN  # up to the first summary cell
     summary_label = [w for line in SUMMARY_LABEL for w in layout.wrap(line, label_room, font.small, True)]
@@ -99,13 +116,38 @@ def effect_direction_plot(
 
     with style.context():
         fig, ax = style.inch_canvas(fig_w, fig_h)
-        ax.text(margin, rule_y - PAD_IN, "Study", ha="left", va="bottom", fontsize=font.base, fontweight="bold",
-                gid="header")
-        ax.text(x_n - GAP_IN / 2, rule_y - PAD_IN, "N", ha="right", va="bottom", fontsize=font.base,
-                fontweight="bold", gid="header")
+        ax.text(
+            margin,
+            rule_y - PAD_IN,
+            "Study",
+            ha="left",
+            va="bottom",
+            fontsize=font.base,
+            fontweight="bold",
+            gid="header",
+        )
+        ax.text(
+            x_n - GAP_IN / 2,
+            rule_y - PAD_IN,
+            "N",
+            ha="right",
+            va="bottom",
+            fontsize=font.base,
+            fontweight="bold",
+            gid="header",
+        )
         for d, head in zip(domains, heads):
-            ax.text(x_dom[d], rule_y - PAD_IN, "\n".join(head), ha="center", va="bottom", fontsize=font.small,
-                    fontweight="bold", rotation=90 if rotated else 0, gid="domain-header")
+            ax.text(
+                x_dom[d],
+                rule_y - PAD_IN,
+                "\n".join(head),
+                ha="center",
+                va="bottom",
+                fontsize=font.small,
+                fontweight="bold",
+                rotation=90 if rotated else 0,
+                gid="domain-header",
+            )
         ax.axhline(rule_y, color=style.INK, linewidth=0.6)
         step = dom_w / 4
         for i, study in enumerate(studies.itertuples(index=False)):
@@ -113,8 +155,9 @@ def effect_direction_plot(
             if i % 2:
                 ax.axhspan(tops[i], tops[i + 1], color=style.SUBTLE_FILL, zorder=0, linewidth=0)
             ax.text(margin, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
-            ax.text(x_n - GAP_IN / 2, y, whole_count(study.n), ha="right", va="center", fontsize=font.base,
-                    gid="n-text")
+            ax.text(
+                x_n - GAP_IN / 2, y, whole_count(study.n), ha="right", va="center", fontsize=font.base, gid="n-text"
+            )
             rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
             rows = directions[directions["study_id"] == study.study_id]
             for d in domains:
@@ -122,14 +165,31 @@ def effect_direction_plot(
                 for j, entry in enumerate(entries.itertuples(index=False)):
                     x = x_dom[d] + (j - (len(entries) - 1) / 2) * step
                     glyph = style.EDP_GLYPHS[entry.direction] + style.EDP_BASIS_MARKS.get(str(entry.basis), "")
-                    ax.text(x, y, glyph, ha="center", va="center", color=style.rob_colour(rob, palette),
-                            fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)], gid=f"edp-{entry.direction}")
+                    ax.text(
+                        x,
+                        y,
+                        glyph,
+                        ha="center",
+                        va="center",
+                        color=style.rob_colour(rob, palette),
+                        fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)],
+                        gid=f"edp-{entry.direction}",
+                    )
         ax.axhline(tops[-1], color=style.INK, linewidth=0.6)
-        ax.text(margin, summary_top, "\n".join(summary_label), ha="left", va="top", fontsize=font.small,
-                fontweight="bold", gid="summary-label")
+        ax.text(
+            margin,
+            summary_top,
+            "\n".join(summary_label),
+            ha="left",
+            va="top",
+            fontsize=font.small,
+            fontweight="bold",
+            gid="summary-label",
+        )
         for d, lines in cells.items():
-            ax.text(x_dom[d], summary_top, "\n".join(lines), ha="center", va="top", fontsize=font.small,
-                    gid="summary-cell")
+            ax.text(
+                x_dom[d], summary_top, "\n".join(lines), ha="center", va="top", fontsize=font.small, gid="summary-cell"
+            )
         for r, items in enumerate(legend):
             y = legend_top + r * line_in
             for x, text, colour in items:
@@ -146,32 +206,50 @@ def _summary_lines(v: pd.Series, denominator: str) -> list[str]:
     """Lines of one vote-count cell: improved / with a direction, % improved, its 95% CI, sign-test p."""
     if not finite(v["proportion_improved"]):
         return [f"{int(v['n_improved'])}/{int(v[denominator])}", "NA", "", figure_p(v["sign_test_p"])]
-    return [f"{int(v['n_improved'])}/{int(v[denominator])}", f"{100 * float(v['proportion_improved']):.0f}%",
-            f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})", figure_p(v["sign_test_p"])]
+    return [
+        f"{int(v['n_improved'])}/{int(v[denominator])}",
+        f"{100 * float(v['proportion_improved']):.0f}%",
+        f"({100 * float(v['ci_lb']):.0f}-{100 * float(v['ci_ub']):.0f})",
+        figure_p(v["sign_test_p"]),
+    ]
 
 
 def _legend_items(palette: style.Palette, directions: pd.DataFrame) -> list[list[tuple[str, str]]]:
     """Legend paragraphs, each a list of (text, colour) items that flow on one line when they fit."""
     present = set(directions["direction"])
-    arrows = [(f"{style.EDP_GLYPHS[k]} {style.EDP_DIRECTION_LABELS[k].lower()}", style.INK)
-              for k in ("improved", "worsened", "no_clear_difference", "mixed")
-              if k in ("improved", "worsened", "no_clear_difference") or k in present]
-    paragraphs = [arrows, [("Arrow size: large > 300, medium 50-300, small < 50 participants; colour: overall "
-                            "risk of bias.", style.INK)]]
+    arrows = [
+        (f"{style.EDP_GLYPHS[k]} {style.EDP_DIRECTION_LABELS[k].lower()}", style.INK)
+        for k in ("improved", "worsened", "no_clear_difference", "mixed")
+        if k in ("improved", "worsened", "no_clear_difference") or k in present
+    ]
+    paragraphs = [
+        arrows,
+        [("Arrow size: large > 300, medium 50-300, small < 50 participants; colour: overall risk of bias.", style.INK)],
+    ]
     robs = {style.NOT_ASSESSED if is_missing(r) else str(r) for r in directions["rob_overall"]}
     order = [*style.ROB_ORDER, *style.NOS_ORDER, *style.ROB2_ORDER]
-    paragraphs.append([(f"\u25a0 {r}", style.rob_colour(r, palette)) for r in sorted(robs, key=lambda r: (
-        order.index(r) if r in order else len(order), r))])
-    marks = [(f"{style.EDP_BASIS_MARKS[b]} {text}", style.INK) for b, text in
-             (("point_estimate_only", "direction from the point estimate only"),
-              ("reported", "direction as reported by the authors")) if b in set(directions["basis"])]
+    paragraphs.append(
+        [
+            (f"\u25a0 {r}", style.rob_colour(r, palette))
+            for r in sorted(robs, key=lambda r: (order.index(r) if r in order else len(order), r))
+        ]
+    )
+    marks = [
+        (f"{style.EDP_BASIS_MARKS[b]} {text}", style.INK)
+        for b, text in (
+            ("point_estimate_only", "direction from the point estimate only"),
+            ("reported", "direction as reported by the authors"),
+        )
+        if b in set(directions["basis"])
+    ]
     if marks:
         paragraphs.append(marks)
     return paragraphs
 
 
-def _legend_rows(paragraphs: list[list[tuple[str, str]]], max_in: float, size: float
-                 ) -> list[list[tuple[float, str, str]]]:
+def _legend_rows(
+    paragraphs: list[list[tuple[str, str]]], max_in: float, size: float
+) -> list[list[tuple[float, str, str]]]:
     """Place legend items left to right, starting a new line when the next item would not fit; an item
     wider than the line is wrapped. Returns rows of (x offset in inches, text, colour)."""
     gap = layout.line_width_in("   ", size)
@@ -194,18 +272,24 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
     k = directions["study_id"].nunique()
     parts = []
     for v in votes.set_index("domain").reindex(domains).dropna(subset=["n_studies"]).itertuples():
-        parts.append(f"{SHORT_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
-                     f"{int(getattr(v, _denominator(votes)))} ({figure_p_statement(v.sign_test_p)})")
-    return (f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
-            "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference, "
-            "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall risk of bias. "
-            f"Studies with improvement out of those reporting, by domain (sign test): {'; '.join(parts)}.")
+        parts.append(
+            f"{SHORT_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
+            f"{int(getattr(v, _denominator(votes)))} ({figure_p_statement(v.sign_test_p)})"
+        )
+    return (
+        f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
+        "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference, "
+        "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall risk of bias. "
+        f"Studies with improvement out of those reporting, by domain (sign test): {'; '.join(parts)}."
+    )
 
 
 def _alt(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) -> str:
     counts = directions["direction"].value_counts()
-    return (f"Table-like chart: {directions['study_id'].nunique()} studies in rows, {len(domains)} outcome "
-            f"domains in columns. {int(counts.get('improved', 0))} results improved, "
-            f"{int(counts.get('worsened', 0))} worsened, "
-            f"{int(counts.get('no_clear_difference', 0) + counts.get('mixed', 0))} showed no clear difference or "
-            "mixed findings.")
+    return (
+        f"Table-like chart: {directions['study_id'].nunique()} studies in rows, {len(domains)} outcome "
+        f"domains in columns. {int(counts.get('improved', 0))} results improved, "
+        f"{int(counts.get('worsened', 0))} worsened, "
+        f"{int(counts.get('no_clear_difference', 0) + counts.get('mixed', 0))} showed no clear difference or "
+        "mixed findings."
+    )

@@ -41,8 +41,11 @@ class _Group:
 def _glyph(ax, x: float, y: float, status: str, size: float, gid: str | None = None) -> None:
     """One status glyph: filled, open or a cross, as defined in ``style.EVIDENCE_GLYPHS``."""
     glyph = style.EVIDENCE_GLYPHS[status]
-    colours = ({"color": glyph["colour"]} if glyph["filled"] or glyph["marker"] == "x"
-               else {"facecolors": "none", "edgecolors": glyph["colour"]})
+    colours = (
+        {"color": glyph["colour"]}
+        if glyph["filled"] or glyph["marker"] == "x"
+        else {"facecolors": "none", "edgecolors": glyph["colour"]}
+    )
     ax.scatter([x], [y], s=size, marker=glyph["marker"], linewidths=0.9, gid=gid or f"status-{status}", **colours)
 
 
@@ -53,8 +56,10 @@ def _widest_word(text: str, size: float, bold: bool) -> float:
 def _layout_columns(groups: list[_Group], available: float, size: float) -> tuple[dict[str, float], bool]:
     """Set each group's width and header lines; returns column widths by instrument key and whether the
     instrument headers are rotated."""
-    natural = {g.domain: [max(MIN_COLUMN_IN, _widest_word(i, size, False) + HEADER_GAP_IN) for i in g.instruments]
-               for g in groups}
+    natural = {
+        g.domain: [max(MIN_COLUMN_IN, _widest_word(i, size, False) + HEADER_GAP_IN) for i in g.instruments]
+        for g in groups
+    }
     need = [max(sum(natural[g.domain]), _widest_word(g.title, size, True) + HEADER_GAP_IN) for g in groups]
     rotated = sum(need) > available
     if rotated:
@@ -85,11 +90,16 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
     if unknown:
         raise ValueError(f"evidence map: unknown statuses {sorted(unknown)}")
     rank = {s: i for i, s in enumerate(style.EVIDENCE_STATUS_ORDER)}
-    best = (data.assign(rank=data["status"].map(rank)).sort_values(["rank", "study_id"])
-            .drop_duplicates(["study_id", "domain", "instrument"]))
+    best = (
+        data.assign(rank=data["status"].map(rank))
+        .sort_values(["rank", "study_id"])
+        .drop_duplicates(["study_id", "domain", "instrument"])
+    )
     order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
-    columns = sorted(best[["domain", "instrument"]].drop_duplicates().itertuples(index=False),
-                     key=lambda c: (order.get(c.domain, len(order)), c.domain, c.instrument))
+    columns = sorted(
+        best[["domain", "instrument"]].drop_duplicates().itertuples(index=False),
+        key=lambda c: (order.get(c.domain, len(order)), c.domain, c.instrument),
+    )
     groups: list[_Group] = []
     for c in columns:
         if not groups or groups[-1].domain != c.domain:
@@ -103,12 +113,19 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
     label_w = MAP_LABEL_FRACTION[width] * fig_w
     x0 = margin + label_w
     col_w, rotated = _layout_columns(groups, fig_w - x0 - margin, font.small)
-    heads = {key: ([key.split("\x1f")[1]] if rotated else
-                   layout.wrap(key.split("\x1f")[1], w - HEADER_GAP_IN, font.small)) for key, w in col_w.items()}
-    head_h = max(layout.text_width_in(h, font.small) if rotated else layout.height_in(len(h), font.small)
-                 for h in heads.values())
-    domain_h = max(layout.text_width_in(list(g.lines), font.small, True) if g.rotated else
-                   layout.height_in(len(g.lines), font.small) for g in groups)
+    heads = {
+        key: ([key.split("\x1f")[1]] if rotated else layout.wrap(key.split("\x1f")[1], w - HEADER_GAP_IN, font.small))
+        for key, w in col_w.items()
+    }
+    head_h = max(
+        layout.text_width_in(h, font.small) if rotated else layout.height_in(len(h), font.small) for h in heads.values()
+    )
+    domain_h = max(
+        layout.text_width_in(list(g.lines), font.small, True)
+        if g.rotated
+        else layout.height_in(len(g.lines), font.small)
+        for g in groups
+    )
     row_pitch = style.row_in(width) * 1.3
     labels = [layout.wrap(str(s), label_w - HEADER_GAP_IN, font.base) for s in studies["label"]]
     heights = [max(row_pitch, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
@@ -134,17 +151,39 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
         xs: dict[str, float] = {}
         left = x0
         for g in groups:
-            ax.text(left + g.width / 2, rule_y - HEADER_PAD_IN, "\n".join(g.lines), ha="center", va="bottom",
-                    rotation=90 if g.rotated else 0, fontsize=font.small, fontweight="bold", gid="domain-header")
-            ax.plot([left + HEADER_GAP_IN / 2, left + g.width - HEADER_GAP_IN / 2], [rule_y, rule_y],
-                    color=style.INK, linewidth=0.6, gid="domain-rule")
+            ax.text(
+                left + g.width / 2,
+                rule_y - HEADER_PAD_IN,
+                "\n".join(g.lines),
+                ha="center",
+                va="bottom",
+                rotation=90 if g.rotated else 0,
+                fontsize=font.small,
+                fontweight="bold",
+                gid="domain-header",
+            )
+            ax.plot(
+                [left + HEADER_GAP_IN / 2, left + g.width - HEADER_GAP_IN / 2],
+                [rule_y, rule_y],
+                color=style.INK,
+                linewidth=0.6,
+                gid="domain-rule",
+            )
             for instrument in g.instruments:
                 key = f"{g.domain}\x1f{instrument}"
                 xs[key] = left + col_w[key] / 2
                 left += col_w[key]
         for key, head in heads.items():
-            ax.text(xs[key], tops[0] - HEADER_PAD_IN, "\n".join(head), ha="center", va="bottom",
-                    rotation=90 if rotated else 0, fontsize=font.small, gid="instrument-header")
+            ax.text(
+                xs[key],
+                tops[0] - HEADER_PAD_IN,
+                "\n".join(head),
+                ha="center",
+                va="bottom",
+                rotation=90 if rotated else 0,
+                fontsize=font.small,
+                gid="instrument-header",
+            )
         for i, study in enumerate(studies.itertuples(index=False)):
             y = (tops[i] + tops[i + 1]) / 2
             if i % 2:
@@ -158,10 +197,15 @@ def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captio
                 _glyph(ax, x + glyph_w / 3, y, status, style.EVIDENCE_MARKER_PT2 * 0.7, gid="legend-glyph")
                 ax.text(x + glyph_w, y, text, ha="left", va="center", fontsize=font.small, gid="legend")
     counts = best["status"].value_counts()
-    summary = "; ".join(f"{style.EVIDENCE_GLYPHS[s]['label'].lower()} {int(counts.get(s, 0))}"
-                        for s in style.EVIDENCE_STATUS_ORDER)
-    caption = (f"Evidence map of {plural(len(studies), 'study')} and {plural(len(columns), 'instrument')} grouped by "
-               f"domain. Cells by the most informative form of the result: {summary}.")
-    alt = (f"Matrix with {len(studies)} studies in rows and {len(columns)} instrument columns grouped into "
-           f"{best['domain'].nunique()} domains. {summary.capitalize()}.")
+    summary = "; ".join(
+        f"{style.EVIDENCE_GLYPHS[s]['label'].lower()} {int(counts.get(s, 0))}" for s in style.EVIDENCE_STATUS_ORDER
+    )
+    caption = (
+        f"Evidence map of {plural(len(studies), 'study')} and {plural(len(columns), 'instrument')} grouped by "
+        f"domain. Cells by the most informative form of the result: {summary}."
+    )
+    alt = (
+        f"Matrix with {len(studies)} studies in rows and {len(columns)} instrument columns grouped into "
+        f"{best['domain'].nunique()} domains. {summary.capitalize()}."
+    )
     return Captioned(fig, caption, alt)

@@ -28,8 +28,16 @@ from qolreview.tables import StudyWeights
 
 COLUMN_GAP_IN = 0.05
 """Clear space on the left of a text column."""
-STUDY_COLUMNS = (StudyWeights.study_id, StudyWeights.label, StudyWeights.n, StudyWeights.yi, StudyWeights.vi,
-                 StudyWeights.ci_lb, StudyWeights.ci_ub, StudyWeights.weight_pct)
+STUDY_COLUMNS = (
+    StudyWeights.study_id,
+    StudyWeights.label,
+    StudyWeights.n,
+    StudyWeights.yi,
+    StudyWeights.vi,
+    StudyWeights.ci_lb,
+    StudyWeights.ci_ub,
+    StudyWeights.weight_pct,
+)
 
 
 @dataclass
@@ -51,12 +59,16 @@ class _Row:
 
 def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
     """True when there is a pooled estimate to draw: k >= 2, not flagged unpooled, finite estimate."""
-    return (pooled is not None and pooled.get("pooled", True) is not False and int(pooled.get("k", 0) or 0) >= 2
-            and finite(pooled.get("estimate")))
+    return (
+        pooled is not None
+        and pooled.get("pooled", True) is not False
+        and int(pooled.get("k", 0) or 0) >= 2
+        and finite(pooled.get("estimate"))
+    )
 
 
 def _effect_text(est: object, lb: object, ub: object) -> str:
-    """"estimate [lower, upper]" as printed in the estimate column."""
+    """ "estimate [lower, upper]" as printed in the estimate column."""
     return f"{figure_number(est)} [{figure_number(lb)}, {figure_number(ub)}]"
 
 
@@ -70,9 +82,16 @@ def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, fl
     return float(ticks[0]), float(ticks[-1])
 
 
-def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
-                subgroups: pd.DataFrame | None, label_in: float, text_in: float, font: style.Fonts) -> list[_Row]:
+def _build_rows(
+    studies: pd.DataFrame,
+    pooled: Mapping[str, object] | None,
+    subgroups: pd.DataFrame | None,
+    label_in: float,
+    text_in: float,
+    font: style.Fonts,
+) -> list[_Row]:
     """The rows top to bottom (subgroup headings, studies, subtotals, pooled, PI, notes), each with its top."""
+
     def wrap(text: object, bold: bool = False) -> list[str]:
         return layout.wrap(str(text), label_in, font.base, bold)
 
@@ -101,9 +120,17 @@ def _build_rows(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
             rows.append(_Row("pi", wrap(style.PI_LABEL), pooled))
         rows.append(_Row("text", layout.wrap("Heterogeneity: " + heterogeneity_text(pooled), text_in, font.small)))
         if finite(pooled.get("q_between")):
-            rows.append(_Row("text", layout.wrap(
-                f"Test for subgroup differences: Q = {figure_number(pooled['q_between'])}, "
-                f"{figure_p_statement(pooled.get('q_between_p'))}", text_in, font.small)))
+            rows.append(
+                _Row(
+                    "text",
+                    layout.wrap(
+                        f"Test for subgroup differences: Q = {figure_number(pooled['q_between'])}, "
+                        f"{figure_p_statement(pooled.get('q_between_p'))}",
+                        text_in,
+                        font.small,
+                    ),
+                )
+            )
     else:
         rows.append(_Row("not_pooled", wrap(style.NOT_POOLED_LABEL)))
     top = 0.0
@@ -158,14 +185,33 @@ class _Cells:
         edges = np.cumsum([0.0, cols["label"], cols["n"], cols["plot"], cols["effect"], cols["weight"]])
         pad = style.MARGIN_IN / fig_w
         x_rob = 1 - (style.MARGIN_IN + layout.line_width_in("RoB", grid.font.base, True) / 2) / fig_w
-        return cls(ax, blended_transform_factory(fig.transFigure, ax.transData), grid.font, pad, edges[2] - pad,
-                   edges[4] - pad, edges[5] - pad, x_rob)
+        return cls(
+            ax,
+            blended_transform_factory(fig.transFigure, ax.transData),
+            grid.font,
+            pad,
+            edges[2] - pad,
+            edges[4] - pad,
+            edges[5] - pad,
+            x_rob,
+        )
 
-    def put(self, x: float, y: float, text: str, ha: str, gid: str, bold: bool = False,
-            size: float | None = None) -> None:
+    def put(
+        self, x: float, y: float, text: str, ha: str, gid: str, bold: bool = False, size: float | None = None
+    ) -> None:
         """One line (or block) of text centred on row position ``y``."""
-        self.ax.text(x, y, text, transform=self.transform, ha=ha, va="center", fontsize=size or self.font.base,
-                     fontweight="bold" if bold else "normal", clip_on=False, gid=gid)
+        self.ax.text(
+            x,
+            y,
+            text,
+            transform=self.transform,
+            ha=ha,
+            va="center",
+            fontsize=size or self.font.base,
+            fontweight="bold" if bold else "normal",
+            clip_on=False,
+            gid=gid,
+        )
 
 
 def forest_plot(
@@ -214,8 +260,7 @@ def forest_plot(
         if title:
             _draw_title(fig, grid, fig_h, title)
 
-    return Captioned(fig, _caption(studies, pooled_map, measure, title, favours),
-                     _alt(studies, pooled_map, measure))
+    return Captioned(fig, _caption(studies, pooled_map, measure, title, favours), _alt(studies, pooled_map, measure))
 
 
 def _units(rows: list[_Row]) -> float:
@@ -226,21 +271,28 @@ def _units(rows: list[_Row]) -> float:
 def _column_heads(column: str, grid: _Grid) -> dict[str, list[str]]:
     """The wrapped bold headers of the estimate and weight columns."""
     font, fig_w, cols, gap = grid.font, grid.fig_w, grid.cols, COLUMN_GAP_IN
-    return {"effect": layout.wrap(f"{column} [95% CI]", cols["effect"] * fig_w - gap, font.base, bold=True),
-            "weight": layout.wrap("Weight", cols["weight"] * fig_w - gap, font.base, bold=True)}
+    return {
+        "effect": layout.wrap(f"{column} [95% CI]", cols["effect"] * fig_w - gap, font.base, bold=True),
+        "weight": layout.wrap("Weight", cols["weight"] * fig_w - gap, font.base, bold=True),
+    }
 
 
 def _figure_height(rows: list[_Row], heads: Mapping[str, list[str]], title: str | None, grid: _Grid) -> float:
     """Figure height in inches: margin, title, column headers, the rows and the axis band."""
     font, row_h = grid.font, grid.row_h
     head_lines = max(len(h) for h in heads.values())
-    header_in = (style.MARGIN_IN + (font.title * 1.2 / 72 + 0.4 * row_h if title else 0.0)
-                 + layout.height_in(head_lines, font.base) + 0.4 * row_h)
+    header_in = (
+        style.MARGIN_IN
+        + (font.title * 1.2 / 72 + 0.4 * row_h if title else 0.0)
+        + layout.height_in(head_lines, font.base)
+        + 0.4 * row_h
+    )
     return header_in + _units(rows) * row_h + style.AXIS_BAND_IN
 
 
-def _axis_values(studies: pd.DataFrame, pooled: Mapping[str, object] | None,
-                 subgroups: pd.DataFrame | None) -> list[float]:
+def _axis_values(
+    studies: pd.DataFrame, pooled: Mapping[str, object] | None, subgroups: pd.DataFrame | None
+) -> list[float]:
     """Every value the default axis limits must cover: study estimates and CIs, pooled CI and PI, subtotal CIs."""
     values = [*studies["ci_lb"].astype(float), *studies["ci_ub"].astype(float), *studies["yi"].astype(float)]
     if _is_pooled(pooled):
@@ -274,16 +326,30 @@ def _draw_null_line(ax: Axes, rows: list[_Row], null_value: float) -> None:
 def _draw_headers(cells: _Cells, heads: Mapping[str, list[str]], show_rob: bool) -> None:
     """The bold column headers just above the first row."""
     header_y = -0.4
-    for x, text, ha in ((cells.x_label, "Study", "left"), (cells.x_n, "N", "right"),
-                        (cells.x_effect, "\n".join(heads["effect"]), "right"),
-                        (cells.x_weight, "\n".join(heads["weight"]), "right"),
-                        *([(cells.x_rob, "RoB", "center")] if show_rob else [])):
-        cells.ax.text(x, header_y, text, transform=cells.transform, ha=ha, va="bottom", fontsize=cells.font.base,
-                      fontweight="bold", clip_on=False, gid="header")
+    for x, text, ha in (
+        (cells.x_label, "Study", "left"),
+        (cells.x_n, "N", "right"),
+        (cells.x_effect, "\n".join(heads["effect"]), "right"),
+        (cells.x_weight, "\n".join(heads["weight"]), "right"),
+        *([(cells.x_rob, "RoB", "center")] if show_rob else []),
+    ):
+        cells.ax.text(
+            x,
+            header_y,
+            text,
+            transform=cells.transform,
+            ha=ha,
+            va="bottom",
+            fontsize=cells.font.base,
+            fontweight="bold",
+            clip_on=False,
+            gid="header",
+        )
 
 
-def _draw_rows(cells: _Cells, rows: list[_Row], max_w: float, lo: float, hi: float, show_rob: bool,
-               palette: style.Palette) -> None:
+def _draw_rows(
+    cells: _Cells, rows: list[_Row], max_w: float, lo: float, hi: float, show_rob: bool, palette: style.Palette
+) -> None:
     """Every row in order: its label, then the study, diamond or prediction-interval marks and text."""
     for row in rows:
         y = row.centre
@@ -292,8 +358,14 @@ def _draw_rows(cells: _Cells, rows: list[_Row], max_w: float, lo: float, hi: flo
                 cells.put(cells.x_label, y, "\n".join(row.label), "left", "note-text", size=cells.font.small)
             continue
         bold = row.kind in ("heading", "pooled", "subgroup")
-        cells.put(cells.x_label, y, "\n".join(row.label), "left",
-                  "row-label" if row.kind == "study" else f"{row.kind}-label", bold=bold)
+        cells.put(
+            cells.x_label,
+            y,
+            "\n".join(row.label),
+            "left",
+            "row-label" if row.kind == "study" else f"{row.kind}-label",
+            bold=bold,
+        )
         if row.kind == "study":
             _draw_study(cells, row.data, y, max_w, lo, hi, show_rob, palette)
         elif row.kind in ("pooled", "subgroup"):
@@ -309,8 +381,16 @@ def _square_area(weight: object, max_w: float) -> float:
     return max(style.SQUARE_AREA_PT2[0], style.SQUARE_AREA_PT2[1] * float(weight) / max_w)
 
 
-def _draw_study(cells: _Cells, d: Mapping[str, object], y: float, max_w: float, lo: float, hi: float,
-                show_rob: bool, palette: style.Palette) -> None:
+def _draw_study(
+    cells: _Cells,
+    d: Mapping[str, object],
+    y: float,
+    max_w: float,
+    lo: float,
+    hi: float,
+    show_rob: bool,
+    palette: style.Palette,
+) -> None:
     """One study: n, estimate [CI] and weight text, CI whisker, weighted square and RoB dot."""
     cells.put(cells.x_n, y, whole_count(d.get("n")), "right", "n-text")
     cells.put(cells.x_effect, y, _effect_text(d["yi"], d["ci_lb"], d["ci_ub"]), "right", "effect-text")
@@ -319,22 +399,38 @@ def _draw_study(cells: _Cells, d: Mapping[str, object], y: float, max_w: float, 
     area = _square_area(w, max_w)
     _whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci")
     if lo <= float(d["yi"]) <= hi:
-        cells.ax.scatter([float(d["yi"])], [y], s=area, marker="s", color=style.INK, zorder=3, linewidths=0,
-                         gid="study-square")
+        cells.ax.scatter(
+            [float(d["yi"])], [y], s=area, marker="s", color=style.INK, zorder=3, linewidths=0, gid="study-square"
+        )
     if show_rob:
         _rob_dot(cells.ax, cells.transform, cells.x_rob, y, d.get("rob_overall"), palette)
 
 
 def _draw_diamond(cells: _Cells, kind: str, d: Mapping[str, object], y: float) -> None:
     """A pooled or subtotal diamond (centre at the estimate, ends at the CI limits) with its text."""
-    cells.put(cells.x_effect, y, _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", f"{kind}-effect-text",
-              bold=True)
+    cells.put(
+        cells.x_effect,
+        y,
+        _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]),
+        "right",
+        f"{kind}-effect-text",
+        bold=True,
+    )
     cells.put(cells.x_weight, y, "100.0%" if kind == "pooled" else "", "right", "weight-text", bold=True)
     est, lb, ub = float(d["estimate"]), float(d["ci_lb"]), float(d["ci_ub"])
     h = style.DIAMOND_HALF_HEIGHT
     fill = style.POOLED_FILL if kind == "pooled" else style.SUBGROUP_FILL
-    cells.ax.add_patch(Polygon([(lb, y), (est, y - h), (ub, y), (est, y + h)], closed=True, facecolor=fill,
-                               edgecolor=fill, linewidth=0.6, zorder=3, gid=f"{kind}-diamond"))
+    cells.ax.add_patch(
+        Polygon(
+            [(lb, y), (est, y - h), (ub, y), (est, y + h)],
+            closed=True,
+            facecolor=fill,
+            edgecolor=fill,
+            linewidth=0.6,
+            zorder=3,
+            gid=f"{kind}-diamond",
+        )
+    )
 
 
 def _draw_prediction_interval(cells: _Cells, d: Mapping[str, object], y: float, lo: float, hi: float) -> None:
@@ -352,19 +448,44 @@ def _draw_axis_labels(ax: Axes, grid: _Grid, measure: str, favours: tuple[str, s
     offset = -(3.5 + 3.5 + 1.3 * font.small + 2.0)
     scale = style.MEASURE_SCALES.get(measure)
     if scale:
-        ax.annotate(scale[0].upper() + scale[1:], xy=(0.5, 0), xycoords="axes fraction", xytext=(0, offset),
-                    textcoords="offset points", ha="center", va="top", fontsize=font.small, gid="axis-label")
+        ax.annotate(
+            scale[0].upper() + scale[1:],
+            xy=(0.5, 0),
+            xycoords="axes fraction",
+            xytext=(0, offset),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=font.small,
+            gid="axis-label",
+        )
         offset -= 1.3 * font.small + 2.0
     for text, ha, dx in ((left_fav, "right", -3.0), (right_fav, "left", 3.0)):
-        ax.annotate("\n".join(layout.wrap(text, fav_in, font.small)), xy=(null_value, 0), xycoords=below,
-                    xytext=(dx, offset), textcoords="offset points", ha=ha, va="top", fontsize=font.small,
-                    gid="favours-label")
+        ax.annotate(
+            "\n".join(layout.wrap(text, fav_in, font.small)),
+            xy=(null_value, 0),
+            xycoords=below,
+            xytext=(dx, offset),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=font.small,
+            gid="favours-label",
+        )
 
 
 def _draw_title(fig: Figure, grid: _Grid, fig_h: float, title: str) -> None:
     """The bold title in the top-left corner."""
-    fig.text(style.MARGIN_IN / grid.fig_w, 1 - style.MARGIN_IN / fig_h, title, ha="left", va="top",
-             fontsize=grid.font.title, fontweight="bold", gid="title")
+    fig.text(
+        style.MARGIN_IN / grid.fig_w,
+        1 - style.MARGIN_IN / fig_h,
+        title,
+        ha="left",
+        va="top",
+        fontsize=grid.font.title,
+        fontweight="bold",
+        gid="title",
+    )
 
 
 def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str, caps: bool = False) -> None:
@@ -374,34 +495,72 @@ def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str,
         ax.plot([a, b], [y, y], color=style.INK, linewidth=0.8, zorder=2, gid=gid, solid_capstyle="butt")
     for clipped, edge, end, marker in ((lb < lo, lo, lb, "<"), (ub > hi, hi, ub, ">")):
         if clipped:
-            ax.plot([edge], [y], marker=marker, markersize=style.CLIP_ARROW_SIZE, color=style.INK, zorder=3,
-                    clip_on=False, gid="clip-arrow")
+            ax.plot(
+                [edge],
+                [y],
+                marker=marker,
+                markersize=style.CLIP_ARROW_SIZE,
+                color=style.INK,
+                zorder=3,
+                clip_on=False,
+                gid="clip-arrow",
+            )
         elif caps:
-            ax.plot([end], [y], marker="|", markersize=style.CLIP_ARROW_SIZE, color=style.INK, zorder=3,
-                    gid=f"{gid}-cap")
+            ax.plot(
+                [end], [y], marker="|", markersize=style.CLIP_ARROW_SIZE, color=style.INK, zorder=3, gid=f"{gid}-cap"
+            )
 
 
 def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: style.Palette) -> None:
     """The overall risk-of-bias judgement as a coloured dot with its symbol."""
     label = style.NOT_ASSESSED if is_missing(judgement) else str(judgement)
-    ax.scatter([x], [y], s=style.ROB_DOT_PT2, color=style.rob_colour(label, palette), edgecolors=style.INK,
-               linewidths=0.4, transform=transform, clip_on=False, zorder=3, gid="rob-dot")
-    ax.text(x, y, style.rob_symbol(label), transform=transform, ha="center", va="center",
-            fontsize=style.FONTS["single"].small, color=style.rob_text_colour(label, palette), clip_on=False,
-            gid="rob-symbol")
+    ax.scatter(
+        [x],
+        [y],
+        s=style.ROB_DOT_PT2,
+        color=style.rob_colour(label, palette),
+        edgecolors=style.INK,
+        linewidths=0.4,
+        transform=transform,
+        clip_on=False,
+        zorder=3,
+        gid="rob-dot",
+    )
+    ax.text(
+        x,
+        y,
+        style.rob_symbol(label),
+        transform=transform,
+        ha="center",
+        va="center",
+        fontsize=style.FONTS["single"].small,
+        color=style.rob_text_colour(label, palette),
+        clip_on=False,
+        gid="rob-symbol",
+    )
 
 
-def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str, title: str | None,
-             favours: tuple[str, str]) -> str:
+def _caption(
+    studies: pd.DataFrame,
+    pooled: Mapping[str, object] | None,
+    measure: str,
+    title: str | None,
+    favours: tuple[str, str],
+) -> str:
     """The figure caption: what the marks show, the pooled result and heterogeneity."""
     k = len(studies)
     grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
     rows = plural(k, "single-study result") if grouped and not _is_pooled(pooled) else plural(k, "study")
     head = f"Forest plot of {rows}" + (f": {title}." if title else ".")
-    body = (f" Squares show each study's {measure} with its 95% confidence interval; square area is proportional "
-            f"to the study's weight. Values to the right of the line of no effect "
-            + (f"favour {favours[1].removeprefix('Favours ')}." if favours[1].startswith("Favours ")
-               else f"are {favours[1][0].lower() + favours[1][1:]}."))
+    body = (
+        f" Squares show each study's {measure} with its 95% confidence interval; square area is proportional "
+        f"to the study's weight. Values to the right of the line of no effect "
+        + (
+            f"favour {favours[1].removeprefix('Favours ')}."
+            if favours[1].startswith("Favours ")
+            else f"are {favours[1][0].lower() + favours[1][1:]}."
+        )
+    )
     if measure in style.MEASURE_SCALES:
         body += f" Scale: {style.MEASURE_SCALES[measure]}."
     if not _is_pooled(pooled):
@@ -411,8 +570,10 @@ def _caption(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure
     assert pooled is not None
     test = style.TEST_LABELS.get(str(pooled.get("test")), str(pooled.get("test")))
     ci = interval(pooled["ci_lb"], pooled["ci_ub"])
-    text = (f" Diamond: pooled {measure} {figure_number(pooled['estimate'])} (95% CI {ci}), "
-            f"random-effects model ({pooled.get('method', '')}{', ' + test if pooled.get('test') else ''}).")
+    text = (
+        f" Diamond: pooled {measure} {figure_number(pooled['estimate'])} (95% CI {ci}), "
+        f"random-effects model ({pooled.get('method', '')}{', ' + test if pooled.get('test') else ''})."
+    )
     if finite(pooled.get("pi_lb")):
         text += f" 95% prediction interval {interval(pooled['pi_lb'], pooled['pi_ub'])}."
     text += f" Heterogeneity: {heterogeneity_text(pooled)}."
@@ -429,16 +590,22 @@ def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: st
     favour = int(((lb > 0) & (yi > 0)).sum())
     against = int(((ub < 0) & (yi < 0)).sum())
     if k <= 6:
-        parts = "; ".join(f"{r.label} {figure_number(r.yi)} ({interval(r.ci_lb, r.ci_ub)})" for r in studies.itertuples())
+        parts = "; ".join(
+            f"{r.label} {figure_number(r.yi)} ({interval(r.ci_lb, r.ci_ub)})" for r in studies.itertuples()
+        )
         text = f"Forest plot of {plural(k, 'study')} ({measure}): {parts}."
     else:
-        text = (f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {figure_number(yi.min())} "
-                f"to {figure_number(yi.max())}.")
+        text = (
+            f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {figure_number(yi.min())} "
+            f"to {figure_number(yi.max())}."
+        )
     text += f" {favour} of {k} confidence intervals lie entirely above zero and {against} entirely below."
     if _is_pooled(pooled):
         assert pooled is not None
-        text += (f" Pooled {measure} {figure_number(pooled['estimate'])} (95% CI {interval(pooled['ci_lb'], pooled['ci_ub'])}); "
-                 f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%.")
+        text += (
+            f" Pooled {measure} {figure_number(pooled['estimate'])} (95% CI {interval(pooled['ci_lb'], pooled['ci_ub'])}); "
+            f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%."
+        )
     else:
         text += " Not pooled."
     return text

@@ -21,46 +21,109 @@ from qolreview.figures.captions import Captioned
 from qolreview.formatting import MISSING, is_missing, whole_count
 from qolreview.workbook.spec import PRISMA_BOXES
 
-OTHER_BOXES = ("website_results", "organisation_results", "citations_results", "other_sought_reports",
-               "other_notretrieved_reports", "other_assessed", "other_excluded")
+OTHER_BOXES = (
+    "website_results",
+    "organisation_results",
+    "citations_results",
+    "other_sought_reports",
+    "other_notretrieved_reports",
+    "other_assessed",
+    "other_excluded",
+)
 
 # (data, node, box, description, boxtext) rows of the PRISMA2020 package's CSV template, in its order.
 TEMPLATE: tuple[tuple[str, str, str, str, str], ...] = (
     ("NA", "node4", "prevstud", "Grey title box; Previous studies", "Previous studies"),
-    ("previous_studies", "node5", "box1", "Studies included in previous version of review",
-     "Studies included in previous version of review"),
-    ("previous_reports", "NA", "box1", "Reports of studies included in previous version of review",
-     "Reports of studies included in previous version of review"),
-    ("NA", "node6", "newstud", "Yellow title box; Identification of new studies via databases and registers",
-     "Identification of new studies via databases and registers"),
+    (
+        "previous_studies",
+        "node5",
+        "box1",
+        "Studies included in previous version of review",
+        "Studies included in previous version of review",
+    ),
+    (
+        "previous_reports",
+        "NA",
+        "box1",
+        "Reports of studies included in previous version of review",
+        "Reports of studies included in previous version of review",
+    ),
+    (
+        "NA",
+        "node6",
+        "newstud",
+        "Yellow title box; Identification of new studies via databases and registers",
+        "Identification of new studies via databases and registers",
+    ),
     ("database_results", "node7", "box2", "Records identified from: Databases", "Databases"),
     ("database_specific_results", "NA", "box2", "Records identified from: specific databases", "Specific Databases"),
     ("register_results", "NA", "box2", "Records identified from: Registers", "Registers"),
     ("register_specific_results", "NA", "box2", "Records identified from: specific registers", "Specific Registers"),
-    ("NA", "node16", "othstud", "Grey title box; Identification of new studies via other methods",
-     "Identification of new studies via other methods"),
+    (
+        "NA",
+        "node16",
+        "othstud",
+        "Grey title box; Identification of new studies via other methods",
+        "Identification of new studies via other methods",
+    ),
     ("website_results", "node17", "box11", "Records identified from: Websites", "Websites"),
     ("organisation_results", "NA", "box11", "Records identified from: Organisations", "Organisations"),
     ("citations_results", "NA", "box11", "Records identified from: Citation searching", "Citation searching"),
     ("duplicates", "node8", "box3", "Duplicate records", "Duplicate records"),
-    ("excluded_automatic", "NA", "box3", "Records marked as ineligible by automation tools",
-     "Records marked as ineligible by automation tools"),
+    (
+        "excluded_automatic",
+        "NA",
+        "box3",
+        "Records marked as ineligible by automation tools",
+        "Records marked as ineligible by automation tools",
+    ),
     ("excluded_other", "NA", "box3", "Records removed for other reasons", "Records removed for other reasons"),
     ("records_screened", "node9", "box4", "Records screened (databases and registers)", "Records screened"),
     ("records_excluded", "node10", "box5", "Records excluded (databases and registers)", "Records excluded"),
-    ("dbr_sought_reports", "node11", "box6", "Reports sought for retrieval (databases and registers)",
-     "Reports sought for retrieval"),
-    ("dbr_notretrieved_reports", "node12", "box7", "Reports not retrieved (databases and registers)",
-     "Reports not retrieved"),
+    (
+        "dbr_sought_reports",
+        "node11",
+        "box6",
+        "Reports sought for retrieval (databases and registers)",
+        "Reports sought for retrieval",
+    ),
+    (
+        "dbr_notretrieved_reports",
+        "node12",
+        "box7",
+        "Reports not retrieved (databases and registers)",
+        "Reports not retrieved",
+    ),
     ("other_sought_reports", "node18", "box12", "Reports sought for retrieval (other)", "Reports sought for retrieval"),
     ("other_notretrieved_reports", "node19", "box13", "Reports not retrieved (other)", "Reports not retrieved"),
-    ("dbr_assessed", "node13", "box8", "Reports assessed for eligibility (databases and registers)",
-     "Reports assessed for eligibility"),
-    ("dbr_excluded", "node14", "box9", "Reports excluded (databases and registers): reasons as 'Reason, n; Reason, n'",
-     "Reports excluded"),
-    ("other_assessed", "node20", "box14", "Reports assessed for eligibility (other)", "Reports assessed for eligibility"),
-    ("other_excluded", "node21", "box15", "Reports excluded (other): reasons as 'Reason, n; Reason, n'",
-     "Reports excluded"),
+    (
+        "dbr_assessed",
+        "node13",
+        "box8",
+        "Reports assessed for eligibility (databases and registers)",
+        "Reports assessed for eligibility",
+    ),
+    (
+        "dbr_excluded",
+        "node14",
+        "box9",
+        "Reports excluded (databases and registers): reasons as 'Reason, n; Reason, n'",
+        "Reports excluded",
+    ),
+    (
+        "other_assessed",
+        "node20",
+        "box14",
+        "Reports assessed for eligibility (other)",
+        "Reports assessed for eligibility",
+    ),
+    (
+        "other_excluded",
+        "node21",
+        "box15",
+        "Reports excluded (other): reasons as 'Reason, n; Reason, n'",
+        "Reports excluded",
+    ),
     ("new_studies", "node15", "box10", "New studies included in review", "New studies included in review"),
     ("new_reports", "NA", "box10", "Reports of new included studies", "Reports of new included studies"),
     ("total_studies", "node22", "box16", "Total studies included in review", "Total studies included in review"),
@@ -70,7 +133,10 @@ TEMPLATE: tuple[tuple[str, str, str, str, str], ...] = (
     ("NA", "node3", "included", "Blue included box", "Included"),
 )
 TEMPLATE_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
-TITLES = ("Identification of new studies via databases and registers", "Identification of new studies via other methods")
+TITLES = (
+    "Identification of new studies via databases and registers",
+    "Identification of new studies via other methods",
+)
 PHASES = (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4))
 """Phase labels of the left-hand column and the first and last box rows they span."""
 LINESPACING = 1.2
@@ -104,8 +170,15 @@ def _wrap_line(line: str, max_in: float, size: float) -> list[str]:
     indent = INDENT if line.startswith(" ") else ""
     lead = layout.line_width_in(indent, size)
     room = max_in - lead - layout.line_width_in("  ", size)
-    glued = re.sub(r"\(n = [^)]*\)", lambda m: m.group(0).replace(" ", NBSP)  # keep a count on one line if it fits
-                   if layout.line_width_in(m.group(0), size) <= room else m.group(0), line.strip())
+    glued = re.sub(
+        r"\(n = [^)]*\)",
+        lambda m: (
+            m.group(0).replace(" ", NBSP)  # keep a count on one line if it fits
+            if layout.line_width_in(m.group(0), size) <= room
+            else m.group(0)
+        ),
+        line.strip(),
+    )
     return [indent + part.replace(NBSP, " ") for part in layout.wrap(glued, max_in - lead, size, indent="  ")]
 
 
@@ -114,8 +187,10 @@ def _n(rows: Mapping[str, Mapping[str, object]], box: str) -> str:
 
 
 def _detail_lines(rows: Mapping[str, Mapping[str, object]], box: str) -> list[str]:
-    return [f"{INDENT}{reason} (n = {n if n is not None else MISSING})"
-            for reason, n in parse_detail(rows.get(box, {}).get("detail"))]
+    return [
+        f"{INDENT}{reason} (n = {n if n is not None else MISSING})"
+        for reason, n in parse_detail(rows.get(box, {}).get("detail"))
+    ]
 
 
 def _with_reasons(head: str, reasons: list[str]) -> list[str]:
@@ -134,37 +209,95 @@ class _Box:
 def _boxes(rows: Mapping[str, Mapping[str, object]], other: bool) -> list[_Box]:
     included = "total" if any(k in rows for k in ("total_studies", "total_reports")) else "new"
     boxes = [
-        _Box("identified", ["Records identified from:", f"Databases ({_n(rows, 'database_results')})",
-                            *_detail_lines(rows, "database_results"), f"Registers ({_n(rows, 'register_results')})",
-                            *_detail_lines(rows, "register_results")], 0, 0),
-        _Box("removed", ["Records removed before screening:",
-                         f"Duplicate records removed ({_n(rows, 'duplicates')})",
-                         f"Records marked as ineligible by automation tools ({_n(rows, 'excluded_automatic')})",
-                         f"Records removed for other reasons ({_n(rows, 'excluded_other')})"], 1, 0),
+        _Box(
+            "identified",
+            [
+                "Records identified from:",
+                f"Databases ({_n(rows, 'database_results')})",
+                *_detail_lines(rows, "database_results"),
+                f"Registers ({_n(rows, 'register_results')})",
+                *_detail_lines(rows, "register_results"),
+            ],
+            0,
+            0,
+        ),
+        _Box(
+            "removed",
+            [
+                "Records removed before screening:",
+                f"Duplicate records removed ({_n(rows, 'duplicates')})",
+                f"Records marked as ineligible by automation tools ({_n(rows, 'excluded_automatic')})",
+                f"Records removed for other reasons ({_n(rows, 'excluded_other')})",
+            ],
+            1,
+            0,
+        ),
         _Box("records_screened", [f"Records screened ({_n(rows, 'records_screened')})"], 0, 1),
-        _Box("records_excluded", [f"Records excluded ({_n(rows, 'records_excluded')})",
-                                  *_detail_lines(rows, "records_excluded")], 1, 1),
+        _Box(
+            "records_excluded",
+            [f"Records excluded ({_n(rows, 'records_excluded')})", *_detail_lines(rows, "records_excluded")],
+            1,
+            1,
+        ),
         _Box("dbr_sought_reports", [f"Reports sought for retrieval ({_n(rows, 'dbr_sought_reports')})"], 0, 2),
-        _Box("dbr_notretrieved_reports", [f"Reports not retrieved ({_n(rows, 'dbr_notretrieved_reports')})",
-                                          *_detail_lines(rows, "dbr_notretrieved_reports")], 1, 2),
+        _Box(
+            "dbr_notretrieved_reports",
+            [
+                f"Reports not retrieved ({_n(rows, 'dbr_notretrieved_reports')})",
+                *_detail_lines(rows, "dbr_notretrieved_reports"),
+            ],
+            1,
+            2,
+        ),
         _Box("dbr_assessed", [f"Reports assessed for eligibility ({_n(rows, 'dbr_assessed')})"], 0, 3),
-        _Box("dbr_excluded", _with_reasons(f"Reports excluded ({_n(rows, 'dbr_excluded')})",
-                                           _detail_lines(rows, "dbr_excluded")), 1, 3),
-        _Box("included", [f"Studies included in review ({_n(rows, f'{included}_studies')})",
-                          f"Reports of included studies ({_n(rows, f'{included}_reports')})"], 0, 4),
+        _Box(
+            "dbr_excluded",
+            _with_reasons(f"Reports excluded ({_n(rows, 'dbr_excluded')})", _detail_lines(rows, "dbr_excluded")),
+            1,
+            3,
+        ),
+        _Box(
+            "included",
+            [
+                f"Studies included in review ({_n(rows, f'{included}_studies')})",
+                f"Reports of included studies ({_n(rows, f'{included}_reports')})",
+            ],
+            0,
+            4,
+        ),
     ]
     if other:
         boxes += [
-            _Box("other_identified", ["Records identified from:", f"Websites ({_n(rows, 'website_results')})",
-                                      f"Organisations ({_n(rows, 'organisation_results')})",
-                                      f"Citation searching ({_n(rows, 'citations_results')})"], 2, 0),
+            _Box(
+                "other_identified",
+                [
+                    "Records identified from:",
+                    f"Websites ({_n(rows, 'website_results')})",
+                    f"Organisations ({_n(rows, 'organisation_results')})",
+                    f"Citation searching ({_n(rows, 'citations_results')})",
+                ],
+                2,
+                0,
+            ),
             _Box("other_sought_reports", [f"Reports sought for retrieval ({_n(rows, 'other_sought_reports')})"], 2, 2),
-            _Box("other_notretrieved_reports", [
-                f"Reports not retrieved ({_n(rows, 'other_notretrieved_reports')})",
-                *_detail_lines(rows, "other_notretrieved_reports")], 3, 2),
+            _Box(
+                "other_notretrieved_reports",
+                [
+                    f"Reports not retrieved ({_n(rows, 'other_notretrieved_reports')})",
+                    *_detail_lines(rows, "other_notretrieved_reports"),
+                ],
+                3,
+                2,
+            ),
             _Box("other_assessed", [f"Reports assessed for eligibility ({_n(rows, 'other_assessed')})"], 2, 3),
-            _Box("other_excluded", _with_reasons(f"Reports excluded ({_n(rows, 'other_excluded')})",
-                                                 _detail_lines(rows, "other_excluded")), 3, 3),
+            _Box(
+                "other_excluded",
+                _with_reasons(
+                    f"Reports excluded ({_n(rows, 'other_excluded')})", _detail_lines(rows, "other_excluded")
+                ),
+                3,
+                3,
+            ),
         ]
     return boxes
 
@@ -185,7 +318,7 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
         box.lines = [w for line in box.lines for w in _wrap_line(line, box_w - 2 * pad, font.small)]
     row_h = [max(len(b.lines) * line_in + 2 * pad for b in boxes if b.row == r) for r in range(5)]
     for name, first, last in PHASES:  # a phase box is at least as tall as its rotated label
-        span = sum(row_h[first:last + 1]) + gap * (last - first)
+        span = sum(row_h[first : last + 1]) + gap * (last - first)
         row_h[last] += max(0.0, layout.line_width_in(name, font.small, True) + 2 * pad - span)
     title_w = 2 * box_w + gap
     title_lines = layout.wrap(TITLES[0], title_w - 2 * pad, font.small, bold=True)
@@ -206,16 +339,30 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
             ax.add_patch(Rectangle((x, y), w, h, facecolor=fill, edgecolor=style.INK, linewidth=0.6, gid=gid))
 
         def centred(x: float, y: float, w: float, h: float, text: str, rotate: bool = False) -> None:
-            ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=font.small, fontweight="bold",
-                    rotation=90 if rotate else 0, gid="prisma-title")
+            ax.text(
+                x + w / 2,
+                y + h / 2,
+                text,
+                ha="center",
+                va="center",
+                fontsize=font.small,
+                fontweight="bold",
+                rotation=90 if rotate else 0,
+                gid="prisma-title",
+            )
 
         titles = [(TITLES[0], 0, style.PRISMA_FILL["title_main"])]
         if other:
             titles.append((TITLES[1], 2, style.PRISMA_FILL["title_other"]))
         for text, col, fill in titles:
             rect(col_x[col], style.MARGIN_IN, title_w, title_h, fill, "prisma-title-box")
-            centred(col_x[col], style.MARGIN_IN, title_w, title_h,
-                    "\n".join(layout.wrap(text, title_w - 2 * pad, font.small, bold=True)))
+            centred(
+                col_x[col],
+                style.MARGIN_IN,
+                title_w,
+                title_h,
+                "\n".join(layout.wrap(text, title_w - 2 * pad, font.small, bold=True)),
+            )
         for name, first, last in PHASES:
             y, h = tops[first], tops[last] + row_h[last] - tops[first]
             rect(style.MARGIN_IN, y, phase_w, h, style.PRISMA_FILL["phase"], "prisma-phase")
@@ -228,12 +375,31 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
                 h = row_h[box.row] if box.row != 0 else h
             geometry[box.key] = (x, y, box_w, h)
             rect(x, y, box_w, h, style.PRISMA_FILL["box"], f"prisma-box-{box.key}")
-            ax.text(x + pad, y + pad, "\n".join(box.lines), ha="left", va="top", fontsize=font.small,
-                    linespacing=LINESPACING, gid=f"prisma-text-{box.key}")
+            ax.text(
+                x + pad,
+                y + pad,
+                "\n".join(box.lines),
+                ha="left",
+                va="top",
+                fontsize=font.small,
+                linespacing=LINESPACING,
+                gid=f"prisma-text-{box.key}",
+            )
 
         def arrow(a: tuple[float, float], b: tuple[float, float]) -> None:
-            ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": style.INK, "lw": 0.6,
-                                                        "shrinkA": 0, "shrinkB": 0, "mutation_scale": 6})
+            ax.annotate(
+                "",
+                xy=b,
+                xytext=a,
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": style.INK,
+                    "lw": 0.6,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                    "mutation_scale": 6,
+                },
+            )
 
         def down(a: str, b: str) -> None:
             xa, ya, wa, ha = geometry[a]
@@ -243,11 +409,19 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
             xa, ya, wa, ha = geometry[a]
             arrow((xa + wa, ya + ha / 2), (geometry[b][0], ya + ha / 2))
 
-        for a, b in (("identified", "records_screened"), ("records_screened", "dbr_sought_reports"),
-                     ("dbr_sought_reports", "dbr_assessed"), ("dbr_assessed", "included")):
+        for a, b in (
+            ("identified", "records_screened"),
+            ("records_screened", "dbr_sought_reports"),
+            ("dbr_sought_reports", "dbr_assessed"),
+            ("dbr_assessed", "included"),
+        ):
             down(a, b)
-        for a, b in (("identified", "removed"), ("records_screened", "records_excluded"),
-                     ("dbr_sought_reports", "dbr_notretrieved_reports"), ("dbr_assessed", "dbr_excluded")):
+        for a, b in (
+            ("identified", "removed"),
+            ("records_screened", "records_excluded"),
+            ("dbr_sought_reports", "dbr_notretrieved_reports"),
+            ("dbr_assessed", "dbr_excluded"),
+        ):
             right(a, b)
         if other:
             down("other_identified", "other_sought_reports")
@@ -267,21 +441,31 @@ def _count(rows: Mapping[str, Mapping[str, object]], box: str, missing: str = MI
 
 def _caption(rows: Mapping[str, Mapping[str, object]]) -> str:
     included = "total_studies" if "total_studies" in rows else "new_studies"
-    return ("PRISMA 2020 flow diagram. Records from databases: " + _count(rows, "database_results")
-            + "; from registers: " + _count(rows, "register_results")
-            + "; records screened: " + _count(rows, "records_screened")
-            + "; reports assessed for eligibility: " + _count(rows, "dbr_assessed")
-            + "; studies included: " + _count(rows, included) + ".")
+    return (
+        "PRISMA 2020 flow diagram. Records from databases: "
+        + _count(rows, "database_results")
+        + "; from registers: "
+        + _count(rows, "register_results")
+        + "; records screened: "
+        + _count(rows, "records_screened")
+        + "; reports assessed for eligibility: "
+        + _count(rows, "dbr_assessed")
+        + "; studies included: "
+        + _count(rows, included)
+        + "."
+    )
 
 
 def _alt(rows: Mapping[str, Mapping[str, object]], other: bool) -> str:
     reasons = parse_detail(rows.get("dbr_excluded", {}).get("detail"))
-    text = ("Flow diagram from identification through screening to inclusion"
-            + (", with a second column for records found by other methods" if other else "") + ". "
-            + _caption(rows).removeprefix("PRISMA 2020 flow diagram. "))
+    text = (
+        "Flow diagram from identification through screening to inclusion"
+        + (", with a second column for records found by other methods" if other else "")
+        + ". "
+        + _caption(rows).removeprefix("PRISMA 2020 flow diagram. ")
+    )
     if reasons:
-        text += " Reports excluded: " + "; ".join(
-            f"{r} ({n if n is not None else MISSING})" for r, n in reasons) + "."
+        text += " Reports excluded: " + "; ".join(f"{r} ({n if n is not None else MISSING})" for r, n in reasons) + "."
     return text
 
 
@@ -302,10 +486,21 @@ def write_prisma_csv(df: pd.DataFrame, path: str | Path) -> Path:
         return "NA" if data == "NA" else _count(rows, data, "NA")
 
     out = pd.DataFrame(
-        [(data, node, box, desc, text, desc if node != "NA" else "NA",
-          f"{data if data != 'NA' else box}.html" if node != "NA" else "NA", n_value(data))
-         for data, node, box, desc, text in TEMPLATE],
-        columns=list(TEMPLATE_COLUMNS))
+        [
+            (
+                data,
+                node,
+                box,
+                desc,
+                text,
+                desc if node != "NA" else "NA",
+                f"{data if data != 'NA' else box}.html" if node != "NA" else "NA",
+                n_value(data),
+            )
+            for data, node, box, desc, text in TEMPLATE
+        ],
+        columns=list(TEMPLATE_COLUMNS),
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=False, lineterminator="\n")

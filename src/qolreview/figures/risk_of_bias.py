@@ -17,8 +17,8 @@ import pandas as pd
 
 from qolreview.figures import style
 from qolreview.figures.captions import Captioned, require_columns
-from qolreview.tables import RiskOfBias
 from qolreview.formatting import plural
+from qolreview.tables import RiskOfBias
 
 ROB_COLUMNS = (RiskOfBias.study_id, RiskOfBias.label, RiskOfBias.tool, RiskOfBias.domain, RiskOfBias.judgement)
 
@@ -42,8 +42,9 @@ def _grid(rob: pd.DataFrame, tool: str, studies: pd.DataFrame | None) -> pd.Data
     if listed.empty:
         raise ValueError(f"risk of bias: no studies for tool {tool!r}")
     domains = sorted(part["domain"].dropna().unique(), key=_domain_key) or ["overall"]
-    grid = (part.pivot_table(index="study_id", columns="domain", values="judgement", aggfunc="first")
-            .reindex(index=listed["study_id"], columns=domains))
+    grid = part.pivot_table(index="study_id", columns="domain", values="judgement", aggfunc="first").reindex(
+        index=listed["study_id"], columns=domains
+    )
     grid = grid.astype(object).where(grid.notna(), style.NOT_ASSESSED)
     grid.index = pd.Index(listed["label"].astype(str), name="label")
     return grid
@@ -88,10 +89,10 @@ def traffic_light_plot(
     labels = [textwrap.wrap(s, label_chars, break_long_words=False) or [""] for s in grid.index]
     heights = [max(1.0, 0.7 * len(lab)) for lab in labels]
     tops = np.concatenate([[1.5], 1.5 + np.cumsum(heights)])
-    used = sorted({str(v) for v in grid.to_numpy().ravel()},
-                  key=lambda j: (_order(tool).index(j) if j in _order(tool) else -1, j))
-    legend = [f"{c}: {style.ROB_DOMAIN_NAMES.get(tool, {}).get(c, c)}" for c in grid.columns
-              if c.lower() != "overall"]
+    used = sorted(
+        {str(v) for v in grid.to_numpy().ravel()}, key=lambda j: (_order(tool).index(j) if j in _order(tool) else -1, j)
+    )
+    legend = [f"{c}: {style.ROB_DOMAIN_NAMES.get(tool, {}).get(c, c)}" for c in grid.columns if c.lower() != "overall"]
     legend_units = 1.0 + 0.7 * (len(legend) + len(used)) + 0.5
     units = tops[-1] + legend_units
     fig_h = units * row_h + 2 * style.MARGIN_IN
@@ -104,21 +105,46 @@ def traffic_light_plot(
         ax.set_ylim(units, -style.MARGIN_IN / row_h)
         x_label = style.MARGIN_IN / fig_w
         xs = [label_frac + dom_frac * (i + 0.5) for i in range(grid.shape[1])]
-        ax.text(x_label, 0.9, "Study" if tool == "none" else f"{tool}: study", ha="left", va="center", fontsize=font.base, fontweight="bold",
-                gid="header")
+        ax.text(
+            x_label,
+            0.9,
+            "Study" if tool == "none" else f"{tool}: study",
+            ha="left",
+            va="center",
+            fontsize=font.base,
+            fontweight="bold",
+            gid="header",
+        )
         for x, dom in zip(xs, grid.columns):
-            ax.text(x, 0.9, "Overall" if dom.lower() == "overall" else dom, ha="center", va="center",
-                    fontsize=font.small, fontweight="bold", gid="domain-header")
+            ax.text(
+                x,
+                0.9,
+                "Overall" if dom.lower() == "overall" else dom,
+                ha="center",
+                va="center",
+                fontsize=font.small,
+                fontweight="bold",
+                gid="domain-header",
+            )
         dot = (min(dom_frac * fig_w, row_h) * 72 * 0.8) ** 2
         for i, judgements in enumerate(grid.itertuples(index=False)):
             y = (tops[i] + tops[i + 1]) / 2
             ax.text(x_label, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
             for x, judgement in zip(xs, judgements):
                 fill, symbol, ink = _cell_style(str(judgement), tool, palette)
-                ax.scatter([x], [y], s=dot, color=fill, edgecolors=style.MUTED, linewidths=0.4, zorder=2,
-                           gid=f"rob-cell-{judgement}")
-                ax.text(x, y, symbol, ha="center", va="center", fontsize=font.small, color=ink, zorder=3,
-                        gid="rob-symbol")
+                ax.scatter(
+                    [x],
+                    [y],
+                    s=dot,
+                    color=fill,
+                    edgecolors=style.MUTED,
+                    linewidths=0.4,
+                    zorder=2,
+                    gid=f"rob-cell-{judgement}",
+                )
+                ax.text(
+                    x, y, symbol, ha="center", va="center", fontsize=font.small, color=ink, zorder=3, gid="rob-symbol"
+                )
         y = tops[-1] + 1.0
         for line in legend:
             ax.text(x_label, y, line, ha="left", va="center", fontsize=font.small, gid="legend")
@@ -127,18 +153,30 @@ def traffic_light_plot(
             fill, symbol, ink = _cell_style(judgement, tool, palette)
             ax.scatter([x_label + 0.01], [y], s=dot / 2, color=fill, edgecolors=style.MUTED, linewidths=0.4)
             ax.text(x_label + 0.01, y, symbol, ha="center", va="center", fontsize=font.small * 0.8, color=ink)
-            ax.text(x_label + 0.03, y, judgement if star_count(judgement) is None else f"{star_count(judgement)} stars", ha="left",
-                    va="center", fontsize=font.small, gid="legend")
+            ax.text(
+                x_label + 0.03,
+                y,
+                judgement if star_count(judgement) is None else f"{star_count(judgement)} stars",
+                ha="left",
+                va="center",
+                fontsize=font.small,
+                gid="legend",
+            )
             y += 0.7
     counts = grid.iloc[:, -1].value_counts()
     overall = "; ".join(f"{j} {int(counts[j])}" for j in used if j in counts.index)
     name = "no tool" if tool == "none" else tool
-    caption = (f"Risk of bias of {plural(len(grid), 'study')} without risk-of-bias judgements (traffic-light plot): "
-               f"all shown as not assessed, never as low risk." if tool == "none" else
-               f"Risk of bias ({name}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
-               f"{grid.columns[-1].capitalize()} judgements: {overall}.")
-    alt = (f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) in columns. "
-           f"{grid.columns[-1].capitalize()}: {overall}.")
+    caption = (
+        f"Risk of bias of {plural(len(grid), 'study')} without risk-of-bias judgements (traffic-light plot): "
+        f"all shown as not assessed, never as low risk."
+        if tool == "none"
+        else f"Risk of bias ({name}) of {plural(len(grid), 'study')} by domain (traffic-light plot). "
+        f"{grid.columns[-1].capitalize()} judgements: {overall}."
+    )
+    alt = (
+        f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) in columns. "
+        f"{grid.columns[-1].capitalize()}: {overall}."
+    )
     return Captioned(fig, caption, alt)
 
 
@@ -192,26 +230,41 @@ def summary_plot(
             fill, _, _ = _cell_style(str(judgement), tool, palette)
             stars = star_count(str(judgement))
             label = str(judgement) if stars is None else f"{stars} stars"
-            ax.barh(ys, share * 100, left=left * 100, height=0.7, color=fill, edgecolor=style.MUTED,
-                    linewidth=0.4, label=label, gid=f"bar-{judgement}")
+            ax.barh(
+                ys,
+                share * 100,
+                left=left * 100,
+                height=0.7,
+                color=fill,
+                edgecolor=style.MUTED,
+                linewidth=0.4,
+                label=label,
+                gid=f"bar-{judgement}",
+            )
             left += share
         tick_chars = style.chars_fitting(0.2 * fig_w, font.small)
         names = [style.ROB_DOMAIN_NAMES.get(tool, {}).get(d, d) for d in table.index]
-        ax.set_yticks(ys, ["\n".join(textwrap.wrap(n, tick_chars, break_long_words=False)) for n in names],
-                      fontsize=font.small)
+        ax.set_yticks(
+            ys, ["\n".join(textwrap.wrap(n, tick_chars, break_long_words=False)) for n in names], fontsize=font.small
+        )
         ax.set_ylim(len(table) - 0.5, -0.5)
         ax.set_xlim(0, 100)
-        ax.set_xlabel("Participants (%; studies weighted by sample size)" if weighted else "Studies (%)",
-                      fontsize=font.small)
+        ax.set_xlabel(
+            "Participants (%; studies weighted by sample size)" if weighted else "Studies (%)", fontsize=font.small
+        )
         ax.tick_params(axis="x", labelsize=font.small)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(6, len(table.columns)),
-                   fontsize=font.small, frameon=False)
+        fig.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(6, len(table.columns)),
+            fontsize=font.small,
+            frameon=False,
+        )
     overall = table.iloc[-1]
     text = "; ".join(f"{j} {100 * p:.0f}%" for j, p in overall.items() if p > 0)
     share = "proportion of participants (studies weighted by sample size)" if weighted else "proportion of studies"
-    caption = (f"Risk of bias ({tool}): {share} with each judgement per domain. "
-               f"{table.index[-1].capitalize()}: {text}.")
+    caption = f"Risk of bias ({tool}): {share} with each judgement per domain. {table.index[-1].capitalize()}: {text}."
     alt = f"Stacked bar chart of {len(table)} {tool} domains. {table.index[-1].capitalize()}: {text}."
     return Captioned(fig, caption, alt)

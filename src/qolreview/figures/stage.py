@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from qolreview.figures.data import evidence_map_table, trajectory_table
 from qolreview.figures import style
 from qolreview.figures.captions import Captioned, merge_captions, write_captions
+from qolreview.figures.data import evidence_map_table, trajectory_table
 from qolreview.figures.effect_direction import effect_direction_plot
 from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.forest import forest_plot
@@ -77,14 +77,24 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
         if studies.empty:
             continue
         order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
-        studies = studies.assign(
-            subgroup=studies["analysis_id"].map(domains).map(lambda d: SHORT_DOMAIN_LABELS.get(d, d)),
-            _order=studies["analysis_id"].map(domains).map(lambda d: order.get(d, len(order))),
-        ).sort_values(["_order", "analysis_id", "study_id"], kind="stable").drop(columns="_order")
+        studies = (
+            studies.assign(
+                subgroup=studies["analysis_id"].map(domains).map(lambda d: SHORT_DOMAIN_LABELS.get(d, d)),
+                _order=studies["analysis_id"].map(domains).map(lambda d: order.get(d, len(order))),
+            )
+            .sort_values(["_order", "analysis_id", "study_id"], kind="stable")
+            .drop(columns="_order")
+        )
         title = f"{_comparison_label(str(comparison))}: analyses not pooled, {window} window"
         figures[f"forest-single-{slug(comparison)}-{slug(window)}-{slug(measure)}"] = forest_plot(
-            studies, None, title=title, width=width, palette=palette, measure=str(measure),
-            favours=_favours(str(comparison)))
+            studies,
+            None,
+            title=title,
+            width=width,
+            palette=palette,
+            measure=str(measure),
+            favours=_favours(str(comparison)),
+        )
     for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
         studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
         if studies.empty:
@@ -98,13 +108,22 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
             results = own[own["subgroup_var"] == variable]
             studies = studies.assign(subgroup=studies[variable].fillna("not reported"))
             studies = studies.sort_values(["subgroup", "study_id"], kind="stable")
-            analysis = {**analysis, "q_between": results["q_between"].iloc[0],
-                        "q_between_p": results["q_between_p"].iloc[0]}
+            analysis = {
+                **analysis,
+                "q_between": results["q_between"].iloc[0],
+                "q_between_p": results["q_between_p"].iloc[0],
+            }
             title += f", by {variable}"
         figures[f"forest-{slug(analysis['analysis_id'])}"] = forest_plot(
-            studies, analysis, subgroups=results, title=title, width=width, palette=palette,
+            studies,
+            analysis,
+            subgroups=results,
+            title=title,
+            width=width,
+            palette=palette,
             measure=str(analysis["measure"]),
-            favours=_favours(str(analysis["comparison"])))
+            favours=_favours(str(analysis["comparison"])),
+        )
     _save_all(figures, outputs)
 
 
@@ -114,8 +133,11 @@ def run_effect_direction(inputs: Files, outputs: Files, settings: Settings) -> N
     figures = {}
     for comparison in sorted(directions["comparison"].unique()):
         figures[f"effect-direction-{slug(comparison)}"] = effect_direction_plot(
-            directions[directions["comparison"] == comparison], votes[votes["comparison"] == comparison],
-            width=settings["width"], palette=settings["palette"])
+            directions[directions["comparison"] == comparison],
+            votes[votes["comparison"] == comparison],
+            width=settings["width"],
+            palette=settings["palette"],
+        )
     _save_all(figures, outputs)
 
 

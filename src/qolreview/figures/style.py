@@ -91,7 +91,12 @@ SUBGROUP_FILL = "#7F7F7F"
 # Risk of bias ----------------------------------------------------------------------------------------
 
 ROB_ORDER = (
-    "Low", "Moderate", "Serious", "Critical", "No information", "Not assessed",
+    "Low",
+    "Moderate",
+    "Serious",
+    "Critical",
+    "No information",
+    "Not assessed",
 )
 """Canonical order of ROBINS-I judgements (Sterne et al. 2016), then "Not assessed"."""
 NOS_ORDER = ("Good", "Fair", "Poor", "Not assessed")
@@ -99,38 +104,64 @@ NOS_ORDER = ("Good", "Fair", "Poor", "Not assessed")
 ROB2_ORDER = ("Low", "Some concerns", "High", "No information", "Not assessed")
 
 _ROB_EQUIVALENT = {
-    "Good": "Low", "Fair": "Moderate", "Poor": "Serious", "Some concerns": "Moderate", "High": "Serious",
+    "Good": "Low",
+    "Fair": "Moderate",
+    "Poor": "Serious",
+    "Some concerns": "Moderate",
+    "High": "Serious",
 }
 
 ROB_PALETTES: dict[str, dict[str, str]] = {
     "cochrane": {
-        "Low": "#02C100", "Moderate": "#E2DF07", "Serious": "#BF0000", "Critical": "#820000",
-        "No information": "#4EA1F7", "Not assessed": "#BDBDBD",
+        "Low": "#02C100",
+        "Moderate": "#E2DF07",
+        "Serious": "#BF0000",
+        "Critical": "#820000",
+        "No information": "#4EA1F7",
+        "Not assessed": "#BDBDBD",
     },
     "colourblind": {
-        "Low": "#FED98E", "Moderate": "#FE9929", "Serious": "#D95F0E", "Critical": "#993404",
-        "No information": "#9ECAE1", "Not assessed": "#BDBDBD",
+        "Low": "#FED98E",
+        "Moderate": "#FE9929",
+        "Serious": "#D95F0E",
+        "Critical": "#993404",
+        "No information": "#9ECAE1",
+        "Not assessed": "#BDBDBD",
     },
 }
 ROB_SYMBOLS = {
-    "Low": "+", "Moderate": "\u2212", "Serious": "\u00d7", "Critical": "!", "No information": "?",
+    "Low": "+",
+    "Moderate": "\u2212",
+    "Serious": "\u00d7",
+    "Critical": "!",
+    "No information": "?",
     "Not assessed": "",
 }
 ROB_DOMAIN_NAMES: dict[str, dict[str, str]] = {
     "ROBINS-I": {
-        "D1": "Bias due to confounding", "D2": "Bias in selection of participants",
-        "D3": "Bias in classification of interventions", "D4": "Bias due to deviations from intended interventions",
-        "D5": "Bias due to missing data", "D6": "Bias in measurement of outcomes",
-        "D7": "Bias in selection of the reported result", "overall": "Overall risk of bias",
+        "D1": "Bias due to confounding",
+        "D2": "Bias in selection of participants",
+        "D3": "Bias in classification of interventions",
+        "D4": "Bias due to deviations from intended interventions",
+        "D5": "Bias due to missing data",
+        "D6": "Bias in measurement of outcomes",
+        "D7": "Bias in selection of the reported result",
+        "overall": "Overall risk of bias",
     },
     "RoB2": {
         "D1": "Bias arising from the randomisation process",
-        "D2": "Bias due to deviations from intended interventions", "D3": "Bias due to missing outcome data",
-        "D4": "Bias in measurement of the outcome", "D5": "Bias in selection of the reported result",
+        "D2": "Bias due to deviations from intended interventions",
+        "D3": "Bias due to missing outcome data",
+        "D4": "Bias in measurement of the outcome",
+        "D5": "Bias in selection of the reported result",
         "overall": "Overall risk of bias",
     },
-    "NOS": {"selection": "Selection", "comparability": "Comparability", "outcome": "Outcome / exposure",
-            "overall": "Overall quality (AHRQ standards)"},
+    "NOS": {
+        "selection": "Selection",
+        "comparability": "Comparability",
+        "outcome": "Outcome / exposure",
+        "overall": "Overall quality (AHRQ standards)",
+    },
 }
 """Domain names of ROBINS-I (Sterne et al. 2016), RoB 2 (Sterne et al. 2019) and the Newcastle-Ottawa Scale."""
 STAR_PALETTE = ("#F7F7F7", "#D9D9D9", "#BDBDBD", "#969696", "#737373")
@@ -171,8 +202,12 @@ EVIDENCE_MARKER_PT2 = 30.0
 
 # Effect-direction plot (Thomson & Thomas 2013, Res Synth Methods 4:95-101) ---------------------------
 
-EDP_GLYPHS = {"improved": "\u25b2", "worsened": "\u25bc", "no_clear_difference": "\u25c4\u25ba",
-              "mixed": "\u25c1\u25b7"}
+EDP_GLYPHS = {
+    "improved": "\u25b2",
+    "worsened": "\u25bc",
+    "no_clear_difference": "\u25c4\u25ba",
+    "mixed": "\u25c1\u25b7",
+}
 """Up: positive health impact; down: negative; sideways: no change or conflicting findings (Thomson &
 Thomas 2013). Filled sideways arrows mark no clear difference, open ones mixed or conflicting results."""
 EDP_LARGE_ABOVE = 300
@@ -181,8 +216,10 @@ EDP_MEDIUM_FROM = 50
 EDP_GLYPH_SCALE = {"large": 1.6, "medium": 1.2, "small": 0.85, "unknown": 0.85}
 EDP_BASIS_MARKS = {"ci": "", "point_estimate_only": "*", "reported": "\u2020"}
 EDP_DIRECTION_LABELS = {
-    "improved": "Improved (positive health impact)", "worsened": "Worsened (negative health impact)",
-    "no_clear_difference": "No clear difference (no change)", "mixed": "Mixed or conflicting findings",
+    "improved": "Improved (positive health impact)",
+    "worsened": "Worsened (negative health impact)",
+    "no_clear_difference": "No clear difference (no change)",
+    "mixed": "Mixed or conflicting findings",
 }
 
 # PRISMA 2020 ----------------------------------------------------------------------------------------
@@ -198,18 +235,29 @@ NOT_POOLED_LABEL = "Not pooled (too few studies)"
 POOLED_LABEL = "Random-effects model"
 PI_LABEL = "95% prediction interval"
 TEST_LABELS = {"knha": "Knapp-Hartung", "z": "z test", "t": "t test"}
-MEASURE_SCALES = {"SMD": "standardised mean difference", "SMCR": "standardised mean change",
-                  "SMCC": "standardised mean change", "MD": "mean difference", "RR": "log risk ratio",
-                  "OR": "log odds ratio", "RD": "risk difference"}
+MEASURE_SCALES = {
+    "SMD": "standardised mean difference",
+    "SMCR": "standardised mean change",
+    "SMCC": "standardised mean change",
+    "MD": "mean difference",
+    "RR": "log risk ratio",
+    "OR": "log odds ratio",
+    "RD": "risk difference",
+}
 """Scale of the harmonized effects by measure: ratios are analysed and plotted on the log scale
 (Cochrane Handbook 6.4.1; metafor ``escalc`` measures "RR" and "OR" are log ratios)."""
 MEASURE_COLUMN_LABELS = {"RR": "log RR", "OR": "log OR"}
 """Header of the forest plot's estimate column when it differs from the measure code."""
-VALUE_KIND_LABELS = {"SMD": "Standardised mean difference", "SMCR": "Standardised mean change",
-                     "SMCC": "Standardised mean change", "MD": "Mean difference",
-                     "RR": "Log risk ratio (positive = fewer with problems)",
-                     "OR": "Log odds ratio (positive = fewer with problems)", "RD": "Risk difference",
-                     "pct_change": "Change from baseline (%)"}
+VALUE_KIND_LABELS = {
+    "SMD": "Standardised mean difference",
+    "SMCR": "Standardised mean change",
+    "SMCC": "Standardised mean change",
+    "MD": "Mean difference",
+    "RR": "Log risk ratio (positive = fewer with problems)",
+    "OR": "Log odds ratio (positive = fewer with problems)",
+    "RD": "Risk difference",
+    "pct_change": "Change from baseline (%)",
+}
 """Y-axis labels of the QoL-over-time panels. Harmonized effects are signed so that positive = better
 quality of life; for the binary QoL outcomes (EQ-5D "any problem") that is fewer people with problems."""
 

@@ -78,13 +78,18 @@ class Scores:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        return _unique(self.mean.cells + self.sd.cells + self.n.cells
-                       + (self.correlation.cells if self.correlation else ()))
+        return _unique(
+            self.mean.cells + self.sd.cells + self.n.cells + (self.correlation.cells if self.correlation else ())
+        )
 
     @property
     def conversions(self) -> tuple[Conversion, ...]:
-        return _unique(self.mean.conversions + self.sd.conversions + self.n.conversions
-                       + (self.correlation.conversions if self.correlation else ()))
+        return _unique(
+            self.mean.conversions
+            + self.sd.conversions
+            + self.n.conversions
+            + (self.correlation.conversions if self.correlation else ())
+        )
 
     @property
     def approximate(self) -> bool:
@@ -103,13 +108,17 @@ def sample_size(row: Mapping[str, object], arm: Mapping[str, object] | None) -> 
     n_arm = value(arm, "n_arm") if arm is not None else None
     if n_arm is None:
         return None
-    taken = Conversion("n_from_arm", "n = n_arm (participants in the arm; the result's own n is not reported)",
-                       "arms sheet", False, "number of participants taken from the arm")
+    taken = Conversion(
+        "n_from_arm",
+        "n = n_arm (participants in the arm; the result's own n is not reported)",
+        "arms sheet",
+        False,
+        "number of participants taken from the arm",
+    )
     return Quantity(n_arm, (cell(arm, "n_arm"),), (taken,))  # type: ignore[arg-type]
 
 
-def _sd(row: Mapping[str, object], sd_col: str, se_col: str, lo_col: str, hi_col: str,
-        n: Quantity) -> Quantity | None:
+def _sd(row: Mapping[str, object], sd_col: str, se_col: str, lo_col: str, hi_col: str, n: Quantity) -> Quantity | None:
     """An SD reported directly, or from an SE (Cochrane Handbook 6.5.2.2), or from a 95% CI (6.5.2.2)."""
     sd = value(row, sd_col)
     if sd is not None:
@@ -137,25 +146,41 @@ def final_scores(row: Mapping[str, object], n: Quantity) -> Scores | None:
         return None
     (est_mean, est_sd), conversion = cv.mean_sd_from_median_iqr(median, q1, q3, n.value)
     cells = (cell(row, "median"), cell(row, "q1"), cell(row, "q3"), *n.cells)
-    return Scores("final", Quantity(float(est_mean), cells, (conversion,)),
-                  Quantity(float(est_sd), cells, (conversion,)), n, SD_APPROXIMATE, (input_row(row),))
+    return Scores(
+        "final",
+        Quantity(float(est_mean), cells, (conversion,)),
+        Quantity(float(est_sd), cells, (conversion,)),
+        n,
+        SD_APPROXIMATE,
+        (input_row(row),),
+    )
 
 
-def baseline_scores(row: Mapping[str, object], baseline_row: Mapping[str, object] | None,
-                    n: Quantity) -> Scores | None:
+def baseline_scores(row: Mapping[str, object], baseline_row: Mapping[str, object] | None, n: Quantity) -> Scores | None:
     """Baseline mean and SD: the row's own ``baseline_mean``/``baseline_sd``, else the arm's baseline row."""
     mean, sd = value(row, "baseline_mean"), value(row, "baseline_sd")
     if mean is not None and sd is not None:
-        return Scores("final", Quantity(mean, (cell(row, "baseline_mean"),)),
-                      Quantity(sd, (cell(row, "baseline_sd"),)), n, SD_FROM_REPORT, (input_row(row),))
+        return Scores(
+            "final",
+            Quantity(mean, (cell(row, "baseline_mean"),)),
+            Quantity(sd, (cell(row, "baseline_sd"),)),
+            n,
+            SD_FROM_REPORT,
+            (input_row(row),),
+        )
     if baseline_row is None:
         return None
     base_n = sample_size(baseline_row, None) or n
     return final_scores(baseline_row, base_n)
 
 
-def correlation(row: Mapping[str, object], baseline: Scores | None, final: Scores | None,
-                study_r: Mapping[str, float], default_r: float) -> Correlation:
+def correlation(
+    row: Mapping[str, object],
+    baseline: Scores | None,
+    final: Scores | None,
+    study_r: Mapping[str, float],
+    default_r: float,
+) -> Correlation:
     """The pre-post correlation for a row, by priority.
 
     1. ``pre_post_r`` reported for the outcome;
@@ -168,21 +193,30 @@ def correlation(row: Mapping[str, object], baseline: Scores | None, final: Score
     if reported is not None:
         return Correlation(reported, "reported", (cell(row, "pre_post_r"),))
     change_sd = value(row, "change_sd")
-    if change_sd is not None and baseline is not None and final is not None \
-            and not baseline.sd.conversions and not final.sd.conversions:
+    if (
+        change_sd is not None
+        and baseline is not None
+        and final is not None
+        and not baseline.sd.conversions
+        and not final.sd.conversions
+    ):
         r, conversion = cv.correlation_from_sds(baseline.sd.value, final.sd.value, change_sd)
         if -1 < float(r) < 1:
-            return Correlation(float(r), "derived_from_sds",
-                               _unique(baseline.sd.cells + final.sd.cells + (cell(row, "change_sd"),)),
-                               (conversion,))
+            return Correlation(
+                float(r),
+                "derived_from_sds",
+                _unique(baseline.sd.cells + final.sd.cells + (cell(row, "change_sd"),)),
+                (conversion,),
+            )
     study = str(row["study_id"])
     if study in study_r:
         return Correlation(float(study_r[study]), "study_override")
     return Correlation(float(default_r), "default")
 
 
-def change_scores(row: Mapping[str, object], n: Quantity, baseline: Scores | None, final: Scores | None,
-                  r: Correlation) -> Scores | None:
+def change_scores(
+    row: Mapping[str, object], n: Quantity, baseline: Scores | None, final: Scores | None, r: Correlation
+) -> Scores | None:
     """Mean change from baseline and its SD.
 
     The mean is ``change_mean``, else follow-up minus baseline mean. The SD is ``change_sd``, or from
@@ -194,10 +228,18 @@ def change_scores(row: Mapping[str, object], n: Quantity, baseline: Scores | Non
     if reported_mean is not None:
         mean = Quantity(reported_mean, (cell(row, "change_mean"),))
     elif baseline is not None and final is not None:
-        difference = Conversion("change_from_means", "change = follow-up mean - baseline mean",
-                                "Cochrane Handbook 6.5.2.8", False, "mean change from baseline and follow-up means")
-        mean = Quantity(final.mean.value - baseline.mean.value, _unique(final.mean.cells + baseline.mean.cells),
-                        _unique(final.mean.conversions + baseline.mean.conversions + (difference,)))
+        difference = Conversion(
+            "change_from_means",
+            "change = follow-up mean - baseline mean",
+            "Cochrane Handbook 6.5.2.8",
+            False,
+            "mean change from baseline and follow-up means",
+        )
+        mean = Quantity(
+            final.mean.value - baseline.mean.value,
+            _unique(final.mean.cells + baseline.mean.cells),
+            _unique(final.mean.conversions + baseline.mean.conversions + (difference,)),
+        )
         rows = _unique(final.rows + baseline.rows)
     else:
         return None
@@ -207,9 +249,11 @@ def change_scores(row: Mapping[str, object], n: Quantity, baseline: Scores | Non
     if baseline is None or final is None:
         return None
     sd_value, conversion = cv.change_sd(baseline.sd.value, final.sd.value, r.r)
-    sd = Quantity(float(sd_value), _unique(baseline.sd.cells + final.sd.cells),
-                  _unique(baseline.sd.conversions + final.sd.conversions + (conversion,)))
+    sd = Quantity(
+        float(sd_value),
+        _unique(baseline.sd.cells + final.sd.cells),
+        _unique(baseline.sd.conversions + final.sd.conversions + (conversion,)),
+    )
     rank = SD_FROM_REPORT if r.source in ("reported", "derived_from_sds") else SD_ASSUMED_R
     rank = max(rank, baseline.sd_rank, final.sd_rank)
     return Scores("change", mean, sd, n, rank, _unique(rows + final.rows + baseline.rows), r)
-

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from qolreview.harmonize import effect_sizes as es
 from qolreview.arrays import FloatArray
+from qolreview.harmonize import effect_sizes as es
 
 #: Below this group size a CI of a mean is taken to be t-based, from this size on z-based (Handbook 6.5.2.2).
 T_BASED_BELOW_N = 60
@@ -34,7 +34,10 @@ class Conversion:
 
 
 SD_FROM_SE = Conversion(
-    "sd_from_se", "sd = se * sqrt(n)", "Cochrane Handbook 6.5.2.2", approximate=False,
+    "sd_from_se",
+    "sd = se * sqrt(n)",
+    "Cochrane Handbook 6.5.2.2",
+    approximate=False,
     description="SD from a standard error",
 )
 SD_FROM_CI = Conversion(

@@ -21,7 +21,6 @@ from qolreview.harmonize.conversions import Conversion
 from qolreview.provenance import cell
 from qolreview.tables import Comparison
 
-
 #: Source preference when several rows give the same comparison (lower is preferred); see
 #: docs/harmonize.md, "Selection".
 PRIORITY = {
@@ -109,17 +108,37 @@ def between_arms_continuous(ctx: Context, s1: Scores, s2: Scores, flip: bool) ->
         return "SMD undefined (zero SD or too few participants)"
     sign = _sign(flip)
     correlation = s1.correlation or s2.correlation
-    return Effect(ctx, "between_arms", "outcomes", s1.basis, "SMD", sign * yi, vi, s1.n.value, s2.n.value, flip,
-                  _unique_conv(s1.conversions + s2.conversions), _unique(s1.cells + s2.cells),
-                  _unique(s1.rows + s2.rows), correlation, sign * md, md_vi)
+    return Effect(
+        ctx,
+        "between_arms",
+        "outcomes",
+        s1.basis,
+        "SMD",
+        sign * yi,
+        vi,
+        s1.n.value,
+        s2.n.value,
+        flip,
+        _unique_conv(s1.conversions + s2.conversions),
+        _unique(s1.cells + s2.cells),
+        _unique(s1.rows + s2.rows),
+        correlation,
+        sign * md,
+        md_vi,
+    )
 
 
 def _unique_conv(items: tuple[Conversion, ...]) -> tuple[Conversion, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def between_arms_proportion(ctx: Context, rows: tuple[Mapping[str, object], Mapping[str, object]],
-                            n: tuple[Quantity, Quantity], column: str, flip: bool) -> Effect | str:
+def between_arms_proportion(
+    ctx: Context,
+    rows: tuple[Mapping[str, object], Mapping[str, object]],
+    n: tuple[Quantity, Quantity],
+    column: str,
+    flip: bool,
+) -> Effect | str:
     """Log risk ratio of arm 1 vs arm 2 from the percentage of each arm with the event.
 
     Percentages become counts by :func:`qolreview.harmonize.conversions.proportion_to_count` (the rounding is
@@ -134,20 +153,42 @@ def between_arms_proportion(ctx: Context, rows: tuple[Mapping[str, object], Mapp
         assert pct is not None
         (count, residual), conversion = cv.proportion_to_count(pct, size.value)
         counts.append(float(count))
-        rounding = replace(conversion, formula=f"{conversion.formula} [{pct:g}% of {size.value:g} -> "
-                           f"{float(count):g} events, residual {float(residual):+.3f} points]")
+        rounding = replace(
+            conversion,
+            formula=f"{conversion.formula} [{pct:g}% of {size.value:g} -> "
+            f"{float(count):g} events, residual {float(residual):+.3f} points]",
+        )
         conversions += [*size.conversions, rounding]
         cells += [cell(row, column), *size.cells]
     yi, vi = _scalar(es.log_rr(counts[0], n[0].value, counts[1], n[1].value))
     if not np.isfinite(yi):
         return "risk ratio undefined (no events in either arm)"
-    return Effect(ctx, "between_arms", "outcomes", "proportion", "RR", _sign(flip) * yi, vi, n[0].value,
-                  n[1].value, flip, _unique_conv(tuple(conversions)), _unique(tuple(cells)),
-                  tuple(input_row(r) for r in rows))
+    return Effect(
+        ctx,
+        "between_arms",
+        "outcomes",
+        "proportion",
+        "RR",
+        _sign(flip) * yi,
+        vi,
+        n[0].value,
+        n[1].value,
+        flip,
+        _unique_conv(tuple(conversions)),
+        _unique(tuple(cells)),
+        tuple(input_row(r) for r in rows),
+    )
 
 
-def within_arm(ctx: Context, change: Scores, baseline: Scores | None, r: Correlation, preferred: str,
-               flip: bool, pct_change: Quantity | None) -> Effect | str:
+def within_arm(
+    ctx: Context,
+    change: Scores,
+    baseline: Scores | None,
+    r: Correlation,
+    preferred: str,
+    flip: bool,
+    pct_change: Quantity | None,
+) -> Effect | str:
     """Pre-post effect of one arm: the standardised mean change (``SMCR`` or ``SMCC``) with the raw mean
     change (``MC``) in ``md``/``md_vi``.
 
@@ -180,13 +221,35 @@ def within_arm(ctx: Context, change: Scores, baseline: Scores | None, r: Correla
     if pct_change is not None:
         cells = cells + pct_change.cells
         conversions = conversions + pct_change.conversions
-    return Effect(ctx, "within_arm_prepost", "outcomes", change.basis, measure, sign * yi, vi, n, None, flip,
-                  _unique_conv(conversions), _unique(cells), _unique(rows), used, sign * mc_yi, mc_vi,
-                  pct_change.value if pct_change is not None else None, notes)
+    return Effect(
+        ctx,
+        "within_arm_prepost",
+        "outcomes",
+        change.basis,
+        measure,
+        sign * yi,
+        vi,
+        n,
+        None,
+        flip,
+        _unique_conv(conversions),
+        _unique(cells),
+        _unique(rows),
+        used,
+        sign * mc_yi,
+        mc_vi,
+        pct_change.value if pct_change is not None else None,
+        notes,
+    )
 
 
-def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Scores] | None,
-                  n: tuple[Quantity | None, Quantity | None], flip: bool) -> Effect | str:
+def from_contrast(
+    ctx: Context,
+    row: Mapping[str, object],
+    sds: tuple[Scores, Scores] | None,
+    n: tuple[Quantity | None, Quantity | None],
+    flip: bool,
+) -> Effect | str:
     """An effect reported directly in the ``contrasts`` sheet (metafor ``escalc`` GEN).
 
     - ``md``/``ls_md``: MD with vi = SE², or SE from the 95% CI (Cochrane Handbook 6.5.2.3); standardised
@@ -205,8 +268,7 @@ def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Sc
     conversions: list[Conversion] = []
     if statistic in _RATIO:
         if not has_ci:
-            return "ratio reported with an SE but no CI (scale of the SE unknown)" if se is not None \
-                else "no SE or CI"
+            return "ratio reported with an SE but no CI (scale of the SE unknown)" if se is not None else "no SE or CI"
         yi, vi = _scalar(es.gen(estimate, ci_low=lo, ci_high=hi, log_scale=True))
         cells += [cell(row, "ci_low"), cell(row, "ci_high")]
         conversions.append(cv.SE_FROM_CI)
@@ -217,9 +279,15 @@ def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Sc
         if statistic == "rd" and max(abs(x) for x in (estimate, lo, hi) if x is not None) > 1:
             estimate, se = estimate / 100, se / 100 if se is not None else None
             lo, hi = (lo / 100, hi / 100) if has_ci else (lo, hi)
-            conversions.append(Conversion("rd_percentage_points", "RD = reported RD / 100",
-                                          "estimate or a CI limit exceeds 1: reported in percentage points",
-                                          False, "risk difference from percentage points to a proportion"))
+            conversions.append(
+                Conversion(
+                    "rd_percentage_points",
+                    "RD = reported RD / 100",
+                    "estimate or a CI limit exceeds 1: reported in percentage points",
+                    False,
+                    "risk difference from percentage points to a proportion",
+                )
+            )
         yi, vi = _scalar(es.gen(estimate, se=se, ci_low=lo, ci_high=hi))
         if se is not None:
             cells.append(cell(row, "se"))
@@ -249,6 +317,21 @@ def from_contrast(ctx: Context, row: Mapping[str, object], sds: tuple[Scores, Sc
         if size is not None:
             conversions += size.conversions
             cells += size.cells
-    return Effect(ctx, "between_arms", "contrasts", basis, measure, sign * yi, vi,
-                  n1.value if n1 is not None else None, n2.value if n2 is not None else None, flip,
-                  _unique_conv(tuple(conversions)), _unique(tuple(cells)), _unique(rows), None, md, md_vi)
+    return Effect(
+        ctx,
+        "between_arms",
+        "contrasts",
+        basis,
+        measure,
+        sign * yi,
+        vi,
+        n1.value if n1 is not None else None,
+        n2.value if n2 is not None else None,
+        flip,
+        _unique_conv(tuple(conversions)),
+        _unique(tuple(cells)),
+        _unique(rows),
+        None,
+        md,
+        md_vi,
+    )

@@ -126,9 +126,7 @@ def smd_variance(g: ArrayLike, n1: ArrayLike, n2: ArrayLike) -> FloatArray:
         return 1 / k1 + 1 / k2 + y**2 / (2 * (k1 + k2))
 
 
-def md(
-    m1: ArrayLike, sd1: ArrayLike, n1: ArrayLike, m2: ArrayLike, sd2: ArrayLike, n2: ArrayLike
-) -> EffectSize:
+def md(m1: ArrayLike, sd1: ArrayLike, n1: ArrayLike, m2: ArrayLike, sd2: ArrayLike, n2: ArrayLike) -> EffectSize:
     """Raw mean difference m1 - m2 with variance sd1²/n1 + sd2²/n2.
 
     ``escalc`` MD with its default ``vtype = "LS"`` (no homoscedasticity assumed); Cochrane Handbook
@@ -164,9 +162,7 @@ def md(
         return _finish(a1 - a2, s1**2 / k1 + s2**2 / k2)
 
 
-def smd(
-    m1: ArrayLike, sd1: ArrayLike, n1: ArrayLike, m2: ArrayLike, sd2: ArrayLike, n2: ArrayLike
-) -> EffectSize:
+def smd(m1: ArrayLike, sd1: ArrayLike, n1: ArrayLike, m2: ArrayLike, sd2: ArrayLike, n2: ArrayLike) -> EffectSize:
     """Hedges' g: J(n1+n2-2)·(m1 - m2)/sd_pooled, variance by :func:`smd_variance`.
 
     ``escalc`` SMD (exact bias correction, ``vtype = "LS"``); Hedges 1981; Cochrane Handbook 6.5.1.2.

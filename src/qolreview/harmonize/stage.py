@@ -18,7 +18,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,10 +34,10 @@ from qolreview.harmonize.effect_rows import (
     from_contrast,
     within_arm,
 )
+from qolreview.harmonize.windows import assign_windows, choose_timepoints, parse_windows
 from qolreview.instruments import Registry, load_registry
 from qolreview.parquet_io import read_table, write_table
 from qolreview.provenance import cell, join_cells, row_cells
-from qolreview.harmonize.windows import assign_windows, choose_timepoints, parse_windows
 from qolreview.tables import ConversionLog, EffectSizes, NotConvertible
 from qolreview.workbook.spec import EVIDENCE_STATUS
 from qolreview.workflow import Files, Settings
@@ -51,9 +50,27 @@ Row = Mapping[str, Any]
 PROPORTIONS = {"pct_with_problem": True, "pct_responders": False}
 
 #: Columns whose value makes an ``outcomes`` row a numeric result (beyond n and notes).
-_NUMERIC = ("mean", "sd", "se", "ci_low", "ci_high", "median", "q1", "q3", "baseline_mean", "baseline_sd",
-            "change_mean", "change_sd", "change_se", "change_ci_low", "change_ci_high", "pct_change",
-            "pct_with_problem", "pct_responders", "pre_post_r")
+_NUMERIC = (
+    "mean",
+    "sd",
+    "se",
+    "ci_low",
+    "ci_high",
+    "median",
+    "q1",
+    "q3",
+    "baseline_mean",
+    "baseline_sd",
+    "change_mean",
+    "change_sd",
+    "change_se",
+    "change_ci_low",
+    "change_ci_high",
+    "pct_change",
+    "pct_with_problem",
+    "pct_responders",
+    "pre_post_r",
+)
 
 
 @dataclass(frozen=True)
@@ -69,9 +86,14 @@ class HarmonizeSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> HarmonizeSettings:
-        return cls(parse_windows(config["windows"]), str(config["timepoint_choice"]),
-                   dict(config["target_weeks"]), float(config["pre_post_r"]),
-                   dict(config["pre_post_r_by_study"]), str(config["prepost_measure"]))
+        return cls(
+            parse_windows(config["windows"]),
+            str(config["timepoint_choice"]),
+            dict(config["target_weeks"]),
+            float(config["pre_post_r"]),
+            dict(config["pre_post_r_by_study"]),
+            str(config["prepost_measure"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -106,8 +128,10 @@ def _weeks(row: Row) -> float | None:
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with missing values as None, in source-row order."""
     ordered = df.sort_values(["source_row"], kind="stable") if len(df) else df
-    return [{k: (None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v) for k, v in rec.items()}
-            for rec in ordered.to_dict("records")]
+    return [
+        {k: (None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v) for k, v in rec.items()}
+        for rec in ordered.to_dict("records")
+    ]
 
 
 def _flip(registry: Registry, instrument: str, subscale: str) -> bool:
@@ -126,17 +150,26 @@ def _pct_change(row: Row, resolved: _Resolved) -> st.Quantity | None:
 
 
 def _context(row: Row, comparator: str | None) -> Context:
-    return Context(str(row["study_id"]), str(row["arm_id"]), comparator, str(row["instrument"]),
-                   str(row["subscale"]), str(row["timepoint"]), float(row["timepoint_weeks"]))
+    return Context(
+        str(row["study_id"]),
+        str(row["arm_id"]),
+        comparator,
+        str(row["instrument"]),
+        str(row["subscale"]),
+        str(row["timepoint"]),
+        float(row["timepoint_weeks"]),
+    )
 
 
 def _best_pair(a: _Resolved, b: _Resolved) -> tuple[st.Scores, st.Scores] | None:
     """Both arms on one basis: the basis with the better SD rank (the worse arm counts); change scores
     on a tie (Cochrane Handbook 10.5.2: change and final values are both valid; change scores remove
     between-person baseline variation)."""
-    options = [(max(s1.sd_rank, s2.sd_rank), order, s1, s2)
-               for order, (s1, s2) in enumerate(((a.change, b.change), (a.final, b.final)))
-               if s1 is not None and s2 is not None]
+    options = [
+        (max(s1.sd_rank, s2.sd_rank), order, s1, s2)
+        for order, (s1, s2) in enumerate(((a.change, b.change), (a.final, b.final)))
+        if s1 is not None and s2 is not None
+    ]
     if not options:
         return None
     _, _, s1, s2 = min(options, key=lambda o: (o[0], o[1]))
@@ -146,8 +179,14 @@ def _best_pair(a: _Resolved, b: _Resolved) -> tuple[st.Scores, st.Scores] | None
 class _Builder:
     """Collects effects and the reasons why rows fed none."""
 
-    def __init__(self, outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFrame,
-                 registry: Registry, settings: HarmonizeSettings) -> None:
+    def __init__(
+        self,
+        outcomes: pd.DataFrame,
+        contrasts: pd.DataFrame,
+        arms: pd.DataFrame,
+        registry: Registry,
+        settings: HarmonizeSettings,
+    ) -> None:
         self.registry = registry
         self.settings = settings
         self.outcomes = _records(outcomes)
@@ -171,7 +210,8 @@ class _Builder:
                 key = _key(row)
                 if key in found:
                     self.reasons[st.input_row(row)].append(
-                        f"baseline row: a second baseline for this arm; {st.input_row(found[key])} is used")
+                        f"baseline row: a second baseline for this arm; {st.input_row(found[key])} is used"
+                    )
                     continue
                 found[key] = row
         return found
@@ -208,18 +248,32 @@ class _Builder:
             if item.change is None:
                 continue
             row = item.row
-            self._add(within_arm(_context(row, None), item.change, item.baseline, item.r,
-                                 self.settings.prepost_measure,
-                                 _flip(self.registry, str(row["instrument"]), str(row["subscale"])),
-                                 _pct_change(row, item)), [row])
+            self._add(
+                within_arm(
+                    _context(row, None),
+                    item.change,
+                    item.baseline,
+                    item.r,
+                    self.settings.prepost_measure,
+                    _flip(self.registry, str(row["instrument"]), str(row["subscale"])),
+                    _pct_change(row, item),
+                ),
+                [row],
+            )
 
     def _pairs(self, resolved: Mapping[str, _Resolved]) -> Iterable[tuple[_Resolved, _Resolved]]:
         """Intervention x comparator arms of a study with the same instrument, subscale and timepoint."""
         index: dict[tuple[str, str, str, float], list[_Resolved]] = defaultdict(list)
         for item in resolved.values():
             row = item.row
-            index[(str(row["study_id"]), str(row["instrument"]), str(row["subscale"]),
-                   round(float(row["timepoint_weeks"]), 6))].append(item)
+            index[
+                (
+                    str(row["study_id"]),
+                    str(row["instrument"]),
+                    str(row["subscale"]),
+                    round(float(row["timepoint_weeks"]), 6),
+                )
+            ].append(item)
         for items in index.values():
             for a in items:
                 for b in items:
@@ -243,12 +297,10 @@ class _Builder:
                 if a.n is None or b.n is None:
                     self._add("no sample size for the percentage", [a.row, b.row])
                     continue
-                self._add(between_arms_proportion(ctx, (a.row, b.row), (a.n, b.n), column, bad_event),
-                          [a.row, b.row])
+                self._add(between_arms_proportion(ctx, (a.row, b.row), (a.n, b.n), column, bad_event), [a.row, b.row])
 
     def _contrasts(self, resolved: Mapping[str, _Resolved]) -> None:
-        by_arm = {(*_key(item.row), round(float(item.row["timepoint_weeks"]), 6)): item
-                  for item in resolved.values()}
+        by_arm = {(*_key(item.row), round(float(item.row["timepoint_weeks"]), 6)): item for item in resolved.values()}
         for row in self.contrasts:
             weeks, where = _weeks(row), st.input_row(row)
             if weeks is None:
@@ -257,12 +309,16 @@ class _Builder:
             study, instrument, subscale = str(row["study_id"]), str(row["instrument"]), str(row["subscale"])
             arms = (str(row["arm_id"]), str(row["comparator_arm_id"]))
             items = [by_arm.get((study, arm, instrument, subscale, round(weeks, 6))) for arm in arms]
-            sizes = tuple(item.n if item is not None else
-                          st.sample_size({}, self.arms.get((study, arm))) for item, arm in zip(items, arms, strict=True))
+            sizes = tuple(
+                item.n if item is not None else st.sample_size({}, self.arms.get((study, arm)))
+                for item, arm in zip(items, arms, strict=True)
+            )
             sds = _contrast_sds(items[0], items[1]) if str(row["statistic"]) in ("md", "ls_md") else None
             ctx = Context(study, arms[0], arms[1], instrument, subscale, str(row["timepoint"]), weeks)
-            self._add(from_contrast(ctx, row, sds, sizes, _flip(self.registry, instrument, subscale)),  # type: ignore[arg-type]
-                      [row])
+            self._add(
+                from_contrast(ctx, row, sds, sizes, _flip(self.registry, instrument, subscale)),  # type: ignore[arg-type]
+                [row],
+            )
 
 
 def _contrast_sds(a: _Resolved | None, b: _Resolved | None) -> tuple[st.Scores, st.Scores] | None:
@@ -278,8 +334,20 @@ def _contrast_sds(a: _Resolved | None, b: _Resolved | None) -> tuple[st.Scores, 
 def _effect_id(effect: Effect) -> str:
     """Stable identifier: the study key and a hash of what the effect is about and which rows it used."""
     c = effect.context
-    text = "|".join([c.study_id, effect.comparison, effect.origin, c.arm_id, c.comparator_arm_id or "",
-                     c.instrument, c.subscale, c.timepoint, effect.measure, *effect.input_rows])
+    text = "|".join(
+        [
+            c.study_id,
+            effect.comparison,
+            effect.origin,
+            c.arm_id,
+            c.comparator_arm_id or "",
+            c.instrument,
+            c.subscale,
+            c.timepoint,
+            effect.measure,
+            *effect.input_rows,
+        ]
+    )
     return f"{c.study_id}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
 
 
@@ -289,27 +357,44 @@ def _weakest(statuses: Iterable[object]) -> str | None:
     return max(known, key=EVIDENCE_STATUS.index) if known else None
 
 
-def _effect_record(effect: Effect, registry: Registry, rows: Mapping[str, Row],
-                   roles: Mapping[tuple[str, str], str]) -> dict[str, Any]:
+def _effect_record(
+    effect: Effect, registry: Registry, rows: Mapping[str, Row], roles: Mapping[tuple[str, str], str]
+) -> dict[str, Any]:
     c = effect.context
     subscale = registry.subscale(c.instrument, c.subscale)
     inputs = [rows[key] for key in effect.input_rows]
     return {
-        "effect_id": _effect_id(effect), "study_id": c.study_id, "arm_id": c.arm_id,
-        "comparator_arm_id": c.comparator_arm_id, "arm_role": roles.get((c.study_id, c.arm_id)),
-        "comparison": effect.comparison, "origin": effect.origin, "basis": effect.basis,
-        "instrument": c.instrument, "subscale": c.subscale, "domain": subscale.domain,
-        "qol": registry.instrument(c.instrument).qol, "timepoint": c.timepoint,
-        "timepoint_weeks": c.timepoint_weeks, "measure": effect.measure, "yi": effect.yi, "vi": effect.vi,
-        "n1": effect.n1, "n2": effect.n2,
+        "effect_id": _effect_id(effect),
+        "study_id": c.study_id,
+        "arm_id": c.arm_id,
+        "comparator_arm_id": c.comparator_arm_id,
+        "arm_role": roles.get((c.study_id, c.arm_id)),
+        "comparison": effect.comparison,
+        "origin": effect.origin,
+        "basis": effect.basis,
+        "instrument": c.instrument,
+        "subscale": c.subscale,
+        "domain": subscale.domain,
+        "qol": registry.instrument(c.instrument).qol,
+        "timepoint": c.timepoint,
+        "timepoint_weeks": c.timepoint_weeks,
+        "measure": effect.measure,
+        "yi": effect.yi,
+        "vi": effect.vi,
+        "n1": effect.n1,
+        "n2": effect.n2,
         "r_used": effect.r.r if effect.r is not None else None,
         "r_source": effect.r.source if effect.r is not None else "not_used",
         "direction_flipped": effect.direction_flipped,
         "conversions": "; ".join(f"{x.name}: {x.formula}" for x in effect.conversions) or None,
-        "approximate": effect.approximate, "selected": True,
+        "approximate": effect.approximate,
+        "selected": True,
         "selection_note": "; ".join(effect.notes) or None,
-        "md": effect.md, "md_vi": effect.md_vi, "pct_change": effect.pct_change,
-        "source_cells": join_cells(effect.source_cells), "input_rows": "; ".join(effect.input_rows),
+        "md": effect.md,
+        "md_vi": effect.md_vi,
+        "pct_change": effect.pct_change,
+        "source_cells": join_cells(effect.source_cells),
+        "input_rows": "; ".join(effect.input_rows),
         "source_ids": "; ".join(dict.fromkeys(str(r["source_id"]) for r in inputs if r.get("source_id"))) or None,
         "evidence_status": _weakest(r.get("evidence_status") for r in inputs),
         "_priority": effect.priority,
@@ -331,19 +416,36 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
         kept = ordered.iloc[0]
         for index in ordered.index[1:]:
             out.loc[index, "selected"] = False
-            note = (f"not selected: the same comparison is given by {kept['effect_id']} "
-                    f"({kept['origin']}, {kept['measure']}), which is preferred")
+            note = (
+                f"not selected: the same comparison is given by {kept['effect_id']} "
+                f"({kept['origin']}, {kept['measure']}), which is preferred"
+            )
             out.loc[index, "superseded"] = True
             old = out.loc[index, "selection_note"]
             out.loc[index, "selection_note"] = note if pd.isna(old) else f"{old}; {note}"
-        log.info("source choice %s %s/%s %s %s at %s: kept %s (%s %s) over %d other(s)", kept["study_id"],
-                 kept["arm_id"], kept["comparator_arm_id"], kept["instrument"], kept["subscale"],
-                 kept["timepoint"], kept["effect_id"], kept["origin"], kept["measure"], len(rows) - 1)
+        log.info(
+            "source choice %s %s/%s %s %s at %s: kept %s (%s %s) over %d other(s)",
+            kept["study_id"],
+            kept["arm_id"],
+            kept["comparator_arm_id"],
+            kept["instrument"],
+            kept["subscale"],
+            kept["timepoint"],
+            kept["effect_id"],
+            kept["origin"],
+            kept["measure"],
+            len(rows) - 1,
+        )
     return out.drop(columns=["_adjusted", "_weeks"])
 
 
-def _effects_table(effects: Sequence[Effect], registry: Registry, rows: Mapping[str, Row],
-                   roles: Mapping[tuple[str, str], str], settings: HarmonizeSettings) -> pd.DataFrame:
+def _effects_table(
+    effects: Sequence[Effect],
+    registry: Registry,
+    rows: Mapping[str, Row],
+    roles: Mapping[tuple[str, str], str],
+    settings: HarmonizeSettings,
+) -> pd.DataFrame:
     records = [_effect_record(e, registry, rows, roles) for e in effects]
     df = pd.DataFrame(records, columns=[*EffectSizes.columns(), "_priority"])
     duplicated = df["effect_id"][df["effect_id"].duplicated()]
@@ -357,15 +459,50 @@ def _effects_table(effects: Sequence[Effect], registry: Registry, rows: Mapping[
     df.loc[outside, "selected"] = False
     df.loc[outside, "selection_note"] = "not selected: timepoint beyond the last window"
     df = _select_sources(df)
-    df = choose_timepoints(df, ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument",
-                                "subscale"], settings.timepoint_choice, settings.target_weeks)  # type: ignore[arg-type]
+    df = choose_timepoints(
+        df,
+        ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale"],
+        settings.timepoint_choice,
+        settings.target_weeks,
+    )  # type: ignore[arg-type]
     df = df.drop(columns=["_priority"])
-    df = df.sort_values(["study_id", "comparison", "instrument", "subscale", "timepoint_weeks", "arm_id",
-                         "comparator_arm_id", "origin", "measure", "effect_id"], kind="stable", na_position="first")
-    return _typed(df[list(EffectSizes.columns())], {
-        "n1": "Int64", "n2": "Int64", "qol": "boolean", "direction_flipped": "boolean", "approximate": "boolean",
-        "selected": "boolean", "superseded": "boolean", "timepoint_weeks": "float64", "yi": "float64", "vi": "float64", "ci_lb": "float64",
-        "ci_ub": "float64", "r_used": "float64", "md": "float64", "md_vi": "float64", "pct_change": "float64"})
+    df = df.sort_values(
+        [
+            "study_id",
+            "comparison",
+            "instrument",
+            "subscale",
+            "timepoint_weeks",
+            "arm_id",
+            "comparator_arm_id",
+            "origin",
+            "measure",
+            "effect_id",
+        ],
+        kind="stable",
+        na_position="first",
+    )
+    return _typed(
+        df[list(EffectSizes.columns())],
+        {
+            "n1": "Int64",
+            "n2": "Int64",
+            "qol": "boolean",
+            "direction_flipped": "boolean",
+            "approximate": "boolean",
+            "selected": "boolean",
+            "superseded": "boolean",
+            "timepoint_weeks": "float64",
+            "yi": "float64",
+            "vi": "float64",
+            "ci_lb": "float64",
+            "ci_ub": "float64",
+            "r_used": "float64",
+            "md": "float64",
+            "md_vi": "float64",
+            "pct_change": "float64",
+        },
+    )
 
 
 def _typed(df: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:
@@ -386,8 +523,10 @@ def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool, has_
     """Why an ``outcomes`` row fed no effect size, when no conversion rule said so."""
     if _weeks(row) == 0:
         if has_follow_up:
-            return ("baseline row: not paired with the arm's follow-up results "
-                    "(a pre-post effect needs a mean and SD at both times)")
+            return (
+                "baseline row: not paired with the arm's follow-up results "
+                "(a pre-post effect needs a mean and SD at both times)"
+            )
         return "baseline row: no follow-up result of this arm to pair with"
     present = {c for c in _NUMERIC if st.value(row, c) is not None}
     if not present:
@@ -400,13 +539,17 @@ def _outcome_reason(row: Row, item: _Resolved | None, has_comparator: bool, has_
     if continuous and item.final is None and item.change is None:
         return "no SD and no way to derive it"
     if not has_comparator:
-        return "single arm: no comparator" + ("" if item.change is not None else ", and no baseline for a pre-post effect")
+        return "single arm: no comparator" + (
+            "" if item.change is not None else ", and no baseline for a pre-post effect"
+        )
     return "no matching comparator result at this timepoint" + (
-        "" if item.change is not None or not continuous else ", and no baseline for a pre-post effect")
+        "" if item.change is not None or not continuous else ", and no baseline for a pre-post effect"
+    )
 
 
-def _not_convertible(builder: _Builder, used: set[str], resolved: Mapping[str, _Resolved],
-                     registry: Registry) -> pd.DataFrame:
+def _not_convertible(
+    builder: _Builder, used: set[str], resolved: Mapping[str, _Resolved], registry: Registry
+) -> pd.DataFrame:
     comparators = {(str(a["study_id"]), str(a["role"])) for a in builder.arms.values()}
     follow_ups = {_key(r) for r in builder.outcomes if _weeks(r) != 0}
     records = []
@@ -419,37 +562,74 @@ def _not_convertible(builder: _Builder, used: set[str], resolved: Mapping[str, _
             if builder.reasons.get(where):
                 reason = "; ".join(dict.fromkeys(builder.reasons[where]))
             else:
-                reason = _outcome_reason(row, resolved.get(where), (study, "comparator") in comparators
-                                         and (study, "intervention") in comparators, _key(row) in follow_ups)
+                reason = _outcome_reason(
+                    row,
+                    resolved.get(where),
+                    (study, "comparator") in comparators and (study, "intervention") in comparators,
+                    _key(row) in follow_ups,
+                )
             subscale = registry.subscale(str(row["instrument"]), str(row["subscale"]))
-            cells = (*_NUMERIC, "n", "direction_reported", "value_qualifier") if origin == "outcomes" \
+            cells = (
+                (*_NUMERIC, "n", "direction_reported", "value_qualifier")
+                if origin == "outcomes"
                 else ("estimate", "se", "ci_low", "ci_high", "p_value", "n")
-            records.append({
-                "study_id": study, "arm_id": row["arm_id"], "comparator_arm_id": row.get("comparator_arm_id"),
-                "origin": origin, "instrument": row["instrument"], "subscale": row["subscale"],
-                "domain": subscale.domain, "qol": registry.instrument(str(row["instrument"])).qol,
-                "timepoint": row["timepoint"], "timepoint_weeks": _weeks(row), "reason": reason,
-                "direction_reported": row.get("direction_reported"), "pct_change": st.value(row, "pct_change"),
-                "value_qualifier": row.get("value_qualifier"), "source_cells": row_cells(row, cells),
-                "source_sheet": row["source_sheet"], "source_row": row["source_row"], "input_rows": where,
-            })
-            log.info("not convertible %s (%s %s %s %s): %s", where, study, row["arm_id"], row["instrument"],
-                     row["subscale"], reason)
+            )
+            records.append(
+                {
+                    "study_id": study,
+                    "arm_id": row["arm_id"],
+                    "comparator_arm_id": row.get("comparator_arm_id"),
+                    "origin": origin,
+                    "instrument": row["instrument"],
+                    "subscale": row["subscale"],
+                    "domain": subscale.domain,
+                    "qol": registry.instrument(str(row["instrument"])).qol,
+                    "timepoint": row["timepoint"],
+                    "timepoint_weeks": _weeks(row),
+                    "reason": reason,
+                    "direction_reported": row.get("direction_reported"),
+                    "pct_change": st.value(row, "pct_change"),
+                    "value_qualifier": row.get("value_qualifier"),
+                    "source_cells": row_cells(row, cells),
+                    "source_sheet": row["source_sheet"],
+                    "source_row": row["source_row"],
+                    "input_rows": where,
+                }
+            )
+            log.info(
+                "not convertible %s (%s %s %s %s): %s",
+                where,
+                study,
+                row["arm_id"],
+                row["instrument"],
+                row["subscale"],
+                reason,
+            )
     df = pd.DataFrame(records, columns=list(NotConvertible.columns()))
-    return _typed(df, {"timepoint_weeks": "float64", "pct_change": "float64", "source_row": "Int64",
-                       "qol": "boolean"})
+    return _typed(df, {"timepoint_weeks": "float64", "pct_change": "float64", "source_row": "Int64", "qol": "boolean"})
 
 
 def _conversion_log(effects: Sequence[Effect]) -> pd.DataFrame:
-    records = [{"effect_id": _effect_id(e), "step": step, "name": c.name, "description": c.description,
-                "formula": c.formula, "source": c.source, "approximate": c.approximate}
-               for e in effects for step, c in enumerate(e.conversions, start=1)]
+    records = [
+        {
+            "effect_id": _effect_id(e),
+            "step": step,
+            "name": c.name,
+            "description": c.description,
+            "formula": c.formula,
+            "source": c.source,
+            "approximate": c.approximate,
+        }
+        for e in effects
+        for step, c in enumerate(e.conversions, start=1)
+    ]
     df = pd.DataFrame(records, columns=list(ConversionLog.columns())).sort_values(["effect_id", "step"])
     return _typed(df, {"step": "Int64", "approximate": "boolean"})
 
 
-def harmonize(outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFrame, registry: Registry,
-              config: Mapping[str, Any]) -> Harmonized:
+def harmonize(
+    outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFrame, registry: Registry, config: Mapping[str, Any]
+) -> Harmonized:
     """Convert the clean results into signed effect sizes (see the module docstring)."""
     settings = HarmonizeSettings.from_config(config)
     unknown = set(settings.pre_post_r_by_study) - set(arms["study_id"].astype(str))
@@ -462,9 +642,14 @@ def harmonize(outcomes: pd.DataFrame, contrasts: pd.DataFrame, arms: pd.DataFram
     effects = _effects_table(builder.effects, registry, rows, roles, settings)
     used = {key for e in builder.effects for key in e.input_rows}
     not_convertible = _not_convertible(builder, used, resolved, registry)
-    log.info("%d effect sizes (%d selected) from %d outcome and %d contrast rows; %d rows not convertible",
-             len(effects), int(effects["selected"].sum()), len(builder.outcomes), len(builder.contrasts),
-             len(not_convertible))
+    log.info(
+        "%d effect sizes (%d selected) from %d outcome and %d contrast rows; %d rows not convertible",
+        len(effects),
+        int(effects["selected"].sum()),
+        len(builder.outcomes),
+        len(builder.contrasts),
+        len(not_convertible),
+    )
     return Harmonized(effects, not_convertible, _conversion_log(builder.effects))
 
 
@@ -474,8 +659,13 @@ def run(inputs: Files, outputs: Files, settings: Settings) -> Harmonized:
     ``inputs``: outcomes, contrasts, arms (clean), instruments. ``outputs``: effect_sizes,
     not_convertible, conversion_log. ``settings``: the ``harmonize`` section.
     """
-    result = harmonize(read_table(inputs["outcomes"]), read_table(inputs["contrasts"]), read_table(inputs["arms"]),
-                       load_registry(inputs["instruments"]), settings)
+    result = harmonize(
+        read_table(inputs["outcomes"]),
+        read_table(inputs["contrasts"]),
+        read_table(inputs["arms"]),
+        load_registry(inputs["instruments"]),
+        settings,
+    )
     write_table(result.effect_sizes, outputs["effect_sizes"], EffectSizes)
     write_table(result.not_convertible, outputs["not_convertible"], NotConvertible)
     write_table(result.conversion_log, outputs["conversion_log"], ConversionLog)

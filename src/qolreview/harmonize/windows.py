@@ -49,8 +49,7 @@ def assign_windows(weeks: pd.Series, windows: Sequence[Window]) -> pd.Series:
     """Window name of each timepoint; null for baseline (week 0), unknown timepoints, and weeks beyond the
     last bound when the last window is bounded."""
     edges = [0.0, *(w.max_weeks for w in windows)]
-    binned = pd.cut(pd.to_numeric(weeks, errors="coerce"), bins=edges, labels=[w.name for w in windows],
-                    right=True)
+    binned = pd.cut(pd.to_numeric(weeks, errors="coerce"), bins=edges, labels=[w.name for w in windows], right=True)
     return pd.Series(binned.astype(object).where(binned.notna(), None), index=weeks.index, dtype=object)
 
 
@@ -90,14 +89,23 @@ def choose_timepoints(
         note = f"not selected: window {window} has several timepoints; kept {kept_label} ({why})"
         out.loc[dropped, "selected"] = False
         out.loc[dropped, "selection_note"] = _append(out.loc[dropped, "selection_note"], note)
-        out.loc[kept, "selection_note"] = _append(out.loc[kept, "selection_note"],
-                                                  f"selected: {why} among {weeks.nunique()} timepoints")
-        log.info("timepoint choice %s: kept %s, dropped %s (%s)", dict(zip(keys, key, strict=True)),
-                 kept_label, ", ".join(sorted(rows.loc[dropped, "timepoint"].astype(str).unique())), why)
+        out.loc[kept, "selection_note"] = _append(
+            out.loc[kept, "selection_note"], f"selected: {why} among {weeks.nunique()} timepoints"
+        )
+        log.info(
+            "timepoint choice %s: kept %s, dropped %s (%s)",
+            dict(zip(keys, key, strict=True)),
+            kept_label,
+            ", ".join(sorted(rows.loc[dropped, "timepoint"].astype(str).unique())),
+            why,
+        )
     return out
 
 
 def _append(notes: pd.Series, note: str) -> pd.Series:
     """Append ``note`` to each existing note ("; "-joined)."""
-    return notes.map(lambda old: note if old is None or (isinstance(old, float) and math.isnan(old))
-                     or old == "" else f"{old}; {note}")
+    return notes.map(
+        lambda old: (
+            note if old is None or (isinstance(old, float) and math.isnan(old)) or old == "" else f"{old}; {note}"
+        )
+    )

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from qolreview.arrays import FloatArray
 
+from qolreview.arrays import FloatArray
 
 #: Fixed cost of one more block, in padded cells (measured: one vectorised step over a block costs
 #: about as much as this many cells of arithmetic).

@@ -30,10 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from qolreview.arrays import FloatArray
 from qolreview.meta.blocks import ActiveRows, Blocks, Panel
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
-from qolreview.arrays import FloatArray
-
 
 #: metafor's default upper end of the PM search interval (``control$tau2.max``), raised to
 #: ``10 * mad(yi)^2`` when that is larger.
@@ -153,9 +152,7 @@ def _sum_p_squared(w: FloatArray, sum_w: FloatArray) -> FloatArray:
     return sw2 - 2.0 * (w**3).sum(axis=1) / sum_w + sw2**2 / sum_w**2
 
 
-def estimate_tau2(
-    blocks: Blocks, method: str, threshold: float, maxiter: int, stepadj: float = 1.0
-) -> Tau2Estimate:
+def estimate_tau2(blocks: Blocks, method: str, threshold: float, maxiter: int, stepadj: float = 1.0) -> Tau2Estimate:
     """Estimate tau² for every analysis (all with k >= 2) with the named estimator.
 
     ``yi`` is centred at its unweighted mean first, as metafor does; negative values are truncated at 0.
@@ -220,9 +217,7 @@ def _moment(pc: Panel, method: str) -> tuple[FloatArray, FloatArray]:
     raw = (fe.rss - k) / fe.sum_w if method == "HS" else (fe.rss - (k - 1.0)) / tr_p
     tau2 = np.maximum(raw, 0.0)
     scale = fe.sum_w if method == "HS" else tr_p
-    se = np.sqrt(
-        (2.0 * (k - 1.0) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_p_squared(fe.w, fe.sum_w)) / scale**2
-    )
+    se = np.sqrt((2.0 * (k - 1.0) + 4.0 * tau2 * tr_p + 2.0 * tau2**2 * _sum_p_squared(fe.w, fe.sum_w)) / scale**2)
     return tau2, se
 
 
@@ -247,12 +242,10 @@ def _sidik_jonkman(pc: Panel) -> tuple[FloatArray, FloatArray]:
     fit = weighted_fit(pc, t0)
     tau2 = np.maximum(t0 * fit.rss / (k - 1.0), 0.0)
     w, sw, v = fit.w, fit.sum_w, np.where(pc.mask, pc.v, 0.0)
-    tr_pvpv = (w**2 * v**2).sum(axis=1) - 2.0 * (w**3 * v**2).sum(axis=1) / sw + (
-        (w**2 * v).sum(axis=1) / sw
-    ) ** 2
-    sum_pvp = (w**2 * v).sum(axis=1) - 2.0 * (w**3 * v).sum(axis=1) / sw + (w**2).sum(axis=1) * (
-        w**2 * v
-    ).sum(axis=1) / sw**2
+    tr_pvpv = (w**2 * v**2).sum(axis=1) - 2.0 * (w**3 * v**2).sum(axis=1) / sw + ((w**2 * v).sum(axis=1) / sw) ** 2
+    sum_pvp = (
+        (w**2 * v).sum(axis=1) - 2.0 * (w**3 * v).sum(axis=1) / sw + (w**2).sum(axis=1) * (w**2 * v).sum(axis=1) / sw**2
+    )
     se = np.sqrt(
         t0**2 / (k - 1.0) ** 2 * (2.0 * tr_pvpv + 4.0 * tau2 * sum_pvp + 2.0 * tau2**2 * _sum_p_squared(w, sw))
     )

@@ -24,10 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from qolreview.arrays import FloatArray
 from qolreview.meta.blocks import Blocks, Panel
 from qolreview.meta.estimators import Tau2Estimate, estimate_tau2, q_equation, q_statistic, weighted_fit
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
-from qolreview.arrays import FloatArray
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -95,7 +95,10 @@ def fit_blocks(
         est = estimate_tau2(multi, method, threshold, maxiter, stepadj)
         cols = multi.rowwise(
             lambda p, *e: _pooled(p, Tau2Estimate(*e), method, test, level),
-            est.tau2, est.se, est.iterations, est.converged,
+            est.tau2,
+            est.se,
+            est.iterations,
+            est.converged,
         )
         s2 = cols.pop("s2")
         if tau2_ci and method != "EE":

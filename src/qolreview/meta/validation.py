@@ -36,16 +36,12 @@ PARAMETER_RULES: Mapping[str, Rule] = {
     "method": Rule(lambda v: v in METHODS, "one of " + ", ".join(METHODS)),
     "test": Rule(lambda v: v in TESTS, "one of " + ", ".join(TESTS)),
     "level": Rule(lambda v: _is_real(v) and 0.0 < float(v) < 1.0, "a number strictly between 0 and 1"),
-    "threshold": Rule(
-        lambda v: _is_real(v) and math.isfinite(float(v)) and float(v) > 0.0, "a positive finite number"
-    ),
+    "threshold": Rule(lambda v: _is_real(v) and math.isfinite(float(v)) and float(v) > 0.0, "a positive finite number"),
     "maxiter": Rule(
         lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
         "an integer >= 1",
     ),
-    "stepadj": Rule(
-        lambda v: _is_real(v) and math.isfinite(float(v)) and float(v) > 0.0, "a positive finite number"
-    ),
+    "stepadj": Rule(lambda v: _is_real(v) and math.isfinite(float(v)) and float(v) > 0.0, "a positive finite number"),
     "nonconverged": Rule(lambda v: v in ("raise", "flag"), "one of raise, flag"),
     "tau2_ci": Rule(lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
 }

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from qolreview.arrays import FloatArray
 
+from qolreview.arrays import FloatArray
 
 #: R's default ``uniroot()`` tolerance, ``.Machine$double.eps^0.25``.
 R_UNIROOT_TOL = float(np.finfo(np.float64).eps ** 0.25)
@@ -163,9 +163,5 @@ def _interpolated_step(
         q = np.where(two_points, q_lin, q_quad)
         q = np.where(p > 0.0, -q, q)
         p = np.abs(p)
-        accept = (
-            try_interp
-            & (p < (0.75 * cb * q - np.abs(tol_act * q) / 2.0))
-            & (p < np.abs(prev_step * q / 2.0))
-        )
+        accept = try_interp & (p < (0.75 * cb * q - np.abs(tol_act * q) / 2.0)) & (p < np.abs(prev_step * q / 2.0))
         return np.where(accept, p / q, bisect)

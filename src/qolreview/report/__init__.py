@@ -22,8 +22,15 @@ from qolreview.formatting import MISSING, is_missing
 from qolreview.labels import study_labels
 from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
 from qolreview.report.claims_check import checked_claims, claims_summary, claims_table
-from qolreview.report.data import (ReportData, config_text, file_sha256, input_checksums, load, software_versions,
-                                   write_config)
+from qolreview.report.data import (
+    ReportData,
+    config_text,
+    file_sha256,
+    input_checksums,
+    load,
+    software_versions,
+    write_config,
+)
 from qolreview.report.figure_files import Figures
 from qolreview.report.limitations import limitations
 from qolreview.report.markup import bullet_list, code_block, markdown_table, show
@@ -31,19 +38,79 @@ from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
 from qolreview.report.provenance import provenance_table
 from qolreview.report.sections import design_note, effect_direction_section, pooled_sections, risk_of_bias_section
-from qolreview.report.tables import (cleaning_log_table, leave_one_out_table, not_convertible_table,
-                                     secondary_outcomes_table, single_study_results, study_characteristics,
-                                     subgroup_table, summary_of_findings_table, vote_count_table)
-from qolreview.report.wording import (source_cells_text, design_counts, design_label, domain_label, join_words, lower_first,
-                                      measure_short, measure_unit, weeks, window_spans)
+from qolreview.report.tables import (
+    cleaning_log_table,
+    leave_one_out_table,
+    not_convertible_table,
+    secondary_outcomes_table,
+    single_study_results,
+    study_characteristics,
+    subgroup_table,
+    summary_of_findings_table,
+    vote_count_table,
+)
+from qolreview.report.wording import (
+    design_counts,
+    design_label,
+    domain_label,
+    join_words,
+    lower_first,
+    measure_short,
+    measure_unit,
+    source_cells_text,
+    weeks,
+    window_spans,
+)
 
 __all__ = [
-    "MISSING", "Figures", "ReportData", "about_callout", "analysis_sentence", "analysis_title", "checked_claims",
-    "claims_summary", "claims_table", "cleaning_log_table", "code_block", "source_cells_text", "config_text", "design_counts", "design_label", "design_note",
-    "domain_label", "effect_direction_section", "file_sha256", "inclusion_summary",
-    "input_checksums", "is_missing", "join_words", "bullet_list", "leave_one_out_table", "limitations", "load", "lower_first", "markdown_table",
-    "measure_short", "measure_unit", "methods_facts", "missing_items", "not_convertible_table", "pooled_analyses",
-    "pooled_sections", "provenance_table", "risk_of_bias_section", "secondary_outcomes_table", "show",
-    "single_study_results", "software_versions", "study_characteristics", "study_labels", "subgroup_table",
-    "summary_of_findings_table", "vote_count_table", "weeks", "window_spans", "write_config",
+    "MISSING",
+    "Figures",
+    "ReportData",
+    "about_callout",
+    "analysis_sentence",
+    "analysis_title",
+    "bullet_list",
+    "checked_claims",
+    "claims_summary",
+    "claims_table",
+    "cleaning_log_table",
+    "code_block",
+    "config_text",
+    "design_counts",
+    "design_label",
+    "design_note",
+    "domain_label",
+    "effect_direction_section",
+    "file_sha256",
+    "inclusion_summary",
+    "input_checksums",
+    "is_missing",
+    "join_words",
+    "leave_one_out_table",
+    "limitations",
+    "load",
+    "lower_first",
+    "markdown_table",
+    "measure_short",
+    "measure_unit",
+    "methods_facts",
+    "missing_items",
+    "not_convertible_table",
+    "pooled_analyses",
+    "pooled_sections",
+    "provenance_table",
+    "risk_of_bias_section",
+    "secondary_outcomes_table",
+    "show",
+    "single_study_results",
+    "software_versions",
+    "source_cells_text",
+    "study_characteristics",
+    "study_labels",
+    "subgroup_table",
+    "summary_of_findings_table",
+    "vote_count_table",
+    "weeks",
+    "window_spans",
+    "write_config",
 ]

@@ -14,8 +14,10 @@ def pooled_analyses(meta: pd.DataFrame) -> pd.DataFrame:
 
 
 def analysis_title(row: pd.Series) -> str:
-    return (f"{domain_label(row['domain'])}, {row['window']} window "
-            f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])})")
+    return (
+        f"{domain_label(row['domain'])}, {row['window']} window "
+        f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])})"
+    )
 
 
 def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str, span: str | None = None) -> str:
@@ -28,39 +30,58 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str,
     (Morris 2008).
     """
     studies = [labels.get(s.strip(), s.strip()) for s in str(row["study_ids"]).split(";") if s.strip()]
-    who = join_words(studies) + ("; number of participants not reported" if is_missing(row["n_participants"])
-                                 else f"; {plural(row['n_participants'], 'participant')}")
+    who = join_words(studies) + (
+        "; number of participants not reported"
+        if is_missing(row["n_participants"])
+        else f"; {plural(row['n_participants'], 'participant')}"
+    )
     test = "Knapp-Hartung adjusted test" if row["test"] == "knha" else "z test"
     between = row["comparison"] == "between_arms"
     if row["ci_lb"] > 0:
-        meaning = (f"The confidence interval lies entirely above zero, favouring {intervention}." if between
-                   else "The confidence interval lies entirely above zero: quality of life was better than at "
-                        "baseline.")
+        meaning = (
+            f"The confidence interval lies entirely above zero, favouring {intervention}."
+            if between
+            else "The confidence interval lies entirely above zero: quality of life was better than at baseline."
+        )
     elif row["ci_ub"] < 0:
-        meaning = ("The confidence interval lies entirely below zero, favouring the comparator." if between
-                   else "The confidence interval lies entirely below zero: quality of life was worse than at "
-                        "baseline.")
+        meaning = (
+            "The confidence interval lies entirely below zero, favouring the comparator."
+            if between
+            else "The confidence interval lies entirely below zero: quality of life was worse than at baseline."
+        )
     else:
-        meaning = (f"The confidence interval includes zero: the data are compatible with no difference between "
-                   f"{intervention} and the comparator." if between
-                   else "The confidence interval includes zero (no change from baseline).")
+        meaning = (
+            f"The confidence interval includes zero: the data are compatible with no difference between "
+            f"{intervention} and the comparator."
+            if between
+            else "The confidence interval includes zero (no change from baseline)."
+        )
     if not between:
-        meaning += (" A change within one arm is not an effect of the treatment: it also contains placebo "
-                    "response, regression to the mean and the natural course of the condition.")
+        meaning += (
+            " A change within one arm is not an effect of the treatment: it also contains placebo "
+            "response, regression to the mean and the natural course of the condition."
+        )
     level = f"{row['level']:.0%}"
     estimate = report_number(row["estimate"])
-    interval = (f"{level} CI {report_number(row['ci_lb'])} to {report_number(row['ci_ub'])}")
+    interval = f"{level} CI {report_number(row['ci_lb'])} to {report_number(row['ci_ub'])}"
     window = f"the {row['window']} window" + (f" ({span})" if span else "")
-    text = (f"Pooling {plural(row['k'], 'study', 'studies')} ({who}), the {row['method']} random-effects "
-            f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
-            f"in {window} was {estimate} ({interval}; {report_p_statement(row['pval'])}, {test}). {meaning}")
+    text = (
+        f"Pooling {plural(row['k'], 'study', 'studies')} ({who}), the {row['method']} random-effects "
+        f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
+        f"in {window} was {estimate} ({interval}; {report_p_statement(row['pval'])}, {test}). {meaning}"
+    )
     if not is_missing(row.get("tau2")):
-        text += (f" Heterogeneity: τ² = {report_number(row['tau2'], 3)}, I² = {report_number(row['i2'], 1)}%, "
-                 f"Q = {report_number(row['q'])} on {plural(row['q_df'], 'degree')} of freedom "
-                 f"({report_p_statement(row['q_p'])})")
-        text += (f"; the {level} prediction interval runs from {report_number(row['pi_lb'])} to "
-                 f"{report_number(row['pi_ub'])}."
-                 if not is_missing(row.get("pi_lb")) else ".")
+        text += (
+            f" Heterogeneity: τ² = {report_number(row['tau2'], 3)}, I² = {report_number(row['i2'], 1)}%, "
+            f"Q = {report_number(row['q'])} on {plural(row['q_df'], 'degree')} of freedom "
+            f"({report_p_statement(row['q_p'])})"
+        )
+        text += (
+            f"; the {level} prediction interval runs from {report_number(row['pi_lb'])} to "
+            f"{report_number(row['pi_ub'])}."
+            if not is_missing(row.get("pi_lb"))
+            else "."
+        )
         if row["k"] == 2:
             text += " With two studies, τ² and the prediction interval are very imprecise."
     return text

@@ -24,8 +24,12 @@ import pandas as pd
 
 OUTCOME_QUANTITIES = ("pct_change", "change_mean")
 _DIRECTION_WORDS = {"improved": "improved", "worsened": "worsened", "no_change": "no change", "mixed": "mixed"}
-_EVIDENCE_WORDS = {"seen": "seen in the source", "seen_inferred": "inferred from the source",
-                   "reported_in_summary": "reported only in a summary", "not_seen": "not seen"}
+_EVIDENCE_WORDS = {
+    "seen": "seen in the source",
+    "seen_inferred": "inferred from the source",
+    "reported_in_summary": "reported only in a summary",
+    "not_seen": "not seen",
+}
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,11 @@ def _check_outcome_value(claim: pd.Series, outcomes: pd.DataFrame, qol_instrumen
         _compare_value(claimed, claim["value_qualifier"], float(r[column]), r["value_qualifier"])
         for _, r in targeted.iterrows()
     ]
-    verdict = "consistent" if "consistent" in verdicts else (
-        "not supported" if "not supported" in verdicts else "contradicted")
+    verdict = (
+        "consistent"
+        if "consistent" in verdicts
+        else ("not supported" if "not supported" in verdicts else "contradicted")
+    )
     shown = "; ".join(
         f"{_outcome_label(r)}: {_qualified(float(r[column]), r['value_qualifier'])}" for _, r in targeted.iterrows()
     )
@@ -101,8 +108,10 @@ def _check_outcome_value(claim: pd.Series, outcomes: pd.DataFrame, qol_instrumen
         close = others[(others[column].abs() - abs(claimed)).abs() <= 1.0]
         for _, r in close.iterrows():
             kind = "a quality-of-life" if r["instrument"] in qol_instruments else "not a quality-of-life"
-            evidence += (f"; the claimed figure matches {_outcome_label(r)}: "
-                         f"{_qualified(float(r[column]), r['value_qualifier'])} ({kind} instrument)")
+            evidence += (
+                f"; the claimed figure matches {_outcome_label(r)}: "
+                f"{_qualified(float(r[column]), r['value_qualifier'])} ({kind} instrument)"
+            )
             cells.append(str(r[f"cell_{column}"]))
     return ClaimCheck(claim["claim_id"], verdict, evidence, "; ".join(cells))
 
@@ -135,9 +144,12 @@ def _check_sample_size(claim: pd.Series, studies: pd.DataFrame) -> ClaimCheck:
     missing = len(scope) - len(known)
     if missing:
         return ClaimCheck(
-            claim["claim_id"], "not verifiable",
+            claim["claim_id"],
+            "not verifiable",
             f"n known for {len(known)} of {len(scope)} studies (sum {total}); "
-            f"{claimed - total:g} participants unaccounted for", cells)
+            f"{claimed - total:g} participants unaccounted for",
+            cells,
+        )
     verdict = "consistent" if total == claimed else "contradicted"
     return ClaimCheck(claim["claim_id"], verdict, f"data give n = {total}", cells)
 
@@ -146,9 +158,11 @@ def _check_study_count(claim: pd.Series, studies: pd.DataFrame) -> ClaimCheck:
     confirmed = int((studies["inclusion_status"] == "confirmed").sum())
     verdict = "consistent" if len(studies) == float(claim["claimed_value"]) else "contradicted"
     return ClaimCheck(
-        claim["claim_id"], verdict,
+        claim["claim_id"],
+        verdict,
         f"the workbook lists {len(studies)} studies ({confirmed} confirmed, {len(studies) - confirmed} provisional)",
-        "; ".join(str(c) for c in studies["cell_study_id"]))
+        "; ".join(str(c) for c in studies["cell_study_id"]),
+    )
 
 
 def check_claims(
@@ -171,4 +185,3 @@ def check_claims(
     result = pd.DataFrame([c.__dict__ for c in checks], columns=["claim_id", "verdict", "evidence", "cells"])
     keep = ["claim_id", "statement", "source_id", "study_id", "cell_statement"]
     return claims[keep].merge(result, on="claim_id", how="left", validate="one_to_one")
-

@@ -15,7 +15,6 @@ import yaml
 from qolreview.parquet_io import read_table
 
 
-
 @dataclass(frozen=True)
 class ReportData:
     """Every table the report shows, read once."""
@@ -51,8 +50,21 @@ TABLE_FILES = {
 }
 
 
-SOFTWARE = ("qolreview", "snakemake", "pandas", "numpy", "scipy", "pyarrow", "pandera", "matplotlib",
-            "python-calamine", "openpyxl", "jupytext", "nbclient", "pypandoc-binary")
+SOFTWARE = (
+    "qolreview",
+    "snakemake",
+    "pandas",
+    "numpy",
+    "scipy",
+    "pyarrow",
+    "pandera",
+    "matplotlib",
+    "python-calamine",
+    "openpyxl",
+    "jupytext",
+    "nbclient",
+    "pypandoc-binary",
+)
 
 
 def load(project_dir: str | Path, results_dir: str | Path, config_used: str | Path) -> ReportData:

@@ -37,4 +37,4 @@ class Figures:
         entry = self.captions[stem]
         path = self.project_dir / matches[0].relative_to(self.project_dir)
         alt = entry["alt"].replace('"', "'")
-        return f"![{entry['caption']}]({path.as_posix()}){{#{label} fig-alt=\"{alt}\"}}\n"
+        return f'![{entry["caption"]}]({path.as_posix()}){{#{label} fig-alt="{alt}"}}\n'

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from qolreview.formatting import plural
 from qolreview.report.data import ReportData
 from qolreview.report.overview import inclusion_summary
-from qolreview.formatting import plural
 
 
 def limitations(data: ReportData) -> list[str]:
@@ -14,42 +14,63 @@ def limitations(data: ReportData) -> list[str]:
     inclusion = inclusion_summary(studies)
     items = []
     if inclusion["provisional"]:
-        items.append(f"The inclusion of {len(inclusion['provisional'])} of the "
-                     f"{plural(inclusion['k'], 'study', 'studies')} could not be verified against the published review; results that rest on "
-                     f"them may not be the review's.")
+        items.append(
+            f"The inclusion of {len(inclusion['provisional'])} of the "
+            f"{plural(inclusion['k'], 'study', 'studies')} could not be verified against the published review; results that rest on "
+            f"them may not be the review's."
+        )
     pooled = meta[meta["pooled"].astype(bool)]
     if pooled.empty:
         items.append("No analysis had enough studies to pool; every result is a single study or a vote count.")
     else:
         small = int((pooled["k"] == 2).sum())
         if small:
-            which = ("Both pooled analyses rest" if small == len(pooled) == 2 else
-                     f"All {len(pooled)} pooled analyses rest" if small == len(pooled) > 2 else
-                     "The only pooled analysis rests" if small == len(pooled) else
-                     f"{small} of the {len(pooled)} pooled analyses rest")
-            items.append(f"{which} on two studies, so between-study variance and prediction intervals are barely estimable.")
+            which = (
+                "Both pooled analyses rest"
+                if small == len(pooled) == 2
+                else f"All {len(pooled)} pooled analyses rest"
+                if small == len(pooled) > 2
+                else "The only pooled analysis rests"
+                if small == len(pooled)
+                else f"{small} of the {len(pooled)} pooled analyses rest"
+            )
+            items.append(
+                f"{which} on two studies, so between-study variance and prediction intervals are barely estimable."
+            )
     single = int((~meta["pooled"].astype(bool)).sum())
     if single:
-        items.append(f"{plural(single, 'analysis', 'analyses')} had a single study and "
-                     f"{'is' if single == 1 else 'are'} reported without pooling.")
+        items.append(
+            f"{plural(single, 'analysis', 'analyses')} had a single study and "
+            f"{'is' if single == 1 else 'are'} reported without pooling."
+        )
     if (meta["comparison"] != "between_arms").any():
-        items.append("Within-arm (pre-post) changes have no control group: they cannot separate the effect of "
-                     "treatment from placebo response, regression to the mean and natural course.")
+        items.append(
+            "Within-arm (pre-post) changes have no control group: they cannot separate the effect of "
+            "treatment from placebo response, regression to the mean and natural course."
+        )
     rob = data["risk_of_bias"]
     assessed = rob.loc[rob["judgement"] != "Not assessed", "study_id"].nunique()
     if assessed < len(studies):
-        items.append(f"Risk of bias was judged for none of the {plural(len(studies), 'study', 'studies')}, so no "
-                     f"result can be weighed by the credibility of its source." if assessed == 0 else
-                     f"Risk of bias was not judged for {len(studies) - assessed} of the "
-                     f"{plural(len(studies), 'study', 'studies')}, whose results cannot be weighed by the "
-                     f"credibility of their source.")
+        items.append(
+            f"Risk of bias was judged for none of the {plural(len(studies), 'study', 'studies')}, so no "
+            f"result can be weighed by the credibility of its source."
+            if assessed == 0
+            else f"Risk of bias was not judged for {len(studies) - assessed} of the "
+            f"{plural(len(studies), 'study', 'studies')}, whose results cannot be weighed by the "
+            f"credibility of their source."
+        )
     sof = data["summary_of_findings"]
     ungraded = int((sof["certainty"] == "not assessed").sum())
     if ungraded:
-        which = (f"any of the {plural(len(sof), 'outcome')}" if ungraded == len(sof) > 1 else
-                 f"{ungraded} of the {plural(len(sof), 'outcome')}")
+        which = (
+            f"any of the {plural(len(sof), 'outcome')}"
+            if ungraded == len(sof) > 1
+            else f"{ungraded} of the {plural(len(sof), 'outcome')}"
+        )
         items.append(f"The certainty of the evidence (GRADE) was not assessed for {which}.")
     if len(data["vote_counts"]):
-        items.append("Vote counts show how many studies point in each direction, not how large or precise the "
-                     "effects are; a study counts once whatever its size.")
+        items.append(
+            "Vote counts show how many studies point in each direction, not how large or precise the "
+            "effects are; a study counts once whatever its size."
+        )
     return items

@@ -11,11 +11,14 @@ from qolreview.formatting import MISSING, is_missing
 
 def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:
     """A pipe table with a numbered, cross-referenceable caption (for ``output: asis`` cells)."""
+
     def cell(value: object) -> str:
         return (MISSING if is_missing(value) else str(value)).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(cell(c) for c in table.columns) + " |",
-             "|" + "|".join("---" for _ in table.columns) + "|"]
+    lines = [
+        "| " + " | ".join(cell(c) for c in table.columns) + " |",
+        "|" + "|".join("---" for _ in table.columns) + "|",
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines) + f"\n\n: {caption} {{#{label}}}\n"
 

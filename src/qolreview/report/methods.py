@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.synthesis.narrative import EDP_THRESHOLD
-from qolreview.report.data import ReportData
 from qolreview.formatting import plural, report_number
-from qolreview.report.wording import (COMPARISON_ADJECTIVES, MEASURE_LABELS, join_words, measure_short, weeks,
-                                      window_spans)
+from qolreview.report.data import ReportData
+from qolreview.report.wording import (
+    COMPARISON_ADJECTIVES,
+    MEASURE_LABELS,
+    join_words,
+    measure_short,
+    weeks,
+    window_spans,
+)
+from qolreview.synthesis.narrative import EDP_THRESHOLD
 from qolreview.synthesis.pooling import LEAVE_ONE_OUT_MIN_STUDIES
 
 
@@ -18,7 +24,7 @@ def _counts_text(values: pd.Series) -> str:
 
 
 def _with_abbreviation(measure: str) -> str:
-    """"standardised mean difference (Hedges' g; SMD)", "log risk ratio (log RR)"."""
+    """ "standardised mean difference (Hedges' g; SMD)", "log risk ratio (log RR)"."""
     label, short = MEASURE_LABELS.get(measure, measure), measure_short(measure)
     if label == short:
         return label
@@ -32,58 +38,96 @@ def methods_facts(data: ReportData) -> dict[str, str]:
     selected = effects[effects["selected"]]
     measures = []
     for comparison, group in selected.groupby("comparison", sort=True):
-        names = join_words([f"{plural(n, 'effect')} as {_with_abbreviation(m)}" for m, n in
-                            group["measure"].value_counts().sort_index().items()])
+        names = join_words(
+            [
+                f"{plural(n, 'effect')} as {_with_abbreviation(m)}"
+                for m, n in group["measure"].value_counts().sort_index().items()
+            ]
+        )
         adjective = COMPARISON_ADJECTIVES.get(comparison, comparison)
         measures.append(f"{adjective[:1].upper()}{adjective[1:]} effects: {names}.")
     log = data.tables.get("conversion_log", pd.DataFrame(columns=["description", "source", "approximate"]))
     sources = log.groupby("description", sort=True)["source"].first() if len(log) else pd.Series(dtype=str)
-    conversions = ("Conversions applied (number of steps; source): " + "; ".join(
-        f"{what} ({n}; {sources[what]})" for what, n in log["description"].value_counts().sort_index().items())
+    conversions = (
+        "Conversions applied (number of steps; source): "
+        + "; ".join(
+            f"{what} ({n}; {sources[what]})" for what, n in log["description"].value_counts().sort_index().items()
+        )
         + f". {int(log['approximate'].sum())} of the {len(log)} steps "
-        + ("is an approximation." if int(log["approximate"].sum()) == 1 else "are approximations.") if len(log)
-        else "No statistic needed converting.")
+        + ("is an approximation." if int(log["approximate"].sum()) == 1 else "are approximations.")
+        if len(log)
+        else "No statistic needed converting."
+    )
     r_rows = selected[selected["r_source"].notna() & (selected["r_source"] != "not_used")]
-    correlation = (f"{_counts_text(r_rows['r_source'])} (default r = {cfg['harmonize']['pre_post_r']}; "
-                   f"values used: {join_words(sorted({report_number(v) for v in r_rows['r_used'].dropna()}))})."
-                   if len(r_rows) else f"not needed by any effect (default r = {cfg['harmonize']['pre_post_r']}).")
+    correlation = (
+        f"{_counts_text(r_rows['r_source'])} (default r = {cfg['harmonize']['pre_post_r']}; "
+        f"values used: {join_words(sorted({report_number(v) for v in r_rows['r_used'].dropna()}))})."
+        if len(r_rows)
+        else f"not needed by any effect (default r = {cfg['harmonize']['pre_post_r']})."
+    )
     syn = cfg["synthesis"]
-    test = ("the Knapp-Hartung adjustment (t distribution with k − 1 degrees of freedom)" if syn["test"] == "knha"
-            else "a normal (z) test")
-    model = (f"Random-effects meta-analysis with the {syn['method']} estimator of τ² and {test}, at the "
-             f"{syn['level']:.0%} level, whenever at least {syn['min_studies_to_pool']} studies contributed to an "
-             f"analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and I². "
-             f"Several effects of one study in one analysis were combined by "
-             f"{'a composite (Borenstein et al. 2009, ch. 24) assuming r = ' + str(syn['composite_correlation']) if syn['multiple_effects'] == 'composite' else 'instrument priority (' + ', '.join(syn['instrument_priority']) + ')'}. "
-             f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}.")
+    test = (
+        "the Knapp-Hartung adjustment (t distribution with k − 1 degrees of freedom)"
+        if syn["test"] == "knha"
+        else "a normal (z) test"
+    )
+    model = (
+        f"Random-effects meta-analysis with the {syn['method']} estimator of τ² and {test}, at the "
+        f"{syn['level']:.0%} level, whenever at least {syn['min_studies_to_pool']} studies contributed to an "
+        f"analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and I². "
+        f"Several effects of one study in one analysis were combined by "
+        f"{'a composite (Borenstein et al. 2009, ch. 24) assuming r = ' + str(syn['composite_correlation']) if syn['multiple_effects'] == 'composite' else 'instrument priority (' + ', '.join(syn['instrument_priority']) + ')'}. "
+        f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}."
+    )
     spans = window_spans(cfg["harmonize"]["windows"])
-    choice = ("the latest timepoint" if cfg["harmonize"]["timepoint_choice"] == "latest" else
-              "the timepoint closest to the window's target (" + join_words(
-                  [f"{name}: {weeks(w)}" for name, w in cfg["harmonize"]["target_weeks"].items()]) + ")")
+    choice = (
+        "the latest timepoint"
+        if cfg["harmonize"]["timepoint_choice"] == "latest"
+        else "the timepoint closest to the window's target ("
+        + join_words([f"{name}: {weeks(w)}" for name, w in cfg["harmonize"]["target_weeks"].items()])
+        + ")"
+    )
     level = f"{syn['level']:.0%}"
-    swim = (f"Following the SWiM reporting guideline (Campbell et al. 2020), results were grouped by comparison "
-            f"(between arms; within arm, change from baseline), domain and time window: "
-            f"{join_words([f'{name} ({span})' for name, span in spans.items()])} after baseline. When a study "
-            f"reported several timepoints in one window, {choice} was used. The direction of each result was "
-            f"classified from its {level} confidence interval, from the point estimate when no interval was "
-            f"available, or from the direction reported in words; a study's direction in a domain needed at least "
-            f"{EDP_THRESHOLD:.0%} of its results to agree, otherwise it is shown as mixed (Thomson & Thomas 2013). "
-            f"Directions were summarised by vote counting based on the direction of effect, with a two-sided sign "
-            f"test and an exact (Clopper-Pearson) {level} confidence interval for the proportion of studies that "
-            f"improved; votes were never based on p values, and vote counts ignore the size and precision of "
-            f"effects.")
+    swim = (
+        f"Following the SWiM reporting guideline (Campbell et al. 2020), results were grouped by comparison "
+        f"(between arms; within arm, change from baseline), domain and time window: "
+        f"{join_words([f'{name} ({span})' for name, span in spans.items()])} after baseline. When a study "
+        f"reported several timepoints in one window, {choice} was used. The direction of each result was "
+        f"classified from its {level} confidence interval, from the point estimate when no interval was "
+        f"available, or from the direction reported in words; a study's direction in a domain needed at least "
+        f"{EDP_THRESHOLD:.0%} of its results to agree, otherwise it is shown as mixed (Thomson & Thomas 2013). "
+        f"Directions were summarised by vote counting based on the direction of effect, with a two-sided sign "
+        f"test and an exact (Clopper-Pearson) {level} confidence interval for the proportion of studies that "
+        f"improved; votes were never based on p values, and vote counts ignore the size and precision of "
+        f"effects."
+    )
     tools = data["studies"]["rob_tool"].dropna()
     rob = data["risk_of_bias"]
     assessed = rob[rob["judgement"] != "Not assessed"]["study_id"].nunique()
-    risk = (f"Risk-of-bias tools named per study: {_counts_text(tools) if len(tools) else 'none recorded'}. "
-            f"Judgements were entered for {assessed} of {plural(len(data['studies']), 'study', 'studies')}; "
-            f"studies without judgements are shown as not assessed."
-            + (" Newcastle-Ottawa stars are converted to Good/Fair/Poor with the AHRQ standards (thresholds in the "
-               "configuration)." if "NOS" in set(tools) | set(rob["tool"]) else ""))
+    risk = (
+        f"Risk-of-bias tools named per study: {_counts_text(tools) if len(tools) else 'none recorded'}. "
+        f"Judgements were entered for {assessed} of {plural(len(data['studies']), 'study', 'studies')}; "
+        f"studies without judgements are shown as not assessed."
+        + (
+            " Newcastle-Ottawa stars are converted to Good/Fair/Poor with the AHRQ standards (thresholds in the "
+            "configuration)."
+            if "NOS" in set(tools) | set(rob["tool"])
+            else ""
+        )
+    )
     sof = data["summary_of_findings"]
     graded = int((sof["certainty"] != "not assessed").sum())
-    grade = (f"GRADE certainty was derived from the reviewers' judgements for {graded} of "
-             f"{plural(len(sof), 'outcome')}; "
-             f"without judgements the certainty reads \"not assessed\".")
-    return {"measures": " ".join(measures) or "No effect size could be computed.", "conversions": conversions,
-            "correlation": correlation, "model": model, "swim": swim, "risk_of_bias": risk, "grade": grade}
+    grade = (
+        f"GRADE certainty was derived from the reviewers' judgements for {graded} of "
+        f"{plural(len(sof), 'outcome')}; "
+        f'without judgements the certainty reads "not assessed".'
+    )
+    return {
+        "measures": " ".join(measures) or "No effect size could be computed.",
+        "conversions": conversions,
+        "correlation": correlation,
+        "model": model,
+        "swim": swim,
+        "risk_of_bias": risk,
+        "grade": grade,
+    }

@@ -7,12 +7,11 @@ from typing import Any
 import pandas as pd
 
 from qolreview.figures.data import evidence_map_table
+from qolreview.formatting import plural
 from qolreview.labels import study_labels
 from qolreview.report.data import ReportData
 from qolreview.report.markup import bullet_list
-from qolreview.formatting import plural
 from qolreview.report.wording import join_words
-
 
 CORE_PRISMA_BOXES = {
     "database_results": "records identified from databases",
@@ -50,8 +49,11 @@ def missing_items(data: ReportData) -> list[str]:
 
     def named(ids: pd.Series | list[str]) -> str:
         ids = list(ids)
-        return "all " + plural(k, "study", "studies") if len(ids) == k and k > 1 else join_words(
-            [labels.get(s, s) for s in ids])
+        return (
+            "all " + plural(k, "study", "studies")
+            if len(ids) == k and k > 1
+            else join_words([labels.get(s, s) for s in ids])
+        )
 
     items = []
     unknown_n = studies.loc[studies["n_total"].isna(), "study_id"]
@@ -69,21 +71,33 @@ def missing_items(data: ReportData) -> list[str]:
     emap = evidence_map_table(data["effect_sizes"], data["not_convertible"], studies)
     words = emap[emap["status"] == "direction_only"]
     if len(words):
-        what = join_words([f"{labels.get(s, s)} ({join_words(sorted(set(g['instrument'])))})"
-                           for s, g in words.groupby("study_id", sort=False)])
+        what = join_words(
+            [
+                f"{labels.get(s, s)} ({join_words(sorted(set(g['instrument'])))})"
+                for s, g in words.groupby("study_id", sort=False)
+            ]
+        )
         items.append(f"{plural(len(words), 'result')} reported only in words or as a bound: {what}")
     unconverted = data["not_convertible"]
     if len(unconverted):
-        items.append(f"{plural(len(unconverted), 'reported result')} could not become an effect size; each is "
-                     f"listed with the reason in @sec-not-convertible")
+        items.append(
+            f"{plural(len(unconverted), 'reported result')} could not become an effect size; each is "
+            f"listed with the reason in @sec-not-convertible"
+        )
     unidentified = studies.loc[studies["doi"].isna(), "study_id"]
     if len(unidentified):
         items.append(f"publication not identified (no DOI) for {named(unidentified)}")
     sof = data["summary_of_findings"]
     ungraded = int((sof["certainty"] == "not assessed").sum())
     if ungraded:
-        items.append(f"GRADE judgements missing for " + (f"all {plural(len(sof), 'outcome')}" if ungraded == len(sof)
-                     and ungraded > 1 else f"{ungraded} of {plural(len(sof), 'outcome')}"))
+        items.append(
+            "GRADE judgements missing for "
+            + (
+                f"all {plural(len(sof), 'outcome')}"
+                if ungraded == len(sof) and ungraded > 1
+                else f"{ungraded} of {plural(len(sof), 'outcome')}"
+            )
+        )
     return items
 
 
@@ -92,33 +106,50 @@ def about_callout(data: ReportData, renderer: str) -> str:
     review = data.config["review"]
     inclusion = inclusion_summary(data["studies"])
     confirmed, provisional = inclusion["confirmed"], inclusion["provisional"]
-    reference = "; ".join(str(review[key]).rstrip(".") if key != "doi" else f"doi {review[key]}"
-                          for key in ("authors", "citation", "doi") if review.get(key))
+    reference = "; ".join(
+        str(review[key]).rstrip(".") if key != "doi" else f"doi {review[key]}"
+        for key in ("authors", "citation", "doi")
+        if review.get(key)
+    )
     k = inclusion["k"]
     if not provisional:
         status = f"all confirmed as included in the review ({join_words(confirmed)})"
     elif not confirmed:
-        status = (f"none confirmed as included in the review; all are provisional ({join_words(provisional)}), "
-                  f"because their inclusion could not be verified")
+        status = (
+            f"none confirmed as included in the review; all are provisional ({join_words(provisional)}), "
+            f"because their inclusion could not be verified"
+        )
     else:
-        status = (f"{len(confirmed)} confirmed as included in the review ({join_words(confirmed)}) and "
-                  f"{len(provisional)} provisional ({join_words(provisional)}), whose inclusion could not be "
-                  f"verified")
+        status = (
+            f"{len(confirmed)} confirmed as included in the review ({join_words(confirmed)}) and "
+            f"{len(provisional)} provisional ({join_words(provisional)}), whose inclusion could not be "
+            f"verified"
+        )
     known = "all of them" if inclusion["k_n_known"] == k else f"{inclusion['k_n_known']} of them"
     lines = [
-        "::: {.callout-note}", "## What this report is", "",
-        f"This document re-analyses *{review['title']}*" + (f" ({reference})" if reference else "")
+        "::: {.callout-note}",
+        "## What this report is",
+        "",
+        f"This document re-analyses *{review['title']}*"
+        + (f" ({reference})" if reference else "")
         + f" from {review['data_source']}, transcribed into an extraction workbook with the source of every "
         f"number. It was generated by the review pipeline and rendered with the {renderer} renderer; no number "
         f"in it was typed by hand.",
         "",
         f"It covers {plural(k, 'study', 'studies')}: {status}. "
-        + (f"Sample sizes are known for {known} ({plural(inclusion['n_known'], 'participant')})."
-           if inclusion["k_n_known"] else "No sample size is known."),
+        + (
+            f"Sample sizes are known for {known} ({plural(inclusion['n_known'], 'participant')})."
+            if inclusion["k_n_known"]
+            else "No sample size is known."
+        ),
     ]
     missing = missing_items(data)
     if missing:
-        lines += ["", "Missing from the public record:", "",
-                  bullet_list([f"{item[:1].upper()}{item[1:]}." for item in missing]).rstrip("\n")]
+        lines += [
+            "",
+            "Missing from the public record:",
+            "",
+            bullet_list([f"{item[:1].upper()}{item[1:]}." for item in missing]).rstrip("\n"),
+        ]
     lines += [":::", ""]
     return "\n".join(lines)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qolreview.formatting import estimate_with_ci, report_number
 from qolreview.labels import COMPARISON_LABELS, study_labels
 from qolreview.report.analyses import analysis_title
 from qolreview.report.claims_check import checked_claims
 from qolreview.report.data import ReportData
-from qolreview.formatting import estimate_with_ci, report_number
-from qolreview.report.wording import source_cells_text, domain_label, measure_short
+from qolreview.report.wording import domain_label, measure_short, source_cells_text
 
 
 def provenance_table(data: ReportData) -> pd.DataFrame:
@@ -24,31 +24,63 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
     for _, s in data["studies"].iterrows():
         study = labels[s["study_id"]]
         rows.append(("Study characteristics", f"{study}: N", report_number(s["n_total"], 0), str(s["cell_n_total"])))
-        rows.append(("Study characteristics", f"{study}: follow-up (weeks)", report_number(s["follow_up_weeks"], 1),
-                     str(s["cell_follow_up_weeks"])))
+        rows.append(
+            (
+                "Study characteristics",
+                f"{study}: follow-up (weeks)",
+                report_number(s["follow_up_weeks"], 1),
+                str(s["cell_follow_up_weeks"]),
+            )
+        )
     for _, e in data["effect_sizes"].iterrows():
         what = f"{labels.get(e['study_id'], e['study_id'])}: {e['instrument']} {e['subscale']}, {e['timepoint']}"
-        rows.append(("Effect size", f"{what} ({measure_short(e['measure'])}, "
-                     f"{COMPARISON_LABELS.get(e['comparison'], e['comparison'])})",
-                     estimate_with_ci(e["yi"], e["ci_lb"], e["ci_ub"]), str(e["source_cells"])))
+        rows.append(
+            (
+                "Effect size",
+                f"{what} ({measure_short(e['measure'])}, {COMPARISON_LABELS.get(e['comparison'], e['comparison'])})",
+                estimate_with_ci(e["yi"], e["ci_lb"], e["ci_ub"]),
+                str(e["source_cells"]),
+            )
+        )
     meta = data["meta_analyses"].set_index("analysis_id", drop=False)
     for _, m in meta.iterrows():
-        rows.append(("Analysis", analysis_title(m), estimate_with_ci(m["estimate"], m["ci_lb"], m["ci_ub"]),
-                     str(m["source_cells"])))
+        rows.append(
+            (
+                "Analysis",
+                analysis_title(m),
+                estimate_with_ci(m["estimate"], m["ci_lb"], m["ci_ub"]),
+                str(m["source_cells"]),
+            )
+        )
     for _, g in data["subgroups"].iterrows():
-        rows.append(("Subgroup", f"{analysis_title(meta.loc[g['analysis_id']])}: {g['subgroup_var']} = "
-                     f"{g['subgroup']}", estimate_with_ci(g["estimate"], g["ci_lb"], g["ci_ub"]),
-                     str(meta.loc[g["analysis_id"], "source_cells"])))
+        rows.append(
+            (
+                "Subgroup",
+                f"{analysis_title(meta.loc[g['analysis_id']])}: {g['subgroup_var']} = {g['subgroup']}",
+                estimate_with_ci(g["estimate"], g["ci_lb"], g["ci_ub"]),
+                str(meta.loc[g["analysis_id"], "source_cells"]),
+            )
+        )
     direction = data["effect_direction"]
     for _, v in data["vote_counts"].iterrows():
         counted = direction[(direction["comparison"] == v["comparison"]) & (direction["domain"] == v["domain"])]
-        rows.append(("Vote count", f"{domain_label(v['domain'])} ({COMPARISON_LABELS.get(v['comparison'])})",
-                     f"{report_number(v['n_improved'], 0)} of {report_number(v['n_studies'], 0)} improved",
-                     "; ".join(str(c) for c in counted["source_cells"])))
+        rows.append(
+            (
+                "Vote count",
+                f"{domain_label(v['domain'])} ({COMPARISON_LABELS.get(v['comparison'])})",
+                f"{report_number(v['n_improved'], 0)} of {report_number(v['n_studies'], 0)} improved",
+                "; ".join(str(c) for c in counted["source_cells"]),
+            )
+        )
     for _, f in data["summary_of_findings"].iterrows():
-        rows.append(("Summary of findings", domain_label(f["outcome"]),
-                     f"{report_number(f['k'], 0)} ({report_number(f['n_participants'], 0)}); {f['certainty']}",
-                     str(f["source_cells"])))
+        rows.append(
+            (
+                "Summary of findings",
+                domain_label(f["outcome"]),
+                f"{report_number(f['k'], 0)} ({report_number(f['n_participants'], 0)}); {f['certainty']}",
+                str(f["source_cells"]),
+            )
+        )
     for _, c in checked_claims(data).iterrows():
         rows.append(("Claim", str(c["statement"]), str(c["verdict"]), f"{c['cell_statement']}; {c['cells']}"))
     table = pd.DataFrame(rows, columns=["Where", "What", "Value", "Source cells"])

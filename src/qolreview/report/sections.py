@@ -31,21 +31,31 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
         title = analysis_title(row)
         stem = "forest-" + slug(row["analysis_id"])
         see = f" See @fig-forest-{n}." if figs.has(stem) else ""
-        text = [f"### {title}\n", figs.markdown(stem, f"fig-forest-{n}"),
-                f"{analysis_sentence(row, labels, intervention, spans.get(row['window']))}{see}"
-                f"{design_note(row['study_ids'], designs)}\n"]
+        text = [
+            f"### {title}\n",
+            figs.markdown(stem, f"fig-forest-{n}"),
+            f"{analysis_sentence(row, labels, intervention, spans.get(row['window']))}{see}"
+            f"{design_note(row['study_ids'], designs)}\n",
+        ]
         groups = subgroups[subgroups["analysis_id"] == row["analysis_id"]]
         if len(groups):
-            text.append(f"Subgroup analyses are in @tbl-subgroups-{n}; with one study per subgroup they compare "
-                        f"single studies rather than pooled estimates.\n" if (groups["k"] == 1).all() else
-                        f"Subgroup analyses are in @tbl-subgroups-{n}.\n")
-            text.append(markdown_table(subgroup_table(groups, labels), f"Subgroups: {lower_first(title)}.",
-                                       f"tbl-subgroups-{n}"))
+            text.append(
+                f"Subgroup analyses are in @tbl-subgroups-{n}; with one study per subgroup they compare "
+                f"single studies rather than pooled estimates.\n"
+                if (groups["k"] == 1).all()
+                else f"Subgroup analyses are in @tbl-subgroups-{n}.\n"
+            )
+            text.append(
+                markdown_table(
+                    subgroup_table(groups, labels), f"Subgroups: {lower_first(title)}.", f"tbl-subgroups-{n}"
+                )
+            )
         left = loo[loo["analysis_id"] == row["analysis_id"]]
         if len(left):
             text.append(f"@tbl-loo-{n} repeats the analysis leaving out each study in turn.\n")
-            text.append(markdown_table(leave_one_out_table(left), f"Leave-one-out: {lower_first(title)}.",
-                                       f"tbl-loo-{n}"))
+            text.append(
+                markdown_table(leave_one_out_table(left), f"Leave-one-out: {lower_first(title)}.", f"tbl-loo-{n}")
+            )
         parts.append("\n".join(text))
     return "\n".join(parts)
 
@@ -58,14 +68,18 @@ def design_note(study_ids: str, designs: pd.Series) -> str:
     randomised = kinds.isin(RANDOMISED_DESIGNS)
     if randomised.all() or not randomised.any():
         return ""
-    return (f" The analysis pools randomised and non-randomised evidence ({design_counts(kinds)}), whose risks "
-            f"of bias differ; the pooled estimate should be read with that in mind.")
+    return (
+        f" The analysis pools randomised and non-randomised evidence ({design_counts(kinds)}), whose risks "
+        f"of bias differ; the pooled estimate should be read with that in mind."
+    )
 
 
 def effect_direction_section(figs: Figures) -> str:
     """The effect-direction plots (between arms, within arm) and the sentence that refers to them."""
-    plots = {"between-arms": ("fig-effect-direction", "between arms"),
-             "within-arm-prepost": ("fig-effect-direction-prepost", "within arm, change from baseline")}
+    plots = {
+        "between-arms": ("fig-effect-direction", "between arms"),
+        "within-arm-prepost": ("fig-effect-direction-prepost", "within arm, change from baseline"),
+    }
     text, refs = "", []
     for comparison, (label, what) in plots.items():
         stem = f"effect-direction-{comparison}"
@@ -82,7 +96,10 @@ def risk_of_bias_section(data: ReportData, figs: Figures) -> str:
     assessed = rob[rob["judgement"] != "Not assessed"]
     k = len(data["studies"])
     assessed_k = assessed["study_id"].nunique()
-    text = (f"No risk-of-bias judgements were available for any of the {k} studies.\n\n" if assessed_k == 0 else
-            f"Judgements were entered for {assessed_k} of {k} studies; studies without judgements are shown as "
-            f"\"not assessed\", never as low risk.\n\n")
+    text = (
+        f"No risk-of-bias judgements were available for any of the {k} studies.\n\n"
+        if assessed_k == 0
+        else f"Judgements were entered for {assessed_k} of {k} studies; studies without judgements are shown as "
+        f'"not assessed", never as low risk.\n\n'
+    )
     return text + figs.all_markdown("rob-", "fig-rob")

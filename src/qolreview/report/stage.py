@@ -33,11 +33,19 @@ def run(inputs: Files, outputs: Files, settings: Settings) -> None:
     project_dir = os.path.relpath(Path.cwd(), Path(qmd).resolve().parent)
     review = yaml.safe_load(Path(config_used).read_text(encoding="utf-8"))["review"]
     info = render_report(
-        qmd, outputs["html"],
+        qmd,
+        outputs["html"],
         params={"project_dir": project_dir, "results_dir": "results", "config_used": str(config_used)},
-        renderer=settings["renderer"], pdf=settings["pdf"],
-        metadata={"title": review["title"],
-                  "subtitle": "Reproducible results report, generated from the extraction workbook"},
+        renderer=settings["renderer"],
+        pdf=settings["pdf"],
+        metadata={
+            "title": review["title"],
+            "subtitle": "Reproducible results report, generated from the extraction workbook",
+        },
     )
-    log.info("rendered %s with the %s renderer in %.1f s", info.html, info.renderer,
-             info.durations.get("total", float("nan")))
+    log.info(
+        "rendered %s with the %s renderer in %.1f s",
+        info.html,
+        info.renderer,
+        info.durations.get("total", float("nan")),
+    )

@@ -14,7 +14,6 @@ from qolreview.formatting import MISSING, is_missing, plural
 from qolreview.labels import DOMAIN_LABELS
 from qolreview.provenance import compact_cells
 
-
 COMPARISON_ADJECTIVES = {"between_arms": "between-arm", "within_arm_prepost": "within-arm (pre-post)"}
 
 
@@ -33,7 +32,6 @@ MEASURE_LABELS = {
     "RD": "risk difference",
     "GEN": "reported effect",
 }
-
 
 
 def join_words(items: list[str]) -> str:
@@ -73,9 +71,13 @@ def source_cells_text(cells: object) -> str:
     return MISSING if is_missing(cells) else compact_cells(str(cells))
 
 
-DESIGN_LABELS = {"rct": ("RCT", "RCTs"), "post_hoc_rct": ("post hoc analysis of RCTs", "post hoc analyses of RCTs"),
-                 "nrsi": ("non-randomised study", "non-randomised studies"),
-                 "single_arm": ("single-arm study", "single-arm studies"), "cohort": ("cohort study", "cohort studies")}
+DESIGN_LABELS = {
+    "rct": ("RCT", "RCTs"),
+    "post_hoc_rct": ("post hoc analysis of RCTs", "post hoc analyses of RCTs"),
+    "nrsi": ("non-randomised study", "non-randomised studies"),
+    "single_arm": ("single-arm study", "single-arm studies"),
+    "cohort": ("cohort study", "cohort studies"),
+}
 """Readable names (singular, plural) of the workbook's design vocabulary (:data:`qolreview.workbook.spec.DESIGNS`)."""
 
 
@@ -119,7 +121,8 @@ def window_spans(windows: list[dict[str, Any]]) -> dict[str, str]:
         if upper is None:
             spans[window["name"]] = "any time" if previous is None else f"over {weeks(previous)}"
         else:
-            spans[window["name"]] = (f"up to {weeks(upper)}" if previous is None
-                                     else f"over {weeks(previous)} and up to {weeks(upper)}")
+            spans[window["name"]] = (
+                f"up to {weeks(upper)}" if previous is None else f"over {weeks(previous)} and up to {weeks(upper)}"
+            )
         previous = upper
     return spans

@@ -36,7 +36,10 @@ def primary_analyses(meta: pd.DataFrame) -> pd.DataFrame:
     qol["_m"] = qol["measure"].map(MEASURE_ORDER).fillna(len(MEASURE_ORDER))
     qol = qol.sort_values(
         ["domain", "_c", "pooled", "k", "n_participants", "max_timepoint_weeks", "_m", "analysis_id"],
-        ascending=[True, True, False, False, False, False, True, True], kind="stable", na_position="last")
+        ascending=[True, True, False, False, False, False, True, True],
+        kind="stable",
+        na_position="last",
+    )
     return qol.drop_duplicates("domain", keep="first").drop(columns=["_c", "_m"]).reset_index(drop=True)
 
 
@@ -63,8 +66,9 @@ def _judgements_for(grade: pd.DataFrame, outcome: str, analysis: str | None) -> 
     return grade[grade["outcome"].astype(str).str.strip().str.lower().isin(keys)]
 
 
-def summary_of_findings(meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd.DataFrame,
-                        studies: pd.DataFrame) -> pd.DataFrame:
+def summary_of_findings(
+    meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd.DataFrame, studies: pd.DataFrame
+) -> pd.DataFrame:
     """One row per QoL domain (the :class:`~qolreview.tables.SummaryOfFindings` table): the primary analysis, the vote count of the same
     comparison, and the GRADE certainty from the ``grade`` table (matched on the domain name or the
     analysis id, case-insensitively).
@@ -95,37 +99,61 @@ def summary_of_findings(meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd
         by_domain = judged.set_index("grade_domain")
         missing = [d for d in GRADE_DOMAINS if d not in by_domain.index]
         start = starting_certainty(study_designs)
-        level = CERTAINTY_NOT_ASSESSED if missing else certainty(start, [by_domain.at[d, "downgrade"] for d in GRADE_DOMAINS])
-        rows.append({
-            "outcome": domain, "analysis_id": aid,
-            "comparison": analysis["comparison"] if analysis is not None else vote["comparison"],  # type: ignore[index]
-            "window": _get(analysis, "window", None), "measure": _get(analysis, "measure", None),
-            "k": _get(analysis, "k"), "n_participants": _get(analysis, "n_participants"),
-            "study_ids": "; ".join(ids),
-            "designs": "; ".join(sorted(set(study_designs))),
-            "pooled": bool(analysis["pooled"]) if analysis is not None else False,
-            **{name: _get(analysis, name) for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "i2")},
-            "narrative_n_studies": vote["n_studies"] if vote is not None else pd.NA,
-            "narrative_n_improved": vote["n_improved"] if vote is not None else pd.NA,
-            "narrative_n_worsened": vote["n_worsened"] if vote is not None else pd.NA,
-            "narrative_n_no_clear": vote["n_no_clear"] if vote is not None else pd.NA,
-            "starting_certainty": start,
-            **{f"downgrade_{d}": by_domain.at[d, "downgrade"] if d in by_domain.index else pd.NA
-               for d in GRADE_DOMAINS},
-            "grade_domains_missing": "; ".join(missing),
-            "grade_reasons": "; ".join(f"{d}: {by_domain.at[d, 'reason']}" for d in GRADE_DOMAINS
-                                       if d in by_domain.index and pd.notna(by_domain.at[d, "reason"])),
-            "certainty": level,
-            "source_cells": merge_cells([
-                analysis["source_cells"] if analysis is not None else None,
-                *(v for c in ("cell_downgrade", "cell_reason") if c in judged.columns for v in judged[c])]),
-        })
+        level = (
+            CERTAINTY_NOT_ASSESSED
+            if missing
+            else certainty(start, [by_domain.at[d, "downgrade"] for d in GRADE_DOMAINS])
+        )
+        rows.append(
+            {
+                "outcome": domain,
+                "analysis_id": aid,
+                "comparison": analysis["comparison"] if analysis is not None else vote["comparison"],  # type: ignore[index]
+                "window": _get(analysis, "window", None),
+                "measure": _get(analysis, "measure", None),
+                "k": _get(analysis, "k"),
+                "n_participants": _get(analysis, "n_participants"),
+                "study_ids": "; ".join(ids),
+                "designs": "; ".join(sorted(set(study_designs))),
+                "pooled": bool(analysis["pooled"]) if analysis is not None else False,
+                **{name: _get(analysis, name) for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "i2")},
+                "narrative_n_studies": vote["n_studies"] if vote is not None else pd.NA,
+                "narrative_n_improved": vote["n_improved"] if vote is not None else pd.NA,
+                "narrative_n_worsened": vote["n_worsened"] if vote is not None else pd.NA,
+                "narrative_n_no_clear": vote["n_no_clear"] if vote is not None else pd.NA,
+                "starting_certainty": start,
+                **{
+                    f"downgrade_{d}": by_domain.at[d, "downgrade"] if d in by_domain.index else pd.NA
+                    for d in GRADE_DOMAINS
+                },
+                "grade_domains_missing": "; ".join(missing),
+                "grade_reasons": "; ".join(
+                    f"{d}: {by_domain.at[d, 'reason']}"
+                    for d in GRADE_DOMAINS
+                    if d in by_domain.index and pd.notna(by_domain.at[d, "reason"])
+                ),
+                "certainty": level,
+                "source_cells": merge_cells(
+                    [
+                        analysis["source_cells"] if analysis is not None else None,
+                        *(v for c in ("cell_downgrade", "cell_reason") if c in judged.columns for v in judged[c]),
+                    ]
+                ),
+            }
+        )
     unmatched = sorted(set(grade.loc[~grade.index.isin(used), "outcome"]))
     if unmatched:
         log.warning("GRADE judgements for outcomes without evidence (ignored): %s", ", ".join(unmatched))
     out = pd.DataFrame(rows, columns=list(SummaryOfFindings.columns()))
-    for name in ("k", "n_participants", "narrative_n_studies", "narrative_n_improved", "narrative_n_worsened",
-                 "narrative_n_no_clear", *(f"downgrade_{d}" for d in GRADE_DOMAINS)):
+    for name in (
+        "k",
+        "n_participants",
+        "narrative_n_studies",
+        "narrative_n_improved",
+        "narrative_n_worsened",
+        "narrative_n_no_clear",
+        *(f"downgrade_{d}" for d in GRADE_DOMAINS),
+    ):
         out[name] = pd.array(out[name], dtype="Int64")
     for name in ("estimate", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "i2"):
         out[name] = out[name].astype(float)

@@ -76,8 +76,12 @@ def edp_direction(directions: list[str] | pd.Series, threshold: float = EDP_THRE
 def _latest(df: pd.DataFrame, key: list[str], order: list[str]) -> pd.DataFrame:
     """One row per ``key``: the latest timepoint (unknown timepoints last), ties broken by ``order``."""
     ranked = df.assign(_weeks=df["timepoint_weeks"].fillna(-np.inf))
-    ranked = ranked.sort_values([*key, "_weeks", *order], ascending=[True] * len(key) + [False]
-                                + [True] * len(order), kind="stable", na_position="last")
+    ranked = ranked.sort_values(
+        [*key, "_weeks", *order],
+        ascending=[True] * len(key) + [False] + [True] * len(order),
+        kind="stable",
+        na_position="last",
+    )
     return ranked.drop_duplicates(key, keep="first").drop(columns="_weeks")
 
 
@@ -93,8 +97,9 @@ def _keep_intervention(df: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
     return df[(df["comparison"] == "between_arms") | np.asarray(is_intervention, dtype=bool)]
 
 
-def outcome_directions(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms: pd.DataFrame,
-                       level: float = 0.95) -> pd.DataFrame:
+def outcome_directions(
+    effects: pd.DataFrame, not_convertible: pd.DataFrame, arms: pd.DataFrame, level: float = 0.95
+) -> pd.DataFrame:
     """Direction of every outcome of the intervention arms, one row per ``OUTCOME_KEY``.
 
     Numeric effects (``selected`` rows) come first: ``direction`` from the CI (``basis`` "ci"; the CI is
@@ -110,8 +115,10 @@ def outcome_directions(effects: pd.DataFrame, not_convertible: pd.DataFrame, arm
     lb = num["ci_lb"].astype(float).fillna(num["yi"] - half)
     ub = num["ci_ub"].astype(float).fillna(num["yi"] + half)
     has_ci = lb.notna() & ub.notna()
-    num["direction"] = [direction_from_ci(lo, hi) if ok else direction_from_sign(y)
-                        for lo, hi, ok, y in zip(lb, ub, has_ci, num["yi"], strict=True)]
+    num["direction"] = [
+        direction_from_ci(lo, hi) if ok else direction_from_sign(y)
+        for lo, hi, ok, y in zip(lb, ub, has_ci, num["yi"], strict=True)
+    ]
     num["estimate_direction"] = num["yi"].map(direction_from_sign)
     num["basis"] = np.where(has_ci, "ci", "point_estimate_only")
     num["n"] = num["n1"].astype(float) + num["n2"].astype(float).fillna(0.0)
@@ -138,15 +145,27 @@ def outcome_directions(effects: pd.DataFrame, not_convertible: pd.DataFrame, arm
 def _arm_n(arms: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Series:
     """Participants of an outcome's arms from ``arms.n_arm`` (arm plus comparator arm)."""
     n_arm = arms.set_index(["study_id", "arm_id"])["n_arm"].astype(float)
+
     def lookup(study: str, arm: object) -> float:
         return float(n_arm.get((study, arm), np.nan)) if pd.notna(arm) else 0.0
-    return pd.Series([lookup(s, a) + lookup(s, c) for s, a, c in zip(
-        outcomes["study_id"], outcomes["arm_id"], outcomes["comparator_arm_id"], strict=True)],
-        index=outcomes.index)
+
+    return pd.Series(
+        [
+            lookup(s, a) + lookup(s, c)
+            for s, a, c in zip(outcomes["study_id"], outcomes["arm_id"], outcomes["comparator_arm_id"], strict=True)
+        ],
+        index=outcomes.index,
+    )
 
 
-def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms: pd.DataFrame,
-                     studies: pd.DataFrame, rob_overall: pd.Series, level: float = 0.95) -> pd.DataFrame:
+def effect_direction(
+    effects: pd.DataFrame,
+    not_convertible: pd.DataFrame,
+    arms: pd.DataFrame,
+    studies: pd.DataFrame,
+    rob_overall: pd.Series,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Effect direction per study x comparison x domain (the :class:`~qolreview.tables.EffectDirection` table).
 
     ``direction`` applies the 70% rule to the outcomes' CI-based directions, ``estimate_direction`` to
@@ -160,23 +179,27 @@ def effect_direction(effects: pd.DataFrame, not_convertible: pd.DataFrame, arms:
     labels = studies.set_index("study_id")["label"] if "label" in studies else pd.Series(dtype=object)
     rows = []
     for (study_id, comparison, domain), group in outcomes.groupby(STUDY_KEY, sort=True):
-        rows.append({
-            "study_id": study_id,
-            "label": labels.get(study_id) if pd.notna(labels.get(study_id)) else study_id,
-            "comparison": comparison, "domain": domain, "qol": qol.get(domain, pd.NA),
-            "direction": edp_direction(group["direction"]),
-            "estimate_direction": edp_direction(group["estimate_direction"]),
-            "basis": min(group["basis"], key=DIRECTION_BASES.index),
-            "n_outcomes": len(group),
-            "n_outcomes_improved": int((group["direction"] == IMPROVED).sum()),
-            "n_outcomes_worsened": int((group["direction"] == WORSENED).sum()),
-            "n_outcomes_no_clear": int(group["direction"].isin([NO_CLEAR, MIXED]).sum()),
-            "n": group["n"].max(),
-            "instruments": "; ".join(sorted(set(group["instrument"]))),
-            "timepoint_weeks": group["timepoint_weeks"].max(),
-            "rob_overall": rob_overall.get(study_id, "Not assessed"),
-            "source_cells": merge_cells(group["source_cells"]),
-        })
+        rows.append(
+            {
+                "study_id": study_id,
+                "label": labels.get(study_id) if pd.notna(labels.get(study_id)) else study_id,
+                "comparison": comparison,
+                "domain": domain,
+                "qol": qol.get(domain, pd.NA),
+                "direction": edp_direction(group["direction"]),
+                "estimate_direction": edp_direction(group["estimate_direction"]),
+                "basis": min(group["basis"], key=DIRECTION_BASES.index),
+                "n_outcomes": len(group),
+                "n_outcomes_improved": int((group["direction"] == IMPROVED).sum()),
+                "n_outcomes_worsened": int((group["direction"] == WORSENED).sum()),
+                "n_outcomes_no_clear": int(group["direction"].isin([NO_CLEAR, MIXED]).sum()),
+                "n": group["n"].max(),
+                "instruments": "; ".join(sorted(set(group["instrument"]))),
+                "timepoint_weeks": group["timepoint_weeks"].max(),
+                "rob_overall": rob_overall.get(study_id, "Not assessed"),
+                "source_cells": merge_cells(group["source_cells"]),
+            }
+        )
     out = pd.DataFrame(rows, columns=list(EffectDirection.columns()))
     out["qol"] = out["qol"].astype("boolean")
     out["n"] = out["n"].astype("Int64")
@@ -220,14 +243,23 @@ def vote_counts(directions: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         n_improved = int((votes == IMPROVED).sum())
         n_worsened = int((votes == WORSENED).sum())
         proportion, lb, ub, p = sign_test(n_improved, n_improved + n_worsened, level)
-        rows.append({
-            "comparison": comparison, "domain": domain, "qol": group["qol"].iloc[0],
-            "n_studies": len(group), "n_improved": n_improved, "n_worsened": n_worsened,
-            "n_no_clear": int(votes.isin([NO_CLEAR, MIXED]).sum()),
-            "n_with_direction": n_improved + n_worsened, "proportion_improved": proportion,
-            "ci_lb": lb, "ci_ub": ub, "sign_test_p": p,
-            "study_ids": "; ".join(sorted(group["study_id"])),
-        })
+        rows.append(
+            {
+                "comparison": comparison,
+                "domain": domain,
+                "qol": group["qol"].iloc[0],
+                "n_studies": len(group),
+                "n_improved": n_improved,
+                "n_worsened": n_worsened,
+                "n_no_clear": int(votes.isin([NO_CLEAR, MIXED]).sum()),
+                "n_with_direction": n_improved + n_worsened,
+                "proportion_improved": proportion,
+                "ci_lb": lb,
+                "ci_ub": ub,
+                "sign_test_p": p,
+                "study_ids": "; ".join(sorted(group["study_id"])),
+            }
+        )
     out = pd.DataFrame(rows, columns=list(VoteCounts.columns()))
     out["qol"] = out["qol"].astype("boolean")
     return out

@@ -19,8 +19,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qolreview.provenance import merge_cells
-from qolreview.tables import LeaveOneOut, MetaAnalyses, StudyWeights, Subgroups
 from qolreview.meta import (
     RandomEffectsResult,
     combine_dependent,
@@ -28,11 +26,29 @@ from qolreview.meta import (
     random_effects,
     subgroup_test,
 )
+from qolreview.provenance import merge_cells
+from qolreview.tables import LeaveOneOut, MetaAnalyses, StudyWeights, Subgroups
 
 ANALYSIS_KEY = ["comparison", "domain", "window", "measure"]
 API_FIELDS = (
-    "estimate", "se", "stat", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "tau2_ci_lb",
-    "tau2_ci_ub", "i2", "i2_ci_lb", "i2_ci_ub", "h2", "q", "q_df", "q_p",
+    "estimate",
+    "se",
+    "stat",
+    "pval",
+    "ci_lb",
+    "ci_ub",
+    "pi_lb",
+    "pi_ub",
+    "tau2",
+    "tau2_ci_lb",
+    "tau2_ci_ub",
+    "i2",
+    "i2_ci_lb",
+    "i2_ci_ub",
+    "h2",
+    "q",
+    "q_df",
+    "q_p",
 )
 SINGLE_STUDY_FIELDS = ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
 """Fields reported for an analysis of one study: its own effect and (test="z") interval, as metafor does."""
@@ -40,9 +56,28 @@ LEAVE_ONE_OUT_MIN_STUDIES = 3
 """Leave-one-out is run for pooled analyses with at least this many studies."""
 LOO_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2", "q", "q_p")
 SUBGROUP_MISSING = "not reported"
-TEXT_COLUMNS = frozenset({"analysis_id", "study_id", "label", "effect_ids", "instruments", "drug", "population",
-                          "design", "rob_overall", "selection", "source_cells", "subgroup_var", "subgroup",
-                          "study_ids", "fit", "omitted_study_id", "omitted_label", "composite"})
+TEXT_COLUMNS = frozenset(
+    {
+        "analysis_id",
+        "study_id",
+        "label",
+        "effect_ids",
+        "instruments",
+        "drug",
+        "population",
+        "design",
+        "rob_overall",
+        "selection",
+        "source_cells",
+        "subgroup_var",
+        "subgroup",
+        "study_ids",
+        "fit",
+        "omitted_study_id",
+        "omitted_label",
+        "composite",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +101,9 @@ class PoolingSettings:
             if key in values:
                 values[key] = tuple(values[key])  # type: ignore[arg-type]
         if values.get("multiple_effects", "composite") not in ("composite", "priority"):
-            raise ValueError("synthesis.multiple_effects must be composite or priority, "
-                             f"got {values['multiple_effects']!r}")
+            raise ValueError(
+                f"synthesis.multiple_effects must be composite or priority, got {values['multiple_effects']!r}"
+            )
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -95,11 +131,16 @@ def analysable_effects(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFram
     mixed = sorted(set(flags.loc[flags.duplicated("domain", keep=False), "domain"]))
     if mixed:
         raise ValueError(f"domains flagged both QoL and non-QoL: {mixed}")
-    ok = (effects["selected"].fillna(False).astype(bool) & np.isfinite(effects["yi"].astype(float))
-          & (effects["vi"].astype(float) > 0) & effects["window"].notna())
+    ok = (
+        effects["selected"].fillna(False).astype(bool)
+        & np.isfinite(effects["yi"].astype(float))
+        & (effects["vi"].astype(float) > 0)
+        & effects["window"].notna()
+    )
     roles = arms.set_index(["study_id", "arm_id"])["role"]
-    role = pd.Series([roles.get((s, a)) for s, a in zip(effects["study_id"], effects["arm_id"], strict=True)],
-                     index=effects.index)
+    role = pd.Series(
+        [roles.get((s, a)) for s, a in zip(effects["study_id"], effects["arm_id"], strict=True)], index=effects.index
+    )
     ok &= (effects["comparison"] == "between_arms") | (role == "intervention")
     out = effects[ok].copy()
     out["analysis_id"] = [analysis_id(*key) for key in zip(*(out[c] for c in ANALYSIS_KEY), strict=True)]
@@ -126,14 +167,16 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
         n_each = group["n1"].astype(float) + group["n2"].astype(float).fillna(0.0)
         if len(group) > 1 and settings.multiple_effects == "priority":
             ranks = group["instrument"].map(lambda i: _priority_rank(i, settings.instrument_priority))
-            group = group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"],
-                                                          kind="stable").head(1)
+            group = (
+                group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"], kind="stable").head(1)
+            )
             selection = "priority"
         else:
             selection = "single" if len(group) == 1 else "composite"
         if selection == "composite":
-            composite = combine_dependent(group["yi"].to_numpy(float), group["vi"].to_numpy(float),
-                                          settings.composite_correlation)
+            composite = combine_dependent(
+                group["yi"].to_numpy(float), group["vi"].to_numpy(float), settings.composite_correlation
+            )
             yi, vi = composite.estimate, composite.variance
             ci_lb, ci_ub = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
             n = float(n_each.max())
@@ -143,15 +186,23 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
             ci_lb = one["ci_lb"] if pd.notna(one["ci_lb"]) else yi - z * np.sqrt(vi)
             ci_ub = one["ci_ub"] if pd.notna(one["ci_ub"]) else yi + z * np.sqrt(vi)
             n = float(n_each.loc[group.index[0]])
-        rows.append({
-            "study_id": study_id, "effect_ids": "; ".join(group["effect_id"].astype(str)),
-            "instruments": "; ".join(sorted(set(group["instrument"]))),
-            "arm_ids": tuple(sorted(set(group["arm_id"].dropna().astype(str)))),
-            "yi": float(yi), "vi": float(vi), "ci_lb": float(ci_lb), "ci_ub": float(ci_ub), "n": n,
-            "composite": selection == "composite", "selection": selection,
-            "max_timepoint_weeks": group["timepoint_weeks"].max(),
-            "source_cells": merge_cells(group["source_cells"]),
-        })
+        rows.append(
+            {
+                "study_id": study_id,
+                "effect_ids": "; ".join(group["effect_id"].astype(str)),
+                "instruments": "; ".join(sorted(set(group["instrument"]))),
+                "arm_ids": tuple(sorted(set(group["arm_id"].dropna().astype(str)))),
+                "yi": float(yi),
+                "vi": float(vi),
+                "ci_lb": float(ci_lb),
+                "ci_ub": float(ci_ub),
+                "n": n,
+                "composite": selection == "composite",
+                "selection": selection,
+                "max_timepoint_weeks": group["timepoint_weeks"].max(),
+                "source_cells": merge_cells(group["source_cells"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -159,12 +210,14 @@ def study_attributes(studies: pd.DataFrame, rob_overall: pd.Series) -> pd.DataFr
     """Per study: label, population, design and overall risk of bias (``study_id`` index)."""
     info = studies.set_index("study_id")
     label = info["label"] if "label" in info else pd.Series(pd.NA, index=info.index)
-    return pd.DataFrame({
-        "label": label.fillna(pd.Series(info.index, index=info.index)),
-        "population": info["population"].fillna(SUBGROUP_MISSING),
-        "design": info["design"].fillna(SUBGROUP_MISSING),
-        "rob_overall": rob_overall.reindex(info.index).fillna("Not assessed"),
-    })
+    return pd.DataFrame(
+        {
+            "label": label.fillna(pd.Series(info.index, index=info.index)),
+            "population": info["population"].fillna(SUBGROUP_MISSING),
+            "design": info["design"].fillna(SUBGROUP_MISSING),
+            "rob_overall": rob_overall.reindex(info.index).fillna("Not assessed"),
+        }
+    )
 
 
 def _drugs(study_id: str, arm_ids: tuple[str, ...], arms: pd.DataFrame) -> str:
@@ -175,12 +228,12 @@ def _drugs(study_id: str, arm_ids: tuple[str, ...], arms: pd.DataFrame) -> str:
 
 
 def _fit(yi: pd.Series, vi: pd.Series, settings: PoolingSettings, test: str | None = None) -> RandomEffectsResult:
-    return random_effects(yi.to_numpy(float), vi.to_numpy(float), method=settings.method,
-                          test=test or settings.test, level=settings.level)
+    return random_effects(
+        yi.to_numpy(float), vi.to_numpy(float), method=settings.method, test=test or settings.test, level=settings.level
+    )
 
 
-def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
-                      settings: PoolingSettings) -> pd.DataFrame:
+def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str, settings: PoolingSettings) -> pd.DataFrame:
     """Subgroup estimates and the test for subgroup differences for one analysis and one variable.
 
     Returns no rows unless at least two subgroups have a study each. A subgroup of two or more studies is
@@ -204,9 +257,22 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
         else:
             est, se = float(group["yi"].iloc[0]), float(np.sqrt(group["vi"].iloc[0]))
             lb, ub, tau2, how, se_z = est - z * se, est + z * se, np.nan, "single_study", se
-        rows.append({"analysis_id": aid, "subgroup_var": variable, "subgroup": level_name, "k": len(group),
-                     "study_ids": "; ".join(group["study_id"]), "fit": how, "estimate": est, "se": se,
-                     "ci_lb": lb, "ci_ub": ub, "tau2": tau2, "se_z": se_z})
+        rows.append(
+            {
+                "analysis_id": aid,
+                "subgroup_var": variable,
+                "subgroup": level_name,
+                "k": len(group),
+                "study_ids": "; ".join(group["study_id"]),
+                "fit": how,
+                "estimate": est,
+                "se": se,
+                "ci_lb": lb,
+                "ci_ub": ub,
+                "tau2": tau2,
+                "se_z": se_z,
+            }
+        )
     out = pd.DataFrame(rows)
     test = subgroup_test(out["estimate"].to_numpy(float), out["se_z"].to_numpy(float))
     return out.assign(q_between=test.q, q_between_df=test.df, q_between_p=test.pval)[list(Subgroups.columns())]
@@ -214,17 +280,29 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str,
 
 def leave_one_out_analysis(aid: str, per_study: pd.DataFrame, settings: PoolingSettings) -> pd.DataFrame:
     """Random-effects estimate with each study left out in turn (metafor ``leave1out``)."""
-    loo = leave_one_out(per_study["yi"].to_numpy(float), per_study["vi"].to_numpy(float),
-                        method=settings.method, test=settings.test, level=settings.level)
-    out = pd.DataFrame({"analysis_id": aid, "omitted_study_id": per_study["study_id"].to_numpy(),
-                        "omitted_label": per_study["label"].to_numpy(), "k": len(per_study) - 1})
+    loo = leave_one_out(
+        per_study["yi"].to_numpy(float),
+        per_study["vi"].to_numpy(float),
+        method=settings.method,
+        test=settings.test,
+        level=settings.level,
+    )
+    out = pd.DataFrame(
+        {
+            "analysis_id": aid,
+            "omitted_study_id": per_study["study_id"].to_numpy(),
+            "omitted_label": per_study["label"].to_numpy(),
+            "k": len(per_study) - 1,
+        }
+    )
     for name in LOO_FIELDS:
         out[name] = loo[name].to_numpy(float)
     return out[list(LeaveOneOut.columns())]
 
 
-def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, rob_overall: pd.Series,
-               settings: PoolingSettings) -> SynthesisResult:
+def synthesize(
+    effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, rob_overall: pd.Series, settings: PoolingSettings
+) -> SynthesisResult:
     """Run every analysis: pooled when k >= ``min_studies_to_pool``, otherwise reported unpooled.
 
     An unpooled analysis of one study carries that study's estimate, standard error, test and
@@ -243,22 +321,32 @@ def synthesize(effects: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame,
     for aid, group in data.groupby("analysis_id", sort=True):
         per_study = one_effect_per_study(group, settings)
         per_study = per_study.join(attributes, on="study_id")
-        per_study["drug"] = [_drugs(s, a, arms) for s, a in zip(per_study["study_id"], per_study["arm_ids"],
-                                                                   strict=True)]
+        per_study["drug"] = [
+            _drugs(s, a, arms) for s, a in zip(per_study["study_id"], per_study["arm_ids"], strict=True)
+        ]
         k = len(per_study)
         pooled = k >= settings.min_studies_to_pool
         fit = _fit(per_study["yi"], per_study["vi"], settings) if pooled or k == 1 else None
         reported = API_FIELDS if pooled else SINGLE_STUDY_FIELDS if k == 1 else ()
         first = group.iloc[0]
-        meta_rows.append({
-            "analysis_id": aid, **{c: first[c] for c in ANALYSIS_KEY}, "qol": bool(first["qol"]), "k": k,
-            "study_ids": "; ".join(per_study["study_id"]), "n_participants": per_study["n"].sum(min_count=1),
-            "max_timepoint_weeks": per_study["max_timepoint_weeks"].max(), "pooled": pooled,
-            **{f: (getattr(fit, f) if f in reported else np.nan) for f in API_FIELDS},
-            "method": settings.method, "test": settings.test, "level": settings.level,
-            "multiple_effects": settings.multiple_effects,
-            "source_cells": merge_cells(per_study["source_cells"]),
-        })
+        meta_rows.append(
+            {
+                "analysis_id": aid,
+                **{c: first[c] for c in ANALYSIS_KEY},
+                "qol": bool(first["qol"]),
+                "k": k,
+                "study_ids": "; ".join(per_study["study_id"]),
+                "n_participants": per_study["n"].sum(min_count=1),
+                "max_timepoint_weeks": per_study["max_timepoint_weeks"].max(),
+                "pooled": pooled,
+                **{f: (getattr(fit, f) if f in reported else np.nan) for f in API_FIELDS},
+                "method": settings.method,
+                "test": settings.test,
+                "level": settings.level,
+                "multiple_effects": settings.multiple_effects,
+                "source_cells": merge_cells(per_study["source_cells"]),
+            }
+        )
         per_study["weight_pct"] = np.asarray(fit.weights, dtype=float) if pooled else np.nan
         weight_frames.append(per_study.assign(analysis_id=aid)[list(StudyWeights.columns())])
         if pooled:

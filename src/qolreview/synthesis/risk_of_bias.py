@@ -45,8 +45,7 @@ def robvis_file_stem(tool: str) -> str:
     return tool.lower().replace("-", "_")
 
 
-def nos_rating(selection: int, comparability: int, outcome: int,
-               thresholds: Mapping[str, Mapping[str, int]]) -> str:
+def nos_rating(selection: int, comparability: int, outcome: int, thresholds: Mapping[str, Mapping[str, int]]) -> str:
     """Convert Newcastle-Ottawa stars to Good / Fair / Poor (AHRQ standards).
 
     Good: every section at or above ``thresholds["good"]``; Fair: every section at or above
@@ -100,8 +99,9 @@ def _labels(studies: pd.DataFrame) -> pd.Series:
     return label.fillna(studies["study_id"]).set_axis(studies["study_id"])
 
 
-def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
-                      nos_thresholds: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:
+def tidy_risk_of_bias(
+    rob: pd.DataFrame, studies: pd.DataFrame, nos_thresholds: Mapping[str, Mapping[str, int]]
+) -> pd.DataFrame:
     """Long table of judgements: one row per study x tool x domain, plus an overall row per study and tool.
 
     NOS sections keep their stars (``stars``; ``judgement`` reads e.g. "3 stars") and gain a computed
@@ -117,9 +117,13 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
             raise ValueError(f"unknown risk-of-bias tool {tool!r}")
         domain = _normalise_domain(tool, r["domain"])
         support = r.get("support")
-        base = {"study_id": r["study_id"], "tool": tool, "domain": domain,
-                "support": None if pd.isna(support) else str(support),
-                "source_cells": join_cells(r.get(c) for c in ("cell_judgement", "cell_support"))}
+        base = {
+            "study_id": r["study_id"],
+            "tool": tool,
+            "domain": domain,
+            "support": None if pd.isna(support) else str(support),
+            "source_cells": join_cells(r.get(c) for c in ("cell_judgement", "cell_support")),
+        }
         if tool == "NOS":
             if domain == OVERALL:
                 raise ValueError(f"{r['study_id']}: the NOS overall rating is computed, not entered")
@@ -136,23 +140,40 @@ def tidy_risk_of_bias(rob: pd.DataFrame, studies: pd.DataFrame,
     for study_id, nos in tidy[tidy["tool"] == "NOS"].groupby("study_id", sort=True):
         stars = dict(zip(nos["domain"], nos["stars"], strict=True))
         complete = all(s in stars for s in NOS_MAX_STARS)
-        judgement = (nos_rating(int(stars["selection"]), int(stars["comparability"]), int(stars["outcome"]),
-                                nos_thresholds) if complete else NOT_ASSESSED)
-        overall_rows.append({"study_id": study_id, "tool": "NOS", "domain": OVERALL, "judgement": judgement,
-                             "stars": int(sum(stars.values())) if complete else None,
-                             "support": "AHRQ conversion of the Newcastle-Ottawa stars" if complete
-                             else "Newcastle-Ottawa section(s) missing: " + ", ".join(
-                                 s for s in NOS_MAX_STARS if s not in stars),
-                             "source_cells": merge_cells(nos["source_cells"])})
+        judgement = (
+            nos_rating(int(stars["selection"]), int(stars["comparability"]), int(stars["outcome"]), nos_thresholds)
+            if complete
+            else NOT_ASSESSED
+        )
+        overall_rows.append(
+            {
+                "study_id": study_id,
+                "tool": "NOS",
+                "domain": OVERALL,
+                "judgement": judgement,
+                "stars": int(sum(stars.values())) if complete else None,
+                "support": "AHRQ conversion of the Newcastle-Ottawa stars"
+                if complete
+                else "Newcastle-Ottawa section(s) missing: " + ", ".join(s for s in NOS_MAX_STARS if s not in stars),
+                "source_cells": merge_cells(nos["source_cells"]),
+            }
+        )
     assessed = set(tidy["study_id"])
     for _, s in studies.sort_values("study_id").iterrows():
         if s["study_id"] in assessed:
             continue
         tool = s.get("rob_tool")
-        overall_rows.append({"study_id": s["study_id"], "tool": "none" if pd.isna(tool) else str(tool),
-                             "domain": OVERALL, "judgement": NOT_ASSESSED, "stars": None,
-                             "support": "no risk-of-bias judgement recorded",
-                             "source_cells": join_cells([s.get("cell_rob_tool")])})
+        overall_rows.append(
+            {
+                "study_id": s["study_id"],
+                "tool": "none" if pd.isna(tool) else str(tool),
+                "domain": OVERALL,
+                "judgement": NOT_ASSESSED,
+                "stars": None,
+                "support": "no risk-of-bias judgement recorded",
+                "source_cells": join_cells([s.get("cell_rob_tool")]),
+            }
+        )
     tidy = pd.concat([tidy, pd.DataFrame(overall_rows, columns=tidy.columns)], ignore_index=True)
     unknown = sorted(set(tidy["study_id"]) - set(labels.index))
     if unknown:
@@ -169,10 +190,12 @@ def overall_by_study(tidy: pd.DataFrame) -> pd.Series:
     """Overall judgement per study (``study_id`` index); several tools are joined as "tool: judgement"."""
     overall = tidy[tidy["domain"] == OVERALL]
     counts = overall.groupby("study_id")["tool"].nunique()
+
     def one(group: pd.DataFrame) -> str:
         if counts[group.name] == 1:
             return str(group["judgement"].iloc[0])
         return "; ".join(f"{t}: {j}" for t, j in zip(group["tool"], group["judgement"], strict=True))
+
     return overall.groupby("study_id", sort=True)[["tool", "judgement"]].apply(one).rename("rob_overall")
 
 
@@ -192,6 +215,7 @@ def robvis_table(tidy: pd.DataFrame, tool: str, studies: pd.DataFrame) -> pd.Dat
     out = []
     for study_id in study_ids:
         mine = rows[rows["study_id"] == study_id].set_index("domain")
+
         def value(domain: str) -> str:
             if domain not in mine.index:
                 return ROBVIS_MISSING
@@ -199,9 +223,16 @@ def robvis_table(tidy: pd.DataFrame, tool: str, studies: pd.DataFrame) -> pd.Dat
                 return str(int(mine.at[domain, "stars"]))
             judgement = str(mine.at[domain, "judgement"])
             return ROBVIS_MISSING if judgement == NOT_ASSESSED else judgement
+
         weight = n_total.get(study_id, pd.NA)
-        out.append({"Study": labels[study_id], **{f"D{i}": value(d) for i, d in enumerate(domains, 1)},
-                    "Overall": value(OVERALL), "Weight": 1 if pd.isna(weight) else int(weight)})
+        out.append(
+            {
+                "Study": labels[study_id],
+                **{f"D{i}": value(d) for i, d in enumerate(domains, 1)},
+                "Overall": value(OVERALL),
+                "Weight": 1 if pd.isna(weight) else int(weight),
+            }
+        )
     columns = ["Study", *(f"D{i}" for i in range(1, len(domains) + 1)), "Overall", "Weight"]
     return pd.DataFrame(out, columns=columns)
 

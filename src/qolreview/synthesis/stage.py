@@ -34,8 +34,11 @@ def run_risk_of_bias(inputs: Files, outputs: Files, settings: Settings) -> None:
     """
     studies = read_table(inputs["studies"])
     tidy = risk_of_bias.tidy_risk_of_bias(read_table(inputs["risk_of_bias"]), studies, settings["nos_thresholds"])
-    log.info("risk of bias: %d judgements, %d studies not assessed", len(tidy),
-             int((tidy["judgement"] == risk_of_bias.NOT_ASSESSED).sum()))
+    log.info(
+        "risk of bias: %d judgements, %d studies not assessed",
+        len(tidy),
+        int((tidy["judgement"] == risk_of_bias.NOT_ASSESSED).sum()),
+    )
     write_table(tidy, outputs["risk_of_bias"], RiskOfBias)
     for tool in risk_of_bias.TOOL_DOMAINS:
         path = outputs[f"robvis_{risk_of_bias.robvis_file_stem(tool)}"]
@@ -50,10 +53,20 @@ def run_meta_analysis(inputs: Files, outputs: Files, settings: Settings) -> None
     :class:`~qolreview.synthesis.pooling.PoolingSettings`.
     """
     rob_overall = risk_of_bias.overall_by_study(read_table(inputs["risk_of_bias"]))
-    result = pooling.synthesize(read_table(inputs["effect_sizes"]), read_table(inputs["studies"]),
-                                read_table(inputs["arms"]), rob_overall, pooling.PoolingSettings.from_config(settings))
-    log.info("%d analyses (%d pooled), %d subgroup rows, %d leave-one-out rows", len(result.meta_analyses),
-             int(result.meta_analyses["pooled"].sum()), len(result.subgroups), len(result.leave_one_out))
+    result = pooling.synthesize(
+        read_table(inputs["effect_sizes"]),
+        read_table(inputs["studies"]),
+        read_table(inputs["arms"]),
+        rob_overall,
+        pooling.PoolingSettings.from_config(settings),
+    )
+    log.info(
+        "%d analyses (%d pooled), %d subgroup rows, %d leave-one-out rows",
+        len(result.meta_analyses),
+        int(result.meta_analyses["pooled"].sum()),
+        len(result.subgroups),
+        len(result.leave_one_out),
+    )
     write_table(result.meta_analyses, outputs["meta_analyses"], MetaAnalyses)
     write_table(result.study_weights, outputs["study_weights"], StudyWeights)
     write_table(result.leave_one_out, outputs["leave_one_out"], LeaveOneOut)
@@ -67,9 +80,14 @@ def run_narrative_synthesis(inputs: Files, outputs: Files, settings: Settings) -
     ``outputs``: effect_direction, vote_counts. ``settings``: level.
     """
     rob_overall = risk_of_bias.overall_by_study(read_table(inputs["risk_of_bias"]))
-    directions = narrative.effect_direction(read_table(inputs["effect_sizes"]), read_table(inputs["not_convertible"]),
-                                            read_table(inputs["arms"]), read_table(inputs["studies"]), rob_overall,
-                                            settings["level"])
+    directions = narrative.effect_direction(
+        read_table(inputs["effect_sizes"]),
+        read_table(inputs["not_convertible"]),
+        read_table(inputs["arms"]),
+        read_table(inputs["studies"]),
+        rob_overall,
+        settings["level"],
+    )
     votes = narrative.vote_counts(directions, settings["level"])
     log.info("effect direction: %d study x domain rows; vote counts: %d domains", len(directions), len(votes))
     write_table(directions, outputs["effect_direction"], EffectDirection)
@@ -82,8 +100,15 @@ def run_summary_of_findings(inputs: Files, outputs: Files, settings: Settings) -
     ``inputs``: meta_analyses, vote_counts (synthesis), grade, studies (clean). ``outputs``:
     summary_of_findings. ``settings``: none.
     """
-    sof = grade.summary_of_findings(read_table(inputs["meta_analyses"]), read_table(inputs["vote_counts"]),
-                                    read_table(inputs["grade"]), read_table(inputs["studies"]))
-    log.info("summary of findings: %d QoL domains, %d with a GRADE certainty", len(sof),
-             int((sof["certainty"] != CERTAINTY_NOT_ASSESSED).sum()))
+    sof = grade.summary_of_findings(
+        read_table(inputs["meta_analyses"]),
+        read_table(inputs["vote_counts"]),
+        read_table(inputs["grade"]),
+        read_table(inputs["studies"]),
+    )
+    log.info(
+        "summary of findings: %d QoL domains, %d with a GRADE certainty",
+        len(sof),
+        int((sof["certainty"] != CERTAINTY_NOT_ASSESSED).sum()),
+    )
     write_table(sof, outputs["summary_of_findings"], SummaryOfFindings)

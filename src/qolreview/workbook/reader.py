@@ -14,8 +14,8 @@ row number of every kept row. Fully empty rows and unnamed empty columns are dro
 from __future__ import annotations
 
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -140,7 +140,9 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header_cells(grid: list[list[object]], merges: list[tuple[tuple[int, int], tuple[int, int]]], row: int) -> list[str]:
+def _header_cells(
+    grid: list[list[object]], merges: list[tuple[tuple[int, int], tuple[int, int]]], row: int
+) -> list[str]:
     """Header texts of a 0-based row, with vertically merged cells taking their top-left value."""
     cells = ["" if _blank(v) else _collapse(v) for v in grid[row]]
     for (r1, c1), (r2, _c2) in merges:
@@ -165,7 +167,9 @@ def _find_header(grid: list[list[object]], merges: list, known: set[str]) -> int
     return 0
 
 
-def read_sheet(book: python_calamine.CalamineWorkbook, name: str, known: set[str]) -> tuple[RawSheet, list[Problem], str]:
+def read_sheet(
+    book: python_calamine.CalamineWorkbook, name: str, known: set[str]
+) -> tuple[RawSheet, list[Problem], str]:
     """Read one sheet; problems are reported with ``label`` filled in by the caller."""
     sheet = book.get_sheet_by_name(name)
     grid = sheet.to_python(skip_empty_area=False)
@@ -175,7 +179,7 @@ def read_sheet(book: python_calamine.CalamineWorkbook, name: str, known: set[str
         return RawSheet(name, 1, {}, [], {}), [], "sheet is empty"
     header = _find_header(grid, merges, known)
     texts = _header_cells(grid, merges, header)
-    body = grid[header + 1:]
+    body = grid[header + 1 :]
     headers: dict[str, int] = {}
     unnamed: list[int] = []
     for col, text in enumerate(texts):
@@ -193,15 +197,13 @@ def read_sheet(book: python_calamine.CalamineWorkbook, name: str, known: set[str
                 )
                 break
     named = list(headers.values())
-    kept = [
-        i for i, values in enumerate(body)
-        if any(c < len(values) and not _blank(values[c]) for c in named)
-    ]
+    kept = [i for i, values in enumerate(body) if any(c < len(values) and not _blank(values[c]) for c in named)]
     width = max(len(values) for values in grid)
     transposed = list(zip(*(body[i] + [""] * (width - len(body[i])) for i in kept))) if kept else []
     columns = {
         text: [None if v == "" or (v.__class__ is str and v.isspace()) else v for v in transposed[col]]
-        if transposed else []
+        if transposed
+        else []
         for text, col in headers.items()
     }
     rows = [header + 2 + i for i in kept]

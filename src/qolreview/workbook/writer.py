@@ -134,7 +134,7 @@ def _headers(sheet: Sheet, rows: Sequence[Mapping[str, object]]) -> list[str]:
     headers = list(sheet.column_names)
     for row in rows:
         headers.extend(k for k in row if k not in headers)
-    extra = headers[len(sheet.column_names):]
+    extra = headers[len(sheet.column_names) :]
     if extra and not sheet.extra_columns_allowed:
         raise ValueError(f"sheet {sheet.name!r} does not allow extra columns: {extra}")
     return headers
@@ -190,15 +190,21 @@ def _instructions_table() -> list[list[object]]:
     table: list[list[object]] = [
         ["sheet", "column", "type", "required", "allowed values", "description"],
         ["", "", "", "", "", "Extraction workbook; the format is documented in raw/README.md."],
-        ["", "", "", "", "", "outcomes: one row per arm x instrument x subscale x timepoint. Enter statistics "
-         "only as reported; leave a cell empty when a value is not reported; never compute or invent one."],
+        [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "outcomes: one row per arm x instrument x subscale x timepoint. Enter statistics "
+            "only as reported; leave a cell empty when a value is not reported; never compute or invent one.",
+        ],
         ["", "", "", "", "", "Drop-down lists offer the allowed values; 'enum (open)' columns accept others."],
     ]
     for sheet in SHEETS:
         table.append([sheet.name, "", "", "", "", _sheet_intro(sheet)])
         for col in sheet.columns:
-            table.append([sheet.name, col.name, kind_text(col), required_text(col), allowed_text(col),
-                          col.description])
+            table.append([sheet.name, col.name, kind_text(col), required_text(col), allowed_text(col), col.description])
     return table
 
 

@@ -5,7 +5,6 @@ See docs/rendering.md for the renderers, the supported Quarto subset and the par
 
 from __future__ import annotations
 
-
 import logging
 import sys
 import time
@@ -74,7 +73,12 @@ def render_report(
     start = time.perf_counter()
     if used == "quarto":
         pdf_path, durations = render_quarto(
-            qmd, output_html, params=values, python=python, workdir=cwd if workdir is not None else None, pdf=pdf,
+            qmd,
+            output_html,
+            params=values,
+            python=python,
+            workdir=cwd if workdir is not None else None,
+            pdf=pdf,
             metadata=metadata,
         )
     else:

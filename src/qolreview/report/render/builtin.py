@@ -92,9 +92,7 @@ def render_builtin(
     return pdf_path, durations
 
 
-def _build_notebook(
-    document: QmdDocument, params: Mapping[str, object]
-) -> tuple[nbformat.NotebookNode, list[_Unit]]:
+def _build_notebook(document: QmdDocument, params: Mapping[str, object]) -> tuple[nbformat.NotebookNode, list[_Unit]]:
     """The cells to execute: setup, code cells (parameters injected), one per inline expression."""
     cells = [nbformat.v4.new_code_cell(SETUP_SOURCE)]
     units = [_Unit(None)]
@@ -158,9 +156,7 @@ def _describe(unit: _Unit) -> str:
     return f"{unit.cell.name} (code cell {unit.cell.number})"
 
 
-def _assemble(
-    document: QmdDocument, notebook: nbformat.NotebookNode, units: list[_Unit], figure_dir: Path
-) -> str:
+def _assemble(document: QmdDocument, notebook: nbformat.NotebookNode, units: list[_Unit], figure_dir: Path) -> str:
     """The Markdown document: metadata block, Markdown text with inline values, cells with outputs."""
     figure_dir.mkdir()
     outputs = {id(unit): nb_cell.outputs for unit, nb_cell in zip(units, notebook.cells, strict=True)}
@@ -284,9 +280,18 @@ def _pandoc_html(document: QmdDocument, source: Path, output_html: Path, tmpdir:
     with _package_file("quarto_subset.lua") as lua, _package_file("report_style.css") as css:
         _pandoc(
             [
-                str(source), "--from=markdown", "--to=html5", "--standalone", "--embed-resources",
-                "--section-divs", "--mathml", f"--lua-filter={lua}", f"--css={css}",
-                f"--resource-path={document.path.parent}", f"--output={draft}", *toc,
+                str(source),
+                "--from=markdown",
+                "--to=html5",
+                "--standalone",
+                "--embed-resources",
+                "--section-divs",
+                "--mathml",
+                f"--lua-filter={lua}",
+                f"--css={css}",
+                f"--resource-path={document.path.parent}",
+                f"--output={draft}",
+                *toc,
             ],
             cwd=document.path.parent,
         )
@@ -311,8 +316,13 @@ def _pandoc_pdf(document: QmdDocument, source: Path, output_pdf: Path) -> Path |
     with _package_file("quarto_subset.lua") as lua:
         _pandoc(
             [
-                str(source), "--from=markdown", "--standalone", f"--pdf-engine={engine}",
-                f"--lua-filter={lua}", f"--resource-path={document.path.parent}", f"--output={output_pdf}",
+                str(source),
+                "--from=markdown",
+                "--standalone",
+                f"--pdf-engine={engine}",
+                f"--lua-filter={lua}",
+                f"--resource-path={document.path.parent}",
+                f"--output={output_pdf}",
             ],
             cwd=document.path.parent,
         )

@@ -67,8 +67,16 @@ def render_quarto(
     durations: dict[str, float] = {}
     meta = [arg for key, value in (metadata or {}).items() for arg in ("-M", f"{key}:{json.dumps(value)}")]
     start = time.perf_counter()
-    _run(quarto, qmd, "html", output_html, params=params, python=python, workdir=workdir,
-         extra=["-M", "embed-resources:true", *meta])
+    _run(
+        quarto,
+        qmd,
+        "html",
+        output_html,
+        params=params,
+        python=python,
+        workdir=workdir,
+        extra=["-M", "embed-resources:true", *meta],
+    )
     durations["quarto_html"] = time.perf_counter() - start
     pdf_path = None
     if pdf:
