@@ -113,7 +113,7 @@ class Model:
             max(base + change, scale.low + 0.05 * (scale.high - scale.low)),
             scale.high - 0.05 * (scale.high - scale.low),
         )
-        n = max(int(round(arm.n * (1 - 0.04 * list(TIME_COURSE).index(timepoint)))), 8)
+        n = max(round(arm.n * (1 - 0.04 * list(TIME_COURSE).index(timepoint))), 8)
         return {
             "n": n,
             "base": base,

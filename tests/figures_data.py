@@ -65,7 +65,7 @@ def directions() -> tuple[pd.DataFrame, pd.DataFrame]:
         ("c", "Study C 2022", None, None),
     ]
     for domain, dirs in plan.items():
-        for (sid, label, n, rob), direction in zip(studies, dirs):
+        for (sid, label, n, rob), direction in zip(studies, dirs, strict=True):
             rows.append(
                 {
                     "study_id": sid,

@@ -14,7 +14,9 @@ from qolreview.parquet_io import ContractError, read_table, write_table
 CONTRACTS = [
     value
     for value in vars(tables).values()
-    if isinstance(value, type) and issubclass(value, tables.Contract) and value is not tables.Contract
+    if isinstance(value, type)
+    and issubclass(value, tables.Contract)
+    and value not in (tables.Contract, tables.CsvContract)
 ]
 
 
@@ -45,6 +47,8 @@ def test_every_results_table_has_a_contract() -> None:
         "EffectDirection",
         "VoteCounts",
         "SummaryOfFindings",
+        "Robvis",
+        "PrismaCounts",
     }
 
 
@@ -107,3 +111,22 @@ def test_vocabulary_checks() -> None:
     }
     with pytest.raises(ContractError, match="comparison"):
         write_table(pd.DataFrame([{**row, "comparison": "crossover"}]), "unused.parquet", tables.VoteCounts)
+
+
+def test_csv_exports_are_checked_and_may_leave_optional_columns_out(tmp_path: Path) -> None:
+    from qolreview.parquet_io import write_csv
+
+    rob2 = pd.DataFrame([{"Study": "A 2020", **{f"D{i}": "Low" for i in range(1, 6)}, "Overall": "Low", "Weight": 10}])
+    write_csv(rob2, tmp_path / "rob2.csv", tables.Robvis)
+    assert (tmp_path / "rob2.csv").read_text().splitlines() == [
+        "Study,D1,D2,D3,D4,D5,Overall,Weight",
+        "A 2020,Low,Low,Low,Low,Low,Low,10",
+    ]
+    for broken, message in (
+        (rob2.drop(columns="D2"), "D2"),
+        (rob2.assign(Weight=-1), "Weight"),
+        (rob2[["D1", "Study", *rob2.columns[2:]]], "order"),
+    ):
+        with pytest.raises(ContractError, match=message):
+            write_csv(broken, tmp_path / "broken.csv", tables.Robvis)
+    assert not (tmp_path / "broken.csv").exists()

@@ -6,8 +6,8 @@ Every row is literal data below. The numbers were transcribed from the evidence 
 script: ``outcomes_seen.csv`` (every number seen in a public source, with its URL and a verbatim quote) and
 ``studies_candidates.csv`` (what is known about each candidate study). Nothing is computed: a value that no
 source reports is left empty, and no risk-of-bias judgement or PRISMA count is made up. The tests
-(``tests/workbook/test_default_review_transcription.py``) check every number of the workbook against those records and that this
-script reproduces the committed workbook byte for byte.
+(``tests/workbook/test_default_review_transcription.py``) check every number of the workbook against those
+records and that this script reproduces the committed workbook byte for byte.
 
 How the evidence records map to the workbook:
 

@@ -1,4 +1,4 @@
-"""Deterministic, atomic Parquet files shared by every stage.
+"""Deterministic, atomic table files (Parquet, and CSV for R packages) shared by every stage.
 
 The same DataFrame always gives a byte-identical file: the row order is kept as given, the index is
 dropped, schema metadata (pandas' own, which is not needed to read the table back) is removed, and the
@@ -48,17 +48,21 @@ class ContractError(ValueError):
     """A table does not meet its contract: a bug in the stage that made it."""
 
 
+def _validate(df: pd.DataFrame, contract: type[TableContract]) -> None:
+    """Raise :class:`ContractError` listing every way ``df`` breaks ``contract``."""
+    try:
+        contract.validate(df, lazy=True)
+    except Exception as error:  # pandera's SchemaErrors lists every failing column and value
+        raise ContractError(f"{getattr(contract, '__name__', 'table')} breaks its contract:\n{error}") from error
+
+
 def _checked(df: pd.DataFrame, contract: type[TableContract]) -> pa.Table:
     """``df`` as an Arrow table of the contract's schema, checked (all failures at once) as read back."""
-    name = getattr(contract, "__name__", "table")
     expected, actual = list(contract.columns()), [str(c) for c in df.columns]
     if actual != expected:
-        raise ContractError(f"{name}: columns {actual} differ from the contract's {expected}")
+        raise ContractError(f"{getattr(contract, '__name__', 'table')}: columns {actual} differ from {expected}")
     table = pa.Table.from_pandas(df.reset_index(drop=True), schema=contract.arrow_schema(), preserve_index=False)
-    try:
-        contract.validate(table.to_pandas(types_mapper=_types), lazy=True)
-    except Exception as error:  # pandera's SchemaErrors lists every failing column and value
-        raise ContractError(f"{name} breaks its contract:\n{error}") from error
+    _validate(table.to_pandas(types_mapper=_types), contract)
     return table
 
 
@@ -97,6 +101,13 @@ def write_bytes_atomic(files: Mapping[str | Path, bytes]) -> None:
 def write_table(df: pd.DataFrame, path: str | Path, contract: type[TableContract] | None = None) -> None:
     """Write ``df`` to ``path`` deterministically and atomically, checked against its ``contract``."""
     write_bytes_atomic({path: table_bytes(df, contract)})
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, contract: type[TableContract]) -> None:
+    """Write ``df`` as CSV (UTF-8, ``\\n`` line ends, no index) deterministically and atomically, after checking it
+    against its ``contract`` (a contract may leave columns out; those present keep its order)."""
+    _validate(df, contract)
+    write_bytes_atomic({path: df.to_csv(index=False, lineterminator="\n").encode("utf-8")})
 
 
 def _types(dtype: pa.DataType) -> object:

@@ -51,6 +51,7 @@ _ARROW_TYPES = {
     "str": pyarrow.string(),
     "string": pyarrow.string(),
     "Int64": pyarrow.int64(),
+    "int64": pyarrow.int64(),
     "boolean": pyarrow.bool_(),
     "float64": pyarrow.float64(),
 }
@@ -368,3 +369,43 @@ class SummaryOfFindings(Contract):
     grade_reasons: Text = _optional()
     certainty: Text = pa.Field(isin=(*CERTAINTY_LEVELS, CERTAINTY_NOT_ASSESSED))
     source_cells: Text = _optional()
+
+
+# Exports for R packages (CSV) -----------------------------------------------------------------------------
+
+
+class CsvContract(Contract):
+    """A CSV export: checked after converting each column to its type (CSV has no types of its own)."""
+
+    class Config:
+        coerce = True
+
+
+class Robvis(CsvContract):
+    """One tool's judgements in the layout of the robvis R package (McGuinness & Higgins 2021): a row per
+    study, a column per domain (D1-D7 for ROBINS-I, D1-D5 for RoB 2, D1-D3 for the Newcastle-Ottawa stars),
+    the overall judgement and the study's weight."""
+
+    Study: Text
+    D1: Text
+    D2: Text
+    D3: Text
+    D4: Text = pa.Field(required=False)
+    D5: Text = pa.Field(required=False)
+    D6: Text = pa.Field(required=False)
+    D7: Text = pa.Field(required=False)
+    Overall: Text
+    Weight: Series[int] = pa.Field(ge=0)
+
+
+class PrismaCounts(CsvContract):
+    """The PRISMA 2020 counts in the CSV template of the PRISMA2020 R package (Haddaway et al. 2022)."""
+
+    data: Text
+    node: Text
+    box: Text
+    description: Text
+    boxtext: Text
+    tooltips: Text
+    url: Text
+    n: Text

@@ -111,7 +111,7 @@ def test_trajectory_adds_percent_changes_of_qol_results_only():
     table = trajectory_table(_effects(), _not_convertible(), STUDIES)
     pct = table[table["value_kind"] == "pct_change"]
     # AQoL-8D "> 10%" is drawn at the bound; SF-36 7.5%; WPAI is not QoL; WHOQOL-BREF has no number.
-    assert sorted(zip(pct["instrument"], pct["value"])) == [("AQoL-8D", 10.0), ("SF-36", 7.5)]
+    assert sorted(zip(pct["instrument"], pct["value"], strict=True)) == [("AQoL-8D", 10.0), ("SF-36", 7.5)]
     assert set(pct["comparison"]) == {"within_arm_prepost"}
     assert pct["ci_lb"].isna().all()
     assert list(pct["label"]) == ["Alpha 2020", "b"]

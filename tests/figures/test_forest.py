@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from matplotlib.patches import Polygon
@@ -18,7 +20,7 @@ def _texts(fig, gid):
 def _no_overlap(fig, gid):
     renderer = fig.canvas.get_renderer()
     boxes = sorted((t.get_window_extent(renderer) for t in _texts(fig, gid)), key=lambda b: -b.y1)
-    for upper, lower in zip(boxes, boxes[1:]):
+    for upper, lower in pairwise(boxes):
         assert lower.y1 <= upper.y0 + 0.5, f"overlapping row labels: {upper} / {lower}"
     return len(boxes)
 

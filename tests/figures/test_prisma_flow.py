@@ -27,7 +27,7 @@ def test_prisma_csv_template_layout(tmp_path):
     path = write_prisma_csv(prisma(), tmp_path / "prisma.csv")
     table = pd.read_csv(path, keep_default_na=False, dtype=str)
     assert list(table.columns) == ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
-    n = dict(zip(table["data"], table["n"]))
+    n = dict(zip(table["data"], table["n"], strict=True))
     assert n["records_screened"] == "945" and n["records_excluded"] == "NA"
     assert n["database_specific_results"] == "PubMed, 700; Scopus, 500"
     assert n["dbr_excluded"] == "Wrong population, 10; No QoL outcome, 25"
@@ -54,7 +54,7 @@ def test_prisma_labels_lie_within_their_boxes(width, other):
     phases = [p for p in ax.patches if p.get_gid() == "prisma-phase"]
     labels = [t for t in ax.texts if t.get_gid() == "prisma-title" and t.get_rotation() == 90]
     assert [t.get_text() for t in labels] == ["Identification", "Screening", "Included"]
-    for text, rect in zip(labels, phases):
+    for text, rect in zip(labels, phases, strict=True):
         assert_within(fig, text, rect)
     assert " ".join(texts["prisma-text-dbr_excluded"].get_text().split()) == "Reports excluded (n = 35)"
     assert_no_text_overlap(fig)

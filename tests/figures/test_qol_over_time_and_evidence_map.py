@@ -102,7 +102,7 @@ def test_evidence_map_domain_headers_fit_their_group(width):
     headers = [t for t in ax.texts if t.get_gid() == "domain-header"]
     rules = [ln for ln in ax.lines if ln.get_gid() == "domain-rule"]
     assert [t.get_text().replace("\n", " ") for t in headers] == ["Overall QoL", "Physical", "Daily functioning"]
-    for text, rule in zip(headers, rules):
+    for text, rule in zip(headers, rules, strict=True):
         box = text.get_window_extent(renderer)
         x0, x1 = (ax.transData.transform((x, 0))[0] for x in rule.get_xdata())
         assert x0 - 2 <= box.x0 and box.x1 <= x1 + 2, (text.get_text(), box, x0, x1)

@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
-from test_harmonize import registry, run, two_arms  # noqa: F401 - registry is a fixture
+from test_harmonize import ROOT, run, two_arms
 
-from qolreview.instruments import Registry
+from qolreview.instruments import Registry, load_registry
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 means = hs.floats(-50, 50, allow_nan=False)
 sds = hs.floats(0.5, 30, allow_nan=False)
 sizes = hs.integers(5, 300)
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return load_registry(ROOT / "config" / "instruments.yaml")
 
 
 def final_rows(

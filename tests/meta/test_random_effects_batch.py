@@ -85,7 +85,7 @@ def test_batch_names_the_unconverged_group() -> None:
             "vi": [0.1, 0.1, 0.2, 4.0, 9.0, 1.0, 16.0, 2.0, 5.0],
         }
     )
-    with pytest.raises(ConvergenceError, match="REML.* for wide"):
+    with pytest.raises(ConvergenceError, match=r"REML.* for wide"):
         random_effects_batch(data, "g")
 
 

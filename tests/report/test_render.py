@@ -152,7 +152,7 @@ def test_metadata_overrides_the_front_matter_title(tmp_path: Path) -> None:
 
 
 def test_builtin_output_is_deterministic(rendered: tuple[Path, str], tmp_path: Path) -> None:
-    out, html = rendered
+    out, _ = rendered
     again = render_report(FEATURES, tmp_path / "again.html", params=PARAMS, renderer="builtin")
     assert again.html.read_bytes() == out.read_bytes()
 
@@ -234,7 +234,7 @@ def test_parameter_mismatch_is_an_error(params: dict, expected: str, tmp_path: P
 def test_unsupported_cell_option_is_an_error(tmp_path: Path) -> None:
     qmd = tmp_path / "option.qmd"
     qmd.write_text("```{python}\n#| fig-width: 4\n1\n```\n", encoding="utf-8")
-    with pytest.raises(RenderError, match="unsupported cell option.*fig-width"):
+    with pytest.raises(RenderError, match=r"unsupported cell option.*fig-width"):
         read_qmd(qmd)
 
 

@@ -144,7 +144,7 @@ def load_synonyms(path: str | Path) -> dict[str, dict[str, str]]:
         spec = columns.get(column)
         if spec is None:
             raise ValueError(f"synonyms: {column!r} is not a vocabulary column of the workbook")
-        for source, target in mapping.items():
+        for target in mapping.values():
             if spec.vocabulary and not spec.open_vocabulary and target not in spec.vocabulary:
                 raise ValueError(f"synonyms: {column}: {target!r} is not one of {', '.join(spec.vocabulary)}")
         result[column] = {collapse(str(k)).casefold(): v for k, v in mapping.items()}
@@ -383,7 +383,7 @@ def _timepoints(
 ) -> pd.Series:
     weeks: list[float] = []
     cache: dict[str, float | CellError | None] = {}
-    for text, cell in zip(texts.tolist(), cells.tolist()):
+    for text, cell in zip(texts.tolist(), cells.tolist(), strict=True):
         if text is None or text is pd.NA:
             weeks.append(math.nan)
             continue
@@ -418,7 +418,7 @@ def _resolve_names(
     subscales = frame["subscale"].tolist()
     resolved_inst: list[object] = []
     resolved_sub: list[object] = []
-    for i, (inst, sub) in enumerate(zip(instruments, subscales)):
+    for i, (inst, sub) in enumerate(zip(instruments, subscales, strict=True)):
         canonical = registry.resolve_instrument(inst) if isinstance(inst, str) else None
         if canonical is not None and canonical != inst:
             out.log.append(

@@ -45,7 +45,7 @@ def validation_report(
     lines += ["", f"## Cleaning log ({len(log)} changed values)", ""]
     if len(log):
         counts: Counter[tuple[str, str]] = Counter()
-        for sheet, rules in zip(log["sheet"], log["rule"]):
+        for sheet, rules in zip(log["sheet"], log["rule"], strict=True):
             for rule in str(rules).split(", "):
                 counts[(sheet, rule)] += 1
         lines += ["| sheet | rule | values |", "|---|---|---:|"]

@@ -137,11 +137,13 @@ def _sheet_of(what: str) -> str:
 
 
 def _arm_rule(frame: pd.DataFrame, column: str, arms: pd.DataFrame) -> ColumnRule:
-    pairs = set(zip(arms["study_id"], arms["arm_id"]))
+    pairs = set(zip(arms["study_id"], arms["arm_id"], strict=True))
 
     def check(values: pd.Series) -> pd.Series:
         studies = frame.loc[values.index, "study_id"]
-        return pd.Series([(s, a) in pairs for s, a in zip(studies, values)], index=values.index, dtype=bool)
+        return pd.Series(
+            [(s, a) in pairs for s, a in zip(studies, values, strict=True)], index=values.index, dtype=bool
+        )
 
     return ColumnRule(
         column,
@@ -167,7 +169,10 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> li
     def subscale_known(values: pd.Series) -> pd.Series:
         inst = frame.loc[values.index, "instrument"]
         return pd.Series(
-            [i not in registry.instruments or s in registry.instruments[i].subscales for i, s in zip(inst, values)],
+            [
+                i not in registry.instruments or s in registry.instruments[i].subscales
+                for i, s in zip(inst, values, strict=True)
+            ],
             index=values.index,
             dtype=bool,
         )
@@ -241,7 +246,7 @@ def cross_rules(
         if name == "contrasts":
             rules.append(_arm_rule(frame, "comparator_arm_id", arms))
     if name == "arms" and studies is not None:
-        totals = dict(zip(studies["study_id"], studies["n_total"]))
+        totals = dict(zip(studies["study_id"], studies["n_total"], strict=True))
 
         def n_ok(values: pd.Series) -> pd.Series:
             total = frame.loc[values.index, "study_id"].map(totals).astype("Float64")

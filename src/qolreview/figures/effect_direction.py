@@ -136,7 +136,7 @@ def effect_direction_plot(
             fontweight="bold",
             gid="header",
         )
-        for d, head in zip(domains, heads):
+        for d, head in zip(domains, heads, strict=True):
             ax.text(
                 x_dom[d],
                 rule_y - PAD_IN,
@@ -279,7 +279,8 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
     return (
         f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
         "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference, "
-        "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall risk of bias. "
+        "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall "
+        "risk of bias. "
         f"Studies with improvement out of those reporting, by domain (sign test): {'; '.join(parts)}."
     )
 

@@ -69,7 +69,7 @@ def _layout_columns(groups: list[_Group], available: float, size: float) -> tupl
     else:
         scale = min(available / sum(need), MAX_COLUMN_IN / max(max(v) for v in natural.values()))
         cols = {}
-        for g, total in zip(groups, need):
+        for g, total in zip(groups, need, strict=True):
             share = np.asarray(natural[g.domain]) / sum(natural[g.domain])
             cols[g.domain] = list(share * total * max(1.0, scale))
     widths = {}
@@ -79,7 +79,7 @@ def _layout_columns(groups: list[_Group], available: float, size: float) -> tupl
         g.rotated = not layout.fits(list(g.lines), g.width - HEADER_GAP_IN, size, bold=True)
         if g.rotated:
             g.lines = (g.title,)
-        widths.update({f"{g.domain}\x1f{i}": w for i, w in zip(g.instruments, cols[g.domain])})
+        widths.update({f"{g.domain}\x1f{i}": w for i, w in zip(g.instruments, cols[g.domain], strict=True)})
     return widths, rotated
 
 

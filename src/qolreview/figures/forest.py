@@ -603,7 +603,8 @@ def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: st
     if _is_pooled(pooled):
         assert pooled is not None
         text += (
-            f" Pooled {measure} {figure_number(pooled['estimate'])} (95% CI {interval(pooled['ci_lb'], pooled['ci_ub'])}); "
+            f" Pooled {measure} {figure_number(pooled['estimate'])} "
+            f"(95% CI {interval(pooled['ci_lb'], pooled['ci_ub'])}); "
             f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%."
         )
     else:

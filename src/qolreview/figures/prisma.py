@@ -19,6 +19,8 @@ from matplotlib.patches import Rectangle
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned
 from qolreview.formatting import MISSING, is_missing, whole_count
+from qolreview.parquet_io import write_csv
+from qolreview.tables import PrismaCounts
 from qolreview.workbook.spec import PRISMA_BOXES
 
 OTHER_BOXES = (
@@ -132,7 +134,6 @@ TEMPLATE: tuple[tuple[str, str, str, str, str], ...] = (
     ("NA", "node2", "screening", "Blue screening box", "Screening"),
     ("NA", "node3", "included", "Blue included box", "Included"),
 )
-TEMPLATE_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
 TITLES = (
     "Identification of new studies via databases and registers",
     "Identification of new studies via other methods",
@@ -499,9 +500,7 @@ def write_prisma_csv(df: pd.DataFrame, path: str | Path) -> Path:
             )
             for data, node, box, desc, text in TEMPLATE
         ],
-        columns=list(TEMPLATE_COLUMNS),
+        columns=list(PrismaCounts.columns()),
     )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, lineterminator="\n")
-    return path
+    write_csv(out, path, PrismaCounts)
+    return Path(path)

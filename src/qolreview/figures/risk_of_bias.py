@@ -115,7 +115,7 @@ def traffic_light_plot(
             fontweight="bold",
             gid="header",
         )
-        for x, dom in zip(xs, grid.columns):
+        for x, dom in zip(xs, grid.columns, strict=True):
             ax.text(
                 x,
                 0.9,
@@ -130,7 +130,7 @@ def traffic_light_plot(
         for i, judgements in enumerate(grid.itertuples(index=False)):
             y = (tops[i] + tops[i + 1]) / 2
             ax.text(x_label, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
-            for x, judgement in zip(xs, judgements):
+            for x, judgement in zip(xs, judgements, strict=True):
                 fill, symbol, ink = _cell_style(str(judgement), tool, palette)
                 ax.scatter(
                     [x],
@@ -174,7 +174,8 @@ def traffic_light_plot(
         f"{grid.columns[-1].capitalize()} judgements: {overall}."
     )
     alt = (
-        f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) in columns. "
+        f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) "
+        "in columns. "
         f"{grid.columns[-1].capitalize()}: {overall}."
     )
     return Captioned(fig, caption, alt)

@@ -80,7 +80,7 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
         studies = (
             studies.assign(
                 subgroup=studies["analysis_id"].map(domains).map(lambda d: SHORT_DOMAIN_LABELS.get(d, d)),
-                _order=studies["analysis_id"].map(domains).map(lambda d: order.get(d, len(order))),
+                _order=studies["analysis_id"].map(domains).map(lambda d, order=order: order.get(d, len(order))),
             )
             .sort_values(["_order", "analysis_id", "study_id"], kind="stable")
             .drop(columns="_order")

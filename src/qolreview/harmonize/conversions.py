@@ -99,7 +99,8 @@ MD_TO_SMD = Conversion(
 )
 MD_SE_TO_SMD = Conversion(
     "md_se_to_smd",
-    "sd_pooled = se_md / sqrt(1/n1 + 1/n2); g = J(n1 + n2 - 2) * md / sd_pooled; vi = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))",
+    "sd_pooled = se_md / sqrt(1/n1 + 1/n2); g = J(n1 + n2 - 2) * md / sd_pooled; "
+    "vi = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))",
     "Cochrane Handbook 6.5.2.3 (equal-SD assumption); Hedges 1981; metafor escalc SMD (vtype LS)",
     approximate=False,
     description="standardised mean difference from a mean difference and its standard error",

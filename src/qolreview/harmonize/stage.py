@@ -7,8 +7,8 @@ Reads the clean ``outcomes``, ``contrasts`` and ``arms`` tables and the instrume
 - ``conversion_log``: every conversion applied to every effect size, with its formula and source.
 
 Conversion rules are in :mod:`qolreview.harmonize.effect_rows`, resolution of one arm's scores in
-:mod:`qolreview.harmonize.arm_stats`, time windows in :mod:`qolreview.harmonize.windows`. docs/harmonize.md describes the
-choices.
+:mod:`qolreview.harmonize.arm_stats`, time windows in :mod:`qolreview.harmonize.windows`. docs/harmonize.md
+describes the choices.
 """
 
 from __future__ import annotations

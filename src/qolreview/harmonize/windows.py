@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -38,7 +39,7 @@ def parse_windows(spec: Sequence[Mapping[str, object]]) -> tuple[Window, ...]:
     if not windows:
         raise ValueError("harmonize.windows is empty")
     bounds = [w.max_weeks for w in windows]
-    if any(b <= 0 for b in bounds) or any(a >= b for a, b in zip(bounds, bounds[1:], strict=False)):
+    if any(b <= 0 for b in bounds) or any(a >= b for a, b in pairwise(bounds)):
         raise ValueError(f"harmonize.windows: upper bounds must be positive and increasing, got {bounds}")
     if len({w.name for w in windows}) != len(windows):
         raise ValueError("harmonize.windows: window names must be unique")

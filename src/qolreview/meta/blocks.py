@@ -143,10 +143,12 @@ class Blocks:
         if len(self.panels) == 1:
             return fn(self.panels[0], *arrays)
         bounds = self.offsets
-        parts = [fn(p, *(a[lo:hi] for a in arrays)) for p, lo, hi in zip(self.panels, bounds[:-1], bounds[1:])]
+        parts = [
+            fn(p, *(a[lo:hi] for a in arrays)) for p, lo, hi in zip(self.panels, bounds[:-1], bounds[1:], strict=True)
+        ]
         first = parts[0]
         if isinstance(first, tuple):
-            return tuple(np.concatenate(x) for x in zip(*parts))
+            return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
         if isinstance(first, dict):
             return {key: np.concatenate([p[key] for p in parts]) for key in first}
         if is_dataclass(first):
@@ -166,7 +168,7 @@ class Blocks:
             v = np.full((hi - lo, width), np.inf)
             mask = np.zeros((hi - lo, width), dtype=bool)
             cuts = lo + np.flatnonzero(np.diff(block[lo:hi])) + 1
-            for a, b in zip(np.concatenate(([lo], cuts)), np.concatenate((cuts, [hi]))):
+            for a, b in zip(np.concatenate(([lo], cuts)), np.concatenate((cuts, [hi])), strict=True):
                 src = self.panels[block[a]]
                 cols = min(width, src.y.shape[1])
                 sel = local[a:b]

@@ -16,7 +16,8 @@ def limitations(data: ReportData) -> list[str]:
     if inclusion["provisional"]:
         items.append(
             f"The inclusion of {len(inclusion['provisional'])} of the "
-            f"{plural(inclusion['k'], 'study', 'studies')} could not be verified against the published review; results that rest on "
+            f"{plural(inclusion['k'], 'study', 'studies')} could not be verified against the published review; "
+            "results that rest on "
             f"them may not be the review's."
         )
     pooled = meta[meta["pooled"].astype(bool)]

@@ -71,13 +71,18 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         if syn["test"] == "knha"
         else "a normal (z) test"
     )
+    combined = (
+        f"a composite (Borenstein et al. 2009, ch. 24) assuming r = {syn['composite_correlation']}"
+        if syn["multiple_effects"] == "composite"
+        else f"instrument priority ({', '.join(syn['instrument_priority'])})"
+    )
     model = (
         f"Random-effects meta-analysis with the {syn['method']} estimator of τ² and {test}, at the "
         f"{syn['level']:.0%} level, whenever at least {syn['min_studies_to_pool']} studies contributed to an "
         f"analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and I². "
         f"Several effects of one study in one analysis were combined by "
-        f"{'a composite (Borenstein et al. 2009, ch. 24) assuming r = ' + str(syn['composite_correlation']) if syn['multiple_effects'] == 'composite' else 'instrument priority (' + ', '.join(syn['instrument_priority']) + ')'}. "
-        f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}."
+        f"{combined}. Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with "
+        f"k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}."
     )
     spans = window_spans(cfg["harmonize"]["windows"])
     choice = (

@@ -86,7 +86,7 @@ def effect_direction_section(figs: Figures) -> str:
         text += figs.markdown(stem, label) + "\n"
         if figs.has(stem):
             refs.append(f"@{label} ({what})")
-    shown = join_words(refs + ["@tbl-votes"])
+    shown = join_words([*refs, "@tbl-votes"])
     return text + f"{shown} summarise the direction of effect of every study in every domain.\n"
 
 

@@ -64,9 +64,9 @@ def single_study_results(weights: pd.DataFrame, meta: pd.DataFrame, labels: dict
             "Domain": rows["domain"].map(domain_label),
             "Window": rows["window"],
             "Instrument(s)": rows["instruments"],
-            "Measure": [measure_unit(m, i) for m, i in zip(rows["measure"], rows["instruments"])],
+            "Measure": [measure_unit(m, i) for m, i in zip(rows["measure"], rows["instruments"], strict=True)],
             "Effect (95% CI)": [
-                estimate_with_ci(y, lb, ub) for y, lb, ub in zip(rows["yi"], rows["ci_lb"], rows["ci_ub"])
+                estimate_with_ci(y, lb, ub) for y, lb, ub in zip(rows["yi"], rows["ci_lb"], rows["ci_ub"], strict=True)
             ],
             "Source cells": rows["source_cells"].map(source_cells_text),
         }
@@ -90,7 +90,7 @@ def vote_count_table(votes: pd.DataFrame) -> pd.DataFrame:
             "No clear difference": votes["n_no_clear"].map(lambda v: report_number(v, 0)),
             "Proportion improved among studies with a clear direction (95% CI)": [
                 estimate_with_ci(p, lb, ub)
-                for p, lb, ub in zip(votes["proportion_improved"], votes["ci_lb"], votes["ci_ub"])
+                for p, lb, ub in zip(votes["proportion_improved"], votes["ci_lb"], votes["ci_ub"], strict=True)
             ],
             "Sign test": votes["sign_test_p"].map(report_p_statement),
         }
@@ -105,15 +105,17 @@ def subgroup_table(subgroups: pd.DataFrame, labels: dict[str, str]) -> pd.DataFr
             "Subgroup": subgroups["subgroup"],
             "Studies": [
                 f"{k}: {join_words([labels.get(s.strip(), s.strip()) for s in str(ids).split(';')])}"
-                for k, ids in zip(subgroups["k"], subgroups["study_ids"])
+                for k, ids in zip(subgroups["k"], subgroups["study_ids"], strict=True)
             ],
             "Estimate (95% CI)": [
                 estimate_with_ci(e, lb, ub)
-                for e, lb, ub in zip(subgroups["estimate"], subgroups["ci_lb"], subgroups["ci_ub"])
+                for e, lb, ub in zip(subgroups["estimate"], subgroups["ci_lb"], subgroups["ci_ub"], strict=True)
             ],
             "Test for subgroup differences": [
                 f"Q = {report_number(q)}, df = {report_number(df, 0)}, {report_p_statement(p)}"
-                for q, df, p in zip(subgroups["q_between"], subgroups["q_between_df"], subgroups["q_between_p"])
+                for q, df, p in zip(
+                    subgroups["q_between"], subgroups["q_between_df"], subgroups["q_between_p"], strict=True
+                )
             ],
         }
     )
@@ -126,7 +128,8 @@ def leave_one_out_table(loo: pd.DataFrame) -> pd.DataFrame:
             "Study left out": loo["omitted_label"],
             "Studies": loo["k"].map(lambda v: report_number(v, 0)),
             "Estimate (95% CI)": [
-                estimate_with_ci(e, lb, ub) for e, lb, ub in zip(loo["estimate"], loo["ci_lb"], loo["ci_ub"])
+                estimate_with_ci(e, lb, ub)
+                for e, lb, ub in zip(loo["estimate"], loo["ci_lb"], loo["ci_ub"], strict=True)
             ],
             "p": loo["pval"].map(report_p_statement),
             "τ²": loo["tau2"].map(lambda v: report_number(v, 3)),
@@ -142,23 +145,24 @@ def summary_of_findings_table(sof: pd.DataFrame) -> pd.DataFrame:
         {
             "Outcome": sof["outcome"].map(domain_label),
             "Studies (participants)": [
-                f"{report_number(k, 0)} ({report_number(n, 0)})" for k, n in zip(sof["k"], sof["n_participants"])
+                f"{report_number(k, 0)} ({report_number(n, 0)})"
+                for k, n in zip(sof["k"], sof["n_participants"], strict=True)
             ],
             "Effect (95% CI)": [
                 f"{measure_short(m)}: {estimate_with_ci(e, lb, ub)}" if not is_missing(e) else MISSING
-                for m, e, lb, ub in zip(sof["measure"], sof["estimate"], sof["ci_lb"], sof["ci_ub"])
+                for m, e, lb, ub in zip(sof["measure"], sof["estimate"], sof["ci_lb"], sof["ci_ub"], strict=True)
             ],
             "Prediction interval": [
                 ONE_STUDY if k == 1 else MISSING if is_missing(lb) else f"{report_number(lb)} to {report_number(ub)}"
-                for k, lb, ub in zip(sof["k"], sof["pi_lb"], sof["pi_ub"])
+                for k, lb, ub in zip(sof["k"], sof["pi_lb"], sof["pi_ub"], strict=True)
             ],
             "I²": [
                 ONE_STUDY if k == 1 else MISSING if is_missing(v) else f"{report_number(v, 1)}%"
-                for k, v in zip(sof["k"], sof["i2"])
+                for k, v in zip(sof["k"], sof["i2"], strict=True)
             ],
             "Direction (improved / studies)": [
                 f"{report_number(i, 0)} / {report_number(n, 0)}"
-                for i, n in zip(sof["narrative_n_improved"], sof["narrative_n_studies"])
+                for i, n in zip(sof["narrative_n_improved"], sof["narrative_n_studies"], strict=True)
             ],
             "Certainty": sof["certainty"],
         }

@@ -69,9 +69,9 @@ def _judgements_for(grade: pd.DataFrame, outcome: str, analysis: str | None) -> 
 def summary_of_findings(
     meta: pd.DataFrame, vote_counts: pd.DataFrame, grade: pd.DataFrame, studies: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per QoL domain (the :class:`~qolreview.tables.SummaryOfFindings` table): the primary analysis, the vote count of the same
-    comparison, and the GRADE certainty from the ``grade`` table (matched on the domain name or the
-    analysis id, case-insensitively).
+    """One row per QoL domain (the :class:`~qolreview.tables.SummaryOfFindings` table): the primary analysis,
+    the vote count of the same comparison, and the GRADE certainty from the ``grade`` table (matched on the
+    domain name or the analysis id, case-insensitively).
 
     A domain with only narrative evidence (no numeric analysis) takes the vote count of its between-arm
     comparison when there is one, else its within-arm one.

@@ -14,11 +14,9 @@ A study of ``studies`` without any judgement appears with the judgement "Not ass
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
-from qolreview.parquet_io import write_bytes_atomic
 from qolreview.provenance import join_cells, merge_cells
 from qolreview.tables import RiskOfBias
 
@@ -199,6 +197,16 @@ def overall_by_study(tidy: pd.DataFrame) -> pd.Series:
     return overall.groupby("study_id", sort=True)[["tool", "judgement"]].apply(one).rename("rob_overall")
 
 
+def _robvis_value(judgements: pd.DataFrame, tool: str, domain: str) -> str:
+    """One robvis cell: a study's judgement (NOS: stars) in ``domain``, "No information" when there is none."""
+    if domain not in judgements.index:
+        return ROBVIS_MISSING
+    if tool == "NOS" and domain != OVERALL:
+        return str(int(judgements.at[domain, "stars"]))
+    judgement = str(judgements.at[domain, "judgement"])
+    return ROBVIS_MISSING if judgement == NOT_ASSESSED else judgement
+
+
 def robvis_table(tidy: pd.DataFrame, tool: str, studies: pd.DataFrame) -> pd.DataFrame:
     """robvis wide form for one tool: ``Study, D1..Dn, Overall, Weight`` (Weight = ``n_total`` or 1).
 
@@ -215,28 +223,14 @@ def robvis_table(tidy: pd.DataFrame, tool: str, studies: pd.DataFrame) -> pd.Dat
     out = []
     for study_id in study_ids:
         mine = rows[rows["study_id"] == study_id].set_index("domain")
-
-        def value(domain: str) -> str:
-            if domain not in mine.index:
-                return ROBVIS_MISSING
-            if tool == "NOS" and domain != OVERALL:
-                return str(int(mine.at[domain, "stars"]))
-            judgement = str(mine.at[domain, "judgement"])
-            return ROBVIS_MISSING if judgement == NOT_ASSESSED else judgement
-
         weight = n_total.get(study_id, pd.NA)
         out.append(
             {
                 "Study": labels[study_id],
-                **{f"D{i}": value(d) for i, d in enumerate(domains, 1)},
-                "Overall": value(OVERALL),
+                **{f"D{i}": _robvis_value(mine, tool, d) for i, d in enumerate(domains, 1)},
+                "Overall": _robvis_value(mine, tool, OVERALL),
                 "Weight": 1 if pd.isna(weight) else int(weight),
             }
         )
     columns = ["Study", *(f"D{i}" for i in range(1, len(domains) + 1)), "Overall", "Weight"]
     return pd.DataFrame(out, columns=columns)
-
-
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV deterministically (UTF-8, ``\\n`` line ends, no index) and atomically."""
-    write_bytes_atomic({path: df.to_csv(index=False, lineterminator="\n").encode("utf-8")})

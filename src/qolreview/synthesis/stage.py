@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from qolreview.parquet_io import read_table, write_table
+from qolreview.parquet_io import read_table, write_csv, write_table
 from qolreview.synthesis import grade, narrative, pooling, risk_of_bias
 from qolreview.tables import (
     CERTAINTY_NOT_ASSESSED,
@@ -16,6 +16,7 @@ from qolreview.tables import (
     LeaveOneOut,
     MetaAnalyses,
     RiskOfBias,
+    Robvis,
     StudyWeights,
     Subgroups,
     SummaryOfFindings,
@@ -42,7 +43,7 @@ def run_risk_of_bias(inputs: Files, outputs: Files, settings: Settings) -> None:
     write_table(tidy, outputs["risk_of_bias"], RiskOfBias)
     for tool in risk_of_bias.TOOL_DOMAINS:
         path = outputs[f"robvis_{risk_of_bias.robvis_file_stem(tool)}"]
-        risk_of_bias.write_csv(risk_of_bias.robvis_table(tidy, tool, studies), path)
+        write_csv(risk_of_bias.robvis_table(tidy, tool, studies), path, Robvis)
 
 
 def run_meta_analysis(inputs: Files, outputs: Files, settings: Settings) -> None:

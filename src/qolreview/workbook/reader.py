@@ -199,7 +199,7 @@ def read_sheet(
     named = list(headers.values())
     kept = [i for i, values in enumerate(body) if any(c < len(values) and not _blank(values[c]) for c in named)]
     width = max(len(values) for values in grid)
-    transposed = list(zip(*(body[i] + [""] * (width - len(body[i])) for i in kept))) if kept else []
+    transposed = list(zip(*(body[i] + [""] * (width - len(body[i])) for i in kept), strict=True)) if kept else []
     columns = {
         text: [None if v == "" or (v.__class__ is str and v.isspace()) else v for v in transposed[col]]
         if transposed

@@ -170,7 +170,7 @@ def _assemble(document: QmdDocument, notebook: nbformat.NotebookNode, units: lis
     for cell in document.cells:
         if cell.kind == "markdown":
             values = iter(inline_values.get(id(cell), []))
-            parts.append(INLINE_EXPRESSION.sub(lambda _match: next(values), cell.source))
+            parts.append(INLINE_EXPRESSION.sub(lambda _match, values=values: next(values), cell.source))
         else:
             unit = by_cell.get(id(cell))
             cell_outputs = outputs[id(unit)] if unit is not None else []
