@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qolreview.parquet_io import write_csv
 from qolreview.synthesis.risk_of_bias import (
     nos_rating,
     overall_by_study,
     robvis_table,
     tidy_risk_of_bias,
-    write_csv,
 )
+from qolreview.tables import Robvis
 
 AHRQ = {
     "good": {"selection": 3, "comparability": 1, "outcome": 2},
@@ -110,7 +111,7 @@ def test_robvis_tables_and_deterministic_csv(tmp_path: Path) -> None:
     rob2 = robvis_table(tidy, "RoB2", STUDIES)
     assert rob2.values.tolist() == [["Jamieson 2023", *["No information"] * 5, "Some concerns", 223]]
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
-    write_csv(robins, first)
-    write_csv(robvis_table(tidy_risk_of_bias(rob_rows(), STUDIES, AHRQ), "ROBINS-I", STUDIES), second)
+    write_csv(robins, first, Robvis)
+    write_csv(robvis_table(tidy_risk_of_bias(rob_rows(), STUDIES, AHRQ), "ROBINS-I", STUDIES), second, Robvis)
     assert first.read_bytes() == second.read_bytes()
     assert first.read_text().splitlines()[0] == "Study,D1,D2,D3,D4,D5,D6,D7,Overall,Weight"

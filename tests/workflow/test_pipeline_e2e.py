@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 import yaml
 
+from compare_results import compare
 from conftest import ROOT, PipelineRun, clone_run, copy_project, snakemake
 from qolreview.clean.normalize import load_synonyms
 from qolreview.clean.stage import clean_workbook
@@ -273,14 +274,6 @@ def test_default_report_key_facts(pipeline: Callable[[str], PipelineRun]) -> Non
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _files(results: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(results)): p.read_bytes()
-        for p in sorted(results.rglob("*"))
-        if p.is_file() and p.relative_to(results).parts[0] != "logs"
-    }
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize("review", REVIEWS)
 def test_second_run_is_byte_identical(pipeline: Callable[[str], PipelineRun], review: str, tmp_path: Path) -> None:
@@ -288,10 +281,9 @@ def test_second_run_is_byte_identical(pipeline: Callable[[str], PipelineRun], re
     project = copy_project(tmp_path / "again")
     done = snakemake(project, *first.args, cores=1)
     assert done.returncode == 0, done.stderr[-4000:]
-    before, after = _files(first.results), _files(project / "results")
-    assert sorted(before) == sorted(after)
-    differing = sorted(name for name in before if before[name] != after[name])
-    assert differing == []
+    result = compare(first.results, project / "results")
+    assert (result.different, result.only_left, result.only_right) == ([], [], [])
+    assert result.identical
 
 
 @pytest.mark.e2e
