@@ -9,8 +9,11 @@ risk of bias. A mark after the arrow gives its basis when it is not a confidence
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
@@ -61,6 +64,52 @@ def _domains(directions: pd.DataFrame, votes: pd.DataFrame) -> list[str]:
     return known + [d for d in present if d not in known]
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """Sizes of a width preset and the columns, in inches: study labels, N, then one column per domain."""
+
+    font: style.Fonts
+    fig_w: float
+    row_h: float
+    label_w: float
+    dom_w: float
+    x_n: float
+    """Right edge of the N column, which is also the left edge of the first domain column."""
+    x_dom: dict[str, float]
+    """Centre of each domain column."""
+
+    @classmethod
+    def of(cls, width: style.Width, domains: list[str]) -> _Columns:
+        """The label column takes ``LABEL_FRACTION`` of the width, N its widest count; domains share the rest."""
+        font = style.fonts(width)
+        fig_w = style.width_in(width)
+        margin = style.MARGIN_IN
+        label_w, n_w = LABEL_FRACTION[width] * fig_w, layout.line_width_in("0000", font.base) + GAP_IN
+        dom_w = (fig_w - 2 * margin - label_w - n_w) / max(1, len(domains))
+        x_n = margin + label_w + n_w
+        x_dom = {d: x_n + dom_w * (i + 0.5) for i, d in enumerate(domains)}
+        return cls(font, fig_w, style.row_in(width), label_w, dom_w, x_n, x_dom)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Everything placed on the page: header, study rows, vote-count summary and legend (inches from the top)."""
+
+    cols: _Columns
+    heads: list[list[str]]
+    rotated: bool
+    rule_y: float
+    labels: list[list[str]]
+    tops: np.ndarray
+    summary_top: float
+    summary_label: list[str]
+    cells: dict[str, list[str]]
+    legend: list[list[tuple[float, str, str]]]
+    legend_top: float
+    line_in: float
+    fig_h: float
+
+
 def effect_direction_plot(
     directions: pd.DataFrame,
     votes: pd.DataFrame,
@@ -77,124 +126,182 @@ def effect_direction_plot(
         raise ValueError(f"effect direction plot: unknown directions {sorted(unknown)}")
     domains = _domains(directions, votes)
     studies = directions.drop_duplicates("study_id")[["study_id", "label", "n", "rob_overall"]]
-    font = style.fonts(width)
-    fig_w = style.width_in(width)
-    row_h = style.row_in(width)
-    margin = style.MARGIN_IN
-    label_w, n_w = LABEL_FRACTION[width] * fig_w, layout.line_width_in("0000", font.base) + GAP_IN
-    dom_w = (fig_w - 2 * margin - label_w - n_w) / max(1, len(domains))
-    x_n, x0 = margin + label_w + n_w, margin + label_w + n_w
-    x_dom = {d: x0 + dom_w * (i + 0.5) for i, d in enumerate(domains)}
+    page = _measure(directions, votes, domains, studies, width, palette)
 
-    labels = [layout.wrap(str(s), label_w - GAP_IN, font.base) for s in studies["label"]]
+    with style.context():
+        fig, ax = style.inch_canvas(page.cols.fig_w, page.fig_h)
+        _draw_headers(ax, page, domains)
+        _draw_rows(ax, page, studies, directions, domains, palette)
+        _draw_summary(ax, page)
+        _draw_legend(ax, page)
+    return Captioned(fig, _caption(directions, votes, domains), _alt(directions, votes, domains))
+
+
+def _measure(
+    directions: pd.DataFrame,
+    votes: pd.DataFrame,
+    domains: list[str],
+    studies: pd.DataFrame,
+    width: style.Width,
+    palette: style.Palette,
+) -> _Layout:
+    """Lay out the page top to bottom: domain headers, study rows, summary row, legend."""
+    cols = _Columns.of(width, domains)
+    font = cols.font
+    heads, rotated, head_in = _domain_heads(domains, cols)
+    rule_y = style.MARGIN_IN + max(head_in, layout.height_in(1, font.base)) + PAD_IN
+    labels = [layout.wrap(str(s), cols.label_w - GAP_IN, font.base) for s in studies["label"]]
+    heights = [max(1.4 * cols.row_h, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
+    tops = np.concatenate([[rule_y], rule_y + np.cumsum(heights)])
+    summary_label, cells = _summary_cells(votes, domains, cols)
+    summary_top = tops[-1] + PAD_IN
+    summary_h = layout.height_in(max([len(summary_label), *map(len, cells.values())]), font.small)
+    legend_top = summary_top + summary_h + 2 * PAD_IN
+    legend = _legend_rows(_legend_items(palette, directions), cols.fig_w - 2 * style.MARGIN_IN, font.small)
+    line_in = layout.height_in(1, font.small, LEGEND_LINESPACING)
+    fig_h = legend_top + len(legend) * line_in + style.MARGIN_IN
+    return _Layout(
+        cols,
+        heads,
+        rotated,
+        rule_y,
+        labels,
+        tops,
+        summary_top,
+        summary_label,
+        cells,
+        legend,
+        legend_top,
+        line_in,
+        fig_h,
+    )
+
+
+def _domain_heads(domains: list[str], cols: _Columns) -> tuple[list[list[str]], bool, float]:
+    """The domain headers wrapped to their column, or all turned 90 degrees when one does not fit; returns
+    the header lines, whether they are rotated and the height they need (inches)."""
+    font = cols.font
     names = [SHORT_DOMAIN_LABELS.get(d, d) for d in domains]
-    heads = [layout.wrap(name, dom_w - GAP_IN, font.small, bold=True) for name in names]
-    rotated = not all(layout.fits(h, dom_w - GAP_IN, font.small, bold=True) for h in heads)
+    heads = [layout.wrap(name, cols.dom_w - GAP_IN, font.small, bold=True) for name in names]
+    rotated = not all(layout.fits(h, cols.dom_w - GAP_IN, font.small, bold=True) for h in heads)
     if rotated:
         heads = [[name] for name in names]
     head_in = max(
         layout.text_width_in(h, font.small, True) if rotated else layout.height_in(len(h), font.small) for h in heads
     )
-    rule_y = margin + max(head_in, layout.height_in(1, font.base)) + PAD_IN
-    heights = [max(1.4 * row_h, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
-    tops = np.concatenate([[rule_y], rule_y + np.cumsum(heights)])
+    return heads, rotated, head_in
+
+
+def _summary_cells(votes: pd.DataFrame, domains: list[str], cols: _Columns) -> tuple[list[str], dict[str, list[str]]]:
+    """The wrapped row label of the vote-count summary (kept clear of the first cell) and each domain's cell."""
+    font = cols.font
     by_domain = votes.set_index("domain")
     denominator = _denominator(votes)
     cells = {d: _summary_lines(by_domain.loc[d], denominator) for d in domains if d in by_domain.index}
     cells = {
-        d: [w for line in lines for w in layout.wrap(line, dom_w - GAP_IN, font.small)] for d, lines in cells.items()
+        d: [w for line in lines for w in layout.wrap(line, cols.dom_w - GAP_IN, font.small)]
+        for d, lines in cells.items()
     }
     cell_w = max((layout.text_width_in(lines, font.small) for lines in cells.values()), default=0.0)
-    label_room = x0 + (dom_w - cell_w) / 2 - margin - GAP_IN  # up to the first summary cell
+    label_room = cols.x_n + (cols.dom_w - cell_w) / 2 - style.MARGIN_IN - GAP_IN  # up to the first summary cell
     summary_label = [w for line in SUMMARY_LABEL for w in layout.wrap(line, label_room, font.small, True)]
-    summary_top = tops[-1] + PAD_IN
-    summary_h = layout.height_in(max([len(summary_label), *map(len, cells.values())]), font.small)
-    legend_top = summary_top + summary_h + 2 * PAD_IN
-    legend = _legend_rows(_legend_items(palette, directions), fig_w - 2 * margin, font.small)
-    line_in = layout.height_in(1, font.small, LEGEND_LINESPACING)
-    fig_h = legend_top + len(legend) * line_in + margin
+    return summary_label, cells
 
-    with style.context():
-        fig, ax = style.inch_canvas(fig_w, fig_h)
+
+def _draw_headers(ax: Axes, page: _Layout, domains: list[str]) -> None:
+    """The bold Study, N and domain headers above the rule."""
+    cols, y = page.cols, page.rule_y - PAD_IN
+    for x, text, ha in ((style.MARGIN_IN, "Study", "left"), (cols.x_n - GAP_IN / 2, "N", "right")):
+        ax.text(x, y, text, ha=ha, va="bottom", fontsize=cols.font.base, fontweight="bold", gid="header")
+    for d, head in zip(domains, page.heads, strict=True):
         ax.text(
-            margin,
-            rule_y - PAD_IN,
-            "Study",
-            ha="left",
+            cols.x_dom[d],
+            y,
+            "\n".join(head),
+            ha="center",
             va="bottom",
-            fontsize=font.base,
+            fontsize=cols.font.small,
             fontweight="bold",
-            gid="header",
+            rotation=90 if page.rotated else 0,
+            gid="domain-header",
+        )
+    ax.axhline(page.rule_y, color=style.INK, linewidth=0.6)
+
+
+def _draw_rows(
+    ax: Axes,
+    page: _Layout,
+    studies: pd.DataFrame,
+    directions: pd.DataFrame,
+    domains: list[str],
+    palette: style.Palette,
+) -> None:
+    """One row per study on alternating shading: label, N and an arrow per result in each domain column."""
+    cols, tops, font = page.cols, page.tops, page.cols.font
+    step = cols.dom_w / 4
+    for i, study in enumerate(studies.itertuples(index=False)):
+        y = (tops[i] + tops[i + 1]) / 2
+        if i % 2:
+            ax.axhspan(tops[i], tops[i + 1], color=style.SUBTLE_FILL, zorder=0, linewidth=0)
+        ax.text(
+            style.MARGIN_IN, y, "\n".join(page.labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label"
         )
         ax.text(
-            x_n - GAP_IN / 2,
-            rule_y - PAD_IN,
-            "N",
-            ha="right",
-            va="bottom",
-            fontsize=font.base,
-            fontweight="bold",
-            gid="header",
+            cols.x_n - GAP_IN / 2, y, whole_count(study.n), ha="right", va="center", fontsize=font.base, gid="n-text"
         )
-        for d, head in zip(domains, heads, strict=True):
-            ax.text(
-                x_dom[d],
-                rule_y - PAD_IN,
-                "\n".join(head),
-                ha="center",
-                va="bottom",
-                fontsize=font.small,
-                fontweight="bold",
-                rotation=90 if rotated else 0,
-                gid="domain-header",
-            )
-        ax.axhline(rule_y, color=style.INK, linewidth=0.6)
-        step = dom_w / 4
-        for i, study in enumerate(studies.itertuples(index=False)):
-            y = (tops[i] + tops[i + 1]) / 2
-            if i % 2:
-                ax.axhspan(tops[i], tops[i + 1], color=style.SUBTLE_FILL, zorder=0, linewidth=0)
-            ax.text(margin, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
-            ax.text(
-                x_n - GAP_IN / 2, y, whole_count(study.n), ha="right", va="center", fontsize=font.base, gid="n-text"
-            )
-            rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
-            rows = directions[directions["study_id"] == study.study_id]
-            for d in domains:
-                entries = rows[rows["domain"] == d]
-                for j, entry in enumerate(entries.itertuples(index=False)):
-                    x = x_dom[d] + (j - (len(entries) - 1) / 2) * step
-                    glyph = style.EDP_GLYPHS[entry.direction] + style.EDP_BASIS_MARKS.get(str(entry.basis), "")
-                    ax.text(
-                        x,
-                        y,
-                        glyph,
-                        ha="center",
-                        va="center",
-                        color=style.rob_colour(rob, palette),
-                        fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)],
-                        gid=f"edp-{entry.direction}",
-                    )
-        ax.axhline(tops[-1], color=style.INK, linewidth=0.6)
+        rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
+        colour = style.rob_colour(rob, palette)
+        rows = directions[directions["study_id"] == study.study_id]
+        for d in domains:
+            entries = rows[rows["domain"] == d]
+            for j, entry in enumerate(entries.itertuples(index=False)):
+                ax.text(
+                    cols.x_dom[d] + (j - (len(entries) - 1) / 2) * step,
+                    y,
+                    style.EDP_GLYPHS[entry.direction] + style.EDP_BASIS_MARKS.get(str(entry.basis), ""),
+                    ha="center",
+                    va="center",
+                    color=colour,
+                    fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)],
+                    gid=f"edp-{entry.direction}",
+                )
+
+
+def _draw_summary(ax: Axes, page: _Layout) -> None:
+    """The rule under the last study, then the vote-count summary: its bold row label and a cell per domain."""
+    font, top = page.cols.font, page.summary_top
+    ax.axhline(page.tops[-1], color=style.INK, linewidth=0.6)
+    ax.text(
+        style.MARGIN_IN,
+        top,
+        "\n".join(page.summary_label),
+        ha="left",
+        va="top",
+        fontsize=font.small,
+        fontweight="bold",
+        gid="summary-label",
+    )
+    for d, lines in page.cells.items():
         ax.text(
-            margin,
-            summary_top,
-            "\n".join(summary_label),
-            ha="left",
-            va="top",
-            fontsize=font.small,
-            fontweight="bold",
-            gid="summary-label",
+            page.cols.x_dom[d], top, "\n".join(lines), ha="center", va="top", fontsize=font.small, gid="summary-cell"
         )
-        for d, lines in cells.items():
+
+
+def _draw_legend(ax: Axes, page: _Layout) -> None:
+    """The legend lines, each item in its own colour."""
+    for r, items in enumerate(page.legend):
+        y = page.legend_top + r * page.line_in
+        for x, text, colour in items:
             ax.text(
-                x_dom[d], summary_top, "\n".join(lines), ha="center", va="top", fontsize=font.small, gid="summary-cell"
+                style.MARGIN_IN + x,
+                y,
+                text,
+                ha="left",
+                va="top",
+                fontsize=page.cols.font.small,
+                color=colour,
+                gid="legend",
             )
-        for r, items in enumerate(legend):
-            y = legend_top + r * line_in
-            for x, text, colour in items:
-                ax.text(margin + x, y, text, ha="left", va="top", fontsize=font.small, color=colour, gid="legend")
-    return Captioned(fig, _caption(directions, votes, domains), _alt(directions, votes, domains))
 
 
 def _denominator(votes: pd.DataFrame) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from qolreview.figures import layout, style
@@ -143,6 +144,26 @@ PHASES = (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4))
 LINESPACING = 1.2
 INDENT = "    "
 NBSP = "\u00a0"
+PAD_IN = 0.06
+"""Space between a box's outline and its text."""
+GAP_IN = 0.16
+"""Space between neighbouring boxes."""
+DOWN_ARROWS = (
+    ("identified", "records_screened"),
+    ("records_screened", "dbr_sought_reports"),
+    ("dbr_sought_reports", "dbr_assessed"),
+    ("dbr_assessed", "included"),
+)
+"""Arrows down the databases-and-registers column, (from, to)."""
+RIGHT_ARROWS = (
+    ("identified", "removed"),
+    ("records_screened", "records_excluded"),
+    ("dbr_sought_reports", "dbr_notretrieved_reports"),
+    ("dbr_assessed", "dbr_excluded"),
+)
+"""Arrows from the databases-and-registers column to the boxes of removed and excluded records."""
+_Extent = tuple[float, float, float, float]
+"""A box's left, top, width and height in inches."""
 
 
 def _table(df: pd.DataFrame) -> dict[str, dict[str, object]]:
@@ -303,137 +324,206 @@ def _boxes(rows: Mapping[str, Mapping[str, object]], other: bool) -> list[_Box]:
     return boxes
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """Widths of the diagram in inches: fonts, figure, phase column and box columns, and the line height."""
+
+    font: style.Fonts
+    fig_w: float
+    n_cols: int
+    phase_w: float
+    box_w: float
+    line_in: float
+
+    @classmethod
+    def of(cls, width: style.Width, other: bool) -> _Grid:
+        """The grid of a width preset: two box columns, four when there are boxes for other methods."""
+        font = style.fonts(width)
+        fig_w = style.width_in(width)
+        line_in = layout.height_in(1, font.small, LINESPACING)
+        phase_w = layout.height_in(1, font.small) + 2 * PAD_IN
+        n_cols = 4 if other else 2
+        box_w = (fig_w - 2 * style.MARGIN_IN - phase_w - GAP_IN * n_cols) / n_cols
+        return cls(font, fig_w, n_cols, phase_w, box_w, line_in)
+
+    @property
+    def title_w(self) -> float:
+        """Width of a title box, which spans two box columns."""
+        return 2 * self.box_w + GAP_IN
+
+    @property
+    def col_x(self) -> list[float]:
+        """Left edge of each box column."""
+        x0 = style.MARGIN_IN + self.phase_w + GAP_IN
+        return [x0 + c * (self.box_w + GAP_IN) for c in range(self.n_cols)]
+
+    def title_lines(self, text: str) -> list[str]:
+        """A title wrapped to the inside of its box."""
+        return layout.wrap(text, self.title_w - 2 * PAD_IN, self.font.small, bold=True)
+
+
+@dataclass(frozen=True)
+class _Heights:
+    """Heights in inches: the title boxes, each row of boxes, the top of each row and the figure."""
+
+    title_h: float
+    row_h: list[float]
+    tops: list[float]
+
+    @classmethod
+    def of(cls, boxes: list[_Box], grid: _Grid, other: bool) -> _Heights:
+        """Each row as tall as its tallest box, raised so each phase box fits its rotated label."""
+        heights = [max(len(b.lines) * grid.line_in + 2 * PAD_IN for b in boxes if b.row == r) for r in range(5)]
+        for name, first, last in PHASES:  # a phase box is at least as tall as its rotated label
+            span = sum(heights[first : last + 1]) + GAP_IN * (last - first)
+            heights[last] += max(0.0, layout.line_width_in(name, grid.font.small, True) + 2 * PAD_IN - span)
+        title_lines = grid.title_lines(TITLES[0])
+        if other:
+            title_lines = max(title_lines, grid.title_lines(TITLES[1]), key=len)
+        title_h = max(2, len(title_lines)) * grid.line_in + 2 * PAD_IN
+        tops = [style.MARGIN_IN + title_h + GAP_IN]
+        for h in heights:
+            tops.append(tops[-1] + h + GAP_IN)
+        return cls(title_h, heights, tops)
+
+    @property
+    def fig_h(self) -> float:
+        """Figure height: the rows and a margin below the last one."""
+        return self.tops[-1] + style.MARGIN_IN
+
+
 def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
     """Draw the PRISMA 2020 flow diagram from the ``prisma`` table (box, n, detail)."""
     rows = _table(df)
     other = any(k in rows for k in OTHER_BOXES)
-    font = style.fonts(width)
-    fig_w = style.width_in(width)
-    line_in = layout.height_in(1, font.small, LINESPACING)
-    pad, gap = 0.06, 0.16
-    phase_w = layout.height_in(1, font.small) + 2 * pad
-    n_cols = 4 if other else 2
-    box_w = (fig_w - 2 * style.MARGIN_IN - phase_w - gap * n_cols) / n_cols
-    boxes = _boxes(rows, other)
-    for box in boxes:
-        box.lines = [w for line in box.lines for w in _wrap_line(line, box_w - 2 * pad, font.small)]
-    row_h = [max(len(b.lines) * line_in + 2 * pad for b in boxes if b.row == r) for r in range(5)]
-    for name, first, last in PHASES:  # a phase box is at least as tall as its rotated label
-        span = sum(row_h[first : last + 1]) + gap * (last - first)
-        row_h[last] += max(0.0, layout.line_width_in(name, font.small, True) + 2 * pad - span)
-    title_w = 2 * box_w + gap
-    title_lines = layout.wrap(TITLES[0], title_w - 2 * pad, font.small, bold=True)
-    if other:
-        title_lines = max(title_lines, layout.wrap(TITLES[1], title_w - 2 * pad, font.small, bold=True), key=len)
-    title_h = max(2, len(title_lines)) * line_in + 2 * pad
-    tops = [style.MARGIN_IN + title_h + gap]
-    for h in row_h:
-        tops.append(tops[-1] + h + gap)
-    fig_h = tops[-1] + style.MARGIN_IN
-    x0 = style.MARGIN_IN + phase_w + gap
-    col_x = [x0 + c * (box_w + gap) for c in range(n_cols)]
+    grid = _Grid.of(width, other)
+    boxes = _wrap_boxes(_boxes(rows, other), grid)
+    heights = _Heights.of(boxes, grid, other)
 
     with style.context():
-        fig, ax = style.inch_canvas(fig_w, fig_h)
-
-        def rect(x: float, y: float, w: float, h: float, fill: str, gid: str) -> None:
-            ax.add_patch(Rectangle((x, y), w, h, facecolor=fill, edgecolor=style.INK, linewidth=0.6, gid=gid))
-
-        def centred(x: float, y: float, w: float, h: float, text: str, rotate: bool = False) -> None:
-            ax.text(
-                x + w / 2,
-                y + h / 2,
-                text,
-                ha="center",
-                va="center",
-                fontsize=font.small,
-                fontweight="bold",
-                rotation=90 if rotate else 0,
-                gid="prisma-title",
-            )
-
-        titles = [(TITLES[0], 0, style.PRISMA_FILL["title_main"])]
-        if other:
-            titles.append((TITLES[1], 2, style.PRISMA_FILL["title_other"]))
-        for text, col, fill in titles:
-            rect(col_x[col], style.MARGIN_IN, title_w, title_h, fill, "prisma-title-box")
-            centred(
-                col_x[col],
-                style.MARGIN_IN,
-                title_w,
-                title_h,
-                "\n".join(layout.wrap(text, title_w - 2 * pad, font.small, bold=True)),
-            )
-        for name, first, last in PHASES:
-            y, h = tops[first], tops[last] + row_h[last] - tops[first]
-            rect(style.MARGIN_IN, y, phase_w, h, style.PRISMA_FILL["phase"], "prisma-phase")
-            centred(style.MARGIN_IN, y, phase_w, h, name, rotate=True)
-
-        geometry = {}
-        for box in boxes:
-            x, y, h = col_x[box.col], tops[box.row], len(box.lines) * line_in + 2 * pad
-            if box.col in (0, 2):
-                h = row_h[box.row] if box.row != 0 else h
-            geometry[box.key] = (x, y, box_w, h)
-            rect(x, y, box_w, h, style.PRISMA_FILL["box"], f"prisma-box-{box.key}")
-            ax.text(
-                x + pad,
-                y + pad,
-                "\n".join(box.lines),
-                ha="left",
-                va="top",
-                fontsize=font.small,
-                linespacing=LINESPACING,
-                gid=f"prisma-text-{box.key}",
-            )
-
-        def arrow(a: tuple[float, float], b: tuple[float, float]) -> None:
-            ax.annotate(
-                "",
-                xy=b,
-                xytext=a,
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "color": style.INK,
-                    "lw": 0.6,
-                    "shrinkA": 0,
-                    "shrinkB": 0,
-                    "mutation_scale": 6,
-                },
-            )
-
-        def down(a: str, b: str) -> None:
-            xa, ya, wa, ha = geometry[a]
-            arrow((xa + wa / 2, ya + ha), (xa + wa / 2, geometry[b][1]))
-
-        def right(a: str, b: str) -> None:
-            xa, ya, wa, ha = geometry[a]
-            arrow((xa + wa, ya + ha / 2), (geometry[b][0], ya + ha / 2))
-
-        for a, b in (
-            ("identified", "records_screened"),
-            ("records_screened", "dbr_sought_reports"),
-            ("dbr_sought_reports", "dbr_assessed"),
-            ("dbr_assessed", "included"),
-        ):
-            down(a, b)
-        for a, b in (
-            ("identified", "removed"),
-            ("records_screened", "records_excluded"),
-            ("dbr_sought_reports", "dbr_notretrieved_reports"),
-            ("dbr_assessed", "dbr_excluded"),
-        ):
-            right(a, b)
-        if other:
-            down("other_identified", "other_sought_reports")
-            down("other_sought_reports", "other_assessed")
-            right("other_sought_reports", "other_notretrieved_reports")
-            right("other_assessed", "other_excluded")
-            xo, yo, wo, ho = geometry["other_assessed"]
-            xi, yi, wi, hi = geometry["included"]
-            ax.plot([xo + wo / 2, xo + wo / 2], [yo + ho, yi + hi / 2], color=style.INK, linewidth=0.6)
-            arrow((xo + wo / 2, yi + hi / 2), (xi + wi, yi + hi / 2))
+        fig, ax = style.inch_canvas(grid.fig_w, heights.fig_h)
+        _draw_titles(ax, grid, heights, other)
+        _draw_phases(ax, grid, heights)
+        geometry = _draw_boxes(ax, grid, heights, boxes)
+        _draw_arrows(ax, geometry, other)
     return Captioned(fig, _caption(rows), _alt(rows, other))
+
+
+def _wrap_boxes(boxes: list[_Box], grid: _Grid) -> list[_Box]:
+    """The boxes with their lines wrapped to the inside of a box."""
+    for box in boxes:
+        box.lines = [w for line in box.lines for w in _wrap_line(line, grid.box_w - 2 * PAD_IN, grid.font.small)]
+    return boxes
+
+
+def _rect(ax: Axes, x: float, y: float, w: float, h: float, fill: str, gid: str) -> None:
+    """A filled box with a thin outline."""
+    ax.add_patch(Rectangle((x, y), w, h, facecolor=fill, edgecolor=style.INK, linewidth=0.6, gid=gid))
+
+
+def _centred(ax: Axes, x: float, y: float, w: float, h: float, text: str, size: float, rotate: bool = False) -> None:
+    """Bold title text centred in a box (turned 90 degrees for the phase labels)."""
+    ax.text(
+        x + w / 2,
+        y + h / 2,
+        text,
+        ha="center",
+        va="center",
+        fontsize=size,
+        fontweight="bold",
+        rotation=90 if rotate else 0,
+        gid="prisma-title",
+    )
+
+
+def _draw_titles(ax: Axes, grid: _Grid, heights: _Heights, other: bool) -> None:
+    """The coloured title boxes over the databases-and-registers columns and the other-methods columns."""
+    titles = [(TITLES[0], 0, style.PRISMA_FILL["title_main"])]
+    if other:
+        titles.append((TITLES[1], 2, style.PRISMA_FILL["title_other"]))
+    col_x = grid.col_x
+    for text, col, fill in titles:
+        _rect(ax, col_x[col], style.MARGIN_IN, grid.title_w, heights.title_h, fill, "prisma-title-box")
+        lines = "\n".join(grid.title_lines(text))
+        _centred(ax, col_x[col], style.MARGIN_IN, grid.title_w, heights.title_h, lines, grid.font.small)
+
+
+def _draw_phases(ax: Axes, grid: _Grid, heights: _Heights) -> None:
+    """The phase boxes of the left-hand column, each over its rows, with their rotated labels."""
+    tops = heights.tops
+    for name, first, last in PHASES:
+        y, h = tops[first], tops[last] + heights.row_h[last] - tops[first]
+        _rect(ax, style.MARGIN_IN, y, grid.phase_w, h, style.PRISMA_FILL["phase"], "prisma-phase")
+        _centred(ax, style.MARGIN_IN, y, grid.phase_w, h, name, grid.font.small, rotate=True)
+
+
+def _draw_boxes(ax: Axes, grid: _Grid, heights: _Heights, boxes: list[_Box]) -> dict[str, _Extent]:
+    """Every count box with its text; returns each box's extent for the arrows."""
+    geometry = {}
+    col_x = grid.col_x
+    for box in boxes:
+        x, y, h = col_x[box.col], heights.tops[box.row], len(box.lines) * grid.line_in + 2 * PAD_IN
+        if box.col in (0, 2):  # the main boxes fill their row, so the arrows down line up
+            h = heights.row_h[box.row] if box.row != 0 else h
+        geometry[box.key] = (x, y, grid.box_w, h)
+        _rect(ax, x, y, grid.box_w, h, style.PRISMA_FILL["box"], f"prisma-box-{box.key}")
+        ax.text(
+            x + PAD_IN,
+            y + PAD_IN,
+            "\n".join(box.lines),
+            ha="left",
+            va="top",
+            fontsize=grid.font.small,
+            linespacing=LINESPACING,
+            gid=f"prisma-text-{box.key}",
+        )
+    return geometry
+
+
+def _arrow(ax: Axes, a: tuple[float, float], b: tuple[float, float]) -> None:
+    """A straight arrow from point ``a`` to point ``b``."""
+    ax.annotate(
+        "",
+        xy=b,
+        xytext=a,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": style.INK,
+            "lw": 0.6,
+            "shrinkA": 0,
+            "shrinkB": 0,
+            "mutation_scale": 6,
+        },
+    )
+
+
+def _down(ax: Axes, geometry: Mapping[str, _Extent], a: str, b: str) -> None:
+    """An arrow from the bottom centre of box ``a`` down to the top of box ``b``."""
+    xa, ya, wa, ha = geometry[a]
+    _arrow(ax, (xa + wa / 2, ya + ha), (xa + wa / 2, geometry[b][1]))
+
+
+def _right(ax: Axes, geometry: Mapping[str, _Extent], a: str, b: str) -> None:
+    """An arrow from the middle of box ``a``'s right side across to box ``b``."""
+    xa, ya, wa, ha = geometry[a]
+    _arrow(ax, (xa + wa, ya + ha / 2), (geometry[b][0], ya + ha / 2))
+
+
+def _draw_arrows(ax: Axes, geometry: Mapping[str, _Extent], other: bool) -> None:
+    """The arrows: down each column, right to the exclusions, and from other methods into the included box."""
+    for a, b in DOWN_ARROWS:
+        _down(ax, geometry, a, b)
+    for a, b in RIGHT_ARROWS:
+        _right(ax, geometry, a, b)
+    if other:
+        _down(ax, geometry, "other_identified", "other_sought_reports")
+        _down(ax, geometry, "other_sought_reports", "other_assessed")
+        _right(ax, geometry, "other_sought_reports", "other_notretrieved_reports")
+        _right(ax, geometry, "other_assessed", "other_excluded")
+        xo, yo, wo, ho = geometry["other_assessed"]
+        xi, yi, wi, hi = geometry["included"]
+        ax.plot([xo + wo / 2, xo + wo / 2], [yo + ho, yi + hi / 2], color=style.INK, linewidth=0.6)
+        _arrow(ax, (xo + wo / 2, yi + hi / 2), (xi + wi, yi + hi / 2))
 
 
 def _count(rows: Mapping[str, Mapping[str, object]], box: str, missing: str = MISSING) -> str:

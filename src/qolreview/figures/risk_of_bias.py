@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from qolreview.figures import style
 from qolreview.figures.captions import Captioned, require_columns
@@ -21,6 +23,8 @@ from qolreview.formatting import plural
 from qolreview.tables import RiskOfBias
 
 ROB_COLUMNS = (RiskOfBias.study_id, RiskOfBias.label, RiskOfBias.tool, RiskOfBias.domain, RiskOfBias.judgement)
+TRAFFIC_LABEL_FRACTION = 0.30
+"""Share of the traffic-light plot's width for the study labels."""
 
 
 def _domain_key(domain: str) -> tuple[int, int, str]:
@@ -69,6 +73,64 @@ def _order(tool: str) -> tuple[str, ...]:
     return {"NOS": style.NOS_ORDER, "RoB2": style.ROB2_ORDER}.get(tool, style.ROB_ORDER)
 
 
+@dataclass(frozen=True)
+class _TrafficLayout:
+    """Sizes of a traffic-light plot: the figure in inches; down the page, axis units of one row height
+    from the top; across it, fractions of the figure width."""
+
+    font: style.Fonts
+    fig_w: float
+    fig_h: float
+    row_h: float
+    """Height of one axis unit, in inches."""
+    units: float
+    """Height of the plot in axis units, without the margins."""
+    dom_frac: float
+    """Width of a domain column, as a fraction of the figure width."""
+    xs: list[float]
+    """Centre of each domain column."""
+    labels: list[list[str]]
+    tops: np.ndarray
+    """Top of each study row, then the bottom of the last."""
+    legend: list[str]
+    """The domain names, "D1: ...", listed under the grid."""
+    used: list[str]
+    """The judgements in the grid, in the tool's order, listed after the domains with their colours."""
+
+    @classmethod
+    def of(cls, grid: pd.DataFrame, tool: str, width: style.Width) -> _TrafficLayout:
+        """Study labels wrapped to their share of the width, one row per study, the legend below."""
+        font = style.fonts(width)
+        fig_w = style.width_in(width)
+        row_h = style.row_in(width) * 1.5
+        dom_frac = min(0.08, (1 - TRAFFIC_LABEL_FRACTION - 0.02) / grid.shape[1])
+        xs = [TRAFFIC_LABEL_FRACTION + dom_frac * (i + 0.5) for i in range(grid.shape[1])]
+        label_chars = style.chars_fitting(TRAFFIC_LABEL_FRACTION * fig_w - style.MARGIN_IN, font.base)
+        labels = [textwrap.wrap(s, label_chars, break_long_words=False) or [""] for s in grid.index]
+        heights = [max(1.0, 0.7 * len(lab)) for lab in labels]
+        tops = np.concatenate([[1.5], 1.5 + np.cumsum(heights)])
+        order = _order(tool)
+        used = sorted(
+            {str(v) for v in grid.to_numpy().ravel()}, key=lambda j: (order.index(j) if j in order else -1, j)
+        )
+        names = style.ROB_DOMAIN_NAMES.get(tool, {})
+        legend = [f"{c}: {names.get(c, c)}" for c in grid.columns if c.lower() != "overall"]
+        legend_units = 1.0 + 0.7 * (len(legend) + len(used)) + 0.5
+        units = tops[-1] + legend_units
+        fig_h = units * row_h + 2 * style.MARGIN_IN
+        return cls(font, fig_w, fig_h, row_h, units, dom_frac, xs, labels, tops, legend, used)
+
+    @property
+    def x_label(self) -> float:
+        """Left edge of the study labels and the legend."""
+        return style.MARGIN_IN / self.fig_w
+
+    @property
+    def dot(self) -> float:
+        """Area of a judgement dot in pt^2: 80% of the smaller of the column width and the row height."""
+        return (min(self.dom_frac * self.fig_w, self.row_h) * 72 * 0.8) ** 2
+
+
 def traffic_light_plot(
     rob: pd.DataFrame,
     tool: str,
@@ -80,89 +142,91 @@ def traffic_light_plot(
     """Traffic-light plot for one tool. ``studies`` (study_id, label) adds studies assessed with this
     tool that have no judgement rows; they are drawn as "Not assessed"."""
     grid = _grid(rob, tool, studies)
-    font = style.fonts(width)
-    fig_w = style.width_in(width)
-    row_h = style.row_in(width) * 1.5
-    label_frac = 0.30
-    dom_frac = min(0.08, (1 - label_frac - 0.02) / grid.shape[1])
-    label_chars = style.chars_fitting(label_frac * fig_w - style.MARGIN_IN, font.base)
-    labels = [textwrap.wrap(s, label_chars, break_long_words=False) or [""] for s in grid.index]
-    heights = [max(1.0, 0.7 * len(lab)) for lab in labels]
-    tops = np.concatenate([[1.5], 1.5 + np.cumsum(heights)])
-    used = sorted(
-        {str(v) for v in grid.to_numpy().ravel()}, key=lambda j: (_order(tool).index(j) if j in _order(tool) else -1, j)
-    )
-    legend = [f"{c}: {style.ROB_DOMAIN_NAMES.get(tool, {}).get(c, c)}" for c in grid.columns if c.lower() != "overall"]
-    legend_units = 1.0 + 0.7 * (len(legend) + len(used)) + 0.5
-    units = tops[-1] + legend_units
-    fig_h = units * row_h + 2 * style.MARGIN_IN
+    page = _TrafficLayout.of(grid, tool, width)
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
+        fig = style.new_figure(page.fig_w, page.fig_h)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
         ax.set_xlim(0, 1)
-        ax.set_ylim(units, -style.MARGIN_IN / row_h)
-        x_label = style.MARGIN_IN / fig_w
-        xs = [label_frac + dom_frac * (i + 0.5) for i in range(grid.shape[1])]
+        ax.set_ylim(page.units, -style.MARGIN_IN / page.row_h)
+        _draw_traffic_headers(ax, page, grid, tool)
+        _draw_traffic_cells(ax, page, grid, tool, palette)
+        _draw_traffic_legend(ax, page, tool, palette)
+    return Captioned(fig, *_traffic_caption_and_alt(grid, tool, page.used))
+
+
+def _draw_traffic_headers(ax: Axes, page: _TrafficLayout, grid: pd.DataFrame, tool: str) -> None:
+    """The bold study header (naming the tool) and a header per domain column."""
+    ax.text(
+        page.x_label,
+        0.9,
+        "Study" if tool == "none" else f"{tool}: study",
+        ha="left",
+        va="center",
+        fontsize=page.font.base,
+        fontweight="bold",
+        gid="header",
+    )
+    for x, dom in zip(page.xs, grid.columns, strict=True):
         ax.text(
-            x_label,
+            x,
             0.9,
-            "Study" if tool == "none" else f"{tool}: study",
+            "Overall" if dom.lower() == "overall" else dom,
+            ha="center",
+            va="center",
+            fontsize=page.font.small,
+            fontweight="bold",
+            gid="domain-header",
+        )
+
+
+def _draw_traffic_cells(ax: Axes, page: _TrafficLayout, grid: pd.DataFrame, tool: str, palette: style.Palette) -> None:
+    """One row per study: its label, then a coloured dot with the judgement's symbol in each domain column."""
+    font, tops = page.font, page.tops
+    for i, judgements in enumerate(grid.itertuples(index=False)):
+        y = (tops[i] + tops[i + 1]) / 2
+        ax.text(page.x_label, y, "\n".join(page.labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
+        for x, judgement in zip(page.xs, judgements, strict=True):
+            fill, symbol, ink = _cell_style(str(judgement), tool, palette)
+            ax.scatter(
+                [x],
+                [y],
+                s=page.dot,
+                color=fill,
+                edgecolors=style.MUTED,
+                linewidths=0.4,
+                zorder=2,
+                gid=f"rob-cell-{judgement}",
+            )
+            ax.text(x, y, symbol, ha="center", va="center", fontsize=font.small, color=ink, zorder=3, gid="rob-symbol")
+
+
+def _draw_traffic_legend(ax: Axes, page: _TrafficLayout, tool: str, palette: style.Palette) -> None:
+    """Under the grid: the domain names, then each judgement used with its dot and symbol."""
+    font, x = page.font, page.x_label
+    y = page.tops[-1] + 1.0
+    for line in page.legend:
+        ax.text(x, y, line, ha="left", va="center", fontsize=font.small, gid="legend")
+        y += 0.7
+    for judgement in page.used:
+        fill, symbol, ink = _cell_style(judgement, tool, palette)
+        ax.scatter([x + 0.01], [y], s=page.dot / 2, color=fill, edgecolors=style.MUTED, linewidths=0.4)
+        ax.text(x + 0.01, y, symbol, ha="center", va="center", fontsize=font.small * 0.8, color=ink)
+        ax.text(
+            x + 0.03,
+            y,
+            judgement if star_count(judgement) is None else f"{star_count(judgement)} stars",
             ha="left",
             va="center",
-            fontsize=font.base,
-            fontweight="bold",
-            gid="header",
+            fontsize=font.small,
+            gid="legend",
         )
-        for x, dom in zip(xs, grid.columns, strict=True):
-            ax.text(
-                x,
-                0.9,
-                "Overall" if dom.lower() == "overall" else dom,
-                ha="center",
-                va="center",
-                fontsize=font.small,
-                fontweight="bold",
-                gid="domain-header",
-            )
-        dot = (min(dom_frac * fig_w, row_h) * 72 * 0.8) ** 2
-        for i, judgements in enumerate(grid.itertuples(index=False)):
-            y = (tops[i] + tops[i + 1]) / 2
-            ax.text(x_label, y, "\n".join(labels[i]), ha="left", va="center", fontsize=font.base, gid="row-label")
-            for x, judgement in zip(xs, judgements, strict=True):
-                fill, symbol, ink = _cell_style(str(judgement), tool, palette)
-                ax.scatter(
-                    [x],
-                    [y],
-                    s=dot,
-                    color=fill,
-                    edgecolors=style.MUTED,
-                    linewidths=0.4,
-                    zorder=2,
-                    gid=f"rob-cell-{judgement}",
-                )
-                ax.text(
-                    x, y, symbol, ha="center", va="center", fontsize=font.small, color=ink, zorder=3, gid="rob-symbol"
-                )
-        y = tops[-1] + 1.0
-        for line in legend:
-            ax.text(x_label, y, line, ha="left", va="center", fontsize=font.small, gid="legend")
-            y += 0.7
-        for judgement in used:
-            fill, symbol, ink = _cell_style(judgement, tool, palette)
-            ax.scatter([x_label + 0.01], [y], s=dot / 2, color=fill, edgecolors=style.MUTED, linewidths=0.4)
-            ax.text(x_label + 0.01, y, symbol, ha="center", va="center", fontsize=font.small * 0.8, color=ink)
-            ax.text(
-                x_label + 0.03,
-                y,
-                judgement if star_count(judgement) is None else f"{star_count(judgement)} stars",
-                ha="left",
-                va="center",
-                fontsize=font.small,
-                gid="legend",
-            )
-            y += 0.7
+        y += 0.7
+
+
+def _traffic_caption_and_alt(grid: pd.DataFrame, tool: str, used: list[str]) -> tuple[str, str]:
+    """The caption and alternative text: the studies and domains, and the count of each overall judgement."""
     counts = grid.iloc[:, -1].value_counts()
     overall = "; ".join(f"{j} {int(counts[j])}" for j in used if j in counts.index)
     name = "no tool" if tool == "none" else tool
@@ -178,7 +242,7 @@ def traffic_light_plot(
         "in columns. "
         f"{grid.columns[-1].capitalize()}: {overall}."
     )
-    return Captioned(fig, caption, alt)
+    return caption, alt
 
 
 def _study_weights(rob: pd.DataFrame, tool: str, grid: pd.DataFrame) -> pd.Series | None:
@@ -224,38 +288,8 @@ def summary_plot(
     with style.context():
         fig = style.new_figure(fig_w, fig_h)
         ax = fig.add_axes((0.22, 0.75 / fig_h, 0.74, bar_h * len(table) / fig_h))
-        ys = np.arange(len(table))
-        left = np.zeros(len(table))
-        for judgement in table.columns:
-            share = table[judgement].to_numpy()
-            fill, _, _ = _cell_style(str(judgement), tool, palette)
-            stars = star_count(str(judgement))
-            label = str(judgement) if stars is None else f"{stars} stars"
-            ax.barh(
-                ys,
-                share * 100,
-                left=left * 100,
-                height=0.7,
-                color=fill,
-                edgecolor=style.MUTED,
-                linewidth=0.4,
-                label=label,
-                gid=f"bar-{judgement}",
-            )
-            left += share
-        tick_chars = style.chars_fitting(0.2 * fig_w, font.small)
-        names = [style.ROB_DOMAIN_NAMES.get(tool, {}).get(d, d) for d in table.index]
-        ax.set_yticks(
-            ys, ["\n".join(textwrap.wrap(n, tick_chars, break_long_words=False)) for n in names], fontsize=font.small
-        )
-        ax.set_ylim(len(table) - 0.5, -0.5)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(
-            "Participants (%; studies weighted by sample size)" if weighted else "Studies (%)", fontsize=font.small
-        )
-        ax.tick_params(axis="x", labelsize=font.small)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        _draw_bars(ax, table, tool, palette)
+        _draw_summary_axes(ax, table, tool, weighted, font, fig_w)
         fig.legend(
             loc="lower center",
             bbox_to_anchor=(0.5, 0.0),
@@ -263,9 +297,57 @@ def summary_plot(
             fontsize=font.small,
             frameon=False,
         )
+    return Captioned(fig, *_summary_caption_and_alt(table, tool, weighted))
+
+
+def _draw_bars(ax: Axes, table: pd.DataFrame, tool: str, palette: style.Palette) -> None:
+    """One stacked bar per domain (top to bottom), a segment per judgement labelled for the legend."""
+    ys = np.arange(len(table))
+    left = np.zeros(len(table))
+    for judgement in table.columns:
+        share = table[judgement].to_numpy()
+        fill, _, _ = _cell_style(str(judgement), tool, palette)
+        stars = star_count(str(judgement))
+        label = str(judgement) if stars is None else f"{stars} stars"
+        ax.barh(
+            ys,
+            share * 100,
+            left=left * 100,
+            height=0.7,
+            color=fill,
+            edgecolor=style.MUTED,
+            linewidth=0.4,
+            label=label,
+            gid=f"bar-{judgement}",
+        )
+        left += share
+
+
+def _draw_summary_axes(
+    ax: Axes, table: pd.DataFrame, tool: str, weighted: bool, font: style.Fonts, fig_w: float
+) -> None:
+    """The wrapped domain names as y tick labels, the 0-100% x axis and its label, no top or right spine."""
+    ys = np.arange(len(table))
+    tick_chars = style.chars_fitting(0.2 * fig_w, font.small)
+    names = [style.ROB_DOMAIN_NAMES.get(tool, {}).get(d, d) for d in table.index]
+    ax.set_yticks(
+        ys, ["\n".join(textwrap.wrap(n, tick_chars, break_long_words=False)) for n in names], fontsize=font.small
+    )
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(
+        "Participants (%; studies weighted by sample size)" if weighted else "Studies (%)", fontsize=font.small
+    )
+    ax.tick_params(axis="x", labelsize=font.small)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _summary_caption_and_alt(table: pd.DataFrame, tool: str, weighted: bool) -> tuple[str, str]:
+    """The caption and alternative text: what the bars show and the shares of the last (overall) domain."""
     overall = table.iloc[-1]
     text = "; ".join(f"{j} {100 * p:.0f}%" for j, p in overall.items() if p > 0)
     share = "proportion of participants (studies weighted by sample size)" if weighted else "proportion of studies"
     caption = f"Risk of bias ({tool}): {share} with each judgement per domain. {table.index[-1].capitalize()}: {text}."
     alt = f"Stacked bar chart of {len(table)} {tool} domains. {table.index[-1].capitalize()}: {text}."
-    return Captioned(fig, caption, alt)
+    return caption, alt
