@@ -144,9 +144,9 @@ PHASES = (("Identification", 0, 0), ("Screening", 1, 3), ("Included", 4, 4))
 LINESPACING = 1.2
 INDENT = "    "
 NBSP = "\u00a0"
-PAD_IN = 0.06
+BOX_PAD_IN = 0.06
 """Space between a box's outline and its text."""
-GAP_IN = 0.16
+BOX_GAP_IN = 0.16
 """Space between neighbouring boxes."""
 DOWN_ARROWS = (
     ("identified", "records_screened"),
@@ -341,25 +341,25 @@ class _Grid:
         font = style.fonts(width)
         fig_w = style.width_in(width)
         line_in = layout.height_in(1, font.small, LINESPACING)
-        phase_w = layout.height_in(1, font.small) + 2 * PAD_IN
+        phase_w = layout.height_in(1, font.small) + 2 * BOX_PAD_IN
         n_cols = 4 if other else 2
-        box_w = (fig_w - 2 * style.MARGIN_IN - phase_w - GAP_IN * n_cols) / n_cols
+        box_w = (fig_w - 2 * style.MARGIN_IN - phase_w - BOX_GAP_IN * n_cols) / n_cols
         return cls(font, fig_w, n_cols, phase_w, box_w, line_in)
 
     @property
     def title_w(self) -> float:
         """Width of a title box, which spans two box columns."""
-        return 2 * self.box_w + GAP_IN
+        return 2 * self.box_w + BOX_GAP_IN
 
     @property
     def col_x(self) -> list[float]:
         """Left edge of each box column."""
-        x0 = style.MARGIN_IN + self.phase_w + GAP_IN
-        return [x0 + c * (self.box_w + GAP_IN) for c in range(self.n_cols)]
+        x0 = style.MARGIN_IN + self.phase_w + BOX_GAP_IN
+        return [x0 + c * (self.box_w + BOX_GAP_IN) for c in range(self.n_cols)]
 
     def title_lines(self, text: str) -> list[str]:
         """A title wrapped to the inside of its box."""
-        return layout.wrap(text, self.title_w - 2 * PAD_IN, self.font.small, bold=True)
+        return layout.wrap(text, self.title_w - 2 * BOX_PAD_IN, self.font.small, bold=True)
 
 
 @dataclass(frozen=True)
@@ -373,17 +373,17 @@ class _Heights:
     @classmethod
     def of(cls, boxes: list[_Box], grid: _Grid, other: bool) -> _Heights:
         """Each row as tall as its tallest box, raised so each phase box fits its rotated label."""
-        heights = [max(len(b.lines) * grid.line_in + 2 * PAD_IN for b in boxes if b.row == r) for r in range(5)]
+        heights = [max(len(b.lines) * grid.line_in + 2 * BOX_PAD_IN for b in boxes if b.row == r) for r in range(5)]
         for name, first, last in PHASES:  # a phase box is at least as tall as its rotated label
-            span = sum(heights[first : last + 1]) + GAP_IN * (last - first)
-            heights[last] += max(0.0, layout.line_width_in(name, grid.font.small, True) + 2 * PAD_IN - span)
+            span = sum(heights[first : last + 1]) + BOX_GAP_IN * (last - first)
+            heights[last] += max(0.0, layout.line_width_in(name, grid.font.small, True) + 2 * BOX_PAD_IN - span)
         title_lines = grid.title_lines(TITLES[0])
         if other:
             title_lines = max(title_lines, grid.title_lines(TITLES[1]), key=len)
-        title_h = max(2, len(title_lines)) * grid.line_in + 2 * PAD_IN
-        tops = [style.MARGIN_IN + title_h + GAP_IN]
+        title_h = max(2, len(title_lines)) * grid.line_in + 2 * BOX_PAD_IN
+        tops = [style.MARGIN_IN + title_h + BOX_GAP_IN]
         for h in heights:
-            tops.append(tops[-1] + h + GAP_IN)
+            tops.append(tops[-1] + h + BOX_GAP_IN)
         return cls(title_h, heights, tops)
 
     @property
@@ -412,7 +412,7 @@ def prisma_flow(df: pd.DataFrame, *, width: style.Width = "double") -> Captioned
 def _wrap_boxes(boxes: list[_Box], grid: _Grid) -> list[_Box]:
     """The boxes with their lines wrapped to the inside of a box."""
     for box in boxes:
-        box.lines = [w for line in box.lines for w in _wrap_line(line, grid.box_w - 2 * PAD_IN, grid.font.small)]
+        box.lines = [w for line in box.lines for w in _wrap_line(line, grid.box_w - 2 * BOX_PAD_IN, grid.font.small)]
     return boxes
 
 
@@ -462,14 +462,14 @@ def _draw_boxes(ax: Axes, grid: _Grid, heights: _Heights, boxes: list[_Box]) -> 
     geometry = {}
     col_x = grid.col_x
     for box in boxes:
-        x, y, h = col_x[box.col], heights.tops[box.row], len(box.lines) * grid.line_in + 2 * PAD_IN
+        x, y, h = col_x[box.col], heights.tops[box.row], len(box.lines) * grid.line_in + 2 * BOX_PAD_IN
         if box.col in (0, 2):  # the main boxes fill their row, so the arrows down line up
             h = heights.row_h[box.row] if box.row != 0 else h
         geometry[box.key] = (x, y, grid.box_w, h)
         _rect(ax, x, y, grid.box_w, h, style.PRISMA_FILL["box"], f"prisma-box-{box.key}")
         ax.text(
-            x + PAD_IN,
-            y + PAD_IN,
+            x + BOX_PAD_IN,
+            y + BOX_PAD_IN,
             "\n".join(box.lines),
             ha="left",
             va="top",
