@@ -49,6 +49,12 @@ def test_every_results_table_has_a_contract() -> None:
         "SummaryOfFindings",
         "Robvis",
         "PrismaCounts",
+        "MetaRegression",
+        "SmallStudyEffects",
+        "FilledStudies",
+        "Influence",
+        "Cumulative",
+        "Gosh",
     }
 
 

@@ -409,3 +409,116 @@ class PrismaCounts(CsvContract):
     tooltips: Text
     url: Text
     n: Text
+
+
+# Stage 3: meta-analysis diagnostics ----------------------------------------------------------------------
+
+
+class MetaRegression(Contract):
+    """Meta-regression of a pooled analysis on one moderator: one row per coefficient (intercept first)."""
+
+    analysis_id: Text
+    moderator: Text
+    coefficient: Text
+    k: Integer = pa.Field(ge=3)
+    estimate: Number
+    se: Number = pa.Field(ge=0)
+    stat: Number
+    pval: Number = pa.Field(ge=0, le=1)
+    ci_lb: Number
+    ci_ub: Number
+    qm: Number = pa.Field(ge=0)
+    qm_df: Integer = pa.Field(ge=1)
+    qm_df2: Integer = _optional(ge=1)
+    qm_p: Number = pa.Field(ge=0, le=1)
+    qe: Number = pa.Field(ge=0)
+    qe_df: Integer = pa.Field(ge=1)
+    qe_p: Number = pa.Field(ge=0, le=1)
+    tau2: Number = _optional(ge=0)
+    i2: Number = _optional(ge=0, le=100)
+    r2: Number = _optional(ge=0, le=100)
+    method: Text
+    test: Text
+    source_cells: Text
+
+
+class SmallStudyEffects(Contract):
+    """Small-study effects of a pooled analysis: Egger's test, the rank correlation test and trim-and-fill."""
+
+    analysis_id: Text = pa.Field(unique=True)
+    k: Integer = pa.Field(ge=3)
+    egger_stat: Number
+    egger_pval: Number = pa.Field(ge=0, le=1)
+    limit_estimate: Number
+    limit_ci_lb: Number
+    limit_ci_ub: Number
+    rank_tau: Number = pa.Field(ge=-1, le=1)
+    rank_pval: Number = pa.Field(ge=0, le=1)
+    k0: Integer = pa.Field(ge=0)
+    side: Text = pa.Field(isin=("left", "right"))
+    se_k0: Number = _optional(ge=0)
+    filled_estimate: Number
+    filled_se: Number = pa.Field(ge=0)
+    filled_ci_lb: Number
+    filled_ci_ub: Number
+    filled_tau2: Number = _optional(ge=0)
+    filled_k: Integer = pa.Field(ge=3)
+    method: Text
+    source_cells: Text
+
+
+class FilledStudies(Contract):
+    """The studies imputed by trim-and-fill (drawn open in the funnel plot)."""
+
+    analysis_id: Text
+    yi: Number
+    vi: Number = pa.Field(gt=0)
+
+
+class Influence(Contract):
+    """Influence diagnostics of each study in a pooled analysis (Viechtbauer & Cheung 2010)."""
+
+    analysis_id: Text
+    study_id: Text
+    label: Text
+    rstudent: Number = _optional()
+    dffits: Number = _optional()
+    cook_d: Number = _optional(ge=0)
+    cov_r: Number = _optional(ge=0)
+    tau2_del: Number = _optional(ge=0)
+    qe_del: Number = _optional(ge=0)
+    hat: Number = pa.Field(ge=0, le=1)
+    weight: Number = pa.Field(ge=0, le=100)
+    influential: Flag
+    source_cells: Text
+
+
+class Cumulative(Contract):
+    """The pooled estimate after each added study, in the order of a studies column."""
+
+    analysis_id: Text
+    step: Integer = pa.Field(ge=1)
+    study_id: Text
+    label: Text
+    order_value: Number = _optional()
+    k: Integer = pa.Field(ge=1)
+    estimate: Number
+    se: Number = pa.Field(ge=0)
+    ci_lb: Number
+    ci_ub: Number
+    pval: Number = pa.Field(ge=0, le=1)
+    tau2: Number = _optional(ge=0)
+    i2: Number = _optional(ge=0, le=100)
+    source_cells: Text
+
+
+class Gosh(Contract):
+    """The model fitted to subsets of the studies of a pooled analysis (GOSH; Olkin et al. 2012)."""
+
+    analysis_id: Text
+    mask: Integer = pa.Field(ge=1)
+    k: Integer = pa.Field(ge=1)
+    estimate: Number = _optional()
+    tau2: Number = _optional(ge=0)
+    i2: Number = _optional(ge=0, le=100)
+    qe: Number = _optional(ge=0)

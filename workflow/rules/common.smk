@@ -29,6 +29,12 @@ SYNTHESIS_TABLES = [
     "vote_counts",
     "risk_of_bias",
     "summary_of_findings",
+    "meta_regression",
+    "small_study_effects",
+    "filled_studies",
+    "influence",
+    "cumulative",
+    "gosh",
 ]
 
 

@@ -93,3 +93,91 @@ rule summary_of_findings:
         settings={},
     script:
         "../scripts/summary_of_findings.py"
+
+
+# Meta-regression: each pooled analysis with enough studies regressed on each configured moderator alone
+# (study-level columns of the workbook), as metafor's rma(mods=), with R² of the explained heterogeneity.
+rule meta_regression:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        meta_regression="results/synthesis/meta_regression.parquet",
+    log:
+        "results/logs/meta_regression.log",
+    params:
+        library=LIBRARY,
+        settings=config["synthesis"]["meta_regression"],
+    script:
+        "../scripts/meta_regression.py"
+
+
+# Small-study effects (reporting bias, PRISMA items 14 and 21): Egger's regression test, Begg's rank
+# correlation test and Duval and Tweedie's trim-and-fill, for pooled analyses with enough studies.
+rule small_study_effects:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+    output:
+        small_study_effects="results/synthesis/small_study_effects.parquet",
+        filled_studies="results/synthesis/filled_studies.parquet",
+    log:
+        "results/logs/small_study_effects.log",
+    params:
+        library=LIBRARY,
+        settings=config["synthesis"]["small_study_effects"],
+    script:
+        "../scripts/small_study_effects.py"
+
+
+# Influence diagnostics (Viechtbauer & Cheung 2010): studentised residuals, DFFITS, Cook's distance,
+# covariance ratio, tau² and Q without each study, hat values and metafor's influential flag.
+rule influence:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+    output:
+        influence="results/synthesis/influence.parquet",
+    log:
+        "results/logs/influence.log",
+    params:
+        library=LIBRARY,
+        settings=config["synthesis"]["influence"],
+    script:
+        "../scripts/influence.py"
+
+
+# Cumulative meta-analysis: the pooled estimate after each study is added, in the order of a studies column
+# (publication year by default).
+rule cumulative:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        cumulative="results/synthesis/cumulative.parquet",
+    log:
+        "results/logs/cumulative.log",
+    params:
+        library=LIBRARY,
+        settings=config["synthesis"]["cumulative"],
+    script:
+        "../scripts/cumulative.py"
+
+
+# GOSH (Olkin, Dahabreh & Trikalinos 2012): the model fitted to every subset of the studies, or a seeded
+# sample of subsets, to show whether a few studies drive the estimate or the heterogeneity.
+rule gosh:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+    output:
+        gosh="results/synthesis/gosh.parquet",
+    log:
+        "results/logs/gosh.log",
+    params:
+        library=LIBRARY,
+        settings=config["synthesis"]["gosh"],
+    script:
+        "../scripts/gosh.py"

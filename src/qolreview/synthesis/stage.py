@@ -9,14 +9,20 @@ from __future__ import annotations
 import logging
 
 from qolreview.parquet_io import read_table, write_csv, write_table
-from qolreview.synthesis import grade, narrative, pooling, risk_of_bias
+from qolreview.synthesis import diagnostics, grade, narrative, pooling, risk_of_bias
 from qolreview.tables import (
     CERTAINTY_NOT_ASSESSED,
+    Cumulative,
     EffectDirection,
+    FilledStudies,
+    Gosh,
+    Influence,
     LeaveOneOut,
     MetaAnalyses,
+    MetaRegression,
     RiskOfBias,
     Robvis,
+    SmallStudyEffects,
     StudyWeights,
     Subgroups,
     SummaryOfFindings,
@@ -113,3 +119,80 @@ def run_summary_of_findings(inputs: Files, outputs: Files, settings: Settings) -
         int((sof["certainty"] != CERTAINTY_NOT_ASSESSED).sum()),
     )
     write_table(sof, outputs["summary_of_findings"], SummaryOfFindings)
+
+
+def run_meta_regression(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Meta-regression of each pooled analysis on each moderator.
+
+    ``inputs``: meta_analyses, study_weights (synthesis), studies (clean). ``outputs``: meta_regression.
+    ``settings``: ``synthesis.meta_regression`` (moderators, min_studies).
+    """
+    table = diagnostics.meta_regression_table(
+        read_table(inputs["meta_analyses"]),
+        read_table(inputs["study_weights"]),
+        read_table(inputs["studies"]),
+        list(settings["moderators"]),
+        int(settings["min_studies"]),
+    )
+    log.info("meta-regression: %d models", table[["analysis_id", "moderator"]].drop_duplicates().shape[0])
+    write_table(table, outputs["meta_regression"], MetaRegression)
+
+
+def run_small_study_effects(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Egger's test, the rank correlation test and trim-and-fill of each pooled analysis.
+
+    ``inputs``: meta_analyses, study_weights. ``outputs``: small_study_effects, filled_studies. ``settings``:
+    ``synthesis.small_study_effects`` (min_studies).
+    """
+    tests, filled = diagnostics.small_study_table(
+        read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"]), int(settings["min_studies"])
+    )
+    log.info("small-study effects: %d analyses, %d studies filled", len(tests), len(filled))
+    write_table(tests, outputs["small_study_effects"], SmallStudyEffects)
+    write_table(filled, outputs["filled_studies"], FilledStudies)
+
+
+def run_influence(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Influence diagnostics of every study of each pooled analysis.
+
+    ``inputs``: meta_analyses, study_weights. ``outputs``: influence. ``settings``: ``synthesis.influence``.
+    """
+    table = diagnostics.influence_table(
+        read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"]), int(settings["min_studies"])
+    )
+    log.info("influence: %d study rows, %d influential", len(table), int(table["influential"].sum()))
+    write_table(table, outputs["influence"], Influence)
+
+
+def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Cumulative meta-analysis of each pooled analysis.
+
+    ``inputs``: meta_analyses, study_weights (synthesis), studies (clean). ``outputs``: cumulative.
+    ``settings``: ``synthesis.cumulative`` (order_by, min_studies).
+    """
+    table = diagnostics.cumulative_table(
+        read_table(inputs["meta_analyses"]),
+        read_table(inputs["study_weights"]),
+        read_table(inputs["studies"]),
+        str(settings["order_by"]),
+        int(settings["min_studies"]),
+    )
+    log.info("cumulative meta-analysis: %d steps", len(table))
+    write_table(table, outputs["cumulative"], Cumulative)
+
+
+def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """GOSH of each pooled analysis.
+
+    ``inputs``: meta_analyses, study_weights. ``outputs``: gosh. ``settings``: ``synthesis.gosh``
+    (min_studies, max_subsets, seed).
+    """
+    table = diagnostics.gosh_table(
+        read_table(inputs["meta_analyses"]),
+        read_table(inputs["study_weights"]),
+        int(settings["min_studies"]),
+        int(settings["max_subsets"]),
+        int(settings["seed"]),
+    )
+    log.info("GOSH: %d subset fits", len(table))
+    write_table(table, outputs["gosh"], Gosh)

@@ -1,0 +1,233 @@
+"""Diagnostics of the pooled analyses: meta-regression, small-study effects, influence, cumulative
+meta-analysis and GOSH, each run on the one-effect-per-study data of every pooled analysis with enough
+studies (``study_weights``), with the analysis' own estimator, test and level.
+
+The thresholds are settings: meta-regression and small-study tests need at least 10 studies by default
+(Cochrane Handbook 10.11.5.1 and 13.3.5.4); an analysis with fewer is skipped, and the report says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from qolreview.meta import (
+    cumulative,
+    egger_test,
+    gosh,
+    influence,
+    meta_regression,
+    rank_correlation_test,
+    trim_and_fill,
+)
+from qolreview.provenance import merge_cells
+from qolreview.tables import (
+    Cumulative,
+    FilledStudies,
+    Gosh,
+    Influence,
+    MetaRegression,
+    SmallStudyEffects,
+)
+
+log = logging.getLogger(__name__)
+
+ARM_MODERATORS = ("drug",)
+"""Moderators taken from the study's effect rather than the ``studies`` sheet."""
+
+
+def pooled_studies(
+    meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int
+) -> Iterator[tuple[Mapping[str, object], pd.DataFrame]]:
+    """Each pooled analysis with at least ``min_studies`` studies, with its studies' rows of ``weights``."""
+    by_analysis = {aid: rows for aid, rows in weights.groupby("analysis_id", sort=True)}
+    for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
+        rows = by_analysis.get(analysis["analysis_id"])
+        if rows is not None and len(rows) >= min_studies:
+            yield analysis, rows.reset_index(drop=True)
+
+
+def _frame(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(list(records), columns=list(columns))
+
+
+def _fit_settings(analysis: Mapping[str, object]) -> dict[str, object]:
+    return {"method": str(analysis["method"]), "test": str(analysis["test"]), "level": float(analysis["level"])}
+
+
+def moderator_values(rows: pd.DataFrame, studies: pd.DataFrame, moderator: str) -> pd.Series:
+    """The moderator's value for each study of ``rows`` (study-level column of ``studies``, or ``drug``)."""
+    if moderator in ARM_MODERATORS:
+        return rows[moderator].reset_index(drop=True)
+    if moderator not in studies.columns or moderator.startswith(("cell_", "source_")):
+        usable = sorted(c for c in studies.columns if not c.startswith(("cell_", "source_")))
+        raise ValueError(
+            f"synthesis.meta_regression.moderators: {moderator!r} is not a column of the studies sheet "
+            f"(or one of {', '.join(ARM_MODERATORS)}); the studies sheet has {', '.join(usable)}"
+        )
+    return rows["study_id"].map(studies.set_index("study_id")[moderator]).reset_index(drop=True)
+
+
+def meta_regression_table(
+    meta: pd.DataFrame, weights: pd.DataFrame, studies: pd.DataFrame, moderators: Sequence[str], min_studies: int
+) -> pd.DataFrame:
+    """One meta-regression per pooled analysis and moderator (each moderator alone); studies without a value
+    of the moderator are left out of that model, which runs when ``min_studies`` studies remain."""
+    records = []
+    for analysis, rows in pooled_studies(meta, weights, min_studies):
+        for moderator in moderators:
+            values = moderator_values(rows, studies, moderator)
+            known = values.notna().to_numpy()
+            if known.sum() < min_studies or values[known].nunique() < 2:
+                log.info(
+                    "meta-regression %s on %s: not run (%d studies with a value, %d distinct)",
+                    analysis["analysis_id"],
+                    moderator,
+                    known.sum(),
+                    values[known].nunique(),
+                )
+                continue
+            used = rows[known]
+            column = values[known].reset_index(drop=True)
+            mods = {moderator: column.astype(float) if pd.api.types.is_numeric_dtype(column) else column.astype(str)}
+            fit = meta_regression(
+                used["yi"].to_numpy(float), used["vi"].to_numpy(float), mods, **_fit_settings(analysis)
+            )
+            shared = {
+                "analysis_id": analysis["analysis_id"],
+                "moderator": moderator,
+                "k": fit.k,
+                "qm": fit.qm,
+                "qm_df": fit.qm_df[0],
+                "qm_df2": fit.qm_df[1],
+                "qm_p": fit.qm_p,
+                "qe": fit.qe,
+                "qe_df": fit.qe_df,
+                "qe_p": fit.qe_p,
+                "tau2": fit.tau2,
+                "i2": fit.i2,
+                "r2": fit.r2,
+                "method": fit.method,
+                "test": fit.test,
+                "source_cells": merge_cells(used["source_cells"]),
+            }
+            for i, name in enumerate(fit.coef_names):
+                records.append(
+                    {
+                        **shared,
+                        "coefficient": name,
+                        "estimate": fit.beta[i],
+                        "se": fit.se[i],
+                        "stat": fit.stat[i],
+                        "pval": fit.pval[i],
+                        "ci_lb": fit.ci_lb[i],
+                        "ci_ub": fit.ci_ub[i],
+                    }
+                )
+    return _frame(records, MetaRegression.columns())
+
+
+def small_study_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Egger's regression test, the rank correlation test and trim-and-fill of each pooled analysis with at
+    least ``min_studies`` studies, and the studies trim-and-fill imputed."""
+    records, filled = [], []
+    for analysis, rows in pooled_studies(meta, weights, min_studies):
+        yi, vi = rows["yi"].to_numpy(float), rows["vi"].to_numpy(float)
+        settings = _fit_settings(analysis)
+        egger = egger_test(yi, vi, **settings)
+        rank = rank_correlation_test(yi, vi, method=settings["method"])
+        fill = trim_and_fill(yi, vi, method=settings["method"])
+        records.append(
+            {
+                "analysis_id": analysis["analysis_id"],
+                "k": len(rows),
+                "egger_stat": egger.stat,
+                "egger_pval": egger.pval,
+                "limit_estimate": egger.limit_estimate,
+                "limit_ci_lb": egger.limit_ci_lb,
+                "limit_ci_ub": egger.limit_ci_ub,
+                "rank_tau": rank.tau,
+                "rank_pval": rank.pval,
+                "k0": fill.k0,
+                "side": fill.side,
+                "se_k0": fill.se_k0,
+                "filled_estimate": fill.estimate,
+                "filled_se": fill.se,
+                "filled_ci_lb": fill.ci_lb,
+                "filled_ci_ub": fill.ci_ub,
+                "filled_tau2": fill.tau2,
+                "filled_k": fill.k,
+                "method": settings["method"],
+                "source_cells": merge_cells(rows["source_cells"]),
+            }
+        )
+        filled += [
+            {"analysis_id": analysis["analysis_id"], "yi": y, "vi": v}
+            for y, v in zip(fill.filled_yi, fill.filled_vi, strict=True)
+        ]
+    return _frame(records, SmallStudyEffects.columns()), _frame(filled, FilledStudies.columns())
+
+
+def influence_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int) -> pd.DataFrame:
+    """Influence diagnostics of every study of each pooled analysis with at least ``min_studies`` studies."""
+    frames = []
+    for analysis, rows in pooled_studies(meta, weights, min_studies):
+        diagnostics = influence(rows["yi"].to_numpy(float), rows["vi"].to_numpy(float), **_fit_settings(analysis))
+        frames.append(
+            pd.concat([rows[["analysis_id", "study_id", "label"]], diagnostics, rows[["source_cells"]]], axis=1)[
+                list(Influence.columns())
+            ]
+        )
+    return pd.concat(frames, ignore_index=True) if frames else _frame([], Influence.columns())
+
+
+def cumulative_table(
+    meta: pd.DataFrame, weights: pd.DataFrame, studies: pd.DataFrame, order_by: str, min_studies: int
+) -> pd.DataFrame:
+    """Cumulative meta-analysis of each pooled analysis with at least ``min_studies`` studies, studies added in
+    increasing order of the ``studies`` column ``order_by`` (missing values last, ties in study order)."""
+    if order_by not in studies.columns or not pd.api.types.is_numeric_dtype(studies[order_by]):
+        raise ValueError(f"synthesis.cumulative.order_by: {order_by!r} is not a numeric column of the studies sheet")
+    order_values = studies.set_index("study_id")[order_by]
+    frames = []
+    for analysis, rows in pooled_studies(meta, weights, min_studies):
+        values = rows["study_id"].map(order_values).astype(float).to_numpy()
+        key = np.where(np.isnan(values), np.inf, values)
+        steps = cumulative(rows["yi"].to_numpy(float), rows["vi"].to_numpy(float), key, **_fit_settings(analysis))
+        added = rows.iloc[steps["added"].to_numpy(int)].reset_index(drop=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "analysis_id": analysis["analysis_id"],
+                    "step": np.arange(1, len(rows) + 1),
+                    "study_id": added["study_id"],
+                    "label": added["label"],
+                    "order_value": values[steps["added"].to_numpy(int)],
+                    "k": steps["k"],
+                    **{c: steps[c] for c in ("estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "i2")},
+                    "source_cells": added["source_cells"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else _frame([], Cumulative.columns())
+
+
+def gosh_table(
+    meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int, max_subsets: int, seed: int
+) -> pd.DataFrame:
+    """GOSH of each pooled analysis with at least ``min_studies`` studies: every subset of studies, or a
+    seeded sample of ``max_subsets`` of them (bit i-1 of ``mask``: the i-th study in ``study_weights`` order)."""
+    frames = []
+    for analysis, rows in pooled_studies(meta, weights, min_studies):
+        subsets = gosh(
+            rows["yi"].to_numpy(float),
+            rows["vi"].to_numpy(float),
+            method=str(analysis["method"]),
+            max_subsets=max_subsets,
+            seed=seed,
+        )
+        frames.append(subsets.assign(analysis_id=analysis["analysis_id"])[list(Gosh.columns())])
+    return pd.concat(frames, ignore_index=True) if frames else _frame([], Gosh.columns())

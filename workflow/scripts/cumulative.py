@@ -1,0 +1,7 @@
+"""Rule `cumulative` (workflow/rules/synthesize.smk)."""
+
+from qolreview.synthesis.stage import run_cumulative
+from qolreview.workflow import logged
+
+with logged(snakemake.log[0]):
+    run_cumulative(snakemake.input, snakemake.output, snakemake.params.settings)
