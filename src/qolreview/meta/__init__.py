@@ -10,7 +10,9 @@ The public interface:
 - small-study effects: the rank correlation test (:func:`rank_correlation_test`, ``ranktest()``) and
   trim-and-fill (:func:`trim_and_fill`, ``trimfill()``);
 - influence diagnostics (:func:`influence`), cumulative meta-analysis (:func:`cumulative`) and GOSH
-  (:func:`gosh`).
+  (:func:`gosh`);
+- dependent effects: the correlated-and-hierarchical-effects model with cluster-robust (CR2) inference
+  (:func:`correlated_hierarchical`, ``rma.mv()`` with ``robust(clubSandwich = TRUE)``).
 
 Formulas and sources: ``docs/meta_analysis.md``; the docstrings cite BibTeX keys of ``docs/references.bib``.
 """
@@ -19,6 +21,7 @@ from qolreview.meta.combine import Composite, SubgroupTest, combine_dependent, s
 from qolreview.meta.diagnostics import cumulative, influence
 from qolreview.meta.fit import leave_one_out, random_effects, random_effects_batch
 from qolreview.meta.gosh import gosh
+from qolreview.meta.multilevel import CorrelatedHierarchicalResult, correlated_hierarchical
 from qolreview.meta.regression import EggerTest, MetaRegressionResult, egger_test, meta_regression
 from qolreview.meta.results import ConvergenceError, RandomEffectsResult
 from qolreview.meta.small_study import RankCorrelationTest, TrimAndFill, rank_correlation_test, trim_and_fill
@@ -28,6 +31,7 @@ __all__ = [
     "METHODS",
     "TESTS",
     "Composite",
+    "CorrelatedHierarchicalResult",
     "ConvergenceError",
     "EggerTest",
     "MetaRegressionResult",
@@ -36,6 +40,7 @@ __all__ = [
     "SubgroupTest",
     "TrimAndFill",
     "combine_dependent",
+    "correlated_hierarchical",
     "cumulative",
     "egger_test",
     "gosh",
