@@ -40,6 +40,11 @@ CONFIG = {
         "composite_correlation": 0.5,
         "instrument_priority": ["AQoL-8D"],
         "subgroups": ["drug", "design"],
+        "meta_regression": {"moderators": [], "min_studies": 10},
+        "small_study_effects": {"min_studies": 10},
+        "influence": {"min_studies": 3},
+        "cumulative": {"order_by": "year", "min_studies": 3},
+        "gosh": {"min_studies": 5, "max_subsets": 100000, "seed": 1},
     },
 }
 

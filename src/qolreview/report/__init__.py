@@ -31,6 +31,7 @@ from qolreview.report.data import (
     software_versions,
     write_config,
 )
+from qolreview.report.diagnostics import influence_section, meta_regression_section, small_study_section
 from qolreview.report.figure_files import Figures
 from qolreview.report.limitations import limitations
 from qolreview.report.markup import bullet_list, code_block, markdown_table, show
@@ -83,6 +84,7 @@ __all__ = [
     "effect_direction_section",
     "file_sha256",
     "inclusion_summary",
+    "influence_section",
     "input_checksums",
     "is_missing",
     "join_words",
@@ -93,6 +95,7 @@ __all__ = [
     "markdown_table",
     "measure_short",
     "measure_unit",
+    "meta_regression_section",
     "methods_facts",
     "missing_items",
     "not_convertible_table",
@@ -103,6 +106,7 @@ __all__ = [
     "secondary_outcomes_table",
     "show",
     "single_study_results",
+    "small_study_section",
     "software_versions",
     "source_cells_text",
     "study_characteristics",

@@ -47,6 +47,12 @@ TABLE_FILES = {
     "vote_counts": "synthesis/vote_counts.parquet",
     "risk_of_bias": "synthesis/risk_of_bias.parquet",
     "summary_of_findings": "synthesis/summary_of_findings.parquet",
+    "meta_regression": "synthesis/meta_regression.parquet",
+    "small_study_effects": "synthesis/small_study_effects.parquet",
+    "filled_studies": "synthesis/filled_studies.parquet",
+    "influence": "synthesis/influence.parquet",
+    "cumulative": "synthesis/cumulative.parquet",
+    "gosh": "synthesis/gosh.parquet",
 }
 
 

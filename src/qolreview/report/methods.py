@@ -135,4 +135,24 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         "swim": swim,
         "risk_of_bias": risk,
         "grade": grade,
+        "diagnostics": _diagnostics_methods(cfg["synthesis"]),
     }
+
+
+def _diagnostics_methods(syn: dict) -> str:
+    """What the run was set to do beyond pooling, with the minimum number of studies for each method."""
+    regression = (
+        f"meta-regression on {join_words(list(syn['meta_regression']['moderators']))}, one moderator at a time "
+        f"(at least {syn['meta_regression']['min_studies']} studies)"
+        if syn["meta_regression"]["moderators"]
+        else "no meta-regression (no moderator named)"
+    )
+    gosh = syn["gosh"]
+    return (
+        f"Pooled analyses were followed by {regression}; small-study effects (Egger's regression test, the rank "
+        f"correlation test and trim-and-fill, at least {syn['small_study_effects']['min_studies']} studies); "
+        f"influence diagnostics (at least {syn['influence']['min_studies']} studies); cumulative meta-analysis "
+        f"in order of {syn['cumulative']['order_by']} (at least {syn['cumulative']['min_studies']} studies); and "
+        f"GOSH over every subset of studies, or a seeded sample of {gosh['max_subsets']:,} (seed {gosh['seed']}), "
+        f"at least {gosh['min_studies']} studies. Each used the analysis' own estimator and test."
+    )

@@ -1,0 +1,180 @@
+"""The report's section on small-study effects, meta-regression, influence, cumulative meta-analysis and GOSH:
+what each found where it ran, and one sentence why where it did not (PRISMA 2020 items 13f, 14, 20d, 21)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
+from qolreview.labels import slug, study_labels
+from qolreview.report.analyses import analysis_title, pooled_analyses
+from qolreview.report.data import ReportData
+from qolreview.report.figure_files import Figures
+from qolreview.report.markup import markdown_table
+from qolreview.report.wording import join_words, lower_first
+
+
+def not_run_reason(meta: pd.DataFrame, min_studies: int, what: str, handbook: str = "") -> str:
+    """Why a method ran on no analysis (``what`` reads e.g. "Meta-regression was not run"): nothing was pooled,
+    or the largest pooled analysis has too few studies."""
+    pooled = pooled_analyses(meta)
+    if pooled.empty:
+        return f"{what}: no analysis was pooled.\n"
+    largest = int(pooled["k"].max())
+    source = f" ({handbook})" if handbook else ""
+    return (
+        f"{what}: the largest pooled analysis has {plural(largest, 'study')}, fewer than the "
+        f"{min_studies} required{source}.\n"
+    )
+
+
+def _titles(meta: pd.DataFrame) -> Mapping[str, str]:
+    return {row["analysis_id"]: analysis_title(row) for _, row in meta.iterrows()}
+
+
+def small_study_section(data: ReportData, figs: Figures) -> str:
+    """Egger's test, the rank correlation test and trim-and-fill per analysis, with the funnel plots."""
+    tests, settings = data["small_study_effects"], data.config["synthesis"]["small_study_effects"]
+    if tests.empty:
+        return not_run_reason(
+            data["meta_analyses"],
+            settings["min_studies"],
+            "Small-study effects were not assessed",
+            "Cochrane Handbook 13.3.5.4",
+        )
+    titles = _titles(data["meta_analyses"])
+    table = pd.DataFrame(
+        {
+            "Analysis": tests["analysis_id"].map(titles),
+            "Studies": tests["k"].map(lambda k: report_number(k, 0)),
+            "Egger's test": [
+                f"z = {report_number(z)}, {report_p_statement(p)}"
+                for z, p in zip(tests["egger_stat"], tests["egger_pval"], strict=True)
+            ],
+            "Rank correlation": [
+                f"Kendall's τ = {report_number(t)}, {report_p_statement(p)}"
+                for t, p in zip(tests["rank_tau"], tests["rank_pval"], strict=True)
+            ],
+            "Trim-and-fill": [
+                f"{plural(k0, 'study', 'studies')} filled on the {side}; adjusted {estimate_with_ci(e, lb, ub)}"
+                for k0, side, e, lb, ub in zip(
+                    tests["k0"],
+                    tests["side"],
+                    tests["filled_estimate"],
+                    tests["filled_ci_lb"],
+                    tests["filled_ci_ub"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+    parts = [
+        "Funnel-plot asymmetry was examined with Egger's regression test, the rank correlation test and "
+        f"trim-and-fill for the {plural(len(tests), 'pooled analysis', 'pooled analyses')} with at least "
+        f"{settings['min_studies']} studies (@tbl-small-study). Asymmetry can have causes other than reporting "
+        "bias, such as heterogeneity or chance (Cochrane Handbook 13.3.5).\n",
+        markdown_table(table, "Small-study effects.", "tbl-small-study"),
+    ]
+    parts += [figs.markdown(f"funnel-{slug(aid)}", f"fig-funnel-{i + 1}") for i, aid in enumerate(tests["analysis_id"])]
+    return "\n".join(parts)
+
+
+def meta_regression_section(data: ReportData, figs: Figures) -> str:
+    """Meta-regression coefficients per analysis and moderator, with the bubble plots."""
+    table, settings = data["meta_regression"], data.config["synthesis"]["meta_regression"]
+    if not settings["moderators"]:
+        return "Meta-regression was not run: no moderator was named (`synthesis.meta_regression.moderators`).\n"
+    if table.empty:
+        return not_run_reason(
+            data["meta_analyses"], settings["min_studies"], "Meta-regression was not run", "Cochrane Handbook 10.11.5.1"
+        )
+    titles = _titles(data["meta_analyses"])
+    shown = pd.DataFrame(
+        {
+            "Analysis": table["analysis_id"].map(titles),
+            "Moderator": table["moderator"],
+            "Coefficient": table["coefficient"],
+            "Estimate (95% CI)": [
+                estimate_with_ci(e, lb, ub)
+                for e, lb, ub in zip(table["estimate"], table["ci_lb"], table["ci_ub"], strict=True)
+            ],
+            "p": table["pval"].map(report_p_statement),
+            "Studies": table["k"].map(lambda k: report_number(k, 0)),
+            "R² (%)": table["r2"].map(lambda v: report_number(v, 1)),
+        }
+    )
+    models = table[["analysis_id", "moderator"]].drop_duplicates()
+    parts = [
+        f"Each pooled analysis with at least {settings['min_studies']} studies was regressed on "
+        f"{join_words(list(settings['moderators']))}, one moderator at a time (@tbl-meta-regression). "
+        "Associations across studies are observational and can be confounded (Cochrane Handbook 10.11.4).\n",
+        markdown_table(shown, "Meta-regression coefficients.", "tbl-meta-regression"),
+    ]
+    parts += [
+        figs.markdown(f"bubble-{slug(aid)}-{slug(mod)}", f"fig-bubble-{i + 1}")
+        for i, (aid, mod) in enumerate(models.itertuples(index=False))
+    ]
+    return "\n".join(parts)
+
+
+def influence_section(data: ReportData, figs: Figures) -> str:
+    """Influential studies per analysis, with the influence and Baujat plots, the cumulative meta-analyses and
+    the GOSH plots."""
+    config = data.config["synthesis"]
+    influence, cumul, gosh = data["influence"], data["cumulative"], data["gosh"]
+    meta = data["meta_analyses"]
+    parts = []
+    if influence.empty:
+        parts.append(not_run_reason(meta, config["influence"]["min_studies"], "Influence diagnostics were not run"))
+    else:
+        labels = study_labels(data["studies"])
+        titles = _titles(meta)
+        lines = []
+        for aid, rows in influence.groupby("analysis_id", sort=True):
+            flagged = [labels.get(s, s) for s in rows.loc[rows["influential"].astype(bool), "study_id"]]
+            found = (
+                f"{join_words(flagged)} {'was' if len(flagged) == 1 else 'were'} flagged as influential"
+                if flagged
+                else "no study was flagged as influential"
+            )
+            lines.append(f"{titles.get(aid, aid)}: {found}.")
+        parts.append(
+            "Influence diagnostics (Viechtbauer & Cheung 2010) flag a study whose removal changes the pooled "
+            "estimate, its precision or the heterogeneity markedly. " + " ".join(lines) + "\n"
+        )
+        for i, aid in enumerate(sorted(influence["analysis_id"].unique())):
+            parts += [
+                figs.markdown(f"influence-{slug(aid)}", f"fig-influence-{i + 1}"),
+                figs.markdown(f"baujat-{slug(aid)}", f"fig-baujat-{i + 1}"),
+            ]
+    if cumul.empty:
+        parts.append(not_run_reason(meta, config["cumulative"]["min_studies"], "Cumulative meta-analysis was not run"))
+    else:
+        parts.append(f"Cumulative meta-analyses add the studies in order of {config['cumulative']['order_by']}.\n")
+        parts += [
+            figs.markdown(f"cumulative-{slug(aid)}", f"fig-cumulative-{i + 1}")
+            for i, aid in enumerate(sorted(cumul["analysis_id"].unique()))
+        ]
+    if gosh.empty:
+        parts.append(not_run_reason(meta, config["gosh"]["min_studies"], "GOSH analysis was not run"))
+    else:
+        parts.append(
+            "GOSH plots (Olkin, Dahabreh & Trikalinos 2012) show the pooled estimate and I² of the model fitted to "
+            f"subsets of the studies ({lower_first(_gosh_extent(gosh, config['gosh']['max_subsets']))}).\n"
+        )
+        parts += [
+            figs.markdown(f"gosh-{slug(aid)}", f"fig-gosh-{i + 1}")
+            for i, aid in enumerate(sorted(gosh["analysis_id"].unique()))
+        ]
+    return "\n".join(parts)
+
+
+def _gosh_extent(gosh: pd.DataFrame, max_subsets: int) -> str:
+    sampled = (gosh.groupby("analysis_id").size() >= max_subsets).any()
+    return (
+        f"A seeded random sample of {report_number(max_subsets, 0)} subsets where there are more"
+        if sampled
+        else "Every subset"
+    )
