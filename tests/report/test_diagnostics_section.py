@@ -38,6 +38,7 @@ def _meta(k: int, pooled: bool = True) -> pd.DataFrame:
                 "window": "short",
                 "measure": "SMD",
                 "pooled": pooled,
+                "test": "z",
                 "k": k,
             }
         ]

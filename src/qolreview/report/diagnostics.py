@@ -45,13 +45,14 @@ def small_study_section(data: ReportData, figs: Figures) -> str:
             "Cochrane Handbook 13.3.5.4",
         )
     titles = _titles(data["meta_analyses"])
+    tests_of = data["meta_analyses"].set_index("analysis_id")["test"].to_dict()
     table = pd.DataFrame(
         {
             "Analysis": tests["analysis_id"].map(titles),
             "Studies": tests["k"].map(lambda k: report_number(k, 0)),
             "Egger's test": [
-                f"z = {report_number(z)}, {report_p_statement(p)}"
-                for z, p in zip(tests["egger_stat"], tests["egger_pval"], strict=True)
+                f"{'t' if tests_of.get(aid) == 'knha' else 'z'} = {report_number(z)}, {report_p_statement(p)}"
+                for aid, z, p in zip(tests["analysis_id"], tests["egger_stat"], tests["egger_pval"], strict=True)
             ],
             "Rank correlation": [
                 f"Kendall's τ = {report_number(t)}, {report_p_statement(p)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -140,6 +141,15 @@ def small_study_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: in
         egger = egger_test(yi, vi, **settings)
         rank = rank_correlation_test(yi, vi, method=settings["method"])
         fill = trim_and_fill(yi, vi, method=settings["method"])
+        if fill.k0 == 0:  # nothing filled: metafor's trimfill() returns the analysis' own fit (its test, level)
+            fill = replace(
+                fill,
+                estimate=analysis["estimate"],
+                se=analysis["se"],
+                ci_lb=analysis["ci_lb"],
+                ci_ub=analysis["ci_ub"],
+                tau2=analysis["tau2"],
+            )
         records.append(
             {
                 "analysis_id": analysis["analysis_id"],

@@ -132,3 +132,16 @@ def test_gosh_of_every_subset_or_a_seeded_sample(data: tuple[pd.DataFrame, pd.Da
     )
     sample = diagnostics.gosh_table(meta, weights, 5, 500, 1)
     assert len(sample) == 500 and sample.equals(diagnostics.gosh_table(meta, weights, 5, 500, 1))
+
+
+def test_nothing_filled_reports_the_analysis_own_fit() -> None:
+    rng = np.random.default_rng(0)
+    vi = rng.uniform(0.01, 0.1, 10)
+    yi = rng.normal(0, np.sqrt(vi))
+    meta, weights = _analysis("sym", 10)
+    weights = weights.assign(yi=yi, vi=vi)
+    meta |= {"estimate": 0.01, "se": 0.07, "ci_lb": -0.15, "ci_ub": 0.17, "tau2": 0.0, "test": "knha"}
+    tests, filled = diagnostics.small_study_table(pd.DataFrame([meta]), weights, 10)
+    assert trim_and_fill(yi, vi).k0 == 0 and filled.empty
+    assert tests[["filled_estimate", "filled_se", "filled_ci_lb", "filled_ci_ub"]].iloc[0].tolist() == [
+        0.01, 0.07, -0.15, 0.17]
