@@ -1,7 +1,19 @@
 # Stage 4, figures: one rule per figure family. Each writes SVG and 300-dpi PNG files in its folder and a
 # captions fragment; fig_captions merges them into results/figures/captions.json ({stem: {caption, alt}}).
 
-FIGURE_FAMILIES = ["forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time"]
+FIGURE_FAMILIES = [
+    "forest",
+    "effect_direction",
+    "risk_of_bias",
+    "prisma",
+    "evidence_map",
+    "qol_over_time",
+    "funnel",
+    "bubble",
+    "influence",
+    "cumulative",
+    "gosh",
+]
 
 
 # Forest plots (metafor's forest() layout): one per pooled analysis, with subgroup subtotals and the test for
@@ -146,6 +158,125 @@ rule fig_qol_over_time:
         settings=settings("figures", "width"),
     script:
         "../scripts/fig_qol_over_time.py"
+
+
+# Contour-enhanced funnel plots (Peters et al. 2008) of the analyses tested for small-study effects, with the
+# studies imputed by trim-and-fill drawn open.
+rule fig_funnel:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+        small_study_effects="results/synthesis/small_study_effects.parquet",
+        filled_studies="results/synthesis/filled_studies.parquet",
+    output:
+        figures=report(
+            directory("results/figures/funnel"),
+            patterns=["{name}.svg"],
+            caption="../report/funnel.rst",
+            category="Figures",
+        ),
+        captions="results/figures/captions/funnel.json",
+    log:
+        "results/logs/fig_funnel.log",
+    params:
+        library=LIBRARY,
+        settings=settings("figures", "width", "palette"),
+    script:
+        "../scripts/fig_funnel.py"
+
+
+# Bubble plots of the meta-regressions (metafor's regplot()): effect against moderator, bubbles sized by weight.
+rule fig_bubble:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+        meta_regression="results/synthesis/meta_regression.parquet",
+        studies="results/clean/studies.parquet",
+    output:
+        figures=report(
+            directory("results/figures/bubble"),
+            patterns=["{name}.svg"],
+            caption="../report/bubble.rst",
+            category="Figures",
+        ),
+        captions="results/figures/captions/bubble.json",
+    log:
+        "results/logs/fig_bubble.log",
+    params:
+        library=LIBRARY,
+        settings=settings("figures", "width", "palette"),
+    script:
+        "../scripts/fig_bubble.py"
+
+
+# Influence panels (metafor's plot(influence())) and Baujat plots of the analyses with influence diagnostics.
+rule fig_influence:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
+        influence="results/synthesis/influence.parquet",
+    output:
+        figures=report(
+            directory("results/figures/influence"),
+            patterns=["{name}.svg"],
+            caption="../report/influence.rst",
+            category="Figures",
+        ),
+        captions="results/figures/captions/influence.json",
+    log:
+        "results/logs/fig_influence.log",
+    params:
+        library=LIBRARY,
+        settings=settings("figures", "width", "palette"),
+    script:
+        "../scripts/fig_influence.py"
+
+
+# Cumulative forest plots: the pooled estimate after each added study.
+rule fig_cumulative:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        cumulative="results/synthesis/cumulative.parquet",
+    output:
+        figures=report(
+            directory("results/figures/cumulative"),
+            patterns=["{name}.svg"],
+            caption="../report/cumulative.rst",
+            category="Figures",
+        ),
+        captions="results/figures/captions/cumulative.json",
+    log:
+        "results/logs/fig_cumulative.log",
+    params:
+        library=LIBRARY,
+        settings={
+            **settings("figures", "width", "palette"),
+            "order_by": config["synthesis"]["cumulative"]["order_by"],
+        },
+    script:
+        "../scripts/fig_cumulative.py"
+
+
+# GOSH plots: estimate against I² over subsets of studies, shaded by density when there are many.
+rule fig_gosh:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        gosh="results/synthesis/gosh.parquet",
+    output:
+        figures=report(
+            directory("results/figures/gosh"),
+            patterns=["{name}.svg"],
+            caption="../report/gosh.rst",
+            category="Figures",
+        ),
+        captions="results/figures/captions/gosh.json",
+    log:
+        "results/logs/fig_gosh.log",
+    params:
+        library=LIBRARY,
+        settings=settings("figures", "width", "palette"),
+    script:
+        "../scripts/fig_gosh.py"
 
 
 # The captions and alt texts of every figure in one file, read by the report.

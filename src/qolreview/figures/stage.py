@@ -15,17 +15,24 @@ from pathlib import Path
 import pandas as pd
 
 from qolreview.figures import style
+from qolreview.figures.baujat import baujat_plot
+from qolreview.figures.bubble import bubble_plot
 from qolreview.figures.captions import Captioned, merge_captions, write_captions
+from qolreview.figures.cumulative import cumulative_forest_plot
 from qolreview.figures.data import evidence_map_table, trajectory_table
 from qolreview.figures.effect_direction import effect_direction_plot
 from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.forest import forest_plot
+from qolreview.figures.funnel import funnel_plot
+from qolreview.figures.gosh import gosh_plot
+from qolreview.figures.influence import influence_plot
 from qolreview.figures.prisma import prisma_flow, write_prisma_csv
 from qolreview.figures.risk_of_bias import summary_plot, traffic_light_plot
 from qolreview.figures.save import save_figure
 from qolreview.figures.trajectories import trajectories_plot
 from qolreview.labels import COMPARISON_LABELS, SHORT_DOMAIN_LABELS, slug
 from qolreview.parquet_io import read_table
+from qolreview.synthesis.diagnostics import moderator_values
 from qolreview.workflow import Files, Settings
 
 log = logging.getLogger(__name__)
@@ -181,3 +188,92 @@ def run_qol_over_time(inputs: Files, outputs: Files, settings: Settings) -> None
 def run_captions(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Merge the families' caption fragments (input ``fragments``) into ``captions.json`` (output ``captions``)."""
     merge_captions(list(inputs["fragments"]), outputs["captions"])
+
+
+def _pooled_rows(meta: pd.DataFrame, table: pd.DataFrame) -> list[tuple[dict[str, object], pd.DataFrame]]:
+    """Each pooled analysis that has rows in ``table``, with those rows."""
+    pooled = meta[meta["pooled"].astype(bool)].set_index("analysis_id", drop=False)
+    return [
+        (pooled.loc[aid].to_dict(), rows)
+        for aid, rows in table.groupby("analysis_id", sort=True)
+        if aid in pooled.index
+    ]
+
+
+def run_funnel(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Contour-enhanced funnel plots (stem ``funnel-<analysis>``) of the analyses tested for small-study
+    effects, trim-and-fill's imputed studies drawn open."""
+    meta, weights = read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"])
+    tests, filled = read_table(inputs["small_study_effects"]), read_table(inputs["filled_studies"])
+    figures = {}
+    for analysis, rows in _pooled_rows(meta, tests):
+        aid = analysis["analysis_id"]
+        figures[f"funnel-{slug(aid)}"] = funnel_plot(
+            weights[weights["analysis_id"] == aid],
+            {**analysis, **rows.iloc[0].to_dict()},
+            filled[filled["analysis_id"] == aid],
+            width=settings["width"],
+            palette=settings["palette"],
+        )
+    _save_all(figures, outputs)
+
+
+def run_bubble(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Bubble plots (stem ``bubble-<analysis>-<moderator>``) of every meta-regression."""
+    weights, regression = read_table(inputs["study_weights"]), read_table(inputs["meta_regression"])
+    studies = read_table(inputs["studies"])
+    measures = read_table(inputs["meta_analyses"]).set_index("analysis_id")["measure"]
+    figures = {}
+    for (aid, moderator), rows in regression.groupby(["analysis_id", "moderator"], sort=True):
+        own = weights[weights["analysis_id"] == aid].reset_index(drop=True)
+        values = moderator_values(own, studies, str(moderator))
+        known = values.notna().to_numpy()
+        figures[f"bubble-{slug(aid)}-{slug(moderator)}"] = bubble_plot(
+            own[known].reset_index(drop=True),
+            values[known].reset_index(drop=True),
+            rows,
+            moderator=str(moderator),
+            width=settings["width"],
+            palette=settings["palette"],
+            measure=str(measures[aid]),
+        )
+    _save_all(figures, outputs)
+
+
+def run_influence(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Influence panels (stem ``influence-<analysis>``) and Baujat plots (``baujat-<analysis>``)."""
+    meta, weights, influence = (read_table(inputs[name]) for name in ("meta_analyses", "study_weights", "influence"))
+    figures = {}
+    for analysis, rows in _pooled_rows(meta, influence):
+        aid = analysis["analysis_id"]
+        figures[f"influence-{slug(aid)}"] = influence_plot(
+            rows, analysis, width=settings["width"], palette=settings["palette"]
+        )
+        figures[f"baujat-{slug(aid)}"] = baujat_plot(
+            weights[weights["analysis_id"] == aid], analysis, width=settings["width"], palette=settings["palette"]
+        )
+    _save_all(figures, outputs)
+
+
+def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Cumulative forest plots (stem ``cumulative-<analysis>``)."""
+    meta, cumulative = read_table(inputs["meta_analyses"]), read_table(inputs["cumulative"])
+    figures = {
+        f"cumulative-{slug(analysis['analysis_id'])}": cumulative_forest_plot(
+            rows, analysis, width=settings["width"], palette=settings["palette"], order_by=settings["order_by"]
+        )
+        for analysis, rows in _pooled_rows(meta, cumulative)
+    }
+    _save_all(figures, outputs)
+
+
+def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """GOSH plots (stem ``gosh-<analysis>``)."""
+    meta, subsets = read_table(inputs["meta_analyses"]), read_table(inputs["gosh"])
+    figures = {
+        f"gosh-{slug(analysis['analysis_id'])}": gosh_plot(
+            rows, analysis, width=settings["width"], palette=settings["palette"]
+        )
+        for analysis, rows in _pooled_rows(meta, subsets)
+    }
+    _save_all(figures, outputs)
