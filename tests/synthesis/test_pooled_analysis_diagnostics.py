@@ -144,4 +144,8 @@ def test_nothing_filled_reports_the_analysis_own_fit() -> None:
     tests, filled = diagnostics.small_study_table(pd.DataFrame([meta]), weights, 10)
     assert trim_and_fill(yi, vi).k0 == 0 and filled.empty
     assert tests[["filled_estimate", "filled_se", "filled_ci_lb", "filled_ci_ub"]].iloc[0].tolist() == [
-        0.01, 0.07, -0.15, 0.17]
+        0.01,
+        0.07,
+        -0.15,
+        0.17,
+    ]
