@@ -3,13 +3,16 @@
 Run from the project root: ``.venv/bin/python .test/build_workbook.py [output.xlsx]``.
 
 Every study, number, judgement and source below is invented. The review exists only to exercise the whole
-pipeline on enough studies to pool: nine studies (five RCTs, two non-randomised studies, one cohort, one
-single-arm study) of intravenous ketamine and intranasal esketamine in MDD and TRD, with the QoL
-instruments WHOQOL-BREF, EQ-5D-5L (index and "any problem" percentages), EQ-VAS, SF-36, QLDS and AQoL-8D,
-and HAM-D, MADRS and SDS as secondary outcomes.
+pipeline on enough studies to pool: seventeen studies (eleven RCTs, four non-randomised studies, one
+cohort, one single-arm study) of intravenous ketamine and intranasal esketamine in MDD, TRD and MDSI, with
+the QoL instruments WHOQOL-BREF, EQ-5D-5L (index and "any problem" percentages), EQ-VAS, SF-36, QLDS and
+AQoL-8D, and HAM-D, MADRS and SDS as secondary outcomes. Eight of the studies (``DIAGNOSTIC_STUDIES``) were
+added so that one analysis (between arms, overall QoL, week 12, SMD) has thirteen studies: enough for
+meta-regression, the small-study tests, trim-and-fill and GOSH.
 
 The numbers come from a simple model, drawn with a fixed seed: each arm starts from an instrument's
-typical baseline and moves towards it by a drug-specific improvement that grows over time. Each result is
+typical baseline and moves towards it by a drug-specific improvement that grows over time; in the added
+studies the improvement is larger the smaller the study (a small-study pattern). Each result is
 then written in one of the ways papers report it (final mean with SD, SE or 95% CI; median and IQR;
 baseline and follow-up with the pre-post correlation; change with SD, SE or CI; adjusted contrasts; a
 risk ratio; a direction in words), so that every conversion of the harmonize stage runs. The output is
@@ -55,6 +58,8 @@ SCALES: dict[tuple[str, str], Scale] = {
     ("WHOQOL-BREF", "psychological"): Scale(32, 15, 0, 100, 15, True, 1),
     ("WHOQOL-BREF", "social relationships"): Scale(41, 18, 0, 100, 7, True, 1),
     ("WHOQOL-BREF", "environment"): Scale(52, 15, 0, 100, 5, True, 1),
+    ("WHOQOL-BREF", "overall QoL item"): Scale(2.4, 0.9, 1, 5, 0.6, True, 2),
+    ("WHOQOL-BREF", "general health item"): Scale(2.6, 1.0, 1, 5, 0.5, True, 2),
     ("EQ-5D-5L", "index"): Scale(0.55, 0.21, -0.865, 1, 0.14, True, 3),
     ("EQ-VAS", "VAS"): Scale(44, 19, 0, 100, 17, True, 1),
     ("SF-36", "PCS"): Scale(46, 10, 0, 100, 3, True, 1),
@@ -86,15 +91,17 @@ class Arm:
 
 
 class Model:
-    """Draws arm-level results from the model with one random generator, in call order."""
+    """Draws arm-level results from the model with one random generator, in call order. ``boost`` scales the
+    drug effect of some studies (the small-study pattern); the draws are the same with or without it."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, boost: dict[str, float] | None = None) -> None:
         self.rng = np.random.default_rng(seed)
+        self.boost = boost or {}
         self.study_effect: dict[str, float] = {}
 
     def _effect(self, study_id: str) -> float:
         if study_id not in self.study_effect:
-            self.study_effect[study_id] = float(self.rng.normal(1.0, 0.25))
+            self.study_effect[study_id] = float(self.rng.normal(1.0, 0.25)) * self.boost.get(study_id, 1.0)
         return self.study_effect[study_id]
 
     def arm_result(self, arm: Arm, scale: Scale, timepoint: str, r: float = 0.55) -> dict[str, float]:
@@ -311,6 +318,115 @@ STUDIES: list[dict[str, object]] = [
         "year": 2024,
         "funding": "not_reported",
     },
+    # Added for the diagnostics of the pooled analyses (DIAGNOSTIC_STUDIES): two-arm studies reporting an
+    # overall QoL measure at week 12, smaller and earlier ones first.
+    {
+        "study_id": "syn_rct_iv4",
+        "label": "Synthetic RCT IV-4",
+        "design": "rct",
+        "population": "MDD",
+        "country": "Inventia",
+        "age_mean": 38.7,
+        "female_pct": 55.6,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-K4 (synthetic)",
+        "year": 2015,
+    },
+    {
+        "study_id": "syn_rct_iv5",
+        "label": "Synthetic RCT IV-5",
+        "design": "rct",
+        "population": "TRD",
+        "country": "Syntheland",
+        "age_mean": 46.3,
+        "female_pct": 48.6,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-K5 (synthetic)",
+        "year": 2016,
+    },
+    {
+        "study_id": "syn_nrsi_iv2",
+        "label": "Synthetic NRSI IV-2",
+        "design": "nrsi",
+        "population": "MDSI",
+        "country": "Imaginaria",
+        "age_mean": 40.2,
+        "female_pct": 62.0,
+        "follow_up_weeks": 26.09,
+        "rob_tool": "ROBINS-I",
+        "year": 2017,
+        "funding": "not_reported",
+    },
+    {
+        "study_id": "syn_rct_in3",
+        "label": "Synthetic RCT IN-3",
+        "design": "rct",
+        "population": "TRD",
+        "country": "Fictonia",
+        "age_mean": 47.1,
+        "female_pct": 59.4,
+        "follow_up_weeks": 16,
+        "rob_tool": "RoB2",
+        "trial": "SYN-E3 (synthetic)",
+        "year": 2018,
+        "funding": "industry",
+    },
+    {
+        "study_id": "syn_rct_iv6",
+        "label": "Synthetic RCT IV-6",
+        "design": "rct",
+        "population": "MDSI",
+        "country": "Inventia",
+        "age_mean": 36.9,
+        "female_pct": 64.0,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-K6 (synthetic)",
+        "year": 2019,
+    },
+    {
+        "study_id": "syn_nrsi_in2",
+        "label": "Synthetic NRSI IN-2",
+        "design": "nrsi",
+        "population": "TRD",
+        "country": "Imaginaria",
+        "age_mean": 51.3,
+        "female_pct": 56.9,
+        "follow_up_weeks": 52.18,
+        "rob_tool": "ROBINS-I",
+        "year": 2021,
+        "funding": "mixed",
+    },
+    {
+        "study_id": "syn_rct_in4",
+        "label": "Synthetic RCT IN-4",
+        "design": "rct",
+        "population": "MDD",
+        "country": "Fictonia",
+        "age_mean": 43.8,
+        "female_pct": 61.8,
+        "follow_up_weeks": 12,
+        "rob_tool": "RoB2",
+        "trial": "SYN-E4 (synthetic)",
+        "year": 2022,
+        "funding": "industry",
+    },
+    {
+        "study_id": "syn_rct_in5",
+        "label": "Synthetic RCT IN-5",
+        "design": "rct",
+        "population": "TRD",
+        "country": "Syntheland",
+        "age_mean": 45.6,
+        "female_pct": 60.9,
+        "follow_up_weeks": 26.09,
+        "rob_tool": "RoB2",
+        "trial": "SYN-E5 (synthetic)",
+        "year": 2024,
+        "funding": "industry",
+    },
 ]
 
 _KET = ("ketamine", "IV", "0.5 mg/kg over 40 min")
@@ -365,7 +481,90 @@ ARMS: list[Arm] = [
     Arm("syn_nrsi_iv", "tau", "Usual care", "comparator", "usual care", "oral", "-", "usual care", 55),
     Arm("syn_cohort_iv", "ket", "IV ketamine clinic cohort", "intervention", *_KET, "six infusions", 96),
     Arm("syn_single_in", "esk", "Open-label esketamine", "intervention", *_ESK, "twice weekly, then weekly", 47),
+    Arm("syn_rct_iv4", "ket", "IV ketamine", "intervention", *_KET, "single infusion", 14),
+    Arm("syn_rct_iv4", "pbo", "Saline placebo", "comparator", "placebo", "IV", "0.9% saline", "single infusion", 13),
+    Arm("syn_rct_iv5", "ket", "IV ketamine", "intervention", *_KET, "three infusions over 1 week", 18),
+    Arm(
+        "syn_rct_iv5",
+        "mid",
+        "IV midazolam",
+        "comparator",
+        "midazolam",
+        "IV",
+        "0.045 mg/kg",
+        "three infusions over 1 week",
+        17,
+    ),
+    Arm("syn_nrsi_iv2", "ket", "IV ketamine", "intervention", *_KET, "two infusions, then as needed", 24),
+    Arm("syn_nrsi_iv2", "tau", "Usual care", "comparator", "usual care", "oral", "-", "usual care", 26),
+    Arm("syn_rct_in3", "esk", "Esketamine nasal spray", "intervention", *_ESK, "twice weekly for 4 weeks", 33),
+    Arm(
+        "syn_rct_in3", "pbo", "Placebo nasal spray", "comparator", "placebo", "IN", "-", "twice weekly for 4 weeks", 32
+    ),
+    Arm("syn_rct_iv6", "ket", "IV ketamine", "intervention", *_KET, "two infusions over 1 week", 45),
+    Arm(
+        "syn_rct_iv6",
+        "pbo",
+        "Saline placebo",
+        "comparator",
+        "placebo",
+        "IV",
+        "0.9% saline",
+        "two infusions over 1 week",
+        44,
+    ),
+    Arm("syn_nrsi_in2", "esk", "Esketamine nasal spray", "intervention", *_ESK, "as per label", 70),
+    Arm("syn_nrsi_in2", "tau", "Usual care", "comparator", "usual care", "oral", "-", "usual care", 74),
+    Arm("syn_rct_in4", "esk", "Esketamine nasal spray + AD", "intervention", *_ESK, "twice weekly for 4 weeks", 118),
+    Arm(
+        "syn_rct_in4",
+        "pbo",
+        "Placebo nasal spray + AD",
+        "comparator",
+        "placebo",
+        "IN",
+        "-",
+        "twice weekly for 4 weeks",
+        115,
+    ),
+    Arm("syn_rct_in5", "esk", "Esketamine nasal spray", "intervention", *_ESK, "twice weekly, then weekly", 162),
+    Arm(
+        "syn_rct_in5",
+        "pbo",
+        "Placebo nasal spray",
+        "comparator",
+        "placebo",
+        "IN",
+        "-",
+        "twice weekly, then weekly",
+        160,
+    ),
 ]
+
+#: The studies added for the diagnostics of the pooled analyses. Their drug effect is scaled by
+#: (SMALL_STUDY_N / n_total) ** SMALL_STUDY_EXPONENT, so that the smaller studies report larger effects: a
+#: small-study pattern, and some heterogeneity, for Egger's test and trim-and-fill to find.
+DIAGNOSTIC_STUDIES = (
+    "syn_rct_iv4",
+    "syn_rct_iv5",
+    "syn_nrsi_iv2",
+    "syn_rct_in3",
+    "syn_rct_iv6",
+    "syn_nrsi_in2",
+    "syn_rct_in4",
+    "syn_rct_in5",
+)
+SMALL_STUDY_N = 150
+SMALL_STUDY_EXPONENT = 0.4
+
+
+def small_study_boost() -> dict[str, float]:
+    """The factor on the drug effect of each added study: above 1 for studies smaller than SMALL_STUDY_N."""
+    return {
+        study_id: (SMALL_STUDY_N / sum(a.n for a in ARMS if a.study_id == study_id)) ** SMALL_STUDY_EXPONENT
+        for study_id in DIAGNOSTIC_STUDIES
+    }
+
 
 # ---------------------------------------------------------------------------------------------------------
 # What each study reports: (study, instrument, subscales, timepoints, format per timepoint, r)
@@ -445,6 +644,48 @@ PLAN: list[tuple[str, str, tuple[str, ...], dict[str, str], float | None]] = [
         None,
     ),
     ("syn_single_in", "AQoL-8D", ("utility",), {"baseline": "final_sd", "week 12": "change_sd"}, None),
+    # The added studies (DIAGNOSTIC_STUDIES): one or two overall QoL measures each, always at week 12.
+    (
+        "syn_rct_iv4",
+        "EQ-5D-5L",
+        ("index",),
+        {"baseline": "final_sd", "day 28": "final_sd", "week 12": "final_sd"},
+        None,
+    ),
+    ("syn_rct_iv4", "EQ-VAS", ("VAS",), {"baseline": "final_sd", "day 28": "final_sd", "week 12": "final_sd"}, None),
+    ("syn_rct_iv5", "QLDS", ("total",), {"baseline": "final_sd", "day 28": "change_sd", "week 12": "change_sd"}, None),
+    (
+        "syn_nrsi_iv2",
+        "WHOQOL-BREF",
+        ("overall QoL item", "general health item"),
+        {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"},
+        0.4,
+    ),
+    ("syn_rct_in3", "AQoL-8D", ("utility",), {"baseline": "final_sd", "week 12": "final_ci"}, None),
+    ("syn_rct_iv6", "EQ-5D-5L", ("index",), {"day 28": "change_se", "week 12": "change_se"}, None),
+    ("syn_rct_iv6", "EQ-VAS", ("VAS",), {"day 28": "change_ci", "week 12": "change_ci"}, None),
+    (
+        "syn_nrsi_in2",
+        "EQ-5D-5L",
+        ("index",),
+        {"baseline": "final_sd", "week 12": "final_se", "6 months": "final_se"},
+        None,
+    ),
+    (
+        "syn_rct_in4",
+        "AQoL-8D",
+        ("utility",),
+        {"baseline": "median_iqr", "day 28": "median_iqr", "week 12": "median_iqr"},
+        None,
+    ),
+    ("syn_rct_in4", "QLDS", ("total",), {"baseline": "final_sd", "day 28": "change_sd", "week 12": "change_sd"}, None),
+    (
+        "syn_rct_in5",
+        "EQ-5D-5L",
+        ("index",),
+        {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"},
+        0.55,
+    ),
 ]
 
 #: "Any problem" percentages of the EQ-5D-5L dimensions at day 28: (esketamine, placebo).
@@ -642,10 +883,18 @@ ROB2 = {
     "syn_rct_in1": ("Low", "Low", "Low", "Low", "Low", "Low"),
     "syn_rct_in2": ("Low", "Low", "Low", "Some concerns", "Low", "Some concerns"),
     "syn_rct_iv3": ("Some concerns", "High", "Low", "Some concerns", "Low", "High"),
+    "syn_rct_iv4": ("Some concerns", "Some concerns", "Low", "Some concerns", "High", "High"),
+    "syn_rct_iv5": ("Low", "Some concerns", "Some concerns", "Low", "Some concerns", "Some concerns"),
+    "syn_rct_in3": ("Low", "Low", "Some concerns", "Low", "Low", "Some concerns"),
+    "syn_rct_iv6": ("Some concerns", "Low", "Low", "Some concerns", "Low", "Some concerns"),
+    "syn_rct_in4": ("Low", "Low", "Low", "Low", "Low", "Low"),
+    "syn_rct_in5": ("Low", "Low", "Low", "Low", "Some concerns", "Some concerns"),
 }
 ROBINS_I = {
     "syn_nrsi_in": ("Moderate", "Low", "Low", "Moderate", "Low", "Moderate", "Low", "Moderate"),
     "syn_nrsi_iv": ("Serious", "Moderate", "Low", "Moderate", "Moderate", "Serious", "Low", "Serious"),
+    "syn_nrsi_iv2": ("Serious", "Moderate", "Moderate", "Low", "Moderate", "Moderate", "Low", "Serious"),
+    "syn_nrsi_in2": ("Moderate", "Low", "Low", "Low", "Moderate", "Low", "Low", "Moderate"),
 }
 NOS = {"syn_cohort_iv": {"selection": 3, "comparability": 1, "outcome": 2}}
 
@@ -690,8 +939,8 @@ GRADE: list[dict[str, object]] = [
             ("risk_of_bias", -1, "Some concerns in most trials."),
             ("inconsistency", 0, "Consistent direction."),
             ("indirectness", 0, "Direct."),
-            ("imprecision", -1, "Few studies, wide interval."),
-            ("publication_bias", 0, "Not suspected."),
+            ("imprecision", 0, "Thirteen studies at week 12; the interval excludes no effect."),
+            ("publication_bias", -1, "Funnel asymmetry: the smaller studies report larger effects."),
         )
     ),
     *(
@@ -711,17 +960,17 @@ PRISMA: list[dict[str, object]] = [
     {"box": "register_results", "n": 64, "detail": "ClinicalTrials.gov, 64"},
     {"box": "duplicates", "n": 388, "detail": None},
     {"box": "records_screened", "n": 1088, "detail": None},
-    {"box": "records_excluded", "n": 1031, "detail": None},
-    {"box": "dbr_sought_reports", "n": 57, "detail": None},
+    {"box": "records_excluded", "n": 1023, "detail": None},
+    {"box": "dbr_sought_reports", "n": 65, "detail": None},
     {"box": "dbr_notretrieved_reports", "n": 4, "detail": None},
-    {"box": "dbr_assessed", "n": 53, "detail": None},
+    {"box": "dbr_assessed", "n": 61, "detail": None},
     {
         "box": "dbr_excluded",
         "n": 44,
         "detail": "no QoL outcome, 21; wrong population, 9; wrong design, 8; conference abstract only, 6",
     },
-    {"box": "total_studies", "n": 9, "detail": None},
-    {"box": "total_reports", "n": 9, "detail": None},
+    {"box": "total_studies", "n": 17, "detail": None},
+    {"box": "total_reports", "n": 17, "detail": None},
 ]
 
 _ACCESSED = "2025-01-15"
@@ -753,13 +1002,13 @@ def build_sources() -> list[dict[str, object]]:
 CLAIMS: list[dict[str, object]] = [
     {
         "claim_id": "syn_n_studies",
-        "statement": "nine studies were included",
+        "statement": "seventeen studies were included",
         "source_id": "synthetic_review",
         "study_id": None,
         "instrument": None,
         "subscale": None,
         "quantity": "n_studies",
-        "claimed_value": 9,
+        "claimed_value": 17,
         "value_qualifier": None,
         "claimed_direction": None,
         "notes": SYNTHETIC,
@@ -813,7 +1062,7 @@ def build_studies() -> list[dict[str, object]]:
 
 def build() -> dict[str, list[dict[str, object]]]:
     """Rows of every sheet of the synthetic workbook."""
-    model = Model(SEED)
+    model = Model(SEED, small_study_boost())
     return {
         "studies": build_studies(),
         "arms": [

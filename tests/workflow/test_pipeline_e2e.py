@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 
@@ -41,7 +42,28 @@ SYNTHESIS_FILES = (
     "robvis_rob2.csv",
 )
 FIGURE_FAMILIES = ("forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time")
+#: Figure families of the diagnostics, drawn where their synthesis table has rows (enough studies).
+DIAGNOSTIC_FIGURE_FAMILIES = {
+    "funnel": "small_study_effects",
+    "bubble": "meta_regression",
+    "influence": "influence",
+    "cumulative": "cumulative",
+    "gosh": "gosh",
+}
 #: Rules downstream of the workbook: what an edited outcome cell must rerun (``all`` is the target rule).
+#: The diagnostics of the pooled analyses and their figures: downstream of meta_analysis.
+DIAGNOSTICS = (
+    "meta_regression",
+    "small_study_effects",
+    "influence",
+    "cumulative",
+    "gosh",
+    "fig_funnel",
+    "fig_bubble",
+    "fig_influence",
+    "fig_cumulative",
+    "fig_gosh",
+)
 WORKBOOK_DEPENDENTS = {
     "clean",
     "harmonize",
@@ -49,6 +71,7 @@ WORKBOOK_DEPENDENTS = {
     "meta_analysis",
     "narrative_synthesis",
     "summary_of_findings",
+    *DIAGNOSTICS,
     "fig_forest",
     "fig_effect_direction",
     "fig_risk_of_bias",
@@ -121,7 +144,7 @@ def test_synthetic_workbook_passes_the_clean_stage() -> None:
         config["clean"],
     )
     studies, outcomes = result.tables["studies"], result.tables["outcomes"]
-    assert studies["design"].value_counts().to_dict() == {"rct": 5, "nrsi": 2, "cohort": 1, "single_arm": 1}
+    assert studies["design"].value_counts().to_dict() == {"rct": 11, "nrsi": 4, "cohort": 1, "single_arm": 1}
     assert studies["notes"].str.startswith("SYNTHETIC").all()
     assert set(outcomes["timepoint"]) == {"baseline", "week 1", "day 28", "week 12", "6 months"}
     assert {"WHOQOL-BREF", "EQ-5D-5L", "EQ-VAS", "SF-36", "QLDS", "AQoL-8D", "HAM-D", "MADRS", "SDS"} == set(
@@ -160,7 +183,12 @@ def test_every_target_exists(pipeline: Callable[[str], PipelineRun], review: str
     svgs = {p.stem for p in (results / "figures").glob("*/*.svg")}
     pngs = {p.stem for p in (results / "figures").glob("*/*.png")}
     assert set(captions) == svgs == pngs
-    assert {p.parent.name for p in (results / "figures").glob("*/*.svg")} == set(FIGURE_FAMILIES)
+    diagnostics = {
+        family
+        for family, table in DIAGNOSTIC_FIGURE_FAMILIES.items()
+        if len(read_table(results / "synthesis" / f"{table}.parquet"))
+    }
+    assert {p.parent.name for p in (results / "figures").glob("*/*.svg")} == set(FIGURE_FAMILIES) | diagnostics
     assert all(entry["caption"] and entry["alt"] for entry in captions.values())
 
 
@@ -215,6 +243,39 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+def _window_bounds(window: str) -> tuple[float, float]:
+    """Lower (exclusive) and upper (inclusive) bound in weeks of a time window of the default config."""
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    low = 0.0
+    for entry in config["harmonize"]["windows"]:
+        high = float(entry.get("max_weeks", float("inf")))
+        if entry["name"] == window:
+            return low, high
+        low = high
+    raise KeyError(window)
+
+
+def _studies_comparing_arms(results: Path, domain: str, window: str) -> set[str]:
+    """Studies with a number for an intervention arm and a comparator arm on a subscale of ``domain`` at a
+    visit in ``window``, or a between-arm contrast there: the studies its between-arm analysis can pool."""
+    registry = load_registry(ROOT / "config" / "instruments.yaml")
+    low, high = _window_bounds(window)
+
+    def in_scope(rows):
+        domains = [registry.subscale(i, s).domain for i, s in zip(rows["instrument"], rows["subscale"], strict=True)]
+        weeks = rows["timepoint_weeks"]
+        return rows[(pd.Series(domains, index=rows.index) == domain) & (weeks > low) & (weeks <= high)]
+
+    outcomes = in_scope(read_table(results / "clean" / "outcomes.parquet"))
+    outcomes = outcomes[outcomes[["mean", "median", "change_mean"]].notna().any(axis=1)]
+    roles = read_table(results / "clean" / "arms.parquet").set_index(["study_id", "arm_id"])["role"]
+    arm_roles: dict[str, set[str]] = {}
+    for study_id, arm_id in zip(outcomes["study_id"], outcomes["arm_id"], strict=True):
+        arm_roles.setdefault(study_id, set()).add(roles[study_id, arm_id])
+    contrasts = in_scope(read_table(results / "clean" / "contrasts.parquet"))
+    return {s for s, found in arm_roles.items() if found == {"intervention", "comparator"}} | set(contrasts["study_id"])
+
+
 @pytest.mark.e2e
 def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], PipelineRun]) -> None:
     results = pipeline("synthetic").results
@@ -226,7 +287,7 @@ def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], 
         quoted = f"{_fmt(row['estimate'])} (95% CI {_fmt(row['ci_lb'])} to {_fmt(row['ci_ub'])}"
         assert quoted in text, f"{analysis_id}: {quoted!r} not in the report"
     main = pooled.loc["between_arms|overall|medium|SMD"]
-    assert int(main["k"]) == 5
+    assert int(main["k"]) == len(_studies_comparing_arms(results, "overall", "medium")) >= 12
     assert (
         f"Pooling {int(main['k'])} studies" in text
         and f"Q = {main['q']:.2f} on {int(main['q_df'])} degrees of freedom" in text
@@ -236,6 +297,23 @@ def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], 
     subgroups = read_table(results / "synthesis" / "subgroups.parquet")
     assert "between_arms|overall|medium|SMD" in set(leave_one_out["analysis_id"])
     assert {"drug", "population", "design"} <= set(subgroups["subgroup_var"])
+    weights = read_table(results / "synthesis" / "study_weights.parquet")
+    main_weights = weights[weights["analysis_id"] == "between_arms|overall|medium|SMD"]
+    assert main_weights["composite"].astype(bool).sum() >= 3  # several studies pool dependent effects
+    # The diagnostics (at least 10 studies for meta-regression and the small-study tests), on the main analysis.
+    diagnostics = {
+        name: read_table(results / "synthesis" / f"{name}.parquet")
+        for name in ("meta_regression", "small_study_effects", "filled_studies", "influence", "cumulative", "gosh")
+    }
+    main_rows = {name: table[table["analysis_id"] == main.name] for name, table in diagnostics.items()}
+    assert all(len(rows) > 0 for rows in main_rows.values()), {n: len(r) for n, r in main_rows.items()}
+    assert set(main_rows["meta_regression"]["moderator"]) == {"year", "design"}
+    assert (main_rows["meta_regression"]["k"] == main["k"]).all()
+    small_study = main_rows["small_study_effects"].iloc[0]
+    assert int(small_study["k0"]) == len(main_rows["filled_studies"]) > 0  # smaller studies, larger effects
+    assert int(small_study["filled_k"]) == int(main["k"]) + int(small_study["k0"])
+    assert len(main_rows["influence"]) == len(main_rows["cumulative"]) == int(main["k"])
+    assert len(main_rows["gosh"]) == 2 ** int(main["k"]) - 1  # every non-empty subset of the studies
     conversions = set(read_table(results / "harmonized" / "conversion_log.parquet")["name"])
     assert {
         "sd_from_se",
@@ -331,6 +409,7 @@ def test_changed_pooling_method_reruns_only_what_depends_on_it(
     assert set(jobs) == {
         "meta_analysis",
         "summary_of_findings",
+        *DIAGNOSTICS,
         "fig_forest",
         "fig_captions",
         "config_used",
