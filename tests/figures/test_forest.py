@@ -12,6 +12,8 @@ from figures_data import assert_no_text_overlap, forest_studies, pooled
 from qolreview.figures.forest import forest_plot
 from qolreview.figures.save import save_figure
 
+FAVOURS = ("Favours control", "Favours ketamine/esketamine")
+
 
 def _texts(fig, gid):
     return [t for ax in fig.axes for t in ax.texts if t.get_gid() == gid]
@@ -45,7 +47,7 @@ def test_diamond_centre_and_ends_are_the_pooled_estimate_and_ci():
 
 def test_text_columns_and_heterogeneity():
     studies = forest_studies(5)
-    result = forest_plot(studies, pooled(5))
+    result = forest_plot(studies, pooled(5), favours=FAVOURS)
     fig = result.figure
     assert [t.get_text() for t in _texts(fig, "n-text")][:2] == ["40", "NR"]
     first = studies.iloc[0]
@@ -133,6 +135,7 @@ def test_ratio_forest_names_the_log_scale_and_keeps_favours_sides(width, k):
         measure="RR",
         width=width,
         title="Between arms: Physical, short window",
+        favours=FAVOURS,
     )
     fig = result.figure
     ax = fig.axes[0]

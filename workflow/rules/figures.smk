@@ -38,6 +38,7 @@ rule fig_forest:
         settings={
             **settings("figures", "width", "palette", "forest_subgroup"),
             "subgroup_order": config["synthesis"]["subgroups"],
+            "intervention_label": config["review"]["intervention_label"],
         },
     script:
         "../scripts/fig_forest.py"

@@ -53,8 +53,11 @@ def _comparison_label(comparison: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _favours(comparison: str) -> tuple[str, str]:
-    return style.FAVOURS_WITHIN_ARM if comparison == "within_arm_prepost" else style.FAVOURS
+def _favours(comparison: str, intervention: str) -> tuple[str, str]:
+    """The labels under the null line: better or worse than baseline, or favouring either arm."""
+    if comparison == "within_arm_prepost":
+        return style.FAVOURS_WITHIN_ARM
+    return style.FAVOURS[0], f"Favours {intervention}"
 
 
 def subgroup_variable(subgroups: pd.DataFrame, choice: str, order: list[str]) -> str | None:
@@ -100,7 +103,7 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
             width=width,
             palette=palette,
             measure=str(measure),
-            favours=_favours(str(comparison)),
+            favours=_favours(str(comparison), settings["intervention_label"]),
         )
     for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
         studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
@@ -129,7 +132,7 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
             width=width,
             palette=palette,
             measure=str(analysis["measure"]),
-            favours=_favours(str(analysis["comparison"])),
+            favours=_favours(str(analysis["comparison"]), settings["intervention_label"]),
         )
     _save_all(figures, outputs)
 

@@ -228,7 +228,8 @@ PRISMA_FILL = {"box": "#FFFFFF", "phase": "#9DC3E6", "title_main": "#FFD966", "t
 
 # Shared labels --------------------------------------------------------------------------------------
 
-FAVOURS = ("Favours control", "Favours ketamine/esketamine")
+FAVOURS = ("Favours control", "Favours intervention")
+"""Labels under a between-arm forest plot; the rule names the review's intervention (``review.intervention_label``)."""
 FAVOURS_WITHIN_ARM = ("Worse than baseline", "Better than baseline")
 """Sides of a within-arm (pre-post) forest plot: there is no control arm to favour."""
 NOT_POOLED_LABEL = "Not pooled (too few studies)"

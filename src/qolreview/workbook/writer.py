@@ -1,8 +1,8 @@
 """Write extraction workbooks (.xlsx) that follow the workbook contract in :mod:`qolreview.workbook.spec`.
 
-The same writer produces the blank template (``make template``), the embedded default workbook
-(``raw/transcription/cheng2025.py``) and valid workbooks for tests. Output is byte-for-byte deterministic:
-the document properties and every zip member carry a fixed timestamp.
+The same writer produces the blank template (``make template``), the embedded default workbook (the
+default review's transcription script in ``raw/transcription/``) and valid workbooks for tests. Output is
+byte-for-byte deterministic: the document properties and every zip member carry a fixed timestamp.
 
 The column reference shown in the workbook's ``instructions`` sheet and in ``raw/README.md`` is generated
 here from the contract, so the documentation cannot drift from it.
