@@ -30,11 +30,10 @@ from numpy.typing import ArrayLike
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.figures.funnel import (
-    RIGHT_IN,
-    TOP_IN,
     bottom_band_in,
     label_axes,
     left_margin_in,
+    plot_frame,
     style_axes,
     tick_labels,
 )
@@ -125,12 +124,9 @@ def baujat_plot(
     below = bottom_band_in(font)
     key = _key(labels, width, fig_w - 2 * style.MARGIN_IN, font.small)
     axes_h = _AXES_H_IN[width]
-    fig_h = TOP_IN + axes_h + below + KEY_GAP_IN + key.height + style.MARGIN_IN
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        bottom = style.MARGIN_IN + key.height + KEY_GAP_IN + below
-        ax = fig.add_axes((left / fig_w, bottom / fig_h, (fig_w - left - RIGHT_IN) / fig_w, axes_h / fig_h))
+        fig, ax = plot_frame(fig_w, left, axes_h, below + KEY_GAP_IN + key.height)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         ax.set_xticks(x_ticks, tick_labels(x_ticks))

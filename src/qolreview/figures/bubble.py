@@ -35,7 +35,6 @@ from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.figures.funnel import (
     RIGHT_IN,
-    TOP_IN,
     bottom_band_in,
     draw_legend,
     effect_axis_label,
@@ -44,6 +43,7 @@ from qolreview.figures.funnel import (
     legend_columns,
     legend_height_in,
     make_inert,
+    plot_frame,
     style_axes,
     tick_labels,
 )
@@ -338,17 +338,8 @@ def _draw_numeric(model: _Model, width: style.Width, palette: style.Palette) -> 
     xlabel_lines = layout.wrap(model.moderator, fig_w - left - RIGHT_IN, font.small)
     below = bottom_band_in(font, len(xlabel_lines))
     axes_h = _AXES_H_IN[width]
-    fig_h = TOP_IN + axes_h + below + legend_h + style.MARGIN_IN
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        ax = fig.add_axes(
-            (
-                left / fig_w,
-                (style.MARGIN_IN + legend_h + below) / fig_h,
-                (fig_w - left - RIGHT_IN) / fig_w,
-                axes_h / fig_h,
-            )
-        )
+        fig, ax = plot_frame(fig_w, left, axes_h, below + legend_h)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         _set_ticks(ax, "x", x_ticks, *xlim)
@@ -412,17 +403,8 @@ def _draw_categorical(model: _Model, width: style.Width, palette: style.Palette)
     left = left_margin_in(labels_text, font, len(ylabel_lines))
     below = bottom_band_in(font)
     axes_h = len(levels) * row_in
-    fig_h = TOP_IN + axes_h + below + legend_h + style.MARGIN_IN
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        ax = fig.add_axes(
-            (
-                left / fig_w,
-                (style.MARGIN_IN + legend_h + below) / fig_h,
-                (fig_w - left - RIGHT_IN) / fig_w,
-                axes_h / fig_h,
-            )
-        )
+        fig, ax = plot_frame(fig_w, left, axes_h, below + legend_h)
         ax.set_xlim(*xlim)
         ax.set_ylim(len(levels) - 0.5, -0.5)
         _set_ticks(ax, "x", ticks, *xlim)

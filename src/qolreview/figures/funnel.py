@@ -139,6 +139,18 @@ def tick_labels(ticks: np.ndarray) -> list[str]:
     return [figure_number(t, decimals) for t in ticks]
 
 
+def plot_frame(fig_w: float, left: float, axes_h: float, under: float) -> tuple[Figure, Axes]:
+    """A figure with one plotting area ``axes_h`` high: ``left`` in from the left edge, ``RIGHT_IN`` from the
+    right, ``TOP_IN`` from the top, with ``under`` (tick labels, axis label, legend or key) below it.
+    Call it inside ``style.context()``."""
+    fig_h = TOP_IN + axes_h + under + style.MARGIN_IN
+    fig = style.new_figure(fig_w, fig_h)
+    ax = fig.add_axes(
+        (left / fig_w, (style.MARGIN_IN + under) / fig_h, (fig_w - left - RIGHT_IN) / fig_w, axes_h / fig_h)
+    )
+    return fig, ax
+
+
 def style_axes(ax: Axes, font: style.Fonts, box: bool = False) -> None:
     """Tick label size; no top or right spine unless ``box``."""
     ax.tick_params(labelsize=font.small)
@@ -209,18 +221,9 @@ def funnel_plot(
     left = left_margin_in(tick_labels(se_ticks), font)
     below = bottom_band_in(font)
     axes_h = _AXES_H_IN[width]
-    fig_h = TOP_IN + axes_h + below + legend_h + style.MARGIN_IN
 
     with style.context():
-        fig = style.new_figure(fig_w, fig_h)
-        ax = fig.add_axes(
-            (
-                left / fig_w,
-                (style.MARGIN_IN + legend_h + below) / fig_h,
-                (fig_w - left - RIGHT_IN) / fig_w,
-                axes_h / fig_h,
-            )
-        )
+        fig, ax = plot_frame(fig_w, left, axes_h, below + legend_h)
         se_max = float(se_ticks[-1])
         ax.set_ylim(se_max, 0.0)
         ax.set_yticks(se_ticks, tick_labels(se_ticks))
