@@ -41,12 +41,22 @@ add <- function(id, description, yi, vi, cluster, obs, rho, level = 0.95) {
     list(fit = fit, rob = rob)
   })
   fit <- res$value$fit; rob <- res$value$rob
+  # Total I² of the multilevel model (metafor's "I^2 for multilevel and multivariate models"; Nakagawa &
+  # Santos 2012), the robust prediction interval, and each cluster's share of the row-sum weights.
+  W <- solve(fit$V); X <- model.matrix(fit)
+  P <- W - W %*% X %*% solve(t(X) %*% W %*% X) %*% t(X) %*% W
+  i2 <- 100 * sum(fit$sigma2) / (sum(fit$sigma2) + (fit$k - fit$p) / sum(diag(P)))
+  pred <- predict(rob)
+  weights <- tapply(weights(fit, type = "rowsum"), factor(cluster, levels = unique(cluster)), sum)
   rec <- list(id = id, kind = "che_rve", description = description,
               input = list(yi = yi, vi = vi, cluster = cluster, obs = obs, rho = rho, level = level),
               k = fit$k, n_clusters = length(unique(cluster)),
               model = list(estimate = as.numeric(fit$beta), se = fit$se, ci_lb = fit$ci.lb, ci_ub = fit$ci.ub,
-                           pval = fit$pval, sigma2_between = fit$sigma2[1], sigma2_within = fit$sigma2[2]),
-              robust = list(se = rob$se, df = rob$dfs, ci_lb = rob$ci.lb, ci_ub = rob$ci.ub, pval = rob$pval))
+                           pval = fit$pval, sigma2_between = fit$sigma2[1], sigma2_within = fit$sigma2[2],
+                           qe = fit$QE, qe_df = fit$k - fit$p, qe_p = fit$QEp, i2 = i2,
+                           weights = as.numeric(weights)),
+              robust = list(se = rob$se, df = rob$dfs, ci_lb = rob$ci.lb, ci_ub = rob$ci.ub, pval = rob$pval,
+                            pi_lb = pred$pi.lb, pi_ub = pred$pi.ub))
   if (length(res$warnings)) rec$warnings <- res$warnings
   cases[[length(cases) + 1]] <<- rec
 }
@@ -97,8 +107,8 @@ doc <- list(generator = sprintf("R %s.%s, metafor %s, clubSandwich %s", R.versio
                                 as.character(packageVersion("metafor")), as.character(packageVersion("clubSandwich"))),
             conventions = list(
               che_rve = "V = vcalc(vi, cluster, obs, rho); rma.mv(yi, V, random = ~ 1 | cluster/obs, method = 'REML', level = 100 * level); robust(fit, cluster, clubSandwich = TRUE): CR2 with Satterthwaite df",
-              model = "estimate, se, ci_lb, ci_ub, pval: rma.mv's z test; sigma2_between, sigma2_within = fit$sigma2 (nlminb stopping tolerance)",
-              robust = "se, df (Satterthwaite), ci_lb, ci_ub, pval: robust.rma.mv with clubSandwich = TRUE",
+              model = "estimate, se, ci_lb, ci_ub, pval: rma.mv's z test; sigma2_between, sigma2_within = fit$sigma2 (nlminb stopping tolerance); qe, qe_df, qe_p = fit$QE, k - p, fit$QEp; i2: 100 sum(sigma2) / (sum(sigma2) + (k - p) / tr(P)), P = W - WX(X'WX)^-1X'W, W = solve(fit$V); weights: weights(fit, type = 'rowsum') summed per cluster, clusters in order of first appearance",
+              robust = "se, df (Satterthwaite), ci_lb, ci_ub, pval: robust.rma.mv with clubSandwich = TRUE; pi_lb, pi_ub = predict(rob)",
               input = "cluster and obs as character labels; level as a proportion"),
             cases = cases)
 writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), out)

@@ -44,6 +44,13 @@ GRID = [
     for case_id in CASES
     for field in (*MODEL_FIELDS, *(f"robust_{f}" for f in ROBUST_FIELDS), "k", "n_clusters")
 ]
+#: Heterogeneity, prediction interval and cluster weights: in the extra cases only.
+HETEROGENEITY_FIELDS = ("qe", "qe_df", "qe_p", "i2", "pi_lb", "pi_ub", "weights")
+HETEROGENEITY_GRID = [
+    pytest.param(case["id"], field, id=f"{case['id']}-{field}")
+    for case in EXTRA["cases"]
+    for field in HETEROGENEITY_FIELDS
+]
 
 
 def _input(case_id: str) -> dict:
@@ -89,6 +96,26 @@ def test_matches_metafor_clubsandwich(case_id: str, field: str) -> None:
     assert got == pytest.approx(want, rel=RTOL, abs=0.0)
 
 
+@pytest.mark.parametrize(("case_id", "field"), HETEROGENEITY_GRID)
+def test_heterogeneity_matches_metafor(case_id: str, field: str) -> None:
+    """QE does not depend on the variance components (1e-10); the others do (metafor's tolerance).
+
+    A p-value in R's subnormal range (below 1e-300) is 0 in SciPy.
+    """
+    case = CASES[case_id]
+    want = case["robust"][field] if field.startswith("pi_") else case["model"][field]
+    got = getattr(fitted(case_id), field)
+    if field == "qe_df":
+        assert got == want and isinstance(got, int)
+    elif field == "weights":
+        assert isinstance(got, tuple)
+        np.testing.assert_allclose(got, np.atleast_1d(want), rtol=RTOL, atol=0.0)
+        assert sum(got) == pytest.approx(100.0, rel=1e-12)
+    else:
+        tiny = 1e-300 if field == "qe_p" else 0.0
+        assert got == pytest.approx(want, rel=1e-10 if field in ("qe", "qe_p") else RTOL, abs=tiny)
+
+
 def test_boundary_cases_are_on_the_boundary() -> None:
     assert fitted("kalaian1996_between0").sigma2_between == 0.0
     assert fitted("berkey1998_between0").sigma2_between == 0.0
@@ -125,7 +152,12 @@ def test_invariant_to_row_order_and_label_type() -> None:
         np.array(i["yi"])[perm], np.array(i["vi"])[perm], np.array(clusters)[perm], np.array(obs)[perm], i["rho"]
     )
     for field in dataclasses.fields(CorrelatedHierarchicalResult):
-        assert getattr(res, field.name) == pytest.approx(getattr(ref, field.name), rel=1e-9)
+        if field.name != "weights":
+            assert getattr(res, field.name) == pytest.approx(getattr(ref, field.name), rel=1e-9)
+    # weights follow the clusters' order of first appearance
+    ref_weights = dict(zip(dict.fromkeys(clusters), ref.weights, strict=True))
+    res_weights = dict(zip(dict.fromkeys(np.array(clusters)[perm].tolist()), res.weights, strict=True))
+    assert res_weights == pytest.approx(ref_weights, rel=1e-9)
 
 
 def test_result_is_frozen_and_converts_to_dict() -> None:
@@ -135,9 +167,11 @@ def test_result_is_frozen_and_converts_to_dict() -> None:
     d = res.to_dict()
     assert list(d) == [
         "estimate", "se", "ci_lb", "ci_ub", "pval", "sigma2_between", "sigma2_within", "robust_se", "robust_df",
-        "robust_ci_lb", "robust_ci_ub", "robust_pval", "k", "n_clusters",
+        "robust_ci_lb", "robust_ci_ub", "robust_pval", "pi_lb", "pi_ub", "qe", "qe_df", "qe_p", "i2", "weights", "k",
+        "n_clusters",
     ]  # fmt: skip
-    assert all(math.isfinite(v) for v in d.values())
+    assert all(math.isfinite(v) for v in d.values() if not isinstance(v, tuple))
+    assert len(d["weights"]) == d["n_clusters"]
 
 
 # Input validation --------------------------------------------------------------------------------------

@@ -80,6 +80,19 @@ class CorrelatedHierarchicalResult:
         Satterthwaite degrees of freedom of the robust t test.
     robust_ci_lb, robust_ci_ub, robust_pval : float
         Robust confidence interval and p-value from t(``robust_df``).
+    pi_lb, pi_ub : float
+        Prediction interval ``estimate -/+ t_crit sqrt(robust_se^2 + sigma2_between + sigma2_within)``, as
+        ``predict()`` of the robust fit gives it.
+    qe, qe_df, qe_p : float, int, float
+        Test for residual heterogeneity (``rma.mv``'s ``QE``: ``y'(V^-1 - V^-1 1 1'V^-1 / 1'V^-1 1) y`` on
+        ``k - 1`` df, ``V`` the sampling covariance).
+    i2 : float
+        Total I² (%) of the multilevel model: ``100 (s_b + s_w) / (s_b + s_w + (k - 1) / tr(P))`` with
+        ``P = W - W 1 1'W / 1'W 1`` and ``W = V^-1`` (Nakagawa & Santos 2012; metafor's documentation,
+        "I² for multilevel and multivariate models").
+    weights : tuple of float
+        Percent weight of each cluster (its rows' sums of the model's weight matrix ``M^-1``, as
+        ``weights(fit, type = "rowsum")``, added up per cluster), clusters in order of first appearance.
     k : int
         Number of effect sizes.
     n_clusters : int
@@ -89,6 +102,7 @@ class CorrelatedHierarchicalResult:
     ----------
     Pustejovsky & Tipton (2022) :cite:`pustejovsky2022`
     Pustejovsky & Tipton (2018) :cite:`pustejovsky2018`
+    Nakagawa & Santos (2012) :cite:`nakagawa2012`
     metafor 3.8 :cite:`metafor`
     clubSandwich 0.5.8 :cite:`clubsandwich`
     """
@@ -105,6 +119,13 @@ class CorrelatedHierarchicalResult:
     robust_ci_lb: float
     robust_ci_ub: float
     robust_pval: float
+    pi_lb: float
+    pi_ub: float
+    qe: float
+    qe_df: int
+    qe_p: float
+    i2: float
+    weights: tuple[float, ...]
     k: int
     n_clusters: int
 
@@ -115,10 +136,14 @@ class CorrelatedHierarchicalResult:
 
 @dataclass(frozen=True)
 class _SizeGroup:
-    """Clusters of one size ``n``, stacked: ``y`` is (g, n), ``v_mat`` the sampling covariances (g, n, n)."""
+    """Clusters of one size ``n``, stacked: ``y`` is (g, n), ``v_mat`` the sampling covariances (g, n, n).
+
+    ``clusters`` holds the g cluster codes.
+    """
 
     y: FloatArray
     v_mat: FloatArray
+    clusters: NDArray[np.intp]
 
     @property
     def n(self) -> int:
@@ -243,7 +268,7 @@ def _size_groups(y: FloatArray, v: FloatArray, cluster_codes: NDArray[np.intp], 
         sd = np.sqrt(v[rows])
         corr = np.full((n, n), rho)
         np.fill_diagonal(corr, 1.0)
-        groups.append(_SizeGroup(y=y[rows], v_mat=sd[:, :, None] * sd[:, None, :] * corr))
+        groups.append(_SizeGroup(y=y[rows], v_mat=sd[:, :, None] * sd[:, None, :] * corr, clusters=members))
     return tuple(groups)
 
 
@@ -373,10 +398,11 @@ def _split(s: FloatArray, identified: bool) -> tuple[float, float]:
 def _inference(
     groups: tuple[_SizeGroup, ...], sigma2: tuple[float, float], level: float, *, k: int, n_clusters: int
 ) -> CorrelatedHierarchicalResult:
-    """Model-based z inference and CR2 / Satterthwaite robust inference at the REML estimates."""
+    """Model-based z inference, CR2 / Satterthwaite robust inference and heterogeneity at the REML estimates."""
     fitted = []
     s_total = 0.0
     a_y = 0.0
+    cluster_weight = np.zeros(n_clusters)
     for group in groups:
         n = group.n
         m = group.v_mat + sigma2[0] * np.ones((n, n)) + sigma2[1] * np.eye(n)
@@ -386,6 +412,7 @@ def _inference(
         a = w.sum(axis=2)
         s_total += float(a.sum())
         a_y += float(np.einsum("ga,ga->", a, group.y))
+        cluster_weight[group.clusters] = a.sum(axis=1)
         fitted.append((group, m, chol, a))
     estimate = a_y / s_total
     se = math.sqrt(1.0 / s_total)
@@ -416,6 +443,9 @@ def _inference(
     robust_df = float((gg.sum() - h2.sum()) ** 2 / (np.sum(gg**2) - 2.0 * np.sum(gg * h2) + h2.sum() ** 2))
     t_crit = float(stats.t.ppf(0.5 + level / 2.0, robust_df))
     robust_pval = float(2.0 * stats.t.sf(abs(estimate / robust_se), robust_df))
+    pi_half = t_crit * math.sqrt(robust_se**2 + sigma2[0] + sigma2[1])
+    qe, trace_p = _heterogeneity(groups)
+    typical_v = (k - 1) / trace_p
     return CorrelatedHierarchicalResult(
         estimate=estimate,
         se=se,
@@ -429,6 +459,31 @@ def _inference(
         robust_ci_lb=estimate - t_crit * robust_se,
         robust_ci_ub=estimate + t_crit * robust_se,
         robust_pval=robust_pval,
+        pi_lb=estimate - pi_half,
+        pi_ub=estimate + pi_half,
+        qe=qe,
+        qe_df=k - 1,
+        qe_p=float(stats.chi2.sf(qe, k - 1)),
+        i2=100.0 * (sigma2[0] + sigma2[1]) / (sigma2[0] + sigma2[1] + typical_v),
+        weights=tuple(float(w) for w in 100.0 * cluster_weight / s_total),
         k=k,
         n_clusters=n_clusters,
     )
+
+
+def _heterogeneity(groups: tuple[_SizeGroup, ...]) -> tuple[float, float]:
+    """``QE`` and ``tr(P)`` of the intercept-only model under the sampling covariance ``V`` alone.
+
+    With ``W = V^-1`` (blockwise), ``a = W 1`` and ``S = 1'W 1``: ``QE = y'W y - (a'y)^2 / S`` and
+    ``tr(P) = tr(W) - a'a / S``.
+    """
+    ywy = trace_w = s_v = a_y = a_a = 0.0
+    for group in groups:
+        w = np.linalg.inv(group.v_mat)
+        a = w.sum(axis=2)
+        ywy += float(np.einsum("ga,gab,gb->", group.y, w, group.y))
+        trace_w += float(np.einsum("gaa->", w))
+        s_v += float(a.sum())
+        a_y += float(np.einsum("ga,ga->", a, group.y))
+        a_a += float(np.einsum("ga,ga->", a, a))
+    return ywy - a_y**2 / s_v, trace_w - a_a / s_v
