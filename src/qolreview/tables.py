@@ -35,9 +35,9 @@ ORIGINS = ("outcomes", "contrasts")
 """The workbook sheet an effect size was computed from."""
 RSource = Literal["reported", "derived_from_sds", "study_override", "default", "not_used"]
 """Where the pre-post correlation of a change score came from."""
-SELECTIONS = ("single", "composite", "priority")
-"""How a study's one effect in an analysis was chosen."""
-SUBGROUP_FITS = ("random_effects", "single_study")
+SELECTIONS = ("single", "composite", "priority", "che")
+"""How a study's row in an analysis was formed (``che``: all its effects entered the CHE model)."""
+SUBGROUP_FITS = ("random_effects", "che", "single_study")
 IMPROVED, WORSENED, NO_CLEAR, MIXED = "improved", "worsened", "no_clear_difference", "mixed"
 EFFECT_DIRECTIONS = (IMPROVED, WORSENED, NO_CLEAR, MIXED)
 """Directions of effect (SWiM; Thomson & Thomas 2013)."""
@@ -206,6 +206,7 @@ class MetaAnalyses(Contract):
     measure: Text
     qol: Flag
     k: Integer = pa.Field(ge=1)
+    k_effects: Integer = pa.Field(ge=1)
     study_ids: Text
     n_participants: Integer = _optional(ge=0)
     max_timepoint_weeks: Number = _optional()
@@ -228,6 +229,8 @@ class MetaAnalyses(Contract):
     q: Number = _optional(ge=0)
     q_df: Integer = _optional(ge=0)
     q_p: Number = _optional(ge=0, le=1)
+    df: Number = _optional(gt=0)
+    sigma2_within: Number = _optional(ge=0)
     method: Text
     test: Text
     level: Number = pa.Field(gt=0, lt=1)
@@ -522,3 +525,16 @@ class Gosh(Contract):
     tau2: Number = _optional(ge=0)
     i2: Number = _optional(ge=0, le=100)
     qe: Number = _optional(ge=0)
+
+
+DIAGNOSTIC_METHODS = ("meta_regression", "small_study_effects", "influence", "cumulative", "gosh")
+"""The diagnostics of the pooled analyses, one rule each."""
+
+
+class DiagnosticFailures(Contract):
+    """A diagnostic that could not be computed for one pooled analysis (and moderator), and why."""
+
+    analysis_id: Text
+    method: Text = pa.Field(isin=DIAGNOSTIC_METHODS)
+    moderator: Text = _optional()
+    reason: Text

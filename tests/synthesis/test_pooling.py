@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from qolreview.meta import random_effects
+from qolreview.meta import correlated_hierarchical, random_effects
 from qolreview.synthesis.pooling import PoolingSettings, analysable_effects, one_effect_per_study, synthesize
 
 STUDIES = pd.DataFrame(
@@ -266,9 +266,66 @@ def test_leave_one_out_only_from_three_studies_and_equals_refits() -> None:
     assert loo.loc["s3", "omitted_label"] == "Gamma 2022"
 
 
+CHE_EFFECTS = (
+    effect("e1", "s1", "ket", 0.40, 0.040),
+    effect("e2", "s1", "ket", 0.55, 0.050, instrument="EQ-5D-5L"),
+    effect("e3", "s2", "esk", 0.10, 0.050),
+    effect("e4", "s3", "ket", 0.75, 0.030, n2=np.nan),
+    effect("e5", "s3", "ket", 0.60, 0.035, instrument="EQ-5D-5L", n2=np.nan),
+    effect("e6", "s3", "ket", 0.90, 0.045, instrument="SF-36", n2=np.nan),
+)
+
+
+def test_che_pools_every_effect_with_robust_inference() -> None:
+    settings = PoolingSettings(multiple_effects="che", che_rho=0.6, subgroups=("drug",))
+    result = synthesize(frame(*CHE_EFFECTS), STUDIES, ARMS, ROB, settings)
+    row = result.meta_analyses.iloc[0]
+    yi = [0.40, 0.55, 0.10, 0.75, 0.60, 0.90]
+    vi = [0.040, 0.050, 0.050, 0.030, 0.035, 0.045]
+    cluster = ["s1", "s1", "s2", "s3", "s3", "s3"]
+    che = correlated_hierarchical(yi, vi, cluster, [f"e{i}" for i in range(1, 7)], 0.6)
+    expected = {
+        "estimate": che.estimate, "se": che.robust_se, "pval": che.robust_pval, "ci_lb": che.robust_ci_lb,
+        "ci_ub": che.robust_ci_ub, "pi_lb": che.pi_lb, "pi_ub": che.pi_ub, "tau2": che.sigma2_between,
+        "sigma2_within": che.sigma2_within, "df": che.robust_df, "i2": che.i2, "q": che.qe, "q_p": che.qe_p,
+    }  # fmt: skip
+    for name, value in expected.items():
+        assert row[name] == pytest.approx(value, rel=1e-12, abs=1e-15), name
+    assert (row["k"], row["k_effects"], row["method"], row["test"], row["multiple_effects"]) == (
+        3, 6, "REML", "cr2", "che",
+    )  # fmt: skip
+    assert row[["tau2_ci_lb", "i2_ci_lb", "h2"]].isna().all()
+    weights = result.study_weights.set_index("study_id")
+    assert weights["weight_pct"].tolist() == pytest.approx(list(che.weights))
+    assert weights["selection"].to_dict() == {"s1": "che", "s2": "single", "s3": "che"}
+    assert weights.loc["s3", "effect_ids"] == "e4; e5; e6"
+    # leave-one-out refits the CHE model without each study's effects
+    loo = result.leave_one_out.set_index("omitted_study_id")
+    rest = correlated_hierarchical(yi[:3], vi[:3], cluster[:3], ["e1", "e2", "e3"], 0.6)
+    assert loo.loc["s3", ["estimate", "se", "ci_lb", "tau2"]].tolist() == pytest.approx(
+        [rest.estimate, rest.robust_se, rest.robust_ci_lb, rest.sigma2_between]
+    )
+    # a subgroup of two or more studies is a CHE fit of its effects
+    drug = result.subgroups.set_index("subgroup")
+    ketamine = correlated_hierarchical(yi[:2] + yi[3:], vi[:2] + vi[3:], ["s1"] * 2 + ["s3"] * 3, list("abcde"), 0.6)
+    assert drug.loc["ketamine", ["estimate", "se", "se_z"]].tolist() == pytest.approx(
+        [ketamine.estimate, ketamine.robust_se, ketamine.se]
+    )
+    assert drug["fit"].to_dict() == {"esketamine": "single_study", "ketamine": "che"}
+
+
+def test_random_effects_rows_carry_their_degrees_of_freedom() -> None:
+    effects = frame(*CHE_EFFECTS)
+    knha = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings()).meta_analyses.iloc[0]
+    z = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(test="z")).meta_analyses.iloc[0]
+    assert (knha["df"], knha["k"], knha["k_effects"]) == (2.0, 3, 6)
+    assert math.isnan(z["df"]) and math.isnan(knha["sigma2_within"])
+
+
 def test_settings_from_config() -> None:
     settings = PoolingSettings.from_config({"method": "DL", "subgroups": ["drug"], "multiple_effects": "priority"})
     assert (settings.method, settings.subgroups, settings.multiple_effects) == ("DL", ("drug",), "priority")
+    assert PoolingSettings.from_config({"multiple_effects": "che", "che_rho": 0.8}).che_rho == 0.8
     with pytest.raises(ValueError, match="multiple_effects"):
         PoolingSettings.from_config({"multiple_effects": "average"})
 

@@ -115,7 +115,8 @@ def _build_rows(
         method = str(pooled.get("method", ""))
         test = style.TEST_LABELS.get(str(pooled.get("test", "")), str(pooled.get("test", "")))
         detail = ", ".join(p for p in (method, test) if p)
-        rows.append(_Row("pooled", wrap(f"{style.POOLED_LABEL} ({detail}; k = {int(pooled['k'])})", bold=True), pooled))
+        label = style.MODEL_LABELS.get(str(pooled.get("test", "")), style.POOLED_LABEL)
+        rows.append(_Row("pooled", wrap(f"{label} ({detail}; k = {int(pooled['k'])})", bold=True), pooled))
         if finite(pooled.get("pi_lb")) and finite(pooled.get("pi_ub")):
             rows.append(_Row("pi", wrap(style.PI_LABEL), pooled))
         rows.append(_Row("text", layout.wrap("Heterogeneity: " + heterogeneity_text(pooled), text_in, font.small)))
@@ -572,7 +573,8 @@ def _caption(
     ci = interval(pooled["ci_lb"], pooled["ci_ub"])
     text = (
         f" Diamond: pooled {measure} {figure_number(pooled['estimate'])} (95% CI {ci}), "
-        f"random-effects model ({pooled.get('method', '')}{', ' + test if pooled.get('test') else ''})."
+        f"{style.MODEL_LABELS.get(str(pooled.get('test')), 'random-effects model')} "
+        f"({pooled.get('method', '')}{', ' + test if pooled.get('test') else ''})."
     )
     if finite(pooled.get("pi_lb")):
         text += f" 95% prediction interval {interval(pooled['pi_lb'], pooled['pi_ub'])}."

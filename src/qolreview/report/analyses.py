@@ -7,6 +7,7 @@ import pandas as pd
 from qolreview.formatting import is_missing, plural, report_number, report_p_statement
 from qolreview.labels import COMPARISON_LABELS
 from qolreview.report.wording import MEASURE_LABELS, domain_label, join_words, lower_first, measure_short
+from qolreview.synthesis.pooling import CHE_TEST
 
 
 def pooled_analyses(meta: pd.DataFrame) -> pd.DataFrame:
@@ -35,7 +36,11 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str,
         if is_missing(row["n_participants"])
         else f"; {plural(row['n_participants'], 'participant')}"
     )
-    test = "Knapp-Hartung adjusted test" if row["test"] == "knha" else "z test"
+    che = row["test"] == CHE_TEST
+    if che:
+        test = f"CR2 cluster-robust t test on {report_number(row['df'], 1)} degrees of freedom"
+    else:
+        test = "Knapp-Hartung adjusted test" if row["test"] == "knha" else "z test"
     between = row["comparison"] == "between_arms"
     if row["ci_lb"] > 0:
         meaning = (
@@ -65,14 +70,21 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str,
     estimate = report_number(row["estimate"])
     interval = f"{level} CI {report_number(row['ci_lb'])} to {report_number(row['ci_ub'])}"
     window = f"the {row['window']} window" + (f" ({span})" if span else "")
+    within_model = (
+        f" with {plural(row['k_effects'], 'effect size')} in the correlated-and-hierarchical-effects model"
+        if che
+        else ""
+    )
+    model = "pooled" if che else f"{row['method']} random-effects"
     text = (
-        f"Pooling {plural(row['k'], 'study', 'studies')} ({who}), the {row['method']} random-effects "
+        f"Pooling {plural(row['k'], 'study', 'studies')} ({who}){within_model}, the {model} "
         f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
         f"in {window} was {estimate} ({interval}; {report_p_statement(row['pval'])}, {test}). {meaning}"
     )
     if not is_missing(row.get("tau2")):
+        within = f", σ² within studies = {report_number(row['sigma2_within'], 3)}" if che else ""
         text += (
-            f" Heterogeneity: τ² = {report_number(row['tau2'], 3)}, I² = {report_number(row['i2'], 1)}%, "
+            f" Heterogeneity: τ² = {report_number(row['tau2'], 3)}{within}, I² = {report_number(row['i2'], 1)}%, "
             f"Q = {report_number(row['q'])} on {plural(row['q_df'], 'degree')} of freedom "
             f"({report_p_statement(row['q_p'])})"
         )

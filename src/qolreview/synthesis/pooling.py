@@ -5,9 +5,12 @@ within-arm pre-post effects are never pooled with between-arm effects, nor diffe
 time windows. QoL and non-QoL outcomes live in different domains (a domain flagged both ways is an
 error). Within-arm effects of comparator arms are left out: they are not effects of the intervention.
 
-Within an analysis each study contributes one effect (Cochrane Handbook 6.2 and 10.5.1: unit-of-analysis
-errors): several effects of a study are either combined into a composite (Borenstein et al. 2009,
-ch. 24, with an assumed correlation) or reduced to the effect of the first instrument in a priority list.
+Several effects of one study in one analysis must not be pooled as if independent (Cochrane Handbook 6.2
+and 10.5.1: unit-of-analysis errors). ``synthesis.multiple_effects`` chooses how they enter: combined into a
+composite (Borenstein et al. 2009, ch. 24, with an assumed correlation), reduced to the effect of the first
+instrument in a priority list, or all kept in the correlated-and-hierarchical-effects (CHE) model with
+cluster-robust (CR2) inference (Pustejovsky & Tipton 2022), which then gives every pooled, subgroup and
+leave-one-out estimate.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from scipy import stats
 from qolreview.meta import (
     RandomEffectsResult,
     combine_dependent,
+    correlated_hierarchical,
     leave_one_out,
     random_effects,
     subgroup_test,
@@ -50,6 +54,11 @@ API_FIELDS = (
     "q_df",
     "q_p",
 )
+MODEL_FIELDS = ("df", "sigma2_within")
+"""Fields beyond ``API_FIELDS``: the t test's degrees of freedom and the CHE model's within-study variance."""
+MULTIPLE_EFFECTS = ("composite", "priority", "che")
+CHE_TEST = "cr2"
+"""``test`` of an analysis pooled with the CHE model: CR2 cluster-robust t test, Satterthwaite df."""
 SINGLE_STUDY_FIELDS = ("estimate", "se", "stat", "pval", "ci_lb", "ci_ub")
 """Fields reported for an analysis of one study: its own effect and (test="z") interval, as metafor does."""
 LEAVE_ONE_OUT_MIN_STUDIES = 3
@@ -90,6 +99,7 @@ class PoolingSettings:
     min_studies_to_pool: int = 2
     multiple_effects: str = "composite"
     composite_correlation: float = 0.5
+    che_rho: float = 0.6
     instrument_priority: tuple[str, ...] = ()
     subgroups: tuple[str, ...] = ("drug", "population", "design")
 
@@ -100,9 +110,10 @@ class PoolingSettings:
         for key in ("instrument_priority", "subgroups"):
             if key in values:
                 values[key] = tuple(values[key])  # type: ignore[arg-type]
-        if values.get("multiple_effects", "composite") not in ("composite", "priority"):
+        if values.get("multiple_effects", "composite") not in MULTIPLE_EFFECTS:
             raise ValueError(
-                f"synthesis.multiple_effects must be composite or priority, got {values['multiple_effects']!r}"
+                f"synthesis.multiple_effects must be one of {', '.join(MULTIPLE_EFFECTS)}, "
+                f"got {values['multiple_effects']!r}"
             )
         return cls(**values)  # type: ignore[arg-type]
 
@@ -157,8 +168,10 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
     ``composite``: the mean of a study's effects with the variance of Borenstein et al. (2009) eq. 24.6
     at correlation ``composite_correlation`` (``combine_dependent``); ``priority``: the effect of the
     instrument listed first in ``instrument_priority`` (unlisted instruments last, alphabetically), then
-    the most precise (smallest ``vi``), then the first ``effect_id``. ``selection`` records "single",
-    "composite" or "priority"; the CI of a composite is ``yi +/- z * sqrt(vi)`` at ``level``.
+    the most precise (smallest ``vi``), then the first ``effect_id``; ``che``: all effects enter the model,
+    and the study's row shows their composite at correlation ``che_rho`` (for the forest plot and the
+    one-effect-per-study diagnostics). ``selection`` records "single", "composite", "priority" or "che";
+    the CI of a composite is ``yi +/- z * sqrt(vi)`` at ``level``.
     """
     z = float(stats.norm.ppf(0.5 + settings.level / 2))
     rows = []
@@ -171,12 +184,13 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
                 group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"], kind="stable").head(1)
             )
             selection = "priority"
+        elif len(group) == 1:
+            selection = "single"
         else:
-            selection = "single" if len(group) == 1 else "composite"
-        if selection == "composite":
-            composite = combine_dependent(
-                group["yi"].to_numpy(float), group["vi"].to_numpy(float), settings.composite_correlation
-            )
+            selection = "che" if settings.multiple_effects == "che" else "composite"
+        if selection in ("composite", "che"):
+            correlation = settings.che_rho if selection == "che" else settings.composite_correlation
+            composite = combine_dependent(group["yi"].to_numpy(float), group["vi"].to_numpy(float), correlation)
             yi, vi = composite.estimate, composite.variance
             ci_lb, ci_ub = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
             n = float(n_each.max())
@@ -197,7 +211,7 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
                 "ci_lb": float(ci_lb),
                 "ci_ub": float(ci_ub),
                 "n": n,
-                "composite": selection == "composite",
+                "composite": selection in ("composite", "che"),
                 "selection": selection,
                 "max_timepoint_weeks": group["timepoint_weeks"].max(),
                 "source_cells": merge_cells(group["source_cells"]),
@@ -233,12 +247,74 @@ def _fit(yi: pd.Series, vi: pd.Series, settings: PoolingSettings, test: str | No
     )
 
 
-def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str, settings: PoolingSettings) -> pd.DataFrame:
+def pooled_fields(per_study: pd.DataFrame, effects: pd.DataFrame, settings: PoolingSettings) -> dict[str, object]:
+    """``API_FIELDS``, ``MODEL_FIELDS``, ``method``, ``test``, the studies' percent ``weights`` and ``se_z``
+    (the normal-theory standard error) of the model that pools ``per_study``.
+
+    Under ``che`` with two or more studies: the CHE model of all their ``effects`` (clusters = studies,
+    sampling correlation ``che_rho``; ``correlated_hierarchical``) with its CR2 robust inference (``se``,
+    ``stat``, ``pval``, CI and PI from t(``df``)); ``tau2`` is the between-study variance, ``sigma2_within``
+    the variance between effects of a study, ``i2`` and ``q`` the multilevel I² and QE. Otherwise the
+    random-effects model of the one-effect-per-study rows (``df`` = k - 1 under Knapp-Hartung).
+    """
+    if settings.multiple_effects == "che" and len(per_study) >= 2:
+        che = correlated_hierarchical(
+            effects["yi"].to_numpy(float),
+            effects["vi"].to_numpy(float),
+            effects["study_id"].to_numpy(),
+            effects["effect_id"].to_numpy(),
+            settings.che_rho,
+            level=settings.level,
+        )
+        nan = float("nan")
+        return {
+            "estimate": che.estimate,
+            "se": che.robust_se,
+            "stat": che.estimate / che.robust_se,
+            "pval": che.robust_pval,
+            "ci_lb": che.robust_ci_lb,
+            "ci_ub": che.robust_ci_ub,
+            "pi_lb": che.pi_lb,
+            "pi_ub": che.pi_ub,
+            "tau2": che.sigma2_between,
+            "tau2_ci_lb": nan,
+            "tau2_ci_ub": nan,
+            "i2": che.i2,
+            "i2_ci_lb": nan,
+            "i2_ci_ub": nan,
+            "h2": nan,
+            "q": che.qe,
+            "q_df": che.qe_df,
+            "q_p": che.qe_p,
+            "df": che.robust_df,
+            "sigma2_within": che.sigma2_within,
+            "method": "REML",
+            "test": CHE_TEST,
+            "weights": np.asarray(che.weights, dtype=float),
+            "se_z": che.se,
+        }
+    fit = _fit(per_study["yi"], per_study["vi"], settings)
+    se_z = fit.se if settings.test == "z" or fit.k < 2 else _fit(per_study["yi"], per_study["vi"], settings, "z").se
+    return {
+        **{f: getattr(fit, f) for f in API_FIELDS},
+        "df": float(fit.k - 1) if settings.test == "knha" and fit.pooled else float("nan"),
+        "sigma2_within": float("nan"),
+        "method": settings.method,
+        "test": settings.test,
+        "weights": np.asarray(fit.weights, dtype=float),
+        "se_z": se_z,
+    }
+
+
+def subgroup_analysis(
+    aid: str, per_study: pd.DataFrame, effects: pd.DataFrame, variable: str, settings: PoolingSettings
+) -> pd.DataFrame:
     """Subgroup estimates and the test for subgroup differences for one analysis and one variable.
 
     Returns no rows unless at least two subgroups have a study each. A subgroup of two or more studies is
-    pooled with the analysis' random-effects settings; a subgroup of one study enters with that study's
-    effect and within-study standard error (``fit`` "single_study", ``tau2`` NaN). Q_between compares
+    pooled with the analysis' model (``pooled_fields``: random effects, or CHE over the subgroup's
+    ``effects``); a subgroup of one study enters with that study's effect and within-study standard error
+    (``fit`` "single_study", ``tau2`` NaN). Q_between compares
     the subgroup estimates (``subgroup_test``: Borenstein et al. 2009 ch. 19, separate tau-squared per
     subgroup; Cochrane Handbook 10.11.3.1). The test uses each subgroup's normal-theory standard error
     (``se_z``), as RevMan does: a Knapp-Hartung standard error of a two-study subgroup can be arbitrarily
@@ -251,9 +327,9 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str, settings
     rows = []
     for level_name, group in groups:
         if len(group) >= 2:
-            fit = _fit(group["yi"], group["vi"], settings)
-            est, se, lb, ub, tau2, how = fit.estimate, fit.se, fit.ci_lb, fit.ci_ub, fit.tau2, "random_effects"
-            se_z = se if settings.test == "z" else _fit(group["yi"], group["vi"], settings, test="z").se
+            fit = pooled_fields(group, effects[effects["study_id"].isin(group["study_id"])], settings)
+            est, se, lb, ub, tau2 = (fit[f] for f in ("estimate", "se", "ci_lb", "ci_ub", "tau2"))
+            how, se_z = ("che" if fit["test"] == CHE_TEST else "random_effects"), fit["se_z"]
         else:
             est, se = float(group["yi"].iloc[0]), float(np.sqrt(group["vi"].iloc[0]))
             lb, ub, tau2, how, se_z = est - z * se, est + z * se, np.nan, "single_study", se
@@ -278,15 +354,26 @@ def subgroup_analysis(aid: str, per_study: pd.DataFrame, variable: str, settings
     return out.assign(q_between=test.q, q_between_df=test.df, q_between_p=test.pval)[list(Subgroups.columns())]
 
 
-def leave_one_out_analysis(aid: str, per_study: pd.DataFrame, settings: PoolingSettings) -> pd.DataFrame:
-    """Random-effects estimate with each study left out in turn (metafor ``leave1out``)."""
-    loo = leave_one_out(
-        per_study["yi"].to_numpy(float),
-        per_study["vi"].to_numpy(float),
-        method=settings.method,
-        test=settings.test,
-        level=settings.level,
-    )
+def leave_one_out_analysis(
+    aid: str, per_study: pd.DataFrame, effects: pd.DataFrame, settings: PoolingSettings
+) -> pd.DataFrame:
+    """The pooled estimate with each study left out in turn (metafor ``leave1out``; under ``che`` the CHE
+    model refitted without each study's effects)."""
+    if settings.multiple_effects == "che":
+        rows = []
+        for omitted in per_study["study_id"]:
+            rest = per_study[per_study["study_id"] != omitted]
+            fit = pooled_fields(rest, effects[effects["study_id"] != omitted], settings)
+            rows.append({name: fit[name] for name in LOO_FIELDS})
+        loo = pd.DataFrame(rows, columns=list(LOO_FIELDS))
+    else:
+        loo = leave_one_out(
+            per_study["yi"].to_numpy(float),
+            per_study["vi"].to_numpy(float),
+            method=settings.method,
+            test=settings.test,
+            level=settings.level,
+        )
     out = pd.DataFrame(
         {
             "analysis_id": aid,
@@ -326,8 +413,8 @@ def synthesize(
         ]
         k = len(per_study)
         pooled = k >= settings.min_studies_to_pool
-        fit = _fit(per_study["yi"], per_study["vi"], settings) if pooled or k == 1 else None
-        reported = API_FIELDS if pooled else SINGLE_STUDY_FIELDS if k == 1 else ()
+        fit = pooled_fields(per_study, group, settings) if pooled or k == 1 else {}
+        reported = (*API_FIELDS, *MODEL_FIELDS) if pooled else SINGLE_STUDY_FIELDS if k == 1 else ()
         first = group.iloc[0]
         meta_rows.append(
             {
@@ -335,27 +422,29 @@ def synthesize(
                 **{c: first[c] for c in ANALYSIS_KEY},
                 "qol": bool(first["qol"]),
                 "k": k,
+                "k_effects": len(group),
                 "study_ids": "; ".join(per_study["study_id"]),
                 "n_participants": per_study["n"].sum(min_count=1),
                 "max_timepoint_weeks": per_study["max_timepoint_weeks"].max(),
                 "pooled": pooled,
-                **{f: (getattr(fit, f) if f in reported else np.nan) for f in API_FIELDS},
-                "method": settings.method,
-                "test": settings.test,
+                **{f: (fit[f] if f in reported else np.nan) for f in (*API_FIELDS, *MODEL_FIELDS)},
+                "method": fit.get("method", settings.method),
+                "test": fit.get("test", settings.test),
                 "level": settings.level,
                 "multiple_effects": settings.multiple_effects,
                 "source_cells": merge_cells(per_study["source_cells"]),
             }
         )
-        per_study["weight_pct"] = np.asarray(fit.weights, dtype=float) if pooled else np.nan
+        per_study["weight_pct"] = fit["weights"] if pooled else np.nan
         weight_frames.append(per_study.assign(analysis_id=aid)[list(StudyWeights.columns())])
         if pooled:
             for variable in settings.subgroups:
-                subgroup_frames.append(subgroup_analysis(aid, per_study, variable, settings))
+                subgroup_frames.append(subgroup_analysis(aid, per_study, group, variable, settings))
             if k >= LEAVE_ONE_OUT_MIN_STUDIES:
-                loo_frames.append(leave_one_out_analysis(aid, per_study, settings))
+                loo_frames.append(leave_one_out_analysis(aid, per_study, group, settings))
     meta = pd.DataFrame(meta_rows, columns=list(MetaAnalyses.columns()))
     meta["q_df"] = meta["q_df"].astype("Int64")
+    meta["k_effects"] = meta["k_effects"].astype("Int64")
     meta["n_participants"] = meta["n_participants"].round().astype("Int64")
     weights = _concat(weight_frames, StudyWeights.columns())
     weights["n"] = weights["n"].round().astype("Int64")
