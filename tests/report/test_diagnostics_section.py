@@ -9,11 +9,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markdown_text import plain
 
 from qolreview import report as R
 from qolreview.meta import cumulative, egger_test, gosh, influence, rank_correlation_test, trim_and_fill
 from qolreview.report.diagnostics import not_run_reason
-from qolreview.tables import Cumulative, FilledStudies, Gosh, Influence, MetaRegression, SmallStudyEffects
+from qolreview.tables import (
+    DIAGNOSTIC_METHODS,
+    Cumulative,
+    DiagnosticFailures,
+    FilledStudies,
+    Gosh,
+    Influence,
+    MetaRegression,
+    SmallStudyEffects,
+)
 
 SYNTHESIS = {
     "meta_regression": {"moderators": ["year"], "min_studies": 10},
@@ -57,6 +67,7 @@ def _data(tmp_path: Path, meta: pd.DataFrame, **tables: pd.DataFrame) -> R.Repor
         "influence": Influence,
         "cumulative": Cumulative,
         "gosh": Gosh,
+        **{f"{method}_failures": DiagnosticFailures for method in DIAGNOSTIC_METHODS},
     }
     full = {name: tables.get(name, _empty(contract)) for name, contract in contracts.items()}
     studies = pd.DataFrame({"study_id": [f"s{i}" for i in range(K)], "label": [f"Study {i}" for i in range(K)]})
@@ -97,6 +108,22 @@ def test_every_method_says_why_it_did_not_run(tmp_path: Path) -> None:
     assert "no moderator was named" in R.meta_regression_section(data, figs)
 
 
+def test_a_failed_diagnostic_is_reported_with_its_reason(tmp_path: Path) -> None:
+    failure = pd.DataFrame(
+        [{"analysis_id": AID, "method": "gosh", "moderator": None, "reason": "ConvergenceError: no convergence"}]
+    )
+    regression = failure.assign(method="meta_regression", moderator="year")
+    data, figs = _data(tmp_path, _meta(12), gosh_failures=failure, meta_regression_failures=regression), _figs(tmp_path)
+    text = plain(R.influence_section(data, figs))
+    assert "The GOSH analysis could not be computed for Overall" in text
+    assert "(ConvergenceError: no convergence)" in text
+    assert "GOSH analysis was not run" not in text  # the failure, not a missing threshold, is the reason
+    assert "Influence diagnostics were not run" in text
+    regression_text = plain(R.meta_regression_section(data, figs))
+    assert regression_text.startswith("Meta-regression could not be computed for Overall")
+    assert " on year (ConvergenceError" in regression_text
+
+
 def test_sections_report_what_ran(tmp_path: Path) -> None:
     egger, rank, fill = egger_test(YI, VI), rank_correlation_test(YI, VI), trim_and_fill(YI, VI)
     tests = pd.DataFrame(
@@ -122,10 +149,10 @@ def test_sections_report_what_ran(tmp_path: Path) -> None:
     subsets = gosh(YI[:6], VI[:6]).assign(analysis_id=AID)
     data = _data(tmp_path, _meta(K), small_study_effects=tests, influence=infl, cumulative=cumul, gosh=subsets)
     figs = _figs(tmp_path)
-    small = R.small_study_section(data, figs)
+    small = plain(R.small_study_section(data, figs))
     assert f"z = {egger.stat:.2f}" in small and "@tbl-small-study" in small
     assert f"{fill.k0} stud" in small and f"filled on the {fill.side}" in small
-    text = R.influence_section(data, figs)
+    text = plain(R.influence_section(data, figs))
     assert "Study 3 was flagged as influential" in text
     assert "in order of year" in text and "(every subset)" in text
 
@@ -149,6 +176,6 @@ def test_meta_regression_table_lists_every_coefficient(tmp_path: Path, moderator
     ]
     data = _data(tmp_path, _meta(K), meta_regression=pd.DataFrame(rows))
     data.config["synthesis"]["meta_regression"]["moderators"] = moderators
-    text = R.meta_regression_section(data, _figs(tmp_path))
+    text = plain(R.meta_regression_section(data, _figs(tmp_path)))
     assert text.count("| intrcpt |") == len(moderators)
     assert "12.5" in text and "one moderator at a time" in text

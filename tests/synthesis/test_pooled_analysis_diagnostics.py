@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 
 from qolreview import tables
-from qolreview.meta import cumulative, egger_test, gosh, influence, meta_regression, trim_and_fill
+from qolreview.meta import (
+    ConvergenceError,
+    cumulative,
+    egger_test,
+    gosh,
+    influence,
+    meta_regression,
+    trim_and_fill,
+)
 from qolreview.synthesis import diagnostics
 
 K = 12
@@ -149,3 +157,41 @@ def test_nothing_filled_reports_the_analysis_own_fit() -> None:
         -0.15,
         0.17,
     ]
+
+
+def test_an_analysis_the_data_do_not_allow_is_recorded_and_the_others_run(
+    data: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meta, weights = data
+
+    def fails_on_twelve(yi: np.ndarray, vi: np.ndarray, **settings: object) -> pd.DataFrame:
+        if len(yi) == K:
+            raise ConvergenceError("Fisher scoring algorithm did not converge.")
+        return influence(yi, vi, **settings)
+
+    monkeypatch.setattr(diagnostics, "influence", fails_on_twelve)
+    failures = diagnostics.FailureLog("influence")
+    table = diagnostics.influence_table(meta, weights, 3, failures)
+    assert set(table["analysis_id"]) == {"small"}
+    assert failures.table().to_dict("records") == [
+        {
+            "analysis_id": "big",
+            "method": "influence",
+            "moderator": None,
+            "reason": "ConvergenceError: Fisher scoring algorithm did not converge.",
+        }
+    ]
+    tables.DiagnosticFailures.validate(failures.table())
+
+
+def test_a_programming_error_is_not_taken_for_a_data_problem() -> None:
+    def broken() -> None:
+        raise TypeError("a bug")
+
+    with pytest.raises(TypeError, match="a bug"):
+        diagnostics.FailureLog("gosh").attempt("a1", broken)
+
+
+def test_analyses_pooled_with_the_che_model_are_diagnosed_with_knapp_hartung() -> None:
+    settings = diagnostics._fit_settings({"method": "REML", "test": "cr2", "level": 0.9})
+    assert settings == {"method": "REML", "test": "knha", "level": 0.9}

@@ -419,6 +419,32 @@ def test_changed_pooling_method_reruns_only_what_depends_on_it(
     assert not {"risk_of_bias", "narrative_synthesis", "fig_effect_direction"} & set(jobs)
 
 
+@pytest.mark.e2e
+def test_che_model_runs_end_to_end(pipeline: Callable[[str], PipelineRun], tmp_path: Path) -> None:
+    """``multiple_effects: che`` pools every effect size: the synthetic review's studies with several effects
+    per analysis enter the CHE model, and the report and forest captions say so."""
+    run = pipeline("synthetic")
+    project = clone_run(run, tmp_path / "che")
+    done = snakemake(project, *run.args, "--config", "synthesis={'multiple_effects': 'che'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    meta = read_table(project / "results/synthesis/meta_analyses.parquet")
+    pooled = meta[meta["pooled"]]
+    assert set(pooled["test"]) == {"cr2"} and set(pooled["method"]) == {"REML"}
+    assert (pooled["df"] > 0).all() and pooled["sigma2_within"].notna().all()
+    several = pooled[pooled["k_effects"] > pooled["k"]]
+    assert len(several) >= 1
+    weights = read_table(project / "results/synthesis/study_weights.parquet")
+    assert "che" in set(weights["selection"])
+    assert weights[weights["analysis_id"].isin(pooled["analysis_id"])].groupby("analysis_id")[
+        "weight_pct"
+    ].sum().to_numpy() == pytest.approx(100.0)
+    text = _visible_text((project / "results/report/review.html").read_text(encoding="utf-8"))
+    assert "correlated-and-hierarchical-effects model" in text
+    assert "CR2 cluster-robust t test" in text
+    captions = json.loads((project / "results/figures/captions.json").read_text(encoding="utf-8"))
+    assert any("CHE model" in entry["caption"] for entry in captions.values())
+
+
 FAILING_CELL = """
 
 ```{python}

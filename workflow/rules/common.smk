@@ -3,6 +3,7 @@ import hashlib
 from pathlib import Path
 
 import qolreview
+from qolreview.tables import DIAGNOSTIC_METHODS
 from snakemake.utils import validate
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
@@ -35,6 +36,7 @@ SYNTHESIS_TABLES = [
     "influence",
     "cumulative",
     "gosh",
+    *(f"{method}_failures" for method in DIAGNOSTIC_METHODS),
 ]
 
 

@@ -22,9 +22,10 @@ rule risk_of_bias:
         "../scripts/risk_of_bias.py"
 
 
-# Meta-analysis: one analysis per comparison x domain x window x measure, one effect per study (composite or
-# priority), random-effects pooling as in metafor's rma() when enough studies report, subgroup analyses
-# with the test for subgroup differences, and leave-one-out sensitivity analyses.
+# Meta-analysis: one analysis per comparison x domain x window x measure; a study's several effects become a
+# composite or its priority instrument's effect, pooled as in metafor's rma(), or all enter the CHE model with
+# CR2 robust inference (rma.mv + clubSandwich); subgroup analyses with the test for subgroup differences, and
+# leave-one-out sensitivity analyses.
 rule meta_analysis:
     input:
         effect_sizes="results/harmonized/effect_sizes.parquet",
@@ -48,6 +49,7 @@ rule meta_analysis:
             "min_studies_to_pool",
             "multiple_effects",
             "composite_correlation",
+            "che_rho",
             "instrument_priority",
             "subgroups",
         ),
@@ -104,6 +106,7 @@ rule meta_regression:
         studies="results/clean/studies.parquet",
     output:
         meta_regression="results/synthesis/meta_regression.parquet",
+        failures="results/synthesis/meta_regression_failures.parquet",
     log:
         "results/logs/meta_regression.log",
     params:
@@ -122,6 +125,7 @@ rule small_study_effects:
     output:
         small_study_effects="results/synthesis/small_study_effects.parquet",
         filled_studies="results/synthesis/filled_studies.parquet",
+        failures="results/synthesis/small_study_effects_failures.parquet",
     log:
         "results/logs/small_study_effects.log",
     params:
@@ -139,6 +143,7 @@ rule influence:
         study_weights="results/synthesis/study_weights.parquet",
     output:
         influence="results/synthesis/influence.parquet",
+        failures="results/synthesis/influence_failures.parquet",
     log:
         "results/logs/influence.log",
     params:
@@ -157,6 +162,7 @@ rule cumulative:
         studies="results/clean/studies.parquet",
     output:
         cumulative="results/synthesis/cumulative.parquet",
+        failures="results/synthesis/cumulative_failures.parquet",
     log:
         "results/logs/cumulative.log",
     params:
@@ -174,6 +180,7 @@ rule gosh:
         study_weights="results/synthesis/study_weights.parquet",
     output:
         gosh="results/synthesis/gosh.parquet",
+        failures="results/synthesis/gosh_failures.parquet",
     log:
         "results/logs/gosh.log",
     params:

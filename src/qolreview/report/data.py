@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from qolreview.parquet_io import read_table
+from qolreview.tables import DIAGNOSTIC_METHODS
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ TABLE_FILES = {
     "influence": "synthesis/influence.parquet",
     "cumulative": "synthesis/cumulative.parquet",
     "gosh": "synthesis/gosh.parquet",
+    **{f"{method}_failures": f"synthesis/{method}_failures.parquet" for method in DIAGNOSTIC_METHODS},
 }
 
 

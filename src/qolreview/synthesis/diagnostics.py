@@ -4,18 +4,27 @@ studies (``study_weights``), with the analysis' own estimator, test and level.
 
 The thresholds are settings: meta-regression and small-study tests need at least 10 studies by default
 (Cochrane Handbook 10.11.5.1 and 13.3.5.4); an analysis with fewer is skipped, and the report says why.
+
+A diagnostic that cannot be computed for one analysis (an estimator that does not converge, a degenerate
+design) does not stop the others: it is logged and recorded in a :class:`FailureLog`, whose table
+(``DiagnosticFailures``) each rule writes beside its results and the report quotes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from qolreview.meta import (
+    ConvergenceError,
+    EggerTest,
+    RankCorrelationTest,
+    TrimAndFill,
     cumulative,
     egger_test,
     gosh,
@@ -25,8 +34,10 @@ from qolreview.meta import (
     trim_and_fill,
 )
 from qolreview.provenance import merge_cells
+from qolreview.synthesis.pooling import CHE_TEST
 from qolreview.tables import (
     Cumulative,
+    DiagnosticFailures,
     FilledStudies,
     Gosh,
     Influence,
@@ -38,6 +49,36 @@ log = logging.getLogger(__name__)
 
 ARM_MODERATORS = ("drug",)
 """Moderators taken from the study's effect rather than the ``studies`` sheet."""
+DATA_ERRORS = (ConvergenceError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+"""What the engine raises when the data of one analysis do not allow a fit (never a programming error)."""
+
+T = TypeVar("T")
+
+
+@dataclass
+class FailureLog:
+    """The diagnostics of one rule that could not be computed, one row per analysis (and moderator)."""
+
+    method: str
+    records: list[dict[str, object]] = field(default_factory=list)
+
+    def attempt(
+        self, analysis_id: str, compute: Callable[..., T], *args: object, moderator: str | None = None, **kwargs: object
+    ) -> T | None:
+        """``compute(*args, **kwargs)``, or None after logging and recording why the data did not allow it."""
+        try:
+            return compute(*args, **kwargs)
+        except DATA_ERRORS as error:
+            reason = f"{type(error).__name__}: {error}"
+            what = f"{analysis_id} on {moderator}" if moderator else analysis_id
+            log.warning("%s could not be computed for %s: %s", self.method, what, reason)
+            self.records.append(
+                {"analysis_id": analysis_id, "method": self.method, "moderator": moderator, "reason": reason}
+            )
+            return None
+
+    def table(self) -> pd.DataFrame:
+        return _frame(self.records, DiagnosticFailures.columns())
 
 
 def pooled_studies(
@@ -56,7 +97,15 @@ def _frame(records: Sequence[Mapping[str, object]], columns: Sequence[str]) -> p
 
 
 def _fit_settings(analysis: Mapping[str, object]) -> dict[str, object]:
-    return {"method": str(analysis["method"]), "test": str(analysis["test"]), "level": float(analysis["level"])}
+    """Estimator, test and level of the analysis; an analysis pooled with the CHE model (test ``cr2``) is
+    diagnosed on its one-row-per-study data with the random-effects model and Knapp-Hartung's t test, the
+    small-sample counterpart of its robust t test (the diagnostics are defined for one effect per study)."""
+    test = str(analysis["test"])
+    return {
+        "method": str(analysis["method"]),
+        "test": "knha" if test == CHE_TEST else test,
+        "level": float(analysis["level"]),
+    }
 
 
 def moderator_values(rows: pd.DataFrame, studies: pd.DataFrame, moderator: str) -> pd.Series:
@@ -73,10 +122,17 @@ def moderator_values(rows: pd.DataFrame, studies: pd.DataFrame, moderator: str) 
 
 
 def meta_regression_table(
-    meta: pd.DataFrame, weights: pd.DataFrame, studies: pd.DataFrame, moderators: Sequence[str], min_studies: int
+    meta: pd.DataFrame,
+    weights: pd.DataFrame,
+    studies: pd.DataFrame,
+    moderators: Sequence[str],
+    min_studies: int,
+    failures: FailureLog | None = None,
 ) -> pd.DataFrame:
     """One meta-regression per pooled analysis and moderator (each moderator alone); studies without a value
-    of the moderator are left out of that model, which runs when ``min_studies`` studies remain."""
+    of the moderator are left out of that model, which runs when ``min_studies`` studies remain. Models the
+    data do not allow are recorded in ``failures``."""
+    failures = failures or FailureLog("meta_regression")
     records = []
     for analysis, rows in pooled_studies(meta, weights, min_studies):
         for moderator in moderators:
@@ -94,9 +150,17 @@ def meta_regression_table(
             used = rows[known]
             column = values[known].reset_index(drop=True)
             mods = {moderator: column.astype(float) if pd.api.types.is_numeric_dtype(column) else column.astype(str)}
-            fit = meta_regression(
-                used["yi"].to_numpy(float), used["vi"].to_numpy(float), mods, **_fit_settings(analysis)
+            fit = failures.attempt(
+                analysis["analysis_id"],
+                meta_regression,
+                used["yi"].to_numpy(float),
+                used["vi"].to_numpy(float),
+                mods,
+                moderator=moderator,
+                **_fit_settings(analysis),
             )
+            if fit is None:
+                continue
             shared = {
                 "analysis_id": analysis["analysis_id"],
                 "moderator": moderator,
@@ -131,16 +195,21 @@ def meta_regression_table(
     return _frame(records, MetaRegression.columns())
 
 
-def small_study_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def small_study_table(
+    meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int, failures: FailureLog | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Egger's regression test, the rank correlation test and trim-and-fill of each pooled analysis with at
-    least ``min_studies`` studies, and the studies trim-and-fill imputed."""
+    least ``min_studies`` studies, and the studies trim-and-fill imputed; analyses the data do not allow are
+    recorded in ``failures``."""
+    failures = failures or FailureLog("small_study_effects")
     records, filled = [], []
     for analysis, rows in pooled_studies(meta, weights, min_studies):
         yi, vi = rows["yi"].to_numpy(float), rows["vi"].to_numpy(float)
         settings = _fit_settings(analysis)
-        egger = egger_test(yi, vi, **settings)
-        rank = rank_correlation_test(yi, vi, method=settings["method"])
-        fill = trim_and_fill(yi, vi, method=settings["method"])
+        tests = failures.attempt(analysis["analysis_id"], _small_study_tests, yi, vi, settings)
+        if tests is None:
+            continue
+        egger, rank, fill = tests
         if fill.k0 == 0:  # nothing filled: metafor's trimfill() returns the analysis' own fit (its test, level)
             fill = replace(
                 fill,
@@ -181,11 +250,32 @@ def small_study_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: in
     return _frame(records, SmallStudyEffects.columns()), _frame(filled, FilledStudies.columns())
 
 
-def influence_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int) -> pd.DataFrame:
-    """Influence diagnostics of every study of each pooled analysis with at least ``min_studies`` studies."""
+def _small_study_tests(
+    yi: np.ndarray, vi: np.ndarray, settings: Mapping[str, object]
+) -> tuple[EggerTest, RankCorrelationTest, TrimAndFill]:
+    """Egger's test, the rank correlation test and trim-and-fill of one analysis."""
+    method = str(settings["method"])
+    egger = egger_test(yi, vi, **settings)
+    return egger, rank_correlation_test(yi, vi, method=method), trim_and_fill(yi, vi, method=method)
+
+
+def influence_table(
+    meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int, failures: FailureLog | None = None
+) -> pd.DataFrame:
+    """Influence diagnostics of every study of each pooled analysis with at least ``min_studies`` studies;
+    analyses the data do not allow are recorded in ``failures``."""
+    failures = failures or FailureLog("influence")
     frames = []
     for analysis, rows in pooled_studies(meta, weights, min_studies):
-        diagnostics = influence(rows["yi"].to_numpy(float), rows["vi"].to_numpy(float), **_fit_settings(analysis))
+        diagnostics = failures.attempt(
+            analysis["analysis_id"],
+            influence,
+            rows["yi"].to_numpy(float),
+            rows["vi"].to_numpy(float),
+            **_fit_settings(analysis),
+        )
+        if diagnostics is None:
+            continue
         frames.append(
             pd.concat([rows[["analysis_id", "study_id", "label"]], diagnostics, rows[["source_cells"]]], axis=1)[
                 list(Influence.columns())
@@ -195,10 +285,17 @@ def influence_table(meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int)
 
 
 def cumulative_table(
-    meta: pd.DataFrame, weights: pd.DataFrame, studies: pd.DataFrame, order_by: str, min_studies: int
+    meta: pd.DataFrame,
+    weights: pd.DataFrame,
+    studies: pd.DataFrame,
+    order_by: str,
+    min_studies: int,
+    failures: FailureLog | None = None,
 ) -> pd.DataFrame:
     """Cumulative meta-analysis of each pooled analysis with at least ``min_studies`` studies, studies added in
-    increasing order of the ``studies`` column ``order_by`` (missing values last, ties in study order)."""
+    increasing order of the ``studies`` column ``order_by`` (missing values last, ties in study order);
+    analyses the data do not allow are recorded in ``failures``."""
+    failures = failures or FailureLog("cumulative")
     if order_by not in studies.columns or not pd.api.types.is_numeric_dtype(studies[order_by]):
         raise ValueError(f"synthesis.cumulative.order_by: {order_by!r} is not a numeric column of the studies sheet")
     order_values = studies.set_index("study_id")[order_by]
@@ -206,7 +303,16 @@ def cumulative_table(
     for analysis, rows in pooled_studies(meta, weights, min_studies):
         values = rows["study_id"].map(order_values).astype(float).to_numpy()
         key = np.where(np.isnan(values), np.inf, values)
-        steps = cumulative(rows["yi"].to_numpy(float), rows["vi"].to_numpy(float), key, **_fit_settings(analysis))
+        steps = failures.attempt(
+            analysis["analysis_id"],
+            cumulative,
+            rows["yi"].to_numpy(float),
+            rows["vi"].to_numpy(float),
+            key,
+            **_fit_settings(analysis),
+        )
+        if steps is None:
+            continue
         added = rows.iloc[steps["added"].to_numpy(int)].reset_index(drop=True)
         frames.append(
             pd.DataFrame(
@@ -226,18 +332,29 @@ def cumulative_table(
 
 
 def gosh_table(
-    meta: pd.DataFrame, weights: pd.DataFrame, min_studies: int, max_subsets: int, seed: int
+    meta: pd.DataFrame,
+    weights: pd.DataFrame,
+    min_studies: int,
+    max_subsets: int,
+    seed: int,
+    failures: FailureLog | None = None,
 ) -> pd.DataFrame:
     """GOSH of each pooled analysis with at least ``min_studies`` studies: every subset of studies, or a
-    seeded sample of ``max_subsets`` of them (bit i-1 of ``mask``: the i-th study in ``study_weights`` order)."""
+    seeded sample of ``max_subsets`` of them (bit i-1 of ``mask``: the i-th study in ``study_weights`` order);
+    analyses the data do not allow are recorded in ``failures``."""
+    failures = failures or FailureLog("gosh")
     frames = []
     for analysis, rows in pooled_studies(meta, weights, min_studies):
-        subsets = gosh(
+        subsets = failures.attempt(
+            analysis["analysis_id"],
+            gosh,
             rows["yi"].to_numpy(float),
             rows["vi"].to_numpy(float),
             method=str(analysis["method"]),
             max_subsets=max_subsets,
             seed=seed,
         )
+        if subsets is None:
+            continue
         frames.append(subsets.assign(analysis_id=analysis["analysis_id"])[list(Gosh.columns())])
     return pd.concat(frames, ignore_index=True) if frames else _frame([], Gosh.columns())

@@ -13,6 +13,7 @@ from qolreview.synthesis import diagnostics, grade, narrative, pooling, risk_of_
 from qolreview.tables import (
     CERTAINTY_NOT_ASSESSED,
     Cumulative,
+    DiagnosticFailures,
     EffectDirection,
     FilledStudies,
     Gosh,
@@ -124,75 +125,88 @@ def run_summary_of_findings(inputs: Files, outputs: Files, settings: Settings) -
 def run_meta_regression(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Meta-regression of each pooled analysis on each moderator.
 
-    ``inputs``: meta_analyses, study_weights (synthesis), studies (clean). ``outputs``: meta_regression.
+    ``inputs``: meta_analyses, study_weights (synthesis), studies (clean). ``outputs``: meta_regression, failures.
     ``settings``: ``synthesis.meta_regression`` (moderators, min_studies).
     """
+    failures = diagnostics.FailureLog("meta_regression")
     table = diagnostics.meta_regression_table(
         read_table(inputs["meta_analyses"]),
         read_table(inputs["study_weights"]),
         read_table(inputs["studies"]),
         list(settings["moderators"]),
         int(settings["min_studies"]),
+        failures,
     )
     log.info("meta-regression: %d models", table[["analysis_id", "moderator"]].drop_duplicates().shape[0])
     write_table(table, outputs["meta_regression"], MetaRegression)
+    write_table(failures.table(), outputs["failures"], DiagnosticFailures)
 
 
 def run_small_study_effects(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Egger's test, the rank correlation test and trim-and-fill of each pooled analysis.
 
-    ``inputs``: meta_analyses, study_weights. ``outputs``: small_study_effects, filled_studies. ``settings``:
+    ``inputs``: meta_analyses, study_weights. ``outputs``: small_study_effects, filled_studies, failures. ``settings``:
     ``synthesis.small_study_effects`` (min_studies).
     """
+    failures = diagnostics.FailureLog("small_study_effects")
     tests, filled = diagnostics.small_study_table(
-        read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"]), int(settings["min_studies"])
+        read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"]), int(settings["min_studies"]), failures
     )
     log.info("small-study effects: %d analyses, %d studies filled", len(tests), len(filled))
     write_table(tests, outputs["small_study_effects"], SmallStudyEffects)
     write_table(filled, outputs["filled_studies"], FilledStudies)
+    write_table(failures.table(), outputs["failures"], DiagnosticFailures)
 
 
 def run_influence(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Influence diagnostics of every study of each pooled analysis.
 
-    ``inputs``: meta_analyses, study_weights. ``outputs``: influence. ``settings``: ``synthesis.influence``.
+    ``inputs``: meta_analyses, study_weights. ``outputs``: influence, failures. ``settings``: ``synthesis.influence``.
     """
+    failures = diagnostics.FailureLog("influence")
     table = diagnostics.influence_table(
-        read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"]), int(settings["min_studies"])
+        read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"]), int(settings["min_studies"]), failures
     )
     log.info("influence: %d study rows, %d influential", len(table), int(table["influential"].sum()))
     write_table(table, outputs["influence"], Influence)
+    write_table(failures.table(), outputs["failures"], DiagnosticFailures)
 
 
 def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Cumulative meta-analysis of each pooled analysis.
 
-    ``inputs``: meta_analyses, study_weights (synthesis), studies (clean). ``outputs``: cumulative.
+    ``inputs``: meta_analyses, study_weights (synthesis), studies (clean). ``outputs``: cumulative, failures.
     ``settings``: ``synthesis.cumulative`` (order_by, min_studies).
     """
+    failures = diagnostics.FailureLog("cumulative")
     table = diagnostics.cumulative_table(
         read_table(inputs["meta_analyses"]),
         read_table(inputs["study_weights"]),
         read_table(inputs["studies"]),
         str(settings["order_by"]),
         int(settings["min_studies"]),
+        failures,
     )
     log.info("cumulative meta-analysis: %d steps", len(table))
     write_table(table, outputs["cumulative"], Cumulative)
+    write_table(failures.table(), outputs["failures"], DiagnosticFailures)
 
 
 def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
     """GOSH of each pooled analysis.
 
-    ``inputs``: meta_analyses, study_weights. ``outputs``: gosh. ``settings``: ``synthesis.gosh``
+    ``inputs``: meta_analyses, study_weights. ``outputs``: gosh, failures. ``settings``: ``synthesis.gosh``
     (min_studies, max_subsets, seed).
     """
+    failures = diagnostics.FailureLog("gosh")
     table = diagnostics.gosh_table(
         read_table(inputs["meta_analyses"]),
         read_table(inputs["study_weights"]),
         int(settings["min_studies"]),
         int(settings["max_subsets"]),
         int(settings["seed"]),
+        failures,
     )
     log.info("GOSH: %d subset fits", len(table))
     write_table(table, outputs["gosh"], Gosh)
+    write_table(failures.table(), outputs["failures"], DiagnosticFailures)
