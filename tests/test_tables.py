@@ -55,6 +55,7 @@ def test_every_results_table_has_a_contract() -> None:
         "Influence",
         "Cumulative",
         "Gosh",
+        "DiagnosticFailures",
     }
 
 

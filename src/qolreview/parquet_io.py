@@ -2,23 +2,24 @@
 
 The same DataFrame always gives a byte-identical file: the row order is kept as given, the index is
 dropped, schema metadata (pandas' own, which is not needed to read the table back) is removed, and the
-writer options are fixed. A file is written to a temporary name in the target directory and renamed
-into place, so a reader never sees a half-written file. A table written with its contract
-(:mod:`qolreview.tables`) is checked against it first, exactly as a reader will see it.
+writer options are fixed. Files are written atomically, with ordinary permissions
+(:func:`qolreview.atomic.write_bytes_atomic`). A table written with its contract (:mod:`qolreview.tables`) is
+checked against it first, exactly as a reader will see it. Text cells of a CSV file that a spreadsheet would
+read as a formula are neutralised (:func:`formula_like`).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from collections.abc import Mapping
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from qolreview.atomic import write_bytes_atomic
 
 _WRITE_OPTIONS = {
     "compression": "zstd",
@@ -79,25 +80,6 @@ def table_bytes(df: pd.DataFrame, schema: pa.Schema | type[TableContract] | None
     return buffer.getvalue()
 
 
-def write_bytes_atomic(files: Mapping[str | Path, bytes]) -> None:
-    """Write several files so that none is replaced until all were written to temporary files."""
-    staged: list[tuple[str, Path]] = []
-    try:
-        for path, payload in files.items():
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(payload)
-            staged.append((tmp, target))
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
 def write_table(df: pd.DataFrame, path: str | Path, contract: type[TableContract] | None = None) -> None:
     """Write ``df`` to ``path`` deterministically and atomically, checked against its ``contract``."""
     write_bytes_atomic({path: table_bytes(df, contract)})
@@ -105,9 +87,31 @@ def write_table(df: pd.DataFrame, path: str | Path, contract: type[TableContract
 
 def write_csv(df: pd.DataFrame, path: str | Path, contract: type[TableContract]) -> None:
     """Write ``df`` as CSV (UTF-8, ``\\n`` line ends, no index) deterministically and atomically, after checking it
-    against its ``contract`` (a contract may leave columns out; those present keep its order)."""
+    against its ``contract`` (a contract may leave columns out; those present keep its order). A text cell that
+    a spreadsheet would run as a formula (:func:`formula_like`) is written with a leading ``'``, as OWASP
+    advises ("CSV Injection"); numbers, and text that is a plain number, are written as they are."""
     _validate(df, contract)
-    write_bytes_atomic({path: df.to_csv(index=False, lineterminator="\n").encode("utf-8")})
+    safe = df.copy()
+    for column in safe.columns:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(_csv_text)
+    write_bytes_atomic({path: safe.to_csv(index=False, lineterminator="\n").encode("utf-8")})
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection",
+owasp.org/www-community/attacks/CSV_Injection)."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula: it starts with one of :data:`FORMULA_TRIGGERS`
+    and is not a plain number such as ``-1.5`` (which stays a number)."""
+    return text.startswith(FORMULA_TRIGGERS) and _PLAIN_NUMBER.fullmatch(text) is None
+
+
+def _csv_text(value: object) -> object:
+    return f"'{value}" if isinstance(value, str) and formula_like(value) else value
 
 
 def _types(dtype: pa.DataType) -> object:

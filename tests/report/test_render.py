@@ -16,6 +16,7 @@ import pytest
 from qolreview.report.render import RenderError, render_report
 from qolreview.report.render.qmd import read_qmd
 from qolreview.report.render.quarto import has_papermill
+from qolreview.report.render.resources import GUARD_FILTER, package_file
 
 FIXTURES = Path(__file__).parents[1] / "data" / "qmd"
 FEATURES = FIXTURES / "features.qmd"
@@ -293,14 +294,15 @@ def _stub(path: Path, script: str) -> Path:
 
 
 def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Quarto path with a stub ``quarto`` that records its arguments and environment."""
+    """The Quarto path with a stub ``quarto`` that records its arguments and environment (the guard filter's
+    resource directories: the document's own and its cells' figures)."""
     record = tmp_path / "call.txt"
     python = _stub(tmp_path / "py" / "python", "exit 0\n")  # "import papermill" succeeds
     stub = tmp_path / "bin" / "quarto"
     stub.parent.mkdir()
     stub.write_text(
         "#!/bin/sh\n"
-        f'printf "%s\\n" "$PWD" "$QUARTO_PYTHON" "$@" > "{record}"\n'
+        f'printf "%s\\n" "$PWD" "$QUARTO_PYTHON" "$QOLREVIEW_RESOURCE_DIRS" "$@" > "{record}"\n'
         'while [ "$1" != "--output" ]; do shift; done\n'
         'echo "<html>quarto</html>" > "_out/$2"\n'
         'echo "Output created: _out/$2" >&2\n',
@@ -323,13 +325,18 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
     assert (tmp_path / "final" / "report.html").read_text(encoding="utf-8") == "<html>quarto</html>\n"
     lines = record.read_text(encoding="utf-8").splitlines()
     assert lines[0] == str(project) and lines[1] == str(python)
-    assert lines[2:] == [
+    assert lines[2:4] == [str(project.resolve()), str((project / "features_files").resolve())]
+    with package_file(GUARD_FILTER) as guard:
+        guard_path = str(guard)
+    assert lines[4:] == [
         "render",
         "features.qmd",
         "--to",
         "html",
         "--output",
         "report.html",
+        "--lua-filter",
+        guard_path,
         "-M",
         "embed-resources:true",
         "-M",

@@ -1,4 +1,5 @@
-"""Open the rendered report in headless Chromium: no console errors, images load, TOC links resolve."""
+"""Open the rendered report in headless Chromium: no console errors, images load, TOC links resolve, and no
+script, dialog or unsafe link comes from the document's text."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ from qolreview.report.render import render_report
 FEATURES = Path(__file__).parents[1] / "data" / "qmd" / "features.qmd"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
-#: Injected first in <head>: records errors, then (on load) image states and TOC targets as JSON.
+#: Injected first in <head>: records errors and dialogs, then (on load) image states, TOC targets, the scripts and
+#: unsafe links of the page and whether any other script set ``window.__pwned``, as JSON.
 CHECK_SCRIPT = """<script>
 (function () {
   var errors = [];
+  var dialogs = [];
+  ["alert", "confirm", "prompt", "print"].forEach(function (name) {
+    window[name] = function (message) { dialogs.push(name + ": " + message); };
+  });
   window.addEventListener("error", function (event) {
     var target = event.target || {};
     errors.push(event.message || ("failed to load " + (target.src || target.href || target.tagName)));
@@ -37,9 +43,17 @@ CHECK_SCRIPT = """<script>
       var id = decodeURIComponent(a.getAttribute("href").slice(1));
       return { id: id, found: document.getElementById(id) !== null };
     });
+    var unsafe = Array.prototype.filter.call(document.querySelectorAll("[href], [src], [action]"), function (el) {
+      var url = el.href || el.src || el.action;
+      return typeof url === "string" && url !== "" && !/^(https?:|mailto:|file:|data:image[/])/.test(url);
+    }).map(function (el) { return el.outerHTML.slice(0, 200); });
     var out = document.createElement("pre");
     out.id = "render-check";
-    out.textContent = JSON.stringify({ errors: errors, images: images, toc: toc });
+    out.textContent = JSON.stringify({
+      errors: errors, images: images, toc: toc, dialogs: dialogs, unsafe: unsafe,
+      scripts: document.scripts.length, embedded: document.querySelectorAll("iframe, object, embed").length,
+      pwned: window.__pwned === undefined ? null : String(window.__pwned),
+    });
     document.body.appendChild(out);
   });
 })();

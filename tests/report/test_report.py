@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markdown_text import plain
 
 from qolreview import report as R
 from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
@@ -120,14 +121,14 @@ def test_compact_cells_names_each_sheet_once_in_row_order():
 def test_code_block_and_markdown_table():
     assert R.code_block("a: 1\n\n", "yaml") == "```yaml\na: 1\n```\n"
     table = pd.DataFrame({"A": ["x|y", None], "B": [1, "two\nlines"]})
-    text = R.markdown_table(table, "Caption.", "tbl-x")
+    text = R.markdown_table(table, "Caption <b>.", "tbl-x")
     assert text.splitlines() == [
         "| A | B |",
         "|---|---|",
         "| x\\|y | 1 |",
         "| not reported | two lines |",
         "",
-        ": Caption. {#tbl-x}",
+        ": Caption &lt;b&gt;\\. {#tbl-x}",
     ]
 
 
@@ -394,7 +395,7 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
 
 
 def test_methods_facts_from_small_tables():
-    facts = R.methods_facts(_data())
+    facts = {key: plain(text) for key, text in R.methods_facts(_data()).items()}
     assert facts["measures"] == (
         "Between-arm effects: 1 effect as log risk ratio (log RR) and 2 effects as "
         "standardised mean difference (Hedges' g; SMD). Within-arm (pre-post) effects: "
@@ -425,7 +426,7 @@ def test_methods_facts_from_small_tables():
     )
     assert (
         "the timepoint closest to the window's target (acute: 1 week, short: 4 weeks and long: 39 weeks) was used"
-    ) in R.methods_facts(closest)["swim"]
+    ) in plain(R.methods_facts(closest)["swim"])
     assert "REML estimator of τ² and the Knapp-Hartung adjustment" in facts["model"]
     assert "assuming r = 0.5" in facts["model"] and "Subgroups: drug and design" in facts["model"]
     assert facts["risk_of_bias"].startswith(
@@ -451,7 +452,7 @@ def test_inclusion_summary_and_missing_items():
         "PRISMA flow counts not reported: records identified from databases, records screened, records excluded, "
         "reports sought for retrieval, reports assessed for eligibility and reports excluded, with reasons",
         "1 result reported only in words or as a bound: c (WHOQOL-BREF)",
-        "2 reported results could not become an effect size; each is listed with the reason in @sec-not-convertible",
+        "2 reported results could not become an effect size",
         "publication not identified (no DOI) for c",
         "GRADE judgements missing for 1 of 2 outcomes",
     ]
@@ -459,10 +460,13 @@ def test_inclusion_summary_and_missing_items():
     assert callout.startswith("::: {.callout-note}\n## What this report is\n")
     assert (
         "It covers 3 studies: 2 confirmed as included in the review (Alpha 2020 and Beta 2021) and 1 "
-        "provisional (c)" in callout
+        "provisional (c)" in plain(callout)
     )
-    assert "(1,700 participants)" in callout
-    assert "- Sample size unknown for c.\n" in callout
+    assert "(1,700 participants)" in plain(callout)
+    assert "- Sample size unknown for c\\.\n" in callout
+    assert "\nEach result that could not become an effect size is listed with the reason in @sec-not-convertible." in (
+        callout
+    )
     assert callout.rstrip().endswith(":::")
 
 
@@ -598,7 +602,7 @@ def test_claims_table_checks_the_claims_sheet():
     ]
     assert R.claims_summary(data) == (
         "The workbook records 1 checkable statement from the review and its "
-        "summaries; the extracted data find 1 consistent (@tbl-claims)."
+        "summaries\\; the extracted data find 1 consistent (@tbl-claims)."
     )
     claim_rows = R.provenance_table(data).query("Where == 'Claim'")
     assert list(claim_rows["Source cells"]) == ["claims!B2; studies!A2,A3,A4"]
@@ -626,7 +630,7 @@ def test_figures_markdown_with_and_without_the_figure(tmp_path):
     assert figs.has("forest-a") and not figs.has("forest-b") and not figs.has("forest-c")
     path = (tmp_path / "results" / "figures" / "forest" / "forest-a.svg").as_posix()
     assert figs.markdown("forest-a", "fig-forest-1") == (
-        f"![Forest plot.]({path}){{#fig-forest-1 fig-alt=\"A 'forest' plot\"}}\n"
+        f'![Forest plot\\.](<{path}>){{#fig-forest-1 fig-alt="A \\"forest\\" plot"}}\n'
     )
     assert figs.markdown("forest-b", "fig-b") == "*No figure: forest b has no data in this review.*\n"
     assert figs.stems("forest-") == ["forest-a", "forest-b"]
@@ -637,7 +641,7 @@ def test_figures_markdown_with_and_without_the_figure(tmp_path):
 
 def test_pooled_sections_reference_only_drawn_figures(tmp_path):
     figs = _figures(tmp_path)
-    text = R.pooled_sections(_data(), figs)
+    text = plain(R.pooled_sections(_data(), figs))
     assert text.startswith("### Overall QoL / health status, short window (between arms, SMD)\n")
     assert "*No figure: forest between arms overall short smd" in text
     assert "@fig-forest-1" not in text
@@ -743,7 +747,7 @@ def test_about_callout_when_every_study_is_confirmed_and_no_doi_is_given():
     studies = _studies().assign(inclusion_status="confirmed", n_total=[10.0, 20.0, 1.0])
     data.tables["studies"] = studies
     config = {**CONFIG, "review": {**CONFIG["review"], "doi": ""}}
-    callout = R.about_callout(R.ReportData(config=config, tables=data.tables, project_dir=ROOT), "quarto")
+    callout = plain(R.about_callout(R.ReportData(config=config, tables=data.tables, project_dir=ROOT), "quarto"))
     assert "*A review* (Author A; J Test. 2025) from registry records, transcribed" in callout
     assert (
         "It covers 3 studies: all confirmed as included in the review (Alpha 2020, Beta 2021 and c). "
@@ -854,7 +858,7 @@ def test_risk_of_bias_section_wording(tmp_path):
 def test_methods_describe_the_nos_conversion_only_when_the_nos_is_used():
     data = _data()
     data.tables["risk_of_bias"] = data["risk_of_bias"].assign(tool=["NOS", "none", "none"])
-    assert "Newcastle-Ottawa stars are converted to Good/Fair/Poor" in R.methods_facts(data)["risk_of_bias"]
+    assert "Newcastle-Ottawa stars are converted to Good/Fair/Poor" in plain(R.methods_facts(data)["risk_of_bias"])
 
 
 def test_bullet_list():

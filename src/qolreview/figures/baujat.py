@@ -362,7 +362,7 @@ def _draw_key(fig: Figure, key: _Key, labels: list[str], size: float) -> None:
     for n, (column, offset, lines) in enumerate(key.entries, start=1):
         x = style.MARGIN_IN + column * (key.column_w + KEY_COLUMN_GAP_IN)
         y = top - offset
-        common = {"transform": fig.dpi_scale_trans, "va": "top", "fontsize": size, "parse_math": False}
+        common = {"transform": fig.dpi_scale_trans, "va": "top", "fontsize": size}
         fig.text(x + key.number_w - 0.06, y, f"{n}.", ha="right", gid="key-number", **common)
         for j, line in enumerate(lines):
             fig.text(x + key.number_w, y - j * key.line_in, line, ha="left", gid="key-label", **common)

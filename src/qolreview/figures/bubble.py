@@ -42,7 +42,6 @@ from qolreview.figures.funnel import (
     left_margin_in,
     legend_columns,
     legend_height_in,
-    make_inert,
     plot_frame,
     style_axes,
     tick_labels,
@@ -408,7 +407,7 @@ def _draw_categorical(model: _Model, width: style.Width, palette: style.Palette)
         ax.set_xlim(*xlim)
         ax.set_ylim(len(levels) - 0.5, -0.5)
         _set_ticks(ax, "x", ticks, *xlim)
-        ax.set_yticks(range(len(levels)), labels_text, parse_math=False)
+        ax.set_yticks(range(len(levels)), labels_text)
         ax.tick_params(axis="y", length=0)
         ax.axvline(0.0, color=style.ZERO_LINE, linewidth=0.6, linestyle=":", zorder=0, gid="null-line")
         row = model.values.map({level: i for i, level in enumerate(levels)}).to_numpy(int)
@@ -439,7 +438,6 @@ def _draw_categorical(model: _Model, width: style.Width, palette: style.Palette)
             )
         style_axes(ax, font)
         label_axes(ax, effect_axis_label(model.measure), "\n".join(ylabel_lines), font)
-        make_inert(ax.get_yticklabels())
         draw_legend(fig, handles, legend_labels, style.MARGIN_IN + legend_h, font.small, ncol)
     return fig
 

@@ -4,8 +4,6 @@ deterministic ``captions.json`` writer."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from qolreview.formatting import figure_number, figure_p_statement
+from qolreview.atomic import write_bytes_atomic
+from qolreview.formatting import figure_number, figure_p_statement, finite
 
 
 @dataclass
@@ -33,16 +32,21 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], what: str) -> N
 
 
 def heterogeneity_text(pooled: Mapping[str, object]) -> str:
-    """Heterogeneity statistics as printed by metafor's forest(): tau^2, I^2, Q (df) and its p value."""
+    """Heterogeneity statistics as printed by metafor's forest(): tau^2, I^2, Q (df) and its p value; the
+    variance within studies too when the analysis has one (the CHE model)."""
+    within = pooled.get("sigma2_within")
+    within_text = f", \u03c3\u00b2 within = {figure_number(within, 3)}" if finite(within) else ""
     return (
-        f"\u03c4\u00b2 = {figure_number(pooled.get('tau2'), 3)}, I\u00b2 = {figure_number(pooled.get('i2'), 1)}%, "
+        f"\u03c4\u00b2 = {figure_number(pooled.get('tau2'), 3)}{within_text}, "
+        f"I\u00b2 = {figure_number(pooled.get('i2'), 1)}%, "
         f"Q = {figure_number(pooled.get('q'), 2)} (df = {figure_number(pooled.get('q_df'), 0)}), "
         f"{figure_p_statement(pooled.get('q_p'))}"
     )
 
 
 def write_captions(entries: Mapping[str, Captioned | Mapping[str, str]], path: str | Path) -> Path:
-    """Write ``{figure_file_stem: {caption, alt}}`` as sorted, indented UTF-8 JSON (atomically)."""
+    """Write ``{figure_file_stem: {caption, alt}}`` as sorted, indented UTF-8 JSON (atomically, with ordinary
+    permissions). Captions and alt texts are plain text; the report escapes them where it puts them in Markdown."""
     data = {}
     for stem, entry in entries.items():
         if isinstance(entry, Captioned):
@@ -50,12 +54,8 @@ def write_captions(entries: Mapping[str, Captioned | Mapping[str, str]], path: s
         else:
             data[stem] = {"caption": str(entry["caption"]), "alt": str(entry["alt"])}
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-        json.dump(data, stream, ensure_ascii=False, indent=2, sort_keys=True)
-        stream.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    write_bytes_atomic({path: text.encode("utf-8")})
     return path
 
 

@@ -210,7 +210,6 @@ def _draw_headers(ax: Axes, transform: Transform, grid: _Grid, heads: Mapping[st
             fontsize=grid.font.base,
             fontweight="bold",
             clip_on=False,
-            parse_math=False,
             gid="header",
         )
 
@@ -218,9 +217,9 @@ def _draw_headers(ax: Axes, transform: Transform, grid: _Grid, heads: Mapping[st
 def _draw_row(ax: Axes, transform: Transform, grid: _Grid, row: _Row, lo: float, hi: float) -> None:
     """One step: its label (data text, drawn literally), the estimate's square and CI, and "estimate [CI]"."""
     d, y = row.data, row.centre
-    for x, text, ha, gid, literal in (
-        (_x_label(grid), "\n".join(row.lines), "left", "row-label", True),
-        (_x_effect(grid), _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", "effect-text", False),
+    for x, text, ha, gid in (
+        (_x_label(grid), "\n".join(row.lines), "left", "row-label"),
+        (_x_effect(grid), _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", "effect-text"),
     ):
         ax.text(
             x,
@@ -231,7 +230,6 @@ def _draw_row(ax: Axes, transform: Transform, grid: _Grid, row: _Row, lo: float,
             va="center",
             fontsize=grid.font.base,
             clip_on=False,
-            parse_math=not literal,
             gid=gid,
         )
     _whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "step-ci")
@@ -260,7 +258,6 @@ def _draw_axis_label(ax: Axes, grid: _Grid, measure: str) -> None:
         ha="center",
         va="top",
         fontsize=grid.font.small,
-        parse_math=False,
         gid="axis-label",
     )
 

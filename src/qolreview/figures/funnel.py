@@ -9,7 +9,7 @@ p <= 0.01. The pooled estimate is a vertical line with its pseudo 95% confidence
 (``estimate +/- 1.96 SE``, metafor's triangle without ``addtau2``). Studies are filled dots; the studies
 imputed by trim-and-fill (Duval & Tweedie 2000) are open dots, and the adjusted estimate a dotted line.
 
-The helpers (:func:`effect_axis_label`, :func:`make_inert`, :func:`tick_labels`, :func:`legend_columns`,
+The helpers (:func:`effect_axis_label`, :func:`tick_labels`, :func:`legend_columns`,
 :func:`legend_height_in`, :func:`draw_legend`, :func:`left_margin_in`, :func:`bottom_band_in`,
 :func:`style_axes`, :func:`label_axes`) are shared with the bubble and Baujat plots.
 """
@@ -17,7 +17,7 @@ The helpers (:func:`effect_axis_label`, :func:`make_inert`, :func:`tick_labels`,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
-from matplotlib.text import Text
 from scipy import stats
 
 from qolreview.figures import layout, style
@@ -79,13 +78,6 @@ def effect_axis_label(measure: str) -> str:
     return scale[0].upper() + scale[1:] if scale else measure
 
 
-def make_inert(artists: Iterable[Artist]) -> None:
-    """Render every text among ``artists`` literally: no mathtext (``$...$`` is not parsed as TeX)."""
-    for artist in artists:
-        if isinstance(artist, Text):
-            artist.set_parse_math(False)
-
-
 def legend_columns(labels: Sequence[str], size: float, width_in: float) -> int:
     """How many columns of legend entries fit in ``width_in`` (matplotlib's default handle, pad and spacing)."""
     entry = max(layout.line_width_in(text, size) for text in labels) + (2.0 + 0.8) * size / 72.0
@@ -114,7 +106,6 @@ def draw_legend(
         borderaxespad=0.0,
     )
     legend.set_gid("legend")
-    make_inert(legend.get_texts())
 
 
 def left_margin_in(labels: Sequence[str], font: style.Fonts, label_lines: int = 1) -> float:
@@ -159,9 +150,9 @@ def style_axes(ax: Axes, font: style.Fonts, box: bool = False) -> None:
 
 
 def label_axes(ax: Axes, xlabel: str, ylabel: str, font: style.Fonts) -> None:
-    """Axis labels rendered literally (they may contain data, e.g. a moderator's name)."""
-    ax.set_xlabel(xlabel, fontsize=font.small, parse_math=False)
-    ax.set_ylabel(ylabel, fontsize=font.small, parse_math=False)
+    """Axis labels (they may contain data, e.g. a moderator's name: drawn literally, ``style.RC``)."""
+    ax.set_xlabel(xlabel, fontsize=font.small)
+    ax.set_ylabel(ylabel, fontsize=font.small)
 
 
 # The funnel plot ------------------------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def gosh_plot(
             )
         _draw_marginals(top, right, subsets, xlim, ylim)
         scale = style.MEASURE_SCALES.get(measure, measure)
-        main.set_xlabel(f"Pooled estimate ({scale})", fontsize=page.font.small, labelpad=2.0, parse_math=False)
+        main.set_xlabel(f"Pooled estimate ({scale})", fontsize=page.font.small, labelpad=2.0)
         main.set_ylabel("I\u00b2 (%)", fontsize=page.font.small, labelpad=2.0)
         if subsets.full is not None:
             _draw_full(main, top, right, subsets.full, palette)
@@ -342,7 +342,6 @@ def _draw_legend(fig: Figure, page: _Page, subsets: _Subsets, measure: str, pale
             ha="left",
             va="center",
             fontsize=font.small,
-            parse_math=False,
             gid="legend-text",
         )
     if subsets.density:

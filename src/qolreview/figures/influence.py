@@ -451,7 +451,6 @@ def _draw_key(fig: Figure, page: _Page) -> None:
         ha="left",
         va="top",
         fontsize=page.font.small,
-        parse_math=False,
         gid="study-key",
     )
 

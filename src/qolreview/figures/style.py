@@ -31,7 +31,8 @@ WIDTH_CM: dict[str, float] = {"single": 8.5, "double": 17.5}
 
 RC: dict[str, object] = {
     "font.family": "DejaVu Sans",
-    "mathtext.fontset": "dejavusans",
+    "text.parse_math": False,
+    "text.usetex": False,
     "svg.hashsalt": "qolreview",
     "svg.fonttype": "path",
     "axes.unicode_minus": False,
@@ -42,7 +43,10 @@ RC: dict[str, object] = {
     "path.simplify": False,
     "figure.dpi": 100,
 }
-"""rcParams applied while a figure is built and saved (fixed font and SVG hash salt: deterministic)."""
+"""rcParams applied while a figure is built and saved: a fixed font and SVG hash salt (deterministic files), and
+every text drawn literally, never as mathtext or TeX (``text.parse_math``, ``text.usetex``; matplotlib's
+"Text rendering with LaTeX" and mathtext guides), because labels, instruments and moderators come from the
+workbook (a label ``$\\foo$`` would otherwise fail to draw). Symbols such as τ² are written as Unicode text."""
 
 DPI = 300
 
@@ -235,7 +239,10 @@ FAVOURS_WITHIN_ARM = ("Worse than baseline", "Better than baseline")
 NOT_POOLED_LABEL = "Not pooled (too few studies)"
 POOLED_LABEL = "Random-effects model"
 PI_LABEL = "95% prediction interval"
-TEST_LABELS = {"knha": "Knapp-Hartung", "z": "z test", "t": "t test"}
+TEST_LABELS = {"knha": "Knapp-Hartung", "z": "z test", "t": "t test", "cr2": "CR2 robust t test"}
+MODEL_LABELS = {"cr2": "CHE model"}
+"""The pooling model by the analysis' ``test`` (``cr2``: correlated and hierarchical effects); any other test
+is the random-effects model (``POOLED_LABEL``)."""
 MEASURE_SCALES = {
     "SMD": "standardised mean difference",
     "SMCR": "standardised mean change",

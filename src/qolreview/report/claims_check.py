@@ -8,6 +8,7 @@ from qolreview.formatting import plural
 from qolreview.instruments import load_registry
 from qolreview.report.claims import check_claims
 from qolreview.report.data import ReportData
+from qolreview.report.markup import escape_markdown
 from qolreview.report.wording import join_words, source_cells_text
 
 
@@ -39,13 +40,14 @@ def claims_table(data: ReportData) -> pd.DataFrame:
 
 
 def claims_summary(data: ReportData) -> str:
-    """One sentence counting the claims by verdict."""
+    """One sentence (Markdown, for an inline expression) counting the claims by verdict."""
     checked = checked_claims(data)
     if checked.empty:
         return "The workbook records no published statements to check."
     counts = checked["verdict"].value_counts()
     verdicts = join_words([f"{n} {verdict}" for verdict, n in counts.items()])
-    return (
+    sentence = (
         f"The workbook records {plural(len(checked), 'checkable statement')} from the review and its "
-        f"summaries; the extracted data find {verdicts} (@tbl-claims)."
+        f"summaries; the extracted data find {verdicts}"
     )
+    return f"{escape_markdown(sentence)} (@tbl-claims)."

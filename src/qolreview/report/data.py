@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from qolreview.atomic import write_bytes_atomic
 from qolreview.parquet_io import read_table
 from qolreview.tables import DIAGNOSTIC_METHODS
 
@@ -117,7 +118,6 @@ def config_text(config: dict[str, Any]) -> str:
 
 
 def write_config(config: dict[str, Any], path: str | Path) -> None:
-    """Write the configuration the run used, as YAML (keys in the schema's order, deterministic)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(config_text(config), encoding="utf-8")
+    """Write the configuration the run used, as YAML (keys in the schema's order, deterministic; atomically, with
+    ordinary permissions)."""
+    write_bytes_atomic({path: config_text(config).encode("utf-8")})

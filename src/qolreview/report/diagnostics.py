@@ -1,5 +1,7 @@
 """The report's section on small-study effects, meta-regression, influence, cumulative meta-analysis and GOSH:
-what each found where it ran, and one sentence why where it did not (PRISMA 2020 items 13f, 14, 20d, 21)."""
+what each found where it ran, and one sentence why where it did not (PRISMA 2020 items 13f, 14, 20d, 21).
+Study labels, analysis titles and configured names reach the Markdown through
+:func:`qolreview.report.markup.escape_markdown`."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from qolreview.labels import slug, study_labels
 from qolreview.report.analyses import analysis_title, pooled_analyses
 from qolreview.report.data import ReportData
 from qolreview.report.figure_files import Figures
-from qolreview.report.markup import markdown_table
+from qolreview.report.markup import escape_markdown, markdown_table
 from qolreview.report.wording import join_words, lower_first
 
 
@@ -34,11 +36,27 @@ def _titles(meta: pd.DataFrame) -> Mapping[str, str]:
     return {row["analysis_id"]: analysis_title(row) for _, row in meta.iterrows()}
 
 
+def failures_sentence(data: ReportData, method: str, what: str) -> str:
+    """The analyses (and moderators) for which ``method`` could not be computed, with the engine's reason;
+    empty when it never failed. ``what`` reads e.g. "Egger's test and trim-and-fill"."""
+    failures = data[f"{method}_failures"]
+    if failures.empty:
+        return ""
+    titles = _titles(data["meta_analyses"])
+    items = [
+        f"{titles.get(row.analysis_id, row.analysis_id)}{'' if pd.isna(row.moderator) else f' on {row.moderator}'} "
+        f"({row.reason})"
+        for row in failures.itertuples(index=False)
+    ]
+    return escape_markdown(f"{what} could not be computed for {join_words(items)}.") + "\n"
+
+
 def small_study_section(data: ReportData, figs: Figures) -> str:
     """Egger's test, the rank correlation test and trim-and-fill per analysis, with the funnel plots."""
     tests, settings = data["small_study_effects"], data.config["synthesis"]["small_study_effects"]
+    failed = failures_sentence(data, "small_study_effects", "The small-study tests")
     if tests.empty:
-        return not_run_reason(
+        return failed or not_run_reason(
             data["meta_analyses"],
             settings["min_studies"],
             "Small-study effects were not assessed",
@@ -51,7 +69,7 @@ def small_study_section(data: ReportData, figs: Figures) -> str:
             "Analysis": tests["analysis_id"].map(titles),
             "Studies": tests["k"].map(lambda k: report_number(k, 0)),
             "Egger's test": [
-                f"{'t' if tests_of.get(aid) == 'knha' else 'z'} = {report_number(z)}, {report_p_statement(p)}"
+                f"{'z' if tests_of.get(aid) == 'z' else 't'} = {report_number(z)}, {report_p_statement(p)}"
                 for aid, z, p in zip(tests["analysis_id"], tests["egger_stat"], tests["egger_pval"], strict=True)
             ],
             "Rank correlation": [
@@ -77,6 +95,7 @@ def small_study_section(data: ReportData, figs: Figures) -> str:
         f"{settings['min_studies']} studies (@tbl-small-study). Asymmetry can have causes other than reporting "
         "bias, such as heterogeneity or chance (Cochrane Handbook 13.3.5).\n",
         markdown_table(table, "Small-study effects.", "tbl-small-study"),
+        failed,
     ]
     parts += [figs.markdown(f"funnel-{slug(aid)}", f"fig-funnel-{i + 1}") for i, aid in enumerate(tests["analysis_id"])]
     return "\n".join(parts)
@@ -87,8 +106,9 @@ def meta_regression_section(data: ReportData, figs: Figures) -> str:
     table, settings = data["meta_regression"], data.config["synthesis"]["meta_regression"]
     if not settings["moderators"]:
         return "Meta-regression was not run: no moderator was named (`synthesis.meta_regression.moderators`).\n"
+    failed = failures_sentence(data, "meta_regression", "Meta-regression")
     if table.empty:
-        return not_run_reason(
+        return failed or not_run_reason(
             data["meta_analyses"], settings["min_studies"], "Meta-regression was not run", "Cochrane Handbook 10.11.5.1"
         )
     titles = _titles(data["meta_analyses"])
@@ -107,11 +127,13 @@ def meta_regression_section(data: ReportData, figs: Figures) -> str:
         }
     )
     models = table[["analysis_id", "moderator"]].drop_duplicates()
+    moderators = escape_markdown(join_words(list(settings["moderators"])))
     parts = [
         f"Each pooled analysis with at least {settings['min_studies']} studies was regressed on "
-        f"{join_words(list(settings['moderators']))}, one moderator at a time (@tbl-meta-regression). "
+        f"{moderators}, one moderator at a time (@tbl-meta-regression). "
         "Associations across studies are observational and can be confounded (Cochrane Handbook 10.11.4).\n",
         markdown_table(shown, "Meta-regression coefficients.", "tbl-meta-regression"),
+        failed,
     ]
     parts += [
         figs.markdown(f"bubble-{slug(aid)}-{slug(mod)}", f"fig-bubble-{i + 1}")
@@ -126,9 +148,18 @@ def influence_section(data: ReportData, figs: Figures) -> str:
     config = data.config["synthesis"]
     influence, cumul, gosh = data["influence"], data["cumulative"], data["gosh"]
     meta = data["meta_analyses"]
-    parts = []
+    failed = {
+        method: failures_sentence(data, method, what)
+        for method, what in (
+            ("influence", "Influence diagnostics"),
+            ("cumulative", "Cumulative meta-analysis"),
+            ("gosh", "The GOSH analysis"),
+        )
+    }
+    parts = [failed["influence"]]
     if influence.empty:
-        parts.append(not_run_reason(meta, config["influence"]["min_studies"], "Influence diagnostics were not run"))
+        if not failed["influence"]:
+            parts.append(not_run_reason(meta, config["influence"]["min_studies"], "Influence diagnostics were not run"))
     else:
         labels = study_labels(data["studies"])
         titles = _titles(meta)
@@ -142,34 +173,47 @@ def influence_section(data: ReportData, figs: Figures) -> str:
             )
             lines.append(f"{titles.get(aid, aid)}: {found}.")
         parts.append(
-            "Influence diagnostics (Viechtbauer & Cheung 2010) flag a study whose removal changes the pooled "
-            "estimate, its precision or the heterogeneity markedly. " + " ".join(lines) + "\n"
+            escape_markdown(
+                "Influence diagnostics (Viechtbauer & Cheung 2010) flag a study whose removal changes the pooled "
+                "estimate, its precision or the heterogeneity markedly. " + " ".join(lines)
+            )
+            + "\n"
         )
         for i, aid in enumerate(sorted(influence["analysis_id"].unique())):
             parts += [
                 figs.markdown(f"influence-{slug(aid)}", f"fig-influence-{i + 1}"),
                 figs.markdown(f"baujat-{slug(aid)}", f"fig-baujat-{i + 1}"),
             ]
+    parts.append(failed["cumulative"])
     if cumul.empty:
-        parts.append(not_run_reason(meta, config["cumulative"]["min_studies"], "Cumulative meta-analysis was not run"))
+        if not failed["cumulative"]:
+            parts.append(
+                not_run_reason(meta, config["cumulative"]["min_studies"], "Cumulative meta-analysis was not run")
+            )
     else:
-        parts.append(f"Cumulative meta-analyses add the studies in order of {config['cumulative']['order_by']}.\n")
+        order = escape_markdown(config["cumulative"]["order_by"])
+        parts.append(f"Cumulative meta-analyses add the studies in order of {order}.\n")
         parts += [
             figs.markdown(f"cumulative-{slug(aid)}", f"fig-cumulative-{i + 1}")
             for i, aid in enumerate(sorted(cumul["analysis_id"].unique()))
         ]
+    parts.append(failed["gosh"])
     if gosh.empty:
-        parts.append(not_run_reason(meta, config["gosh"]["min_studies"], "GOSH analysis was not run"))
+        if not failed["gosh"]:
+            parts.append(not_run_reason(meta, config["gosh"]["min_studies"], "GOSH analysis was not run"))
     else:
         parts.append(
-            "GOSH plots (Olkin, Dahabreh & Trikalinos 2012) show the pooled estimate and I² of the model fitted to "
-            f"subsets of the studies ({lower_first(_gosh_extent(gosh, config['gosh']['max_subsets']))}).\n"
+            escape_markdown(
+                "GOSH plots (Olkin, Dahabreh & Trikalinos 2012) show the pooled estimate and I² of the model fitted "
+                f"to subsets of the studies ({lower_first(_gosh_extent(gosh, config['gosh']['max_subsets']))})."
+            )
+            + "\n"
         )
         parts += [
             figs.markdown(f"gosh-{slug(aid)}", f"fig-gosh-{i + 1}")
             for i, aid in enumerate(sorted(gosh["analysis_id"].unique()))
         ]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
 
 
 def _gosh_extent(gosh: pd.DataFrame, max_subsets: int) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from qolreview.report.markup import attribute_text, escape_markdown
+
 
 class Figures:
     """Figures written by the figures stage, found by file stem, with their captions and alt texts."""
@@ -30,11 +32,12 @@ class Figures:
         return stem in self.captions and bool(self._files(stem))
 
     def markdown(self, stem: str, label: str) -> str:
-        """A cross-referenceable Markdown figure; an explicit note when the figure does not exist."""
+        """A cross-referenceable Markdown figure (its caption and alt text inert); an explicit note when the figure
+        does not exist."""
         matches = self._files(stem)
         if stem not in self.captions or not matches:
             return f"*No figure: {stem.replace('-', ' ')} has no data in this review.*\n"
         entry = self.captions[stem]
         path = self.project_dir / matches[0].relative_to(self.project_dir)
-        alt = entry["alt"].replace('"', "'")
-        return f'![{entry["caption"]}]({path.as_posix()}){{#{label} fig-alt="{alt}"}}\n'
+        caption, alt = escape_markdown(entry["caption"]), attribute_text(entry["alt"])
+        return f'![{caption}](<{path.as_posix()}>){{#{label} fig-alt="{alt}"}}\n'

@@ -6,6 +6,7 @@ import pandas as pd
 
 from qolreview.formatting import plural, report_number
 from qolreview.report.data import ReportData
+from qolreview.report.markup import escape_markdown
 from qolreview.report.wording import (
     COMPARISON_ADJECTIVES,
     MEASURE_LABELS,
@@ -32,7 +33,8 @@ def _with_abbreviation(measure: str) -> str:
 
 
 def methods_facts(data: ReportData) -> dict[str, str]:
-    """Sentences for the methods section, derived from the configuration and the tables of the run."""
+    """Sentences for the methods section (Markdown, for inline expressions: plain text escaped with
+    :func:`qolreview.report.markup.escape_markdown`), derived from the configuration and the tables of the run."""
     cfg = data.config
     effects = data["effect_sizes"]
     selected = effects[effects["selected"]]
@@ -71,17 +73,30 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         if syn["test"] == "knha"
         else "a normal (z) test"
     )
-    combined = (
-        f"a composite (Borenstein et al. 2009, ch. 24) assuming r = {syn['composite_correlation']}"
-        if syn["multiple_effects"] == "composite"
-        else f"instrument priority ({', '.join(syn['instrument_priority'])})"
-    )
-    model = (
-        f"Random-effects meta-analysis with the {syn['method']} estimator of τ² and {test}, at the "
-        f"{syn['level']:.0%} level, whenever at least {syn['min_studies_to_pool']} studies contributed to an "
-        f"analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and I². "
-        f"Several effects of one study in one analysis were combined by "
-        f"{combined}. Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with "
+    combined = {
+        "composite": f"combined into a composite (Borenstein et al. 2009, ch. 24) assuming r = "
+        f"{syn['composite_correlation']}",
+        "priority": f"reduced to one by instrument priority ({', '.join(syn['instrument_priority'])})",
+    }
+    if syn["multiple_effects"] == "che":
+        model = (
+            f"Meta-analysis with the correlated-and-hierarchical-effects model (Pustejovsky & Tipton 2022), "
+            f"whenever at least {syn['min_studies_to_pool']} studies contributed to an analysis: every effect "
+            f"size of every study entered, with a sampling correlation of {syn['che_rho']} between the effects "
+            f"of one study and REML estimates of the variance between studies and between effects within a "
+            f"study; inference used the CR2 cluster-robust standard error with Satterthwaite degrees of freedom "
+            f"(Pustejovsky & Tipton 2018), at the {syn['level']:.0%} level, and prediction intervals from both "
+            f"variances. The diagnostics used one composite effect per study (r = {syn['che_rho']}). "
+        )
+    else:
+        model = (
+            f"Random-effects meta-analysis with the {syn['method']} estimator of τ² and {test}, at the "
+            f"{syn['level']:.0%} level, whenever at least {syn['min_studies_to_pool']} studies contributed to "
+            f"an analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and "
+            f"I². Several effects of one study in one analysis were {combined[syn['multiple_effects']]}. "
+        )
+    model += (
+        f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with "
         f"k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}."
     )
     spans = window_spans(cfg["harmonize"]["windows"])
@@ -127,7 +142,7 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         f"{plural(len(sof), 'outcome')}; "
         f'without judgements the certainty reads "not assessed".'
     )
-    return {
+    facts = {
         "measures": " ".join(measures) or "No effect size could be computed.",
         "conversions": conversions,
         "correlation": correlation,
@@ -137,6 +152,7 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         "grade": grade,
         "diagnostics": _diagnostics_methods(cfg["synthesis"]),
     }
+    return {key: escape_markdown(text) for key, text in facts.items()}
 
 
 def _diagnostics_methods(syn: dict) -> str:

@@ -1,4 +1,8 @@
-"""Markdown sections of the results that combine figures, generated sentences and tables."""
+"""Markdown sections of the results that combine figures, generated sentences and tables.
+
+Sentences are generated as plain text and become Markdown through
+:func:`qolreview.report.markup.escape_markdown`; only the cross-references around them are markup.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from qolreview.labels import slug, study_labels
 from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
 from qolreview.report.data import ReportData
 from qolreview.report.figure_files import Figures
-from qolreview.report.markup import markdown_table
+from qolreview.report.markup import escape_markdown, markdown_table
 from qolreview.report.tables import leave_one_out_table, subgroup_table
 from qolreview.report.wording import design_counts, join_words, lower_first, window_spans
 from qolreview.workbook.spec import RANDOMISED_DESIGNS
@@ -31,11 +35,11 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
         title = analysis_title(row)
         stem = "forest-" + slug(row["analysis_id"])
         see = f" See @fig-forest-{n}." if figs.has(stem) else ""
+        sentence = analysis_sentence(row, labels, intervention, spans.get(row["window"]))
         text = [
-            f"### {title}\n",
+            f"### {escape_markdown(title)}\n",
             figs.markdown(stem, f"fig-forest-{n}"),
-            f"{analysis_sentence(row, labels, intervention, spans.get(row['window']))}{see}"
-            f"{design_note(row['study_ids'], designs)}\n",
+            f"{escape_markdown(sentence)}{see}{escape_markdown(design_note(row['study_ids'], designs))}\n",
         ]
         groups = subgroups[subgroups["analysis_id"] == row["analysis_id"]]
         if len(groups):
@@ -61,8 +65,8 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
 
 
 def design_note(study_ids: str, designs: pd.Series) -> str:
-    """A warning sentence when an analysis pools randomised with non-randomised studies, whose biases differ
-    (Cochrane Handbook, chapter 24); empty otherwise. ``designs`` maps study ids to workbook design codes."""
+    """A warning sentence (plain text) when an analysis pools randomised with non-randomised studies, whose biases
+    differ (Cochrane Handbook, chapter 24); empty otherwise. ``designs`` maps study ids to workbook design codes."""
     ids = [s.strip() for s in str(study_ids).split(";") if s.strip()]
     kinds = designs.reindex(ids)
     randomised = kinds.isin(RANDOMISED_DESIGNS)

@@ -52,7 +52,7 @@ ARM_MODERATORS = ("drug",)
 DATA_ERRORS = (ConvergenceError, ValueError, ArithmeticError, np.linalg.LinAlgError)
 """What the engine raises when the data of one analysis do not allow a fit (never a programming error)."""
 
-T = TypeVar("T")
+_Result = TypeVar("_Result")
 
 
 @dataclass
@@ -63,8 +63,8 @@ class FailureLog:
     records: list[dict[str, object]] = field(default_factory=list)
 
     def attempt(
-        self, analysis_id: str, compute: Callable[..., T], *args: object, moderator: str | None = None, **kwargs: object
-    ) -> T | None:
+        self, analysis_id: str, compute: Callable[..., _Result], *args: object, moderator: str | None = None, **kwargs: object
+    ) -> _Result | None:
         """``compute(*args, **kwargs)``, or None after logging and recording why the data did not allow it."""
         try:
             return compute(*args, **kwargs)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook as WorkbookType
@@ -26,7 +27,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from qolreview.parquet_io import write_bytes_atomic
+from qolreview.atomic import write_bytes_atomic
+from qolreview.parquet_io import formula_like
 from qolreview.workbook.spec import SHEETS, SHEETS_BY_NAME, Column, Sheet
 
 FIXED_TIMESTAMP = datetime(1980, 1, 1, 0, 0, 0)
@@ -149,10 +151,23 @@ def _set_widths(ws: Worksheet, table: list[list[object]]) -> None:
 def _write_table(ws: Worksheet, table: list[list[object]]) -> None:
     for values in table:
         ws.append(values)
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and formula_like(cell.value):
+                _as_text(cell)
     for cell in ws[1]:
         cell.font = _BOLD
     ws.freeze_panes = "A2"
     _set_widths(ws, table)
+
+
+def _as_text(cell: Cell) -> None:
+    """Keep a text cell that a spreadsheet would run as a formula (:func:`qolreview.parquet_io.formula_like`)
+    as text: openpyxl stores a string starting with ``=`` as a formula unless its data type is ``s``, and the
+    ``quotePrefix`` style (ECMA-376 Part 1, 18.8.45 ``xf``) is Excel's leading apostrophe, which keeps it text
+    when the cell is edited. The value itself is unchanged, so the workbook reads back as written."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
 
 
 def _write_lists(lists: Worksheet) -> dict[tuple[str, str], str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -46,6 +46,7 @@ def render_report(
     workdir: str | Path | None = None,
     cell_timeout: int = 600,
     metadata: Mapping[str, str] | None = None,
+    resource_dirs: Sequence[str | Path] | None = None,
 ) -> RenderInfo:
     """Render ``qmd`` to a self-contained ``output_html`` with parameters ``params``.
 
@@ -56,6 +57,8 @@ def render_report(
     ``workdir`` (default: the directory of ``qmd``); ``cell_timeout`` bounds each builtin cell.
     A PDF is written next to the HTML when ``pdf`` is true and a toolchain exists (else skipped
     with a log warning). ``metadata`` overrides document metadata such as ``title`` (Quarto's ``-M``).
+    The report embeds images from ``resource_dirs`` (default: the directory of ``qmd``) and the cells' own
+    figures only, and renders no link with an unsafe URL scheme (``resource_guard.lua``).
     Raises :class:`RenderError` on any failure.
     """
     qmd = Path(qmd).resolve()
@@ -69,6 +72,7 @@ def render_report(
         document = replace(document, options={**document.options, **metadata})
     values = check_params(document, {**params, "renderer": used})
     cwd = Path(workdir).resolve() if workdir is not None else qmd.parent
+    resources = [Path(d).resolve() for d in resource_dirs] if resource_dirs is not None else [qmd.parent]
     log.info("rendering %s with the %s renderer", qmd.name, used)
     start = time.perf_counter()
     if used == "quarto":
@@ -79,11 +83,19 @@ def render_report(
             python=python,
             workdir=cwd if workdir is not None else None,
             pdf=pdf,
+            resource_dirs=resources,
             metadata=metadata,
         )
     else:
         pdf_path, durations = render_builtin(
-            document, output_html, params=values, python=python, cwd=cwd, cell_timeout=cell_timeout, pdf=pdf
+            document,
+            output_html,
+            params=values,
+            python=python,
+            cwd=cwd,
+            cell_timeout=cell_timeout,
+            pdf=pdf,
+            resource_dirs=resources,
         )
     durations["total"] = time.perf_counter() - start
     log.info("wrote %s in %.1f s", output_html, durations["total"])

@@ -4,13 +4,14 @@ Execution follows the Jupyter engine of Quarto: the cells run in one ``python3``
 document's directory, and a cell assigning the parameter values is injected after the cell tagged
 ``parameters`` (papermill's convention, which Quarto uses; papermill.readthedocs.io, "Parameterize").
 Numbering, captions, cross-references and callouts are left to the pandoc Lua filter
-``quarto_subset.lua``; this module only turns cells and their outputs into Markdown.
+``quarto_subset.lua``; this module only turns cells and their outputs into Markdown. pandoc runs with
+``--sandbox`` (it reads no file but those named on its command line) after the filter ``resource_guard.lua``,
+which hands it the images it checked (:mod:`qolreview.report.render.resources`).
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
 import os
@@ -19,9 +20,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import nbformat
@@ -32,8 +32,11 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from qolreview.atomic import write_bytes_atomic
+from qolreview.report.markup import attribute_text
 from qolreview.report.render.errors import RenderError
 from qolreview.report.render.qmd import INLINE_EXPRESSION, Cell, QmdDocument
+from qolreview.report.render.resources import GUARD_FILTER, guarded_environment, package_file
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +69,17 @@ def render_builtin(
     cwd: Path,
     cell_timeout: int,
     pdf: bool,
+    resource_dirs: Sequence[Path],
 ) -> tuple[Path | None, dict[str, float]]:
-    """Render ``document`` to ``output_html`` (and a PDF next to it when asked and possible).
+    """Render ``document`` to ``output_html`` (and a PDF next to it when asked and possible), embedding files
+    from ``resource_dirs`` (and the cells' own figures) only.
 
     Returns the PDF path (None when skipped) and the durations of the steps in seconds.
     """
     durations: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="qolreview-render-") as tmp:
-        tmpdir = Path(tmp)
+        tmpdir = Path(tmp).resolve()
+        env = guarded_environment([*resource_dirs, tmpdir / "figures"])
         start = time.perf_counter()
         notebook, units = _build_notebook(document, params)
         _execute(notebook, units, python=python, cwd=cwd, timeout=cell_timeout, tmpdir=tmpdir)
@@ -82,12 +88,12 @@ def render_builtin(
         source = tmpdir / "document.md"
         source.write_text(markdown, encoding="utf-8")
         start = time.perf_counter()
-        _pandoc_html(document, source, output_html, tmpdir)
+        _pandoc_html(document, source, output_html, tmpdir, env)
         durations["pandoc_html"] = time.perf_counter() - start
         pdf_path = None
         if pdf:
             start = time.perf_counter()
-            pdf_path = _pandoc_pdf(document, source, output_html.with_suffix(".pdf"))
+            pdf_path = _pandoc_pdf(document, source, output_html.with_suffix(".pdf"), env)
             durations["pandoc_pdf"] = time.perf_counter() - start
     return pdf_path, durations
 
@@ -211,7 +217,7 @@ def _cell_markdown(document: QmdDocument, cell: Cell, outputs: list, figure_dir:
     float_kind = label.split("-", 1)[0] if label.startswith(("fig-", "tbl-")) else ""
     if float_kind:
         attributes = [f"#{label}"] + [
-            f'{key}="{_attribute(cell.options[key])}"'
+            f'{key}="{attribute_text(cell.options[key])}"'
             for key in (f"{float_kind}-cap", "fig-alt")
             if key in cell.options
         ]
@@ -251,49 +257,41 @@ def _code_block(text: str, attributes: str) -> str:
     return f"{fence}{attributes}\n{text}\n{fence}"
 
 
-def _attribute(value: object) -> str:
-    """A value for a pandoc attribute in double quotes."""
-    return " ".join(str(value).split()).replace("\\", "\\\\").replace('"', '\\"')
-
-
-@contextlib.contextmanager
-def _package_file(name: str) -> Iterator[Path]:
-    """A data file shipped in the ``qolreview`` package, as a filesystem path."""
-    with resources.as_file(resources.files(__package__) / name) as path:
-        yield path
-
-
-def _pandoc(arguments: list[str], cwd: Path) -> None:
+def _pandoc(arguments: list[str], cwd: Path, env: Mapping[str, str]) -> None:
     command = [pypandoc.get_pandoc_path(), *arguments]
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RenderError(f"pandoc failed (exit {result.returncode}):\n{result.stderr.strip()}")
     for line in result.stderr.splitlines():
         log.warning("pandoc: %s", line)
 
 
-def _pandoc_html(document: QmdDocument, source: Path, output_html: Path, tmpdir: Path) -> None:
+def _pandoc_html(document: QmdDocument, source: Path, output_html: Path, tmpdir: Path, env: Mapping[str, str]) -> None:
     """Standalone, self-contained HTML5 (no network: MathML, embedded CSS and images)."""
     options = document.options
     toc = ["--toc", f"--toc-depth={int(options.get('toc-depth', 3))}"] if options.get("toc") else []
-    draft = tmpdir / "document.html"
-    with _package_file("quarto_subset.lua") as lua, _package_file("report_style.css") as css:
+    draft, style = tmpdir / "document.html", tmpdir / "style.html"
+    with package_file(GUARD_FILTER) as guard, package_file("quarto_subset.lua") as lua:
+        with package_file("report_style.css") as css:
+            style.write_text(f"<style>\n{css.read_text(encoding='utf-8')}</style>\n", encoding="utf-8")
         _pandoc(
             [
                 str(source),
                 "--from=markdown",
                 "--to=html5",
                 "--standalone",
+                "--sandbox",
                 "--embed-resources",
                 "--section-divs",
                 "--mathml",
+                f"--lua-filter={guard}",
                 f"--lua-filter={lua}",
-                f"--css={css}",
-                f"--resource-path={document.path.parent}",
+                f"--include-in-header={style}",
                 f"--output={draft}",
                 *toc,
             ],
             cwd=document.path.parent,
+            env=env,
         )
     html = draft.read_text(encoding="utf-8")
     generator = '<meta name="generator" content="pandoc" />'
@@ -301,29 +299,29 @@ def _pandoc_html(document: QmdDocument, source: Path, output_html: Path, tmpdir:
         raise RenderError("pandoc output lacks its generator meta tag")
     version = pypandoc.get_pandoc_version()
     html = html.replace(generator, f'<meta name="generator" content="qolreview builtin renderer (pandoc {version})" />')
-    output_html.parent.mkdir(parents=True, exist_ok=True)
-    staged = output_html.with_name(output_html.name + ".tmp")
-    staged.write_text(html, encoding="utf-8")
-    staged.replace(output_html)
+    write_bytes_atomic({output_html: html.encode("utf-8")})
 
 
-def _pandoc_pdf(document: QmdDocument, source: Path, output_pdf: Path) -> Path | None:
-    """A PDF with the first engine found on the PATH (typst, then LaTeX); None when there is none."""
+def _pandoc_pdf(document: QmdDocument, source: Path, output_pdf: Path, env: Mapping[str, str]) -> Path | None:
+    """A PDF with the first engine found on the PATH (typst, then LaTeX), written next to ``source`` and then
+    atomically to ``output_pdf``; None when there is no engine."""
     engine = next((name for name in PDF_ENGINES if shutil.which(name)), None)
     if engine is None:
         log.warning("PDF skipped: no PDF engine (%s) on the PATH", ", ".join(PDF_ENGINES))
         return None
-    with _package_file("quarto_subset.lua") as lua:
+    with package_file(GUARD_FILTER) as guard, package_file("quarto_subset.lua") as lua:
         _pandoc(
             [
                 str(source),
                 "--from=markdown",
                 "--standalone",
                 f"--pdf-engine={engine}",
+                f"--lua-filter={guard}",
                 f"--lua-filter={lua}",
-                f"--resource-path={document.path.parent}",
-                f"--output={output_pdf}",
+                f"--output={source.with_suffix('.pdf')}",
             ],
             cwd=document.path.parent,
+            env=env,
         )
+    write_bytes_atomic({output_pdf: source.with_suffix(".pdf").read_bytes()})
     return output_pdf

@@ -4,22 +4,25 @@ Command-line usage follows the Quarto reference for ``quarto render``: ``--to``,
 file name only; it is written next to the input, or in the project's ``output-dir``), ``-P key:value``
 execution parameters (values are read as YAML, so JSON literals pass through unchanged),
 ``--execute-dir`` and ``-M key:value`` metadata. ``QUARTO_PYTHON`` selects the Python interpreter
-of the Jupyter engine (quarto.org/docs/projects/virtual-environments.html).
+of the Jupyter engine (quarto.org/docs/projects/virtual-environments.html). Arguments Quarto does not know,
+such as ``--lua-filter``, are passed on to pandoc, and so is the environment: that is how the filter
+``resource_guard.lua`` and its resource directories reach pandoc (:mod:`qolreview.report.render.resources`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from qolreview.atomic import write_bytes_atomic
 from qolreview.report.render.errors import RenderError
+from qolreview.report.render.resources import GUARD_FILTER, guarded_environment, package_file
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +56,11 @@ def render_quarto(
     python: str,
     workdir: Path | None,
     pdf: bool,
+    resource_dirs: Sequence[Path],
     metadata: Mapping[str, str] | None = None,
 ) -> tuple[Path | None, dict[str, float]]:
-    """Render ``qmd`` with Quarto to a self-contained ``output_html`` (and a PDF when possible).
+    """Render ``qmd`` with Quarto to a self-contained ``output_html`` (and a PDF when possible), embedding files
+    from ``resource_dirs`` and the cells' figures (``<name>_files`` next to ``qmd``) only.
 
     Returns the PDF path (None when skipped) and the durations of the steps in seconds.
     """
@@ -66,6 +71,7 @@ def render_quarto(
         raise RenderError(f"Quarto needs the papermill package in {python} to pass parameters; install it there")
     durations: dict[str, float] = {}
     meta = [arg for key, value in (metadata or {}).items() for arg in ("-M", f"{key}:{json.dumps(value)}")]
+    env = {**guarded_environment([*resource_dirs, qmd.parent / f"{qmd.stem}_files"]), "QUARTO_PYTHON": python}
     start = time.perf_counter()
     _run(
         quarto,
@@ -73,7 +79,7 @@ def render_quarto(
         "html",
         output_html,
         params=params,
-        python=python,
+        env=env,
         workdir=workdir,
         extra=["-M", "embed-resources:true", *meta],
     )
@@ -86,7 +92,7 @@ def render_quarto(
         else:
             start = time.perf_counter()
             pdf_path = output_html.with_suffix(".pdf")
-            _run(quarto, qmd, target, pdf_path, params=params, python=python, workdir=workdir, extra=meta)
+            _run(quarto, qmd, target, pdf_path, params=params, env=env, workdir=workdir, extra=meta)
             durations["quarto_pdf"] = time.perf_counter() - start
     return pdf_path, durations
 
@@ -107,25 +113,27 @@ def _run(
     output: Path,
     *,
     params: Mapping[str, object],
-    python: str,
+    env: Mapping[str, str],
     workdir: Path | None,
     extra: list[str],
 ) -> None:
-    """One ``quarto render`` call; its output file is moved to ``output``."""
-    command = [quarto, "render", qmd.name, "--to", target, "--output", output.name, *extra]
-    for name, value in params.items():
-        command += ["-P", f"{name}:{json.dumps(value)}"]
-    if workdir is not None:
-        command += ["--execute-dir", str(Path(workdir).resolve())]
-    env = {**os.environ, "QUARTO_PYTHON": python}
-    log.info("running %s", " ".join(command))
-    result = subprocess.run(command, cwd=qmd.parent, env=env, capture_output=True, text=True, check=False)
+    """One ``quarto render`` call, with the guard filter; its output file is moved to ``output`` (atomically,
+    with ordinary permissions)."""
+    with package_file(GUARD_FILTER) as guard:
+        command = [quarto, "render", qmd.name, "--to", target, "--output", output.name, "--lua-filter", str(guard)]
+        command += extra
+        for name, value in params.items():
+            command += ["-P", f"{name}:{json.dumps(value)}"]
+        if workdir is not None:
+            command += ["--execute-dir", str(Path(workdir).resolve())]
+        log.info("running %s", " ".join(command))
+        result = subprocess.run(command, cwd=qmd.parent, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RenderError(f"quarto render failed (exit {result.returncode}):\n{result.stderr.strip()}")
     produced = _produced_file(qmd, output.name, result.stdout + result.stderr)
-    output.parent.mkdir(parents=True, exist_ok=True)
     if produced.resolve() != output.resolve():
-        shutil.move(produced, output)
+        write_bytes_atomic({output: produced.read_bytes()})
+        produced.unlink()
 
 
 def _produced_file(qmd: Path, name: str, messages: str) -> Path:
