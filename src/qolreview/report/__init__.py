@@ -34,7 +34,7 @@ from qolreview.report.data import (
 from qolreview.report.diagnostics import influence_section, meta_regression_section, small_study_section
 from qolreview.report.figure_files import Figures
 from qolreview.report.limitations import limitations
-from qolreview.report.markup import bullet_list, code_block, markdown_table, show
+from qolreview.report.markup import bullet_list, code_block, escape_markdown, markdown_table, show
 from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
 from qolreview.report.provenance import provenance_table
@@ -82,6 +82,7 @@ __all__ = [
     "design_note",
     "domain_label",
     "effect_direction_section",
+    "escape_markdown",
     "file_sha256",
     "inclusion_summary",
     "influence_section",
