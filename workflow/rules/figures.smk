@@ -33,6 +33,10 @@ rule fig_forest:
         captions="results/figures/captions/forest.json",
     log:
         "results/logs/fig_forest.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings={
@@ -60,6 +64,10 @@ rule fig_effect_direction:
         captions="results/figures/captions/effect_direction.json",
     log:
         "results/logs/fig_effect_direction.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
@@ -82,6 +90,10 @@ rule fig_risk_of_bias:
         captions="results/figures/captions/risk_of_bias.json",
     log:
         "results/logs/fig_risk_of_bias.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
@@ -108,6 +120,10 @@ rule fig_prisma:
         captions="results/figures/captions/prisma.json",
     log:
         "results/logs/fig_prisma.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width"),
@@ -131,6 +147,10 @@ rule fig_evidence_map:
         captions="results/figures/captions/evidence_map.json",
     log:
         "results/logs/fig_evidence_map.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width"),
@@ -154,6 +174,10 @@ rule fig_qol_over_time:
         captions="results/figures/captions/qol_over_time.json",
     log:
         "results/logs/fig_qol_over_time.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width"),
@@ -179,6 +203,10 @@ rule fig_funnel:
         captions="results/figures/captions/funnel.json",
     log:
         "results/logs/fig_funnel.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
@@ -203,6 +231,10 @@ rule fig_bubble:
         captions="results/figures/captions/bubble.json",
     log:
         "results/logs/fig_bubble.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
@@ -226,6 +258,10 @@ rule fig_influence:
         captions="results/figures/captions/influence.json",
     log:
         "results/logs/fig_influence.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
@@ -248,6 +284,10 @@ rule fig_cumulative:
         captions="results/figures/captions/cumulative.json",
     log:
         "results/logs/fig_cumulative.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings={
@@ -273,6 +313,10 @@ rule fig_gosh:
         captions="results/figures/captions/gosh.json",
     log:
         "results/logs/fig_gosh.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         library=LIBRARY,
         settings=settings("figures", "width", "palette"),
@@ -288,6 +332,10 @@ rule fig_captions:
         captions="results/figures/captions.json",
     log:
         "results/logs/fig_captions.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings={},

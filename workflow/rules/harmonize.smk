@@ -17,6 +17,10 @@ rule harmonize:
         conversion_log="results/harmonized/conversion_log.parquet",
     log:
         "results/logs/harmonize.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=config["harmonize"],

@@ -15,6 +15,10 @@ rule risk_of_bias:
         robvis_rob2="results/synthesis/robvis_rob2.csv",
     log:
         "results/logs/risk_of_bias.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=settings("synthesis", "nos_thresholds"),
@@ -39,6 +43,10 @@ rule meta_analysis:
         subgroups="results/synthesis/subgroups.parquet",
     log:
         "results/logs/meta_analysis.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=settings(
@@ -71,6 +79,10 @@ rule narrative_synthesis:
         vote_counts="results/synthesis/vote_counts.parquet",
     log:
         "results/logs/narrative_synthesis.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=settings("synthesis", "level"),
@@ -90,6 +102,10 @@ rule summary_of_findings:
         summary_of_findings="results/synthesis/summary_of_findings.parquet",
     log:
         "results/logs/summary_of_findings.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings={},
@@ -109,6 +125,10 @@ rule meta_regression:
         failures="results/synthesis/meta_regression_failures.parquet",
     log:
         "results/logs/meta_regression.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=config["synthesis"]["meta_regression"],
@@ -128,6 +148,10 @@ rule small_study_effects:
         failures="results/synthesis/small_study_effects_failures.parquet",
     log:
         "results/logs/small_study_effects.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=config["synthesis"]["small_study_effects"],
@@ -146,6 +170,10 @@ rule influence:
         failures="results/synthesis/influence_failures.parquet",
     log:
         "results/logs/influence.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=config["synthesis"]["influence"],
@@ -165,6 +193,10 @@ rule cumulative:
         failures="results/synthesis/cumulative_failures.parquet",
     log:
         "results/logs/cumulative.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings=config["synthesis"]["cumulative"],
@@ -183,6 +215,10 @@ rule gosh:
         failures="results/synthesis/gosh_failures.parquet",
     log:
         "results/logs/gosh.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         library=LIBRARY,
         settings=config["synthesis"]["gosh"],

@@ -10,6 +10,10 @@ rule template:
         template="results/template/extraction_template.xlsx",
     log:
         "results/logs/template.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings={},
