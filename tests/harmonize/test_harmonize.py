@@ -556,3 +556,33 @@ def test_within_arm_timepoint_choice_keeps_one_row_per_window(registry: Registry
         "week 12": True,
     }
     assert list(effects["window"]) == ["short", "short", "medium"]
+
+
+def test_unusable_effects_are_not_convertible_with_their_reason(registry: Registry) -> None:
+    common = {"study_id": "s", "instrument": "EQ-VAS", "subscale": "VAS", "timepoint": "week 4", "timepoint_weeks": 4.0}
+    outcomes = [  # SDs of 0.5 on a 0-100 scale (SEs typed as SDs?): g = 10/0.5 * J = 19.85
+        {**common, "arm_id": "esk", "n": 50, "mean": 70.0, "sd": 0.5, "source_id": "src"},
+        {**common, "arm_id": "pbo", "n": 50, "mean": 60.0, "sd": 0.5, "source_id": "src"},
+    ]
+    contrast = {  # "95% CI 1.5 to 1.5": a variance of 0
+        **common,
+        "instrument": "QLDS",
+        "subscale": "total",
+        "arm_id": "esk",
+        "comparator_arm_id": "pbo",
+        "statistic": "or",
+        "estimate": 1.5,
+        "ci_low": 1.5,
+        "ci_high": 1.5,
+        "source_id": "src",
+    }
+    result = run(registry, outcomes, two_arms("s", 50, 50), [contrast])
+    assert result.effect_sizes.empty
+    reasons = dict(zip(result.not_convertible["input_rows"], result.not_convertible["reason"], strict=True))
+    smd = "implausible SMD of 19.8 (more than 10 SDs): is an SE typed as an SD?"
+    assert reasons == {
+        "outcomes:2": smd,
+        "outcomes:3": smd,
+        "contrasts:2": "OR has a sampling variance of 0 (a CI whose limits equal the estimate, or an SE of 0), "
+        "so it cannot be weighted",
+    }

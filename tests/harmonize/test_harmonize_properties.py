@@ -14,8 +14,9 @@ from test_harmonize import ROOT, run, two_arms
 from qolreview.instruments import Registry, load_registry
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-means = hs.floats(-50, 50, allow_nan=False)
-sds = hs.floats(0.5, 30, allow_nan=False)
+# Means and SDs whose SMDs stay below harmonize's plausibility limit of 10 (|24 / 2.5| < 10).
+means = hs.floats(-12, 12, allow_nan=False)
+sds = hs.floats(2.5, 30, allow_nan=False)
 sizes = hs.integers(5, 300)
 
 

@@ -37,6 +37,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
         {
             "tables": [str(root / "clean" / f"{t}.parquet") for t in TABLES],
             "cleaning_log": str(root / "clean" / "log.parquet"),
+            "input_files": str(root / "clean" / "input_files.parquet"),
             "report": str(root / "clean" / "report.md"),
         },
         config["clean"],

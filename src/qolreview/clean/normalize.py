@@ -13,6 +13,8 @@ Rules (each change is one cleaning-log row naming the rules applied):
 ``text_to_number``   a number typed as text (``12.3``); ``decimal_comma`` for ``12,3``;
                      ``percent_sign`` for ``45%`` in a pct column; ``unicode_minus`` for U+2212.
 ``timepoint_to_weeks``  the ``timepoint`` text parsed into ``timepoint_weeks``.
+``formula``          not a change: the cell's value is the cached result of a formula (old value: the
+                     formula), recorded because the formula is not recomputed and may be stale.
 
 Values that cannot be read (``12.3 (4.5)``, ``1,234``, ``7.5`` in a whole-number column, an unknown
 timepoint) are problems, never guesses.
@@ -33,7 +35,7 @@ import pandas as pd
 import yaml
 
 from qolreview.instruments import Registry
-from qolreview.workbook.problems import Problem, column_letter
+from qolreview.workbook.problems import MAX_LISTED, Problem, column_letter, format_number, split_address, unlisted
 from qolreview.workbook.reader import RawSheet
 from qolreview.workbook.spec import SHEETS_BY_NAME, Column, Sheet
 
@@ -41,6 +43,8 @@ _SYNONYMS_SCHEMA = Path(__file__).resolve().parents[3] / "config" / "schemas" / 
 
 TIMEPOINT_NOT_REPORTED = "not reported"
 
+MAX_WHOLE_NUMBER = 2**53
+"""Above this a double no longer holds every whole number (IEEE 754 binary64), so a count cannot be exact."""
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _UNITS = {
@@ -85,7 +89,7 @@ def as_text(value: object) -> str | None:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return str(int(value)) if math.isfinite(value) and value.is_integer() else repr(value)
+        return format_number(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -160,6 +164,16 @@ class Normalized:
     problems: list[Problem] = field(default_factory=list)
     present: tuple[str, ...] = ()
     """Contract columns present in the sheet."""
+    limit: int = MAX_LISTED
+    """The most problems kept; the others are counted in ``unlisted``."""
+    unlisted: int = 0
+
+    def problem(self, problem: Problem) -> None:
+        """Keep ``problem``, or count it once ``limit`` problems are kept."""
+        if len(self.problems) < self.limit:
+            self.problems.append(problem)
+        else:
+            self.unlisted += 1
 
 
 def _text_value(column: Column, value: object) -> tuple[object, list[str]]:
@@ -210,6 +224,8 @@ def _number_value(column: Column, value: object) -> tuple[object, list[str]]:
     if column.kind == "int":
         if not number.is_integer():
             raise CellError(f"must be a whole number, got {as_text(number)}")
+        if abs(number) > MAX_WHOLE_NUMBER:
+            raise CellError(f"must be a whole number of at most 2^53 = {MAX_WHOLE_NUMBER}, got {as_text(number)}")
         return int(number), rules
     return number, rules
 
@@ -268,9 +284,11 @@ def normalize_sheet(
     registry: Registry,
     synonyms: Mapping[str, Mapping[str, str]],
     weeks_per_unit: Mapping[str, float],
+    limit: int = MAX_LISTED,
 ) -> Normalized:
-    """Typed, normalised columns of one sheet plus provenance, with its cleaning log and problems."""
-    out = Normalized(frame=pd.DataFrame())
+    """Typed, normalised columns of one sheet plus provenance, with its cleaning log and problems (at most
+    ``limit`` listed, then one problem counting the others)."""
+    out = Normalized(frame=pd.DataFrame(), limit=limit)
     contract = {c.name.casefold(): c for c in spec.columns}
     found: dict[str, tuple[str, int]] = {}
     for header, col in raw.headers.items():
@@ -319,19 +337,33 @@ def normalize_sheet(
     frame["source_sheet"] = pd.Series([raw.name] * len(rows), dtype="string")
     frame["source_row"] = pd.Series(rows, dtype="Int64")
     out.frame = pd.concat([frame, pd.DataFrame(cells)], axis=1)
+    by_letter = {column_letter(col): name for name, (_header, col) in found.items()}
     for address, message in sorted(raw.cell_issues.items()):
-        column_name = _column_at(found, address)
+        column_name = by_letter.get(address.rstrip("0123456789"))
         if column_name is not None:
-            out.problems.append(Problem(label, message, sheet=raw.name, cell=address, column=column_name, rule="cell"))
+            out.problem(Problem(label, message, sheet=raw.name, cell=address, column=column_name, rule="cell"))
+    out.log += _formula_log(raw, found, by_letter, label)
+    if out.unlisted:
+        out.problems.append(unlisted(label, raw.name, out.unlisted))
     return out
 
 
-def _column_at(found: Mapping[str, tuple[str, int]], address: str) -> str | None:
-    letters = address.rstrip("0123456789")
-    for name, (_header, col) in found.items():
-        if column_letter(col) == letters:
-            return name
-    return None
+def _formula_log(
+    raw: RawSheet, found: Mapping[str, tuple[str, int]], by_letter: Mapping[str, str], label: str
+) -> list[tuple[str, str, str, str, str | None, str | None, str]]:
+    """Rule ``formula``: one log row per cell of a contract column whose value is a formula's cached result,
+    with the formula as old value and the value read as new value (empty for a row that was not kept)."""
+    position = {row: i for i, row in enumerate(raw.rows)}
+    rows = []
+    for address, formula in raw.formulas.items():
+        column = by_letter.get(address.rstrip("0123456789"))
+        if column is None:
+            continue
+        header = found[column][0]
+        row = split_address(address)[0]
+        value = header if row == raw.header_row else raw.values[header][position[row]] if row in position else None
+        rows.append((label, raw.name, address, column, formula, as_text(value), "formula"))
+    return rows
 
 
 def _normalize_column(
@@ -362,9 +394,7 @@ def _normalize_column(
             cache[key] = hit
         new, rules, error = hit
         if error is not None:
-            out.problems.append(
-                Problem(label, error, sheet=raw.name, cell=str(addresses[i]), column=column.name, rule="type")
-            )
+            out.problem(Problem(label, error, sheet=raw.name, cell=str(addresses[i]), column=column.name, rule="type"))
         elif rules:
             out.log.append(
                 (label, raw.name, str(addresses[i]), column.name, as_text(value), as_text(new), ", ".join(rules))
@@ -395,9 +425,7 @@ def _timepoints(
         parsed = cache[text]
         address = cell.split("!", 1)[1]
         if isinstance(parsed, CellError):
-            out.problems.append(
-                Problem(label, str(parsed), sheet=raw.name, cell=address, column="timepoint", rule="timepoint")
-            )
+            out.problem(Problem(label, str(parsed), sheet=raw.name, cell=address, column="timepoint", rule="timepoint"))
             weeks.append(math.nan)
         else:
             weeks.append(math.nan if parsed is None else parsed)

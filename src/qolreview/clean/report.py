@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -42,7 +43,8 @@ def validation_report(
         )
     lines += ["", f"## Warnings ({len(warnings)})", ""]
     lines += [f"- {w}" for w in warnings] or ["None."]
-    lines += ["", f"## Cleaning log ({len(log)} changed values)", ""]
+    lines += _formula_lines(log)
+    lines += ["", f"## Cleaning log ({len(log)} rows)", ""]
     if len(log):
         counts: Counter[tuple[str, str]] = Counter()
         for sheet, rules in zip(log["sheet"], log["rule"], strict=True):
@@ -54,3 +56,27 @@ def validation_report(
     else:
         lines.append("No value was changed.")
     return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, fenced by more backticks than it contains in a row (CommonMark 6.1)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"`{text}`"
+
+
+def _formula_lines(log: pd.DataFrame) -> list[str]:
+    """Every cell whose value is a formula's cached result (rule ``formula`` of the cleaning log)."""
+    rows = log[log["rule"] == "formula"]
+    lines = ["", f"## Values from formulas ({len(rows)})", ""]
+    if not len(rows):
+        return [*lines, "None."]
+    lines.append(
+        "These values are the results Excel stored when the workbook was last saved; the formulas are not "
+        "recomputed, so check that they are current."
+    )
+    lines.append("")
+    for row in rows.itertuples(index=False):
+        shown = "(empty)" if pd.isna(row.new_value) else _code(str(row.new_value))
+        lines.append(f"- {row.file} › {row.sheet} › {row.cell} ({row.column}): {_code(str(row.old_value))} = {shown}")
+    return lines

@@ -7,7 +7,6 @@ renamed into place only after all of them were written. The workbook itself is o
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from qolreview.atomic import write_bytes_atomic
 from qolreview.clean.normalize import load_synonyms, normalize_sheet
 from qolreview.clean.report import validation_report
 from qolreview.clean.validate import validate_tables
 from qolreview.clean.validate import warnings as find_warnings
 from qolreview.instruments import Registry, load_registry
-from qolreview.parquet_io import table_bytes, write_bytes_atomic
+from qolreview.parquet_io import table_bytes
 from qolreview.tables import CleaningLog
-from qolreview.workbook.problems import Problem, WorkbookError, split_address
-from qolreview.workbook.reader import RawSheet, read_workbook
+from qolreview.workbook.problems import MAX_LISTED, Problem, WorkbookError, split_address
+from qolreview.workbook.reader import RawSheet, file_sha256, read_workbook
 from qolreview.workbook.spec import SHEETS, Sheet
 from qolreview.workflow import Files, Settings
 
@@ -41,14 +41,21 @@ _ARROW = {
 }
 
 
+INPUT_FILES = pa.schema([("file", pa.string()), ("bytes", pa.int64()), ("sha256", pa.string())])
+"""``input_files.parquet``: each input file of the stage, its size and the SHA-256 of the bytes parsed."""
+
+
 @dataclass
 class CleanResult:
-    """The clean tables (by sheet name), the cleaning log, the warnings and the report text."""
+    """The clean tables (by sheet name), the cleaning log, the warnings, the report text, and the size and
+    SHA-256 of the workbook's bytes as parsed."""
 
     tables: dict[str, pd.DataFrame]
     log: pd.DataFrame
     warnings: list[Problem]
     report: str
+    workbook_bytes: int
+    workbook_sha256: str
 
 
 def arrow_schema(sheet: Sheet) -> pa.Schema:
@@ -71,16 +78,18 @@ def clean_workbook(
     synonyms: Mapping[str, Mapping[str, str]],
     settings: Mapping[str, object],
 ) -> CleanResult:
-    """Read, normalise and validate ``workbook``; raise WorkbookError listing every problem.
+    """Read, normalise and validate ``workbook``; raise WorkbookError listing every problem (up to
+    ``MAX_LISTED``, then how many more each sheet has).
 
     ``workbook`` is named in problems and provenance exactly as given (a path relative to the project).
     ``settings`` is the ``clean`` section of the config.
     """
     label = str(workbook)
     wanted = {s.name: {c.name.casefold() for c in s.columns} for s in SHEETS}
-    raw, problems = read_workbook(
+    book = read_workbook(
         workbook, label, wanted, float(settings["max_file_mb"]), float(settings["max_uncompressed_mb"])
     )
+    raw, problems = book.sheets, list(book.problems)
     tables: dict[str, pd.DataFrame] = {}
     present: dict[str, tuple[str, ...]] = {}
     extra: dict[str, list[str]] = {}
@@ -95,23 +104,23 @@ def clean_workbook(
             empty = RawSheet(name=spec.name, header_row=1, headers={}, rows=[], values={})
             tables[spec.name] = normalize_sheet(empty, spec, label, registry, synonyms, weeks).frame
             continue
-        result = normalize_sheet(sheet, spec, label, registry, synonyms, weeks)
+        result = normalize_sheet(sheet, spec, label, registry, synonyms, weeks, max(MAX_LISTED - len(problems), 0))
         tables[spec.name], present[spec.name] = result.frame, result.present
         sheet_names[spec.name] = sheet.name
         extra[spec.name] = [h for h in sheet.headers if h.casefold() not in wanted[spec.name]]
         problems += result.problems
         log_rows += result.log
     located = {(p.sheet, p.cell) for p in problems if p.cell is not None}
-    for problem in validate_tables({k: tables[k] for k in present}, present, sheet_names, label, registry):
+    left = max(MAX_LISTED - len(problems), 0)
+    for problem in validate_tables({k: tables[k] for k in present}, present, sheet_names, label, registry, left):
         if problem.cell is None or (problem.sheet, problem.cell) not in located:
             problems.append(problem)
     if problems:
         raise WorkbookError(problems)
     warns = sorted(find_warnings({k: tables[k] for k in present}, sheet_names, label), key=lambda p: p.sort_key)
     log = _log_frame(log_rows, sheet_names)
-    sha = hashlib.sha256(Path(workbook).read_bytes()).hexdigest()
-    report = validation_report(label, sha, tables, present, extra, warns, log)
-    return CleanResult(tables=tables, log=log, warnings=warns, report=report)
+    report = validation_report(label, book.sha256, tables, present, extra, warns, log)
+    return CleanResult(tables, log, warns, report, book.size, book.sha256)
 
 
 def _log_frame(rows: Sequence[tuple], sheet_names: Mapping[str, str]) -> pd.DataFrame:
@@ -121,11 +130,20 @@ def _log_frame(rows: Sequence[tuple], sheet_names: Mapping[str, str]) -> pd.Data
     return pd.DataFrame(ordered, columns=list(CleaningLog.columns()), dtype="string")
 
 
+def input_files(inputs: Files, result: CleanResult) -> pd.DataFrame:
+    """The ``input_files`` table: the workbook as parsed, then the instrument registry and the synonyms."""
+    rows = [(str(inputs["workbook"]), result.workbook_bytes, result.workbook_sha256)]
+    for name in ("instruments", "synonyms"):
+        path = Path(inputs[name])
+        rows.append((str(inputs[name]), path.stat().st_size, file_sha256(path)))
+    return pd.DataFrame(rows, columns=INPUT_FILES.names)
+
+
 def run(inputs: Files, outputs: Files, settings: Settings) -> CleanResult:
     """The clean rule: clean the workbook and write every output, or raise and write nothing.
 
     ``inputs``: workbook, instruments, synonyms. ``outputs``: tables (the Parquet paths, one per sheet,
-    each named ``<sheet>.parquet``), cleaning_log, report. ``settings``: the ``clean`` section.
+    each named ``<sheet>.parquet``), cleaning_log, input_files, report. ``settings``: the ``clean`` section.
     """
     workbook = inputs["workbook"]
     result = clean_workbook(workbook, load_registry(inputs["instruments"]), load_synonyms(inputs["synonyms"]), settings)
@@ -135,7 +153,8 @@ def run(inputs: Files, outputs: Files, settings: Settings) -> CleanResult:
         name = Path(path).stem
         files[path] = table_bytes(result.tables[name], arrow_schema(by_sheet[name]))
     files[outputs["cleaning_log"]] = table_bytes(result.log, CleaningLog)
+    files[outputs["input_files"]] = table_bytes(input_files(inputs, result), INPUT_FILES)
     files[outputs["report"]] = result.report.encode("utf-8")
     write_bytes_atomic(files)
-    log.info("cleaned %s: %d changed values, %d warnings", workbook, len(result.log), len(result.warnings))
+    log.info("cleaned %s: %d cleaning-log rows, %d warnings", workbook, len(result.log), len(result.warnings))
     return result

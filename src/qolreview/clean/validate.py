@@ -10,7 +10,8 @@ one cell. Suspicious but possible data become warnings instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from qolreview.instruments import Registry
-from qolreview.workbook.problems import Problem, quote_value
+from qolreview.workbook.problems import MAX_LISTED, Problem, quote_value, unlisted
 from qolreview.workbook.spec import SHEETS, Column, Sheet
 
 Predicate = Callable[[pd.Series], pd.Series]
@@ -228,7 +229,74 @@ def _registry_rules(frame: pd.DataFrame, registry: Registry, scores: bool) -> li
             rules.append(ColumnRule(column, f"score_range:{column}", within(False), range_message(False)))
     if "change_mean" in frame.columns:
         rules.append(ColumnRule("change_mean", "score_range:change_mean", within(True), range_message(True)))
-    return rules
+    return rules + _spread_rules(frame, registry)
+
+
+SPREAD_COLUMNS = {
+    "sd": (1, False),
+    "baseline_sd": (1, False),
+    "change_sd": (2, False),
+    "se": (1, True),
+    "change_se": (2, True),
+}
+"""Outcome columns bounded by the instrument's range -> (span of the values in widths of the range: scores
+span one width, changes two, from -width to +width; whether the column is an SE of the mean)."""
+
+
+def max_spread(width: np.ndarray, n: np.ndarray, se: bool) -> np.ndarray:
+    """The largest sample SD (or SE of the mean, ``se``) of ``n`` values lying within a range of ``width``:
+    width/2 * sqrt(n/(n-1)), half the values at each end: Popoviciu's inequality (1935) bounds the population
+    variance by width^2/4, and the sample variance is n/(n-1) times it. A missing n, or n < 2, counts as 2, the
+    loosest bound: width/sqrt(2)."""
+    n = np.where(np.isnan(n) | (n < 2), 2.0, n)
+    sd = width / 2 * np.sqrt(n / (n - 1))
+    return sd / np.sqrt(n) if se else sd
+
+
+def _spread_rules(frame: pd.DataFrame, registry: Registry) -> list[ColumnRule]:
+    """SDs and SEs no larger than values within the subscale's range allow (an SD of 1e308 is a typo)."""
+
+    def widths(index: pd.Index) -> np.ndarray:
+        pairs = zip(frame.loc[index, "instrument"], frame.loc[index, "subscale"], strict=True)
+        known = registry.instruments
+        return np.array(
+            [known[i].subscales[s].width if i in known and s in known[i].subscales else np.nan for i, s in pairs],
+            dtype=float,
+        )
+
+    def limits(index: pd.Index, column: str) -> np.ndarray:
+        span, se = SPREAD_COLUMNS[column]
+        n = frame.loc[index, "n"].to_numpy(dtype=float, na_value=np.nan)
+        return max_spread(span * widths(index), n, se)
+
+    def check(column: str) -> Predicate:
+        return lambda values: (
+            ~pd.Series(values.to_numpy(dtype=float) > limits(values.index, column), index=values.index)
+        )
+
+    def message(column: str) -> Message:
+        def text(idx: object, value: object) -> str:
+            limit = float(limits(pd.Index([idx]), column)[0])
+            inst, sub = frame.at[idx, "instrument"], frame.at[idx, "subscale"]
+            spec = registry.instruments[inst].subscales[sub]
+            n = frame.at[idx, "n"]
+            of_n = f"n = {quote_value(n)}" if pd.notna(n) and n >= 2 else "n = 2, the loosest bound (n unknown)"
+            kind = "SE of the mean" if SPREAD_COLUMNS[column][1] else "SD"
+            scale = f"the {inst} {sub} range {spec.describe_ranges()}"
+            values = (
+                f"changes within ±{quote_value(spec.width)} (the width of {scale})"
+                if SPREAD_COLUMNS[column][0] == 2
+                else f"scores within {scale}"
+            )
+            return f"must be <= {limit:.4g}, the largest {kind} possible for {of_n} {values}, got {quote_value(value)}"
+
+        return text
+
+    return [
+        ColumnRule(column, f"spread:{column}", check(column), message(column))
+        for column in SPREAD_COLUMNS
+        if column in frame.columns and "n" in frame.columns
+    ]
 
 
 def cross_rules(
@@ -289,8 +357,11 @@ def validate_sheet(
     rules: Sequence[ColumnRule],
     label: str,
     sheet_name: str,
+    limit: int = MAX_LISTED,
 ) -> list[Problem]:
-    """Run the sheet's pandera schema lazily and turn every failure case into a located problem."""
+    """Run the sheet's pandera schema lazily and turn every failure case into a located problem; repeated
+    keys are found separately, in linear time. At most ``limit`` problems are listed, then one counting the
+    others."""
     by_name = {rule.name: rule for rule in rules}
     columns = {}
     for column in spec.columns:
@@ -302,87 +373,100 @@ def validate_sheet(
             required=column.required,
             coerce=False,
         )
-    unique = list(spec.key) if set(spec.key) <= set(present) else None
-    schema = pa.DataFrameSchema(columns, unique=unique, report_duplicates="exclude_first", strict=False)
+    keyed = set(spec.key) <= set(present)
+    repeated = frame.duplicated(list(spec.key), keep="first").to_numpy() if keyed else np.zeros(len(frame), bool)
     try:
-        schema.validate(frame[list(present)], lazy=True)
+        pa.DataFrameSchema(columns, strict=False).validate(frame[list(present)], lazy=True)
+        cases = pd.DataFrame(columns=["check", "column", "failure_case", "index"])
     except SchemaErrors as exc:
-        return _problems(spec, frame, exc.failure_cases, by_name, label, sheet_name)
-    return []
+        cases = exc.failure_cases
+    found = itertools.chain(
+        _duplicate_keys(spec, frame, repeated, label, sheet_name), _problems(frame, cases, by_name, label, sheet_name)
+    )
+    problems = list(itertools.islice(found, limit))
+    more = int(repeated.sum()) + len(cases) - len(problems)
+    return [*problems, unlisted(label, sheet_name, more)] if more else problems
 
 
-def _cell(frame: pd.DataFrame, idx: object, column: str) -> str:
-    return str(frame.at[idx, f"cell_{column}"]).split("!", 1)[1]
+class _Cells:
+    """The address (``F17``) of a clean table's cell by row index and column, from its ``cell_<column>``
+    values (``outcomes!F17``) read once per column: no pandas lookup per cell."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._columns: dict[str, np.ndarray] = {}
+
+    def __call__(self, idx: object, column: str) -> str:
+        values = self._columns.get(column)
+        if values is None:
+            values = self._columns[column] = self._frame[f"cell_{column}"].to_numpy(dtype=object)
+        return str(values[self._frame.index.get_loc(idx)]).split("!", 1)[1]
 
 
 def _problems(
-    spec: Sheet,
     frame: pd.DataFrame,
     cases: pd.DataFrame,
     rules: Mapping[str, ColumnRule],
     label: str,
     sheet_name: str,
-) -> list[Problem]:
-    problems: list[Problem] = []
-    duplicates: set[object] = set()
+) -> Iterator[Problem]:
+    """One located problem per pandera failure case, lazily."""
+    cell = _Cells(frame)
     for case in cases.itertuples(index=False):
         check, column, value, idx = str(case.check), case.column, _as_value(case.failure_case), case.index
         if check == "column_in_dataframe":
-            problems.append(
-                Problem(label, "required column is missing", sheet=sheet_name, column=str(value), rule="missing_column")
+            yield Problem(
+                label, "required column is missing", sheet=sheet_name, column=str(value), rule="missing_column"
             )
-        elif check == "multiple_fields_uniqueness" or check.startswith("field_uniqueness"):
-            duplicates.add(idx)
         elif check == "not_nullable":
-            problems.append(
-                Problem(
-                    label,
-                    "must not be empty",
-                    sheet=sheet_name,
-                    cell=_cell(frame, idx, column),
-                    column=column,
-                    rule="not_null",
-                )
+            yield Problem(
+                label, "must not be empty", sheet=sheet_name, cell=cell(idx, column), column=column, rule="not_null"
             )
         elif check in rules:
             rule = rules[check]
-            problems.append(
-                Problem(
-                    label,
-                    rule.message(idx, value),
-                    sheet=sheet_name,
-                    cell=_cell(frame, idx, rule.column),
-                    column=rule.column,
-                    rule=check.split(":")[0],
-                )
+            yield Problem(
+                label,
+                rule.message(idx, value),
+                sheet=sheet_name,
+                cell=cell(idx, rule.column),
+                column=rule.column,
+                rule=check.split(":")[0],
             )
         else:
-            problems.append(
-                Problem(
-                    label,
-                    f"failed check {check}, got {quote_value(value)}",
-                    sheet=sheet_name,
-                    cell=_cell(frame, idx, column) if column and idx is not None else None,
-                    column=column,
-                    rule="check",
-                )
-            )
-    key = list(spec.key)
-    for idx in sorted(duplicates, key=lambda i: int(frame.at[i, "source_row"])):
-        values = tuple(frame.at[idx, k] for k in key)
-        first = frame[(frame[key] == pd.Series(values, index=key)).all(axis=1)].index[0]
-        problems.append(
-            Problem(
+            yield Problem(
                 label,
-                f"duplicate key ({', '.join(key)}) = ({', '.join(quote_value(_as_value(v)) for v in values)}); "
-                f"first in row {int(frame.at[first, 'source_row'])}",
+                f"failed check {check}, got {quote_value(value)}",
                 sheet=sheet_name,
-                cell=_cell(frame, idx, key[0]),
-                column=key[0],
-                rule="unique",
+                cell=cell(idx, column) if column and idx is not None else None,
+                column=column,
+                rule="check",
             )
+
+
+def _duplicate_keys(
+    spec: Sheet, frame: pd.DataFrame, repeated: np.ndarray, label: str, sheet_name: str
+) -> Iterator[Problem]:
+    """A problem at every ``repeated`` key (all but the first occurrence), naming the key's first row, lazily:
+    linear in the rows (one ``groupby``), where asking pandas for the first row of each repeat was quadratic."""
+    if not repeated.any():
+        return
+    key = list(spec.key)
+    first_row = frame.groupby(key, dropna=False, sort=False)["source_row"].transform("first").to_numpy()[repeated]
+    cell = _Cells(frame)
+    names = ", ".join(key)
+    rows = zip(
+        frame.index[repeated], frame.loc[repeated, key].itertuples(index=False, name=None), first_row, strict=True
+    )
+    for idx, values, first in rows:
+        shown = ", ".join(quote_value(_as_value(v)) for v in values)
+        yield Problem(
+            label,
+            f"duplicate key ({names}) = ({shown}); first in row {int(first)}",
+            sheet=sheet_name,
+            cell=cell(idx, key[0]),
+            column=key[0],
+            rule="unique",
         )
-    return problems
 
 
 def validate_tables(
@@ -391,8 +475,9 @@ def validate_tables(
     sheet_names: Mapping[str, str],
     label: str,
     registry: Registry,
+    limit: int = MAX_LISTED,
 ) -> list[Problem]:
-    """Problems of every sheet read (missing sheets are reported by the caller)."""
+    """Problems of every sheet read (missing sheets are reported by the caller), at most ``limit`` listed."""
     problems: list[Problem] = []
     for spec in SHEETS:
         if spec.name not in tables:
@@ -400,13 +485,16 @@ def validate_tables(
         frame = tables[spec.name]
         rules = contract_rules(spec) + cross_rules(spec.name, frame, tables, registry)
         usable = [r for r in rules if r.column in present[spec.name]]
-        problems += validate_sheet(spec, frame, present[spec.name], usable, label, sheet_names[spec.name])
+        left = max(limit - len(problems), 0)
+        problems += validate_sheet(spec, frame, present[spec.name], usable, label, sheet_names[spec.name], left)
     return problems
 
 
 def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str], label: str) -> list[Problem]:
-    """Plausible but suspicious data: arm sizes not adding up, studies without results, uncited sources."""
-    found: list[Problem] = []
+    """Plausible but suspicious data: arm sizes not adding up, studies without results, uncited sources,
+    confidence intervals with identical limits, arms of two studies reporting the same numbers."""
+    found = _identical_limits(tables, sheet_names, label) + _duplicate_studies(tables, sheet_names, label)
+    cell = {name: _Cells(frame) for name, frame in tables.items()}
     studies, arms = tables.get("studies"), tables.get("arms")
     if studies is not None and arms is not None:
         sums = arms.groupby("study_id")["n_arm"].agg(lambda s: s.sum() if s.notna().all() else pd.NA)
@@ -418,7 +506,7 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                         label,
                         f"the study's n_arm sum to {int(arm_sum)}, not n_total {int(total)}",
                         sheet=sheet_names["studies"],
-                        cell=_cell(studies, idx, "n_total"),
+                        cell=cell["studies"](idx, "n_total"),
                         column="n_total",
                         rule="warning",
                     )
@@ -435,7 +523,7 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                         label,
                         f"study {quote_value(study)} has no rows in outcomes or contrasts",
                         sheet=sheet_names["studies"],
-                        cell=_cell(studies, idx, "study_id"),
+                        cell=cell["studies"](idx, "study_id"),
                         column="study_id",
                         rule="warning",
                     )
@@ -453,9 +541,106 @@ def warnings(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str],
                         label,
                         f"source {quote_value(source)} is never cited",
                         sheet=sheet_names["sources"],
-                        cell=_cell(sources, idx, "source_id"),
+                        cell=cell["sources"](idx, "source_id"),
                         column="source_id",
                         rule="warning",
                     )
                 )
+    return found
+
+
+CONFIDENCE_LIMITS = {
+    "outcomes": (("ci_low", "ci_high"), ("change_ci_low", "change_ci_high")),
+    "contrasts": (("ci_low", "ci_high"),),
+}
+"""Sheet -> its pairs of confidence limits."""
+
+
+def _identical_limits(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str], label: str) -> list[Problem]:
+    """A confidence interval whose limits are equal ("95% CI 0.66 to 0.66"): a width of zero, so an SE
+    derived from it is zero; usually a transcription slip."""
+    found = []
+    for name, pairs in CONFIDENCE_LIMITS.items():
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        cell = _Cells(frame)
+        for low, high in (pair for pair in pairs if set(pair) <= set(frame.columns)):
+            for idx in frame.index[(frame[low] == frame[high]).fillna(False).astype(bool)]:
+                value = quote_value(_as_value(frame.at[idx, low]))
+                found.append(
+                    Problem(
+                        label,
+                        f"the confidence limits are identical ({value} to {value}, {high} in "
+                        f"{cell(idx, high)}): the interval has no width, so no SE can be derived from it",
+                        sheet=sheet_names[name],
+                        cell=cell(idx, low),
+                        column=low,
+                        rule="warning",
+                    )
+                )
+    return found
+
+
+ARM_NUMBERS = (
+    "instrument",
+    "subscale",
+    "timepoint",
+    "n",
+    "mean",
+    "sd",
+    "se",
+    "ci_low",
+    "ci_high",
+    "median",
+    "q1",
+    "q3",
+    "baseline_mean",
+    "baseline_sd",
+    "change_mean",
+    "change_sd",
+    "change_se",
+    "change_ci_low",
+    "change_ci_high",
+    "pct_change",
+    "pct_with_problem",
+    "pct_responders",
+)
+"""The columns of ``outcomes`` whose values, over all of an arm's rows, identify what the arm reports (the
+first four say what and when, the others the results)."""
+
+
+def _duplicate_studies(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str], label: str) -> list[Problem]:
+    """An arm reporting exactly the numbers of an arm of another study: the same study entered twice under
+    two ids? Arms whose rows give nothing beyond n are not compared."""
+    outcomes = tables.get("outcomes")
+    if outcomes is None or not {"study_id", "arm_id", *ARM_NUMBERS} <= set(outcomes.columns):
+        return []
+    values = outcomes[list(ARM_NUMBERS)].astype(object).where(outcomes[list(ARM_NUMBERS)].notna(), None)
+    arms: dict[tuple[object, object], list[tuple[object, ...]]] = {}
+    first: dict[tuple[object, object], tuple[object, int]] = {}
+    keys = zip(outcomes["study_id"], outcomes["arm_id"], outcomes.index, outcomes["source_row"], strict=True)
+    for (study, arm, idx, row), numbers in zip(keys, values.itertuples(index=False, name=None), strict=True):
+        arms.setdefault((study, arm), []).append(numbers)
+        first.setdefault((study, arm), (idx, int(row)))
+    seen: dict[tuple[tuple[object, ...], ...], tuple[object, object]] = {}
+    cell = _Cells(outcomes)
+    found = []
+    for (study, arm), rows in arms.items():
+        if all(v is None for numbers in rows for v in numbers[4:]):  # nothing beyond outcome, timepoint and n
+            continue
+        other = seen.setdefault(tuple(sorted(rows, key=repr)), (study, arm))
+        if other[0] != study:
+            found.append(
+                Problem(
+                    label,
+                    f"arm {quote_value(arm)} of study {quote_value(study)} reports the same numbers as arm "
+                    f"{quote_value(other[1])} of study {quote_value(other[0])} (from row {first[other][1]}): "
+                    "the same study entered twice?",
+                    sheet=sheet_names["outcomes"],
+                    cell=cell(first[(study, arm)][0], "study_id"),
+                    column="study_id",
+                    rule="warning",
+                )
+            )
     return found

@@ -20,6 +20,7 @@ from qolreview.harmonize.arm_stats import Correlation, Quantity, Scores, input_r
 from qolreview.harmonize.conversions import Conversion
 from qolreview.provenance import cell
 from qolreview.tables import Comparison
+from qolreview.workbook.problems import format_number
 
 #: Source preference when several rows give the same comparison (lower is preferred); see
 #: docs/harmonize.md, "Selection".
@@ -34,6 +35,12 @@ PRIORITY = {
     ("outcomes", "SMCR"): 0,
     ("outcomes", "SMCC"): 0,
 }
+
+#: Standardised measures, and the largest plausible magnitude of one: 10 SDs, more than ten times what Cohen
+#: (1988, Statistical Power Analysis, ch. 2) calls a large effect (0.8). An SE typed as an SD inflates an SMD
+#: by sqrt(n), which is how such values usually arise.
+STANDARDISED = ("SMD", "SMCR", "SMCC")
+MAX_ABS_STANDARDISED = 10.0
 
 #: ``statistic`` of a contrast row -> how it is read.
 _RATIO = {"rr": "RR", "or": "OR"}
@@ -82,6 +89,26 @@ class Effect:
     @property
     def priority(self) -> int:
         return PRIORITY[(self.origin, self.measure)]
+
+
+def implausible(effect: Effect) -> str | None:
+    """Why an effect cannot be used although it was computed: a variance that is zero (a CI whose limits
+    equal the estimate, an SE of 0) or not finite, a non-finite estimate, or a standardised effect larger
+    than ``MAX_ABS_STANDARDISED``; None when it is usable."""
+    yi, vi = effect.yi, effect.vi
+    if not (np.isfinite(yi) and np.isfinite(vi)):
+        return f"{effect.measure} not finite (estimate {format_number(yi)}, variance {format_number(vi)})"
+    if vi <= 0:
+        return (
+            f"{effect.measure} has a sampling variance of {format_number(vi)} (a CI whose limits equal the "
+            "estimate, or an SE of 0), so it cannot be weighted"
+        )
+    if effect.measure in STANDARDISED and abs(yi) > MAX_ABS_STANDARDISED:
+        return (
+            f"implausible {effect.measure} of {yi:.3g} (more than {MAX_ABS_STANDARDISED:g} SDs): "
+            "is an SE typed as an SD?"
+        )
+    return None
 
 
 def _sign(flip: bool) -> float:

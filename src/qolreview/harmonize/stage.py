@@ -32,6 +32,7 @@ from qolreview.harmonize.effect_rows import (
     between_arms_continuous,
     between_arms_proportion,
     from_contrast,
+    implausible,
     within_arm,
 )
 from qolreview.harmonize.windows import assign_windows, choose_timepoints, parse_windows
@@ -237,11 +238,15 @@ class _Builder:
         return resolved
 
     def _add(self, result: Effect | str, rows: Iterable[Row]) -> None:
+        """Keep a usable effect; otherwise give its rows the reason (they then appear in ``not_convertible``)."""
         if isinstance(result, Effect):
-            self.effects.append(result)
-        else:
-            for row in rows:
-                self.reasons[st.input_row(row)].append(result)
+            reason = implausible(result)
+            if reason is None:
+                self.effects.append(result)
+                return
+            result = reason
+        for row in rows:
+            self.reasons[st.input_row(row)].append(result)
 
     def _within_arm(self, resolved: Mapping[str, _Resolved]) -> None:
         for item in resolved.values():

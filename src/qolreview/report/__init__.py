@@ -25,7 +25,6 @@ from qolreview.report.claims_check import checked_claims, claims_summary, claims
 from qolreview.report.data import (
     ReportData,
     config_text,
-    file_sha256,
     input_checksums,
     load,
     software_versions,
@@ -83,7 +82,6 @@ __all__ = [
     "domain_label",
     "effect_direction_section",
     "escape_markdown",
-    "file_sha256",
     "inclusion_summary",
     "influence_section",
     "input_checksums",

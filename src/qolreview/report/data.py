@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from dataclasses import dataclass
 from importlib import metadata
@@ -38,6 +37,7 @@ TABLE_FILES = {
     "prisma": "clean/prisma.parquet",
     "claims": "clean/claims.parquet",
     "cleaning_log": "clean/cleaning_log.parquet",
+    "input_files": "clean/input_files.parquet",
     "effect_sizes": "harmonized/effect_sizes.parquet",
     "conversion_log": "harmonized/conversion_log.parquet",
     "not_convertible": "harmonized/not_convertible.parquet",
@@ -89,14 +89,6 @@ def load(project_dir: str | Path, results_dir: str | Path, config_used: str | Pa
     return ReportData(config=config, tables=tables, project_dir=project)
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def software_versions() -> pd.DataFrame:
     rows = [("Python", platform.python_version())]
     rows += [(name, metadata.version(name)) for name in SOFTWARE]
@@ -104,12 +96,10 @@ def software_versions() -> pd.DataFrame:
 
 
 def input_checksums(data: ReportData) -> pd.DataFrame:
-    """Size and SHA-256 of every input file of the run (paths as configured, relative to the project)."""
-    paths = [data.config["extraction"], data.config["instruments"], data.config["synonyms"]]
-    return pd.DataFrame(
-        [(p, (data.project_dir / p).stat().st_size, file_sha256(data.project_dir / p)) for p in paths],
-        columns=["File", "Bytes", "SHA-256"],
-    )
+    """Size and SHA-256 of every input file of the run, computed by the clean stage from the bytes it parsed
+    (``clean/input_files.parquet``; paths as configured, relative to the project)."""
+    files = data["input_files"]
+    return pd.DataFrame({"File": files["file"], "Bytes": files["bytes"], "SHA-256": files["sha256"]})
 
 
 def config_text(config: dict[str, Any]) -> str:

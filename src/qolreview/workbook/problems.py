@@ -13,7 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from qolreview.workbook.spec import SHEETS
+from qolreview.workflow import InputError
 
+MAX_LISTED = 10_000
+"""The most problems listed: more are counted (one problem says how many), so that the memory a workbook
+full of errors takes stays bounded; nobody reads a longer list."""
 LOCATION_SEPARATOR = " › "
 """Between the file, sheet and cell of a problem's location."""
 _SHEET_ORDER = {sheet.name: i for i, sheet in enumerate(SHEETS)}
@@ -30,6 +34,8 @@ class Problem:
     """Excel address without the sheet, e.g. ``F17``."""
     column: str | None = None
     rule: str = ""
+    count: int = 1
+    """How many problems this one stands for: more than 1 for the one counting those not listed."""
 
     def __str__(self) -> str:
         text = self.file
@@ -49,14 +55,28 @@ class Problem:
         return sheet, row, col, str(self)
 
 
-class WorkbookError(ValueError):
-    """The workbook cannot be used; lists every problem found."""
+class WorkbookError(InputError, ValueError):
+    """The workbook cannot be used; lists every problem found (a user's error: no traceback in a rule)."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = sort_problems(problems)
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the extraction workbook:"
+        count = sum(p.count for p in self.problems)
+        shown = sum(1 for p in self.problems if p.count == 1)
+        listed = f" ({shown:,} listed)" if count > len(self.problems) else ""
+        head = f"{count:,} problem{'s' if count != 1 else ''} in the extraction workbook{listed}:"
         super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
+
+
+def unlisted(label: str, sheet: str, count: int) -> Problem:
+    """The problem standing for ``count`` more of ``sheet`` that were found but not listed."""
+    return Problem(
+        label,
+        f"{count:,} more problems in this sheet are not listed (at most {MAX_LISTED:,} are); correct the ones "
+        "listed and run again",
+        sheet=sheet,
+        rule="unlisted",
+        count=count,
+    )
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -88,16 +108,21 @@ def split_address(cell: str) -> tuple[int, int]:
     return int(match.group(2)), col - 1
 
 
+def format_number(value: float) -> str:
+    """A number as written in messages and the cleaning log: whole numbers below 1e16 without a decimal
+    point (7, -3), others in Python's shortest round-trip form (-3.2, 0.1, 1e+20, 1e+308)."""
+    number = float(value)
+    if math.isfinite(number) and number.is_integer() and abs(number) < 1e16:
+        return str(int(number))
+    return repr(number)
+
+
 def quote_value(value: object) -> str:
-    """A value as quoted in a message: numbers plainly (7, -3.2), text in quotes."""
+    """A value as quoted in a message: numbers plainly (7, -3.2, 1e+308), text in quotes."""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalar
     if isinstance(value, bool):
         return str(value).upper()
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, (int, float)):
+        return format_number(value)
     return repr(str(value))

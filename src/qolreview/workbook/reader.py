@@ -1,9 +1,14 @@
 """Read the extraction workbook once, safely, with python-calamine.
 
-Before parsing, the file is checked cheaply: its size, its magic bytes (an OLE/CFB container is a
-password-protected workbook or a legacy ``.xls``), and the uncompressed sizes its zip members declare
-(a zip bomb is refused without inflating anything). The sheet XML is scanned for formulas without a
-cached value and for Excel error cells, which calamine would silently read as empty.
+The file is read into memory once (its size checked first) and everything else works on those bytes, so
+the SHA-256 reported is that of the bytes parsed. Before calamine is given them, the archive is checked
+(:mod:`qolreview.workbook.xlsx`): its magic bytes (an OLE/CFB container is a password-protected workbook
+or a legacy ``.xls``), the uncompressed size its members declare (a zip bomb is refused without inflating
+anything), then every member is inflated in chunks against its declared size, no XML part may declare a
+document type, and every sheet read is scanned for the extent of its cells (so that the reader never
+allocates a huge dense grid), its formulas (recorded; a link to another workbook is a problem) and Excel
+error values and formulas without a cached value (which calamine would read as empty). Any error of the
+reader becomes a :class:`WorkbookError` naming the file and, when it has one, the sheet.
 
 Each sheet becomes a :class:`RawSheet`: the header row (found among the first rows, so a title row
 above it is allowed; vertically merged header cells are filled from their top-left cell), the values
@@ -13,30 +18,41 @@ row number of every kept row. Fully empty rows and unnamed empty columns are dro
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
+import hashlib
+import io
+import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TypeVar
 
 import python_calamine
 
 from qolreview.workbook.problems import Problem, WorkbookError, column_letter
+from qolreview.workbook.xlsx import (
+    MB,
+    Budget,
+    SheetScan,
+    XlsxError,
+    check_members,
+    scan_sheet,
+    sheet_parts,
+    verify_member,
+)
 
-MB = 1024 * 1024
+T = TypeVar("T")
+Merge = tuple[tuple[int, int], tuple[int, int]]
+"""A merged range as calamine gives it: ((first row, first column), (last row, last column)), 0-based."""
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SEARCH_ROWS = 10
-
-_NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
-_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_ERROR_TYPE = re.compile(rb'\bt="e"')
-_CACHED = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+MAX_CELLS = 1_000_000
+"""The most grid cells (rows x columns from A1, summed over the sheets read) a workbook may span: calamine
+builds each sheet's dense grid, and a cell then costs up to about 300 bytes through cleaning (its value,
+its address, its problem). The benchmark workbook of 25,000 data rows spans 665,000 cells; a single cell at
+XFD1048576 spans 17 billion."""
+MAX_FORMULA_CELLS = 100_000
+"""The most cells with a formula in the sheets read: each is recorded in the cleaning log."""
 
 
 @dataclass
@@ -53,82 +69,120 @@ class RawSheet:
     values: dict[str, list[object]]
     """Header text -> the column's values, one per kept row (``None`` for an empty cell)."""
     cell_issues: dict[str, str] = field(default_factory=dict)
-    """Address -> problem found in the sheet XML (formula without cached value, error cell)."""
+    """Address -> problem found in the sheet XML (error value, formula without cached value or linking
+    another workbook)."""
+    formulas: dict[str, str] = field(default_factory=dict)
+    """Address -> formula text of every cell whose value came from a formula (its cached value)."""
 
 
-def check_file(path: Path, label: str, max_file_mb: float, max_uncompressed_mb: float) -> None:
-    """Refuse a file that is missing, empty, too large, encrypted, not a zip, or a zip bomb."""
+@dataclass(frozen=True)
+class Workbook:
+    """What :func:`read_workbook` read: the sheets found (by contract name), the problems met while reading,
+    and the size and SHA-256 of the bytes parsed."""
 
-    def fail(message: str) -> WorkbookError:
-        return WorkbookError([Problem(file=label, message=message, rule="file")])
+    sheets: dict[str, RawSheet]
+    problems: list[Problem]
+    size: int
+    sha256: str
 
-    if not path.is_file():
-        raise fail("file not found")
-    size = path.stat().st_size
-    if size == 0:
-        raise fail("file is empty (0 bytes); not a valid .xlsx file")
-    if size > max_file_mb * MB:
-        raise fail(f"file is {size / MB:.1f} MB, more than the limit of {max_file_mb:g} MB (clean.max_file_mb)")
-    with path.open("rb") as stream:
-        magic = stream.read(len(CFB_MAGIC))
-    if magic == CFB_MAGIC:
-        raise fail(
-            "file is an OLE/CFB container, not an .xlsx: a password-protected (encrypted) workbook or a "
-            "legacy .xls file; remove the password or save it as .xlsx"
+
+def _fail(label: str, message: str, sheet: str | None = None) -> WorkbookError:
+    return WorkbookError([Problem(file=label, message=message, sheet=sheet, rule="file")])
+
+
+def path_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot name a workbook for Snakemake, which would report it confusingly: braces (read as
+    a wildcard) or a symbolic link to nothing. None when neither."""
+    text = str(path)
+    if "{" in text or "}" in text:
+        return (
+            f"{text}: the workbook's path contains {{ or }}, which Snakemake reads as a wildcard; "
+            "rename the file (or its folder) without braces"
         )
-    if not zipfile.is_zipfile(path):
-        raise fail("not a valid .xlsx file (not a zip archive)")
+    dangling = _dangling(Path(text))
+    return f"{text}: {dangling}" if dangling else None
+
+
+def _dangling(path: Path) -> str | None:
+    """The problem of a symbolic link to nothing, else None."""
+    if path.is_symlink() and not path.exists():
+        return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+    return None
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file, read in blocks of 1 MB."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(MB), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_bytes(path: Path, label: str, max_file_mb: float) -> bytes:
+    """The file's bytes; refused when it is missing, not a regular file (a directory, a pipe, a device: reading
+    one could block), empty or larger than ``max_file_mb``."""
+    if not path.is_file():
+        if not path.exists():
+            raise _fail(label, _dangling(path) or "file not found")
+        raise _fail(label, "is a directory, not a workbook file" if path.is_dir() else "is not a regular file")
+    limit = max_file_mb * MB
+    with path.open("rb") as stream:
+        data = stream.read(int(limit) + 1)
+    if not data:
+        raise _fail(label, "file is empty (0 bytes); not a valid .xlsx file")
+    if len(data) > limit:
+        size = max(path.stat().st_size, len(data))
+        raise _fail(label, f"file is {size / MB:.1f} MB, more than the limit of {max_file_mb:g} MB (clean.max_file_mb)")
+    return data
+
+
+def open_archive(data: bytes, label: str, max_uncompressed_mb: float) -> zipfile.ZipFile:
+    """The zip archive in ``data``, refused when it is encrypted, not a zip, a zip bomb or not a workbook."""
+    if data.startswith(CFB_MAGIC):
+        raise _fail(
+            label,
+            "file is an OLE/CFB container, not an .xlsx: a password-protected (encrypted) workbook or a "
+            "legacy .xls file; remove the password or save it as .xlsx",
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise _fail(label, "not a valid .xlsx file (not a zip archive)")
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise fail(f"not a valid .xlsx file ({exc})") from None
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = check_members(archive)
+    except (zipfile.BadZipFile, XlsxError, OSError, EOFError) as exc:
+        raise _fail(label, f"not a valid .xlsx file ({exc})") from None
     declared = sum(m.file_size for m in members)
     if declared > max_uncompressed_mb * MB:
-        raise fail(
+        raise _fail(
+            label,
             f"archive declares {declared / MB:.1f} MB uncompressed, more than the limit of "
-            f"{max_uncompressed_mb:g} MB (clean.max_uncompressed_mb); refused as a possible zip bomb"
+            f"{max_uncompressed_mb:g} MB (clean.max_uncompressed_mb); refused as a possible zip bomb",
         )
     if "xl/workbook.xml" not in {m.filename for m in members}:
-        raise fail("not a valid .xlsx file (no xl/workbook.xml in the archive)")
+        raise _fail(label, "not a valid .xlsx file (no xl/workbook.xml in the archive)")
+    return archive
 
 
-def _sheet_xml_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part in the archive."""
-    workbook = ET.fromstring(archive.read("xl/workbook.xml"))
-    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("rel:Relationship", _NS)}
-    paths: dict[str, str] = {}
-    for sheet in workbook.findall("m:sheets/m:sheet", _NS):
-        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        paths[sheet.get("name", "")] = part
-    return paths
-
-
-def scan_cells(path: Path, sheets: list[str]) -> dict[str, dict[str, str]]:
-    """Per sheet, the cells holding a formula without a cached value, or an Excel error value."""
-    issues: dict[str, dict[str, str]] = {}
-    with zipfile.ZipFile(path) as archive:
-        parts = _sheet_xml_paths(archive)
-        for name in sheets:
-            data = archive.read(parts[name])
-            found: dict[str, str] = {}
-            if b"<f" in data or b't="e"' in data:
-                for match in _CELL.finditer(data):
-                    attrs, body = match.group(1), match.group(2) or b""
-                    ref = _REF.search(attrs)
-                    if ref is None:
-                        continue
-                    address = ref.group(1).decode()
-                    if _ERROR_TYPE.search(attrs):
-                        found[address] = "cell holds an Excel error value"
-                    elif _FORMULA.search(body) and not _CACHED.search(body):
-                        found[address] = (
-                            "formula without a cached value (open and save the workbook in Excel, or type the value)"
-                        )
-            issues[name] = found
-    return issues
+def scan_archive(data: bytes, archive: zipfile.ZipFile, label: str, sheets: dict[str, str]) -> dict[str, SheetScan]:
+    """Inflate every member within its declared size, refuse a document type in any XML part, and scan the
+    parts of ``sheets`` (sheet name -> part); returns the scans by sheet name."""
+    by_part = {part: name for name, part in sheets.items()}
+    budget = Budget(MAX_CELLS, MAX_FORMULA_CELLS)
+    scans: dict[str, SheetScan] = {}
+    for member in archive.infolist():
+        name = by_part.get(member.filename)
+        try:
+            if name is None:
+                verify_member(data, member)
+            else:
+                scans[name] = scan_sheet(data, member, budget)
+        except XlsxError as exc:
+            raise _fail(label, str(exc), sheet=name) from None
+    missing = sorted(sheets.keys() - scans.keys())
+    if missing:
+        raise _fail(label, f"not a valid .xlsx file (no {sheets[missing[0]]} in the archive)", sheet=missing[0])
+    return scans
 
 
 def _collapse(value: object) -> str:
@@ -140,9 +194,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header_cells(
-    grid: list[list[object]], merges: list[tuple[tuple[int, int], tuple[int, int]]], row: int
-) -> list[str]:
+def _header_cells(grid: list[list[object]], merges: list[Merge], row: int) -> list[str]:
     """Header texts of a 0-based row, with vertically merged cells taking their top-left value."""
     cells = ["" if _blank(v) else _collapse(v) for v in grid[row]]
     for (r1, c1), (r2, _c2) in merges:
@@ -152,7 +204,7 @@ def _header_cells(
     return cells
 
 
-def _find_header(grid: list[list[object]], merges: list, known: set[str]) -> int:
+def _find_header(grid: list[list[object]], merges: list[Merge], known: set[str]) -> int:
     """0-based header row: among the first rows, the one naming most known columns (else the first non-empty)."""
     best, best_hits = -1, 0
     for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
@@ -168,12 +220,9 @@ def _find_header(grid: list[list[object]], merges: list, known: set[str]) -> int
 
 
 def read_sheet(
-    book: python_calamine.CalamineWorkbook, name: str, known: set[str]
+    grid: list[list[object]], merges: list[Merge], name: str, known: set[str]
 ) -> tuple[RawSheet, list[Problem], str]:
-    """Read one sheet; problems are reported with ``label`` filled in by the caller."""
-    sheet = book.get_sheet_by_name(name)
-    grid = sheet.to_python(skip_empty_area=False)
-    merges = list(sheet.merged_cell_ranges or [])
+    """One sheet from its calamine grid; problems are reported with ``label`` filled in by the caller."""
     problems: list[tuple[str | None, str | None, str]] = []
     if not grid:
         return RawSheet(name, 1, {}, [], {}), [], "sheet is empty"
@@ -211,38 +260,69 @@ def read_sheet(
     return raw, problems, ""
 
 
-def read_workbook(
-    path: str | Path,
-    label: str,
-    wanted: dict[str, set[str]],
-    max_file_mb: float,
-    max_uncompressed_mb: float,
-) -> tuple[dict[str, RawSheet], list[Problem]]:
-    """Read the sheets named in ``wanted`` (sheet name -> known column names, lower case).
+def _reader_error(exc: BaseException) -> bool:
+    """An error the reader raised for a bad file: any ``Exception``, or a panic of its Rust code (pyo3's
+    ``PanicException`` derives from ``BaseException``)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
-    Sheet names match case-insensitively. Returns the sheets found (by contract name) and the problems
-    met while reading; raises :class:`WorkbookError` for a file that cannot be read at all.
-    """
-    path = Path(path)
-    check_file(path, label, max_file_mb, max_uncompressed_mb)
+
+def _grid(book: python_calamine.CalamineWorkbook, name: str) -> tuple[list[list[object]], list[Merge]]:
+    """A sheet's dense grid from A1 and its merged ranges, as calamine reads them."""
+    sheet = book.get_sheet_by_name(name)
+    return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or [])
+
+
+def _calamine(label: str, sheet: str | None, call: Callable[[], T]) -> T:
+    """``call()``, an error of the reader becoming a :class:`WorkbookError` naming the file and the sheet."""
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several error types for a corrupt archive
-        raise WorkbookError([Problem(file=label, message=f"not a valid .xlsx file ({exc})", rule="file")]) from None
-    by_key = {" ".join(n.split()).casefold(): n for n in book.sheet_names}
-    found = {contract: by_key[contract.casefold()] for contract in wanted if contract.casefold() in by_key}
-    try:
-        issues = scan_cells(path, list(found.values()))
-    except (KeyError, ET.ParseError, zipfile.BadZipFile) as exc:
-        raise WorkbookError([Problem(file=label, message=f"not a valid .xlsx file ({exc})", rule="file")]) from None
+        return call()
+    except BaseException as exc:
+        if not _reader_error(exc):
+            raise
+        message = f"cannot be read ({type(exc).__name__}: {exc})" if sheet else f"not a valid .xlsx file ({exc})"
+        raise _fail(label, message, sheet=sheet) from None
+
+
+def _read_sheets(
+    data: bytes, label: str, found: dict[str, str], wanted: dict[str, set[str]], scans: dict[str, SheetScan]
+) -> tuple[dict[str, RawSheet], list[Problem]]:
+    """Read the ``found`` sheets (contract name -> sheet name), with the formulas and issues of their scans."""
+    book = _calamine(label, None, lambda: python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
     for contract, actual in found.items():
-        raw, sheet_problems, empty = read_sheet(book, actual, wanted[contract])
-        raw.cell_issues = issues[actual]
+        grid, merges = _calamine(label, actual, lambda name=actual: _grid(book, name))
+        raw, sheet_problems, empty = read_sheet(grid, merges, actual, wanted[contract])
+        del grid, merges  # before the next sheet's grid is built
+        raw.cell_issues, raw.formulas = scans[actual].issues, scans[actual].formulas
         for cell, column, message in sheet_problems:
             problems.append(Problem(label, message, sheet=actual, cell=cell, column=column, rule="header"))
         if empty:
             problems.append(Problem(label, empty, sheet=actual, rule="header"))
         sheets[contract] = raw
     return sheets, problems
+
+
+def read_workbook(
+    path: str | Path,
+    label: str,
+    wanted: dict[str, set[str]],
+    max_file_mb: float,
+    max_uncompressed_mb: float,
+) -> Workbook:
+    """Read the sheets named in ``wanted`` (sheet name -> known column names, lower case).
+
+    Sheet names match case-insensitively. Raises :class:`WorkbookError` for a file that cannot be read at
+    all or safely.
+    """
+    data = load_bytes(Path(path), label, max_file_mb)
+    archive = open_archive(data, label, max_uncompressed_mb)
+    try:
+        parts = sheet_parts(data, archive)
+    except XlsxError as exc:
+        raise _fail(label, f"not a valid .xlsx file ({exc})") from None
+    by_key = {" ".join(n.split()).casefold(): n for n in parts}
+    found = {contract: by_key[contract.casefold()] for contract in wanted if contract.casefold() in by_key}
+    scans = scan_archive(data, archive, label, {actual: parts[actual] for actual in found.values()})
+    sheets, problems = _read_sheets(data, label, found, wanted, scans)
+    return Workbook(sheets, problems, len(data), hashlib.sha256(data).hexdigest())
