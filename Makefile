@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: all test lint format bench lock template workflow-report clean-results
+.PHONY: all test lint format bench lock template review workflow-report clean-results
 
 all: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
@@ -38,6 +38,11 @@ bench: $(STAMP)
 
 template: $(STAMP)
 	$(BIN)/snakemake --cores 1 template
+
+# Start another review in its own folder (docs/new_review.md): make review DIR=../my-review
+review: $(STAMP)
+	@test -n "$(DIR)" || { echo "usage: make review DIR=path/to/new-review" >&2; exit 2; }
+	$(BIN)/python -m qolreview.review_folder "$(DIR)"
 
 # Snakemake's own HTML report of the last run: figures and tables marked with report() in the rules.
 workflow-report: $(STAMP)

@@ -24,6 +24,8 @@ CONFIG = {
         "citation": "J Test. 2025",
         "doi": "10.1/x",
         "intervention_label": "drug X",
+        "comparator_label": "placebo",
+        "risk_of_bias_tools": ["RoB 2"],
         "data_source": "registry records",
     },
     "instruments": "config/instruments.yaml",
@@ -165,10 +167,11 @@ def _analysis(**changes) -> pd.Series:
 
 
 LABELS = {"a": "Alpha 2020", "b": "Beta 2021", "c": "Gamma 2022"}
+ARMS = ("drug X", "placebo")
 
 
 def test_analysis_sentence_favourable_interval():
-    text = R.analysis_sentence(_analysis(), LABELS, "drug X")
+    text = R.analysis_sentence(_analysis(), LABELS, ARMS)
     assert text.startswith(
         "Pooling 3 studies (Alpha 2020, Beta 2021 and Gamma 2022; 1,200 participants), the REML "
         "random-effects standardised mean difference (Hedges' g) for overall QoL / health status "
@@ -180,31 +183,29 @@ def test_analysis_sentence_favourable_interval():
         "prediction interval runs from -0.20 to 0.82."
     ) in text
     assert "very imprecise" not in text and "not an effect of the treatment" not in text
-    spanned = R.analysis_sentence(_analysis(), LABELS, "drug X", "over 1 week and up to 6 weeks")
+    spanned = R.analysis_sentence(_analysis(), LABELS, ARMS, "over 1 week and up to 6 weeks")
     assert "in the short window (over 1 week and up to 6 weeks) was 0.31" in spanned
 
 
 def test_analysis_sentence_unfavourable_and_unclear_intervals():
-    worse = R.analysis_sentence(_analysis(estimate=-0.4, ci_lb=-0.7, ci_ub=-0.1), LABELS, "drug X")
+    worse = R.analysis_sentence(_analysis(estimate=-0.4, ci_lb=-0.7, ci_ub=-0.1), LABELS, ARMS)
     assert "was -0.40 (95% CI -0.70 to -0.10;" in worse
-    assert "lies entirely below zero, favouring the comparator." in worse
-    unclear = R.analysis_sentence(_analysis(estimate=0.1, ci_lb=-0.2, ci_ub=0.4, pval=0.42), LABELS, "drug X")
+    assert "lies entirely below zero, favouring placebo." in worse
+    unclear = R.analysis_sentence(_analysis(estimate=0.1, ci_lb=-0.2, ci_ub=0.4, pval=0.42), LABELS, ARMS)
     assert "p = 0.420" in unclear
-    assert "includes zero: the data are compatible with no difference between drug X and the comparator." in unclear
-    within = R.analysis_sentence(_analysis(comparison="within_arm_prepost", measure="SMCR"), LABELS, "drug X")
+    assert "includes zero: the data are compatible with no difference between drug X and placebo." in unclear
+    within = R.analysis_sentence(_analysis(comparison="within_arm_prepost", measure="SMCR"), LABELS, ARMS)
     assert (
         "lies entirely above zero: quality of life was better than at baseline. A change within one arm is "
         "not an effect of the treatment" in within
     )
-    within_worse = R.analysis_sentence(
-        _analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1), LABELS, "drug X"
-    )
+    within_worse = R.analysis_sentence(_analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1), LABELS, ARMS)
     assert "quality of life was worse than at baseline." in within_worse
 
 
 def test_analysis_sentence_two_studies_unknown_n_and_one_degree_of_freedom():
     text = R.analysis_sentence(
-        _analysis(k=2, study_ids="a; b", n_participants=NAN, q_df=1, pi_lb=NAN, pi_ub=NAN), LABELS, "drug X"
+        _analysis(k=2, study_ids="a; b", n_participants=NAN, q_df=1, pi_lb=NAN, pi_ub=NAN), LABELS, ARMS
     )
     assert text.startswith("Pooling 2 studies (Alpha 2020 and Beta 2021; number of participants not reported)")
     assert "on 1 degree of freedom (p = 0.183)." in text
@@ -430,7 +431,8 @@ def test_methods_facts_from_small_tables():
     assert "REML estimator of τ² and the Knapp-Hartung adjustment" in facts["model"]
     assert "assuming r = 0.5" in facts["model"] and "Subgroups: drug and design" in facts["model"]
     assert facts["risk_of_bias"].startswith(
-        "Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 (1). Judgements were entered for 1 of 3 studies;"
+        "The review assessed risk of bias with RoB 2. Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 "
+        "(1). Judgements were entered for 1 of 3 studies;"
     )
     assert "Newcastle-Ottawa" not in facts["risk_of_bias"]  # no study used the NOS
     assert facts["grade"].startswith("GRADE certainty was derived from the reviewers' judgements for 1 of 2 outcomes;")
@@ -657,15 +659,11 @@ def test_pooled_sections_reference_only_drawn_figures(tmp_path):
 
 
 def test_checksums_versions_and_config(tmp_path):
-    for name, text in (("w.xlsx", "abc"), ("i.yaml", ""), ("s.yaml", "x")):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    data = R.ReportData(
-        config={"extraction": "w.xlsx", "instruments": "i.yaml", "synonyms": "s.yaml"}, tables={}, project_dir=tmp_path
-    )
-    sums = R.input_checksums(data)
-    assert list(sums["Bytes"]) == [3, 0, 1]
-    assert sums.iloc[0]["SHA-256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    assert sums.iloc[1]["SHA-256"] == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    files = pd.DataFrame({"file": ["w.xlsx", "i.yaml"], "bytes": [3, 0], "sha256": ["ba78", "e3b0"]})
+    data = R.ReportData(config={}, tables={"input_files": files}, project_dir=tmp_path)
+    sums = R.input_checksums(data)  # as the clean stage computed them, not recomputed
+    assert sums.values.tolist() == [["w.xlsx", 3, "ba78"], ["i.yaml", 0, "e3b0"]]
+    assert list(sums.columns) == ["File", "Bytes", "SHA-256"]
     versions = R.software_versions()
     assert versions.iloc[0]["Software"] == "Python" and "pandas" in set(versions["Software"])
     assert R.config_text({"b": 1, "a": [1, 2]}) == "b: 1\na:\n- 1\n- 2\n"

@@ -1,12 +1,32 @@
 # Shared set-up: validate the config against its schema (filling defaults) and list the targets.
 import hashlib
+import os
 from pathlib import Path
 
 import qolreview
+from qolreview.review_folder import review_identity_problems
 from qolreview.tables import DIAGNOSTIC_METHODS
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 validate(config, schema="../../config/schemas/config.schema.yaml", set_default=True)
+
+PROJECT = Path(workflow.current_basedir).parents[1]
+"""This workflow's own folder: the report's sources, the bundled registries and the default review's config. A
+review kept in its own folder (docs/new_review.md) runs from there and reads these through the module."""
+
+
+def project_file(path):
+    """A file of this workflow, as a path relative to the working directory (the review's folder)."""
+    return os.path.relpath(PROJECT / path)
+
+
+for key, bundled in (("instruments", "config/instruments.yaml"), ("synonyms", "config/synonyms.yaml")):
+    config[key] = config[key] or project_file(bundled)
+if review_problems := review_identity_problems(
+    config, PROJECT / "config" / "config.yaml", Path(config["extraction"]), PROJECT
+):
+    raise WorkflowError("\n".join(review_problems))
 
 
 def library_digest():

@@ -43,6 +43,7 @@ rule fig_forest:
             **settings("figures", "width", "palette", "forest_subgroup"),
             "subgroup_order": config["synthesis"]["subgroups"],
             "intervention_label": config["review"]["intervention_label"],
+            "comparator_label": config["review"]["comparator_label"],
         },
     script:
         "../scripts/fig_forest.py"

@@ -7,6 +7,10 @@ rule config_used:
         config_used="results/report/config_used.yaml",
     log:
         "results/logs/config_used.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         library=LIBRARY,
         settings={"config": config},
@@ -18,14 +22,15 @@ rule config_used:
 # and the provenance of every number, as one self-contained HTML file.
 rule report:
     input:
-        qmd="report/review.qmd",
-        quarto_project="report/_quarto.yml",
+        qmd=project_file("report/review.qmd"),
+        quarto_project=project_file("report/_quarto.yml"),
         config_used="results/report/config_used.yaml",
         workbook=config["extraction"],
         instruments=config["instruments"],
         synonyms=config["synonyms"],
         clean=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",
+        input_files="results/clean/input_files.parquet",
         harmonized=expand(
             "results/harmonized/{table}.parquet",
             table=["effect_sizes", "not_convertible", "conversion_log"],
@@ -37,6 +42,10 @@ rule report:
         html=report("results/report/review.html", caption="../report/review.rst", category="Report"),
     log:
         "results/logs/report.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
     params:
         library=LIBRARY,
         settings=config["report"],

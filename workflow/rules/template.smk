@@ -2,10 +2,8 @@
 
 
 # Every sheet and column of the workbook contract, with drop-down lists and an instructions sheet; rebuilt
-# when the contract changes.
+# when the contract (the library) or the review's vocabularies change.
 rule template:
-    input:
-        spec="src/qolreview/workbook/spec.py",
     output:
         template="results/template/extraction_template.xlsx",
     log:

@@ -53,11 +53,12 @@ def _comparison_label(comparison: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _favours(comparison: str, intervention: str) -> tuple[str, str]:
-    """The labels under the null line: better or worse than baseline, or favouring either arm."""
+def _favours(comparison: str, settings: Settings) -> tuple[str, str]:
+    """The labels under the null line: better or worse than baseline, or favouring either arm (the review's
+    ``comparator_label`` and ``intervention_label``)."""
     if comparison == "within_arm_prepost":
         return style.FAVOURS_WITHIN_ARM
-    return style.FAVOURS[0], f"Favours {intervention}"
+    return f"Favours {settings['comparator_label']}", f"Favours {settings['intervention_label']}"
 
 
 def subgroup_variable(subgroups: pd.DataFrame, choice: str, order: list[str]) -> str | None:
@@ -103,7 +104,7 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
             width=width,
             palette=palette,
             measure=str(measure),
-            favours=_favours(str(comparison), settings["intervention_label"]),
+            favours=_favours(str(comparison), settings),
         )
     for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
         studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
@@ -132,7 +133,7 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
             width=width,
             palette=palette,
             measure=str(analysis["measure"]),
-            favours=_favours(str(analysis["comparison"]), settings["intervention_label"]),
+            favours=_favours(str(analysis["comparison"]), settings),
         )
     _save_all(figures, outputs)
 

@@ -21,15 +21,17 @@ def analysis_title(row: pd.Series) -> str:
     )
 
 
-def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str, span: str | None = None) -> str:
+def analysis_sentence(row: pd.Series, labels: dict[str, str], arms: tuple[str, str], span: str | None = None) -> str:
     """Sentences generated from one pooled analysis' numbers: estimate, interpretation of its interval,
     heterogeneity and prediction interval. Effects are signed so that positive means better quality of life.
 
+    ``arms`` names the intervention and the comparator (``review.intervention_label``, ``comparator_label``).
     ``span`` is the window's span in weeks (:func:`qolreview.report.wording.window_spans`). A within-arm
     (pre-post) change is described as a change from baseline, never as an effect of the intervention: it also
     contains regression to the mean, placebo response and natural course, which a control arm accounts for
     (Morris 2008).
     """
+    intervention, comparator = arms
     studies = [labels.get(s.strip(), s.strip()) for s in str(row["study_ids"]).split(";") if s.strip()]
     who = join_words(studies) + (
         "; number of participants not reported"
@@ -50,14 +52,14 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], intervention: str,
         )
     elif row["ci_ub"] < 0:
         meaning = (
-            "The confidence interval lies entirely below zero, favouring the comparator."
+            f"The confidence interval lies entirely below zero, favouring {comparator}."
             if between
             else "The confidence interval lies entirely below zero: quality of life was worse than at baseline."
         )
     else:
         meaning = (
             f"The confidence interval includes zero: the data are compatible with no difference between "
-            f"{intervention} and the comparator."
+            f"{intervention} and {comparator}."
             if between
             else "The confidence interval includes zero (no change from baseline)."
         )

@@ -124,8 +124,10 @@ def methods_facts(data: ReportData) -> dict[str, str]:
     tools = data["studies"]["rob_tool"].dropna()
     rob = data["risk_of_bias"]
     assessed = rob[rob["judgement"] != "Not assessed"]["study_id"].nunique()
+    declared = list(data.config["review"]["risk_of_bias_tools"])
     risk = (
-        f"Risk-of-bias tools named per study: {_counts_text(tools) if len(tools) else 'none recorded'}. "
+        (f"The review assessed risk of bias with {join_words(declared)}. " if declared else "")
+        + f"Risk-of-bias tools named per study: {_counts_text(tools) if len(tools) else 'none recorded'}. "
         f"Judgements were entered for {assessed} of {plural(len(data['studies']), 'study', 'studies')}; "
         f"studies without judgements are shown as not assessed."
         + (

@@ -27,7 +27,7 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
     labels = study_labels(data["studies"])
     designs = data["studies"].set_index("study_id")["design"]
     spans = window_spans(data.config["harmonize"]["windows"])
-    intervention = data.config["review"]["intervention_label"]
+    arms = (data.config["review"]["intervention_label"], data.config["review"]["comparator_label"])
     subgroups, loo = data["subgroups"], data["leave_one_out"]
     parts = []
     for i, row in meta.iterrows():
@@ -35,7 +35,7 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
         title = analysis_title(row)
         stem = "forest-" + slug(row["analysis_id"])
         see = f" See @fig-forest-{n}." if figs.has(stem) else ""
-        sentence = analysis_sentence(row, labels, intervention, spans.get(row["window"]))
+        sentence = analysis_sentence(row, labels, arms, spans.get(row["window"]))
         text = [
             f"### {escape_markdown(title)}\n",
             figs.markdown(stem, f"fig-forest-{n}"),

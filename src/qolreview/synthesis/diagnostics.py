@@ -63,7 +63,12 @@ class FailureLog:
     records: list[dict[str, object]] = field(default_factory=list)
 
     def attempt(
-        self, analysis_id: str, compute: Callable[..., _Result], *args: object, moderator: str | None = None, **kwargs: object
+        self,
+        analysis_id: str,
+        compute: Callable[..., _Result],
+        *args: object,
+        moderator: str | None = None,
+        **kwargs: object,
     ) -> _Result | None:
         """``compute(*args, **kwargs)``, or None after logging and recording why the data did not allow it."""
         try:
