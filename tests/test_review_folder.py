@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from qolreview.review_folder import create_review_folder, main, review_identity_problems
+from qolreview.review_folder import OWN_IDENTITY, create_review_folder, main, review_identity_problems
 
 DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
 
@@ -27,13 +27,17 @@ def test_the_default_review_on_its_own_workbook_passes() -> None:
 def test_another_workbook_with_the_default_review_description_is_refused(tmp_path: Path) -> None:
     problems = review_identity_problems(_config(), DEFAULT_CONFIG, tmp_path / "other.xlsx", ROOT)
     assert len(problems) == 1
-    assert "is not the default review's workbook, but `review:` still describes the default review" in problems[0]
-    assert review_identity_problems(_config(title="Another review"), DEFAULT_CONFIG, tmp_path / "o.xlsx", ROOT) == []
+    assert "is not the default review's workbook, but review.title, review.authors, " in problems[0]
+    # a new title alone is not enough: the authors, search, labels ... would still be the default review's
+    partly = review_identity_problems(_config(title="Another review"), DEFAULT_CONFIG, tmp_path / "o.xlsx", ROOT)
+    assert "review.title" not in partly[0] and "review.authors" in partly[0]
+    own = {key: f"another {key}" for key in OWN_IDENTITY}
+    assert review_identity_problems(_config(**own), DEFAULT_CONFIG, tmp_path / "o.xlsx", ROOT) == []
 
 
-def test_every_empty_identity_field_is_named(tmp_path: Path) -> None:
+def test_every_empty_identity_field_is_named() -> None:
     config = _config(title=" ", intervention_label="", comparator_label=None)
-    problems = review_identity_problems(config, DEFAULT_CONFIG, tmp_path / "other.xlsx", ROOT)
+    problems = review_identity_problems(config, DEFAULT_CONFIG, ROOT / config["extraction"], ROOT)
     assert [p.split(" ")[0] for p in problems] == [
         "review.title",
         "review.intervention_label",

@@ -23,6 +23,9 @@ from qolreview.workbook.writer import write_template
 
 REQUIRED_IDENTITY = ("title", "intervention_label", "comparator_label")
 """Fields of ``review`` without which the report and the figures cannot name the review and its arms."""
+OWN_IDENTITY = ("title", "authors", "citation", "doi", "search", "eligibility", "intervention_label")
+"""Fields of ``review`` that belong to one review alone (generic ones such as ``comparator_label: control`` may
+be shared)."""
 
 CONFIG_TEMPLATE = """\
 # This review's configuration. Every key left out takes the review pipeline's default (its
@@ -43,9 +46,22 @@ review:
   # Risk-of-bias tools the review used, named in the methods even when no judgement was extracted.
   risk_of_bias_tools: []
   data_source: "the data in the extraction workbook"
+  # The review's vocabularies: the values accepted in studies.population, arms.drug (the arm's intervention),
+  # arms.route and studies.design, and the drop-down lists of the template (snakemake template). A list is
+  # closed (another value stops the run, at its cell) unless named in `open` (its values only suggestions); an
+  # empty list accepts any value. design defaults to generic designs (rct, cluster_rct, ..., single_arm).
+  vocabularies:
+    population: []          # e.g. [adults, children]
+    intervention: []        # e.g. [drug A, placebo, usual care]
+    route: []               # e.g. [oral, IV]
+    open: []                # e.g. [route]
 
 # The extraction workbook (the blank template with its instructions sheet, to fill).
 extraction: raw/extraction.xlsx
+
+# Instruments and outcome domains beyond the pipeline's registry: this review's own registry files, merged after
+# it (docs/new_review.md), e.g. [config/instruments.yaml].
+extra_instruments: []
 """
 
 SNAKEFILE_TEMPLATE = """\
@@ -83,8 +99,9 @@ def review_identity_problems(
 ) -> list[str]:
     """Why ``config`` cannot describe the review of ``workbook`` (empty when it can).
 
-    The required identity fields must be filled, and a workbook other than the default review's must come with
-    its own ``review`` description: the default review's title and labels are never shown for another review.
+    The required identity fields must be filled, and with a workbook other than the default review's none of
+    ``OWN_IDENTITY`` may keep the default review's value: its title, authors or labels are never shown for
+    another review.
     """
     review = config["review"]
     assert isinstance(review, Mapping)
@@ -94,12 +111,14 @@ def review_identity_problems(
         if not str(review.get(key) or "").strip()
     ]
     default = yaml.safe_load(default_config.read_text(encoding="utf-8"))
-    default_workbook = (project / default["extraction"]).resolve()
-    if workbook.resolve() != default_workbook and all(review.get(k) == v for k, v in default["review"].items()):
+    if workbook.resolve() == (project / default["extraction"]).resolve():
+        return problems
+    kept = [key for key in OWN_IDENTITY if default["review"].get(key) and review.get(key) == default["review"][key]]
+    if kept:
         problems.append(
-            f"extraction = {workbook} is not the default review's workbook, but `review:` still describes the "
-            "default review: give this review's own config file (--configfile), or start a review folder with "
-            "`make review DIR=...` (docs/new_review.md)"
+            f"extraction = {workbook} is not the default review's workbook, but review.{', review.'.join(kept)} "
+            "still describe the default review: give this review's own values in its config file "
+            "(--configfile), or start a review folder with `make review DIR=...` (docs/new_review.md)"
         )
     return problems
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import resource
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +27,7 @@ def logged(log_path: str | Path) -> Iterator[logging.Logger]:
     is written to the log and to the console's stderr as its message, without a traceback, and the
     process exits with status 1. Any other exception is written to the log with its traceback and
     re-raised. Either way the rule fails (and Snakemake removes its outputs) while the log keeps the reason.
+    A rule that succeeds ends its log with its duration and peak memory (:func:`usage_line`).
     """
     path = Path(log_path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,8 +43,10 @@ def logged(log_path: str | Path) -> Iterator[logging.Logger]:
         os.dup2(stream.fileno(), 2)
         sys.stderr = stream
         failure: InputError | None = None
+        start = time.perf_counter()
         try:
             yield logging.getLogger("qolreview")
+            logging.getLogger("qolreview").info("%s", usage_line(time.perf_counter() - start))
         except InputError as error:
             logging.getLogger("qolreview").error("%s", error)
             failure = error
@@ -57,6 +62,13 @@ def logged(log_path: str | Path) -> Iterator[logging.Logger]:
     if failure is not None:
         print(failure, file=sys.stderr)
         raise SystemExit(1)
+
+
+def usage_line(seconds: float) -> str:
+    """``rule finished in S s, peak memory M MB``: the larger peak resident set of this process and of its
+    waited-for children (``getrusage``; Linux reports kilobytes)."""
+    peak_kb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return f"rule finished in {seconds:.2f} s, peak memory {peak_kb / 1024:.0f} MB"
 
 
 class Files(Protocol):

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from qolreview.parquet_io import read_table
+from qolreview.review_folder import OWN_IDENTITY
 from qolreview.workbook.spec import SHEETS
 from workbook_factory import valid_data, write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-REVIEW = "review={'title': 'A test review'}"
+REVIEW = "review=" + repr({key: f"test {key}" for key in OWN_IDENTITY})
 """Another workbook comes with its own review description (the default review's is refused for it)."""
 
 
