@@ -1,8 +1,10 @@
-"""Tests of the report renderer (qolreview.report.render): builtin path end to end, Quarto path via a stub."""
+"""Tests of the report renderer (qolreview.report.render): builtin path end to end, Quarto path via a stub and, where
+``quarto`` is on the PATH, for real."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,15 +14,23 @@ from pathlib import Path
 
 import pypandoc
 import pytest
+import yaml
 
 from qolreview.report.render import RenderError, render_report
 from qolreview.report.render.qmd import read_qmd
-from qolreview.report.render.quarto import has_papermill
-from qolreview.report.render.resources import GUARD_FILTER, package_file
+from qolreview.report.render.quarto import FILTERS, has_papermill
+from qolreview.report.render.resources import package_file
+from qolreview.report.stage import scratch_sources
 
 FIXTURES = Path(__file__).parents[1] / "data" / "qmd"
 FEATURES = FIXTURES / "features.qmd"
 PARAMS = {"n_studies": 5, "label_text": "cheng"}
+#: Escaped Markdown (``escape_markdown``) as the report rule passes the configured title.
+TITLE = "Review\\: a title \\- with \\*stars\\*"
+QUARTO = pytest.mark.skipif(
+    shutil.which("quarto") is None or not has_papermill(sys.executable),
+    reason="quarto is not on the PATH or papermill is not installed; the real Quarto path is not tested",
+)
 
 
 class _Text(HTMLParser):
@@ -53,7 +63,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("render") / "features.html"
     info = render_report(FEATURES, out, params=PARAMS, renderer="builtin")
     assert info.renderer == "builtin"
-    assert info.html == out and info.pdf is None
+    assert info.html == out and dict(info.outputs) == {"html": out}
     assert info.durations["total"] >= info.durations["execute"] > 0
     return out, out.read_text(encoding="utf-8")
 
@@ -61,6 +71,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_parameters_are_injected_and_renderer_is_stated(rendered: tuple[Path, str]) -> None:
     _, html = rendered
     assert "Rendered by the builtin renderer from 5 studies (cheng)." in visible_text(html)
+    assert "Escaped text reads the reviewers’ “judgements” (a-b: c)." in visible_text(html)
     assert '<meta name="generator" content="qolreview builtin renderer (pandoc ' in html
 
 
@@ -79,15 +90,48 @@ def test_figures_are_embedded_numbered_and_captioned(rendered: tuple[Path, str])
     assert "<figcaption>Figure 3: A static diagram</figcaption>" in html
 
 
+def test_figures_enlarge_without_a_script(rendered: tuple[Path, str]) -> None:
+    """lightbox: each figure's image links to its enlarged view (#fig-x-zoom, shown by CSS :target), which links
+    back to the figure."""
+    _, html = rendered
+    for name in ("fig-line", "fig-svg", "fig-static"):
+        zoom = re.search(rf'<div id="{name}-zoom" class="figure-zoom">(.*?)</div>', html, re.S).group(1)
+        assert re.search(rf'<a href="#{name}-zoom" class="zoom-open"[^>]*>\s*<img ', zoom)
+        assert f'<a href="#{name}" class="zoom-close"' in zoom
+    assert ".figure-zoom:target" in html and "<script" not in html
+
+
 def test_tables_keep_their_cells_and_numbered_captions(rendered: tuple[Path, str]) -> None:
     _, html = rendered
     summary = re.search(r'<table id="tbl-summary".*?</table>', html, re.S).group(0)
     assert "<caption>Table 1: Study summary</caption>" in summary
-    assert re.search(r"<td>Alpha</td>\s*<td>10</td>", summary)
-    assert re.search(r"<td>Beta</td>\s*<td>20</td>", summary)
+    assert re.search(r'<td class="short" style="text-align: left;">Alpha</td>\s*<td class="number"[^>]*>10<', summary)
+    assert re.search(r'<td class="short"[^>]*>Beta</td>\s*<td class="number"[^>]*>20</td>', summary)
     printed = re.search(r'<table id="tbl-markdown".*?</table>', html, re.S).group(0)
     assert "<caption>Table 2: Printed as Markdown</caption>" in printed
-    assert re.search(r"<td>ketamine</td>\s*<td>1.5</td>", printed)
+    assert re.search(r"<td[^>]*>ketamine</td>\s*<td[^>]*>1.5</td>", printed)
+
+
+def test_tables_align_numbers_right_text_left_and_scroll(rendered: tuple[Path, str]) -> None:
+    """report_tables.lua: number columns right-aligned, text columns left-aligned, no fixed widths, every table in
+    a div.table-scroll; number cells marked so that the stylesheet keeps them on one line."""
+    _, html = rendered
+    wide = re.search(r'<div class="table-scroll">\s*<table id="tbl-wide".*?</table>\s*</div>', html, re.S).group(0)
+    headers = re.findall(r'<th style="text-align: (\w+);">(.*?)</th>', wide, re.S)
+    assert [(align, name.split()[0]) for align, name in headers] == [
+        ("left", "text"),
+        ("right", "n"),
+        ("left", "text"),
+        ("right", "estimate"),
+        ("left", "text"),
+        ("right", "p"),
+        ("left", "text"),
+        ("right", "heterogeneity"),
+    ]
+    numbers = [" ".join(cell.split()) for cell in re.findall(r'<td class="number"[^>]*>(.*?)</td>', wide, re.S)]
+    assert "1688" in numbers and "0.24 (95% CI -0.37 to 0.84)" in numbers and "Q = 0.43, df = 1, p = 0.511" in numbers
+    assert "<colgroup>" not in html and html.count('<div class="table-scroll">') == 3
+    assert ".table-scroll td.number" in html
 
 
 def test_cross_references_resolve_to_links(rendered: tuple[Path, str]) -> None:
@@ -138,6 +182,20 @@ def test_cell_options_and_no_leftovers(rendered: tuple[Path, str]) -> None:
     assert "<script" not in html and "<link" not in html
 
 
+def test_an_html_table_output_becomes_a_captioned_table(tmp_path: Path) -> None:
+    """The builtin renderer turns a cell's ``text/html`` table (a DataFrame shown as such) into a table."""
+    qmd = tmp_path / "frame.qmd"
+    qmd.write_text(
+        '```{python}\n#| tags: [parameters]\nrenderer = "unset"\n```\n\n```{python}\n#| label: tbl-frame\n'
+        '#| tbl-cap: "A frame"\nimport pandas as pd\npd.DataFrame({"study": ["Alpha"], "n": [10]})\n```\n',
+        encoding="utf-8",
+    )
+    html = render_report(qmd, tmp_path / "frame.html", params={}, renderer="builtin").html.read_text(encoding="utf-8")
+    table = re.search(r'<table id="tbl-frame".*?</table>', html, re.S).group(0)
+    assert "<caption>Table 1: A frame</caption>" in table
+    assert re.search(r'<td class="number" style="text-align: right;">10</td>', table)
+
+
 def test_metadata_overrides_the_front_matter_title(tmp_path: Path) -> None:
     qmd = tmp_path / "doc.qmd"
     qmd.write_text(
@@ -146,9 +204,9 @@ def test_metadata_overrides_the_front_matter_title(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = tmp_path / "doc.html"
-    render_report(qmd, out, params={}, renderer="builtin", metadata={"title": "Review: a title"})
+    render_report(qmd, out, params={}, renderer="builtin", metadata={"title": TITLE})
     html = out.read_text(encoding="utf-8")
-    assert "<title>Review: a title</title>" in html
+    assert "<title>Review: a title - with *stars*</title>" in html
     assert "Front matter title" not in html
 
 
@@ -293,54 +351,72 @@ def _stub(path: Path, script: str) -> Path:
     return path
 
 
-def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Quarto path with a stub ``quarto`` that records its arguments and environment (the guard filter's
-    resource directories: the document's own and its cells' figures)."""
-    record = tmp_path / "call.txt"
-    python = _stub(tmp_path / "py" / "python", "exit 0\n")  # "import papermill" succeeds
+def _quarto_stub(tmp_path: Path, messages: str) -> Path:
+    """A stub ``quarto`` that records its working directory, environment and arguments (``call.txt``) and its
+    metadata file (``metadata.yml``), writes ``<html>quarto</html>`` to ``_out/<output>`` and prints ``messages``
+    to standard error."""
     stub = tmp_path / "bin" / "quarto"
-    stub.parent.mkdir()
-    stub.write_text(
-        "#!/bin/sh\n"
-        f'printf "%s\\n" "$PWD" "$QUARTO_PYTHON" "$QOLREVIEW_RESOURCE_DIRS" "$@" > "{record}"\n'
-        'while [ "$1" != "--output" ]; do shift; done\n'
-        'echo "<html>quarto</html>" > "_out/$2"\n'
-        'echo "Output created: _out/$2" >&2\n',
-        encoding="utf-8",
+    script = (
+        f'printf "%s\\n" "$PWD" "$QUARTO_PYTHON" "$IPYTHONDIR" "$QUARTO_TYPST" "$QOLREVIEW_RESOURCE_DIRS" "$@" '
+        f'> "{tmp_path / "call.txt"}"\n'
+        "while [ $# -gt 0 ]; do\n"
+        '  case "$1" in --output) out="$2";; --metadata-file) cp "$2" "' + str(tmp_path / "metadata.yml") + '";; esac\n'
+        "  shift\n"
+        "done\n"
+        'echo "<html>quarto</html>" > "_out/$out"\n'
+        f"printf '%s\\n' {shlex.quote(messages)} >&2\n"
+        'echo "Output created: _out/$out" >&2\n'
     )
-    stub.chmod(0o755)
+    return _stub(stub, script)
+
+
+def _stub_project(tmp_path: Path) -> Path:
     project = tmp_path / "report"
-    project.mkdir()
-    (project / "_out").mkdir()
+    (project / "_out").mkdir(parents=True)
     shutil.copy(FEATURES, project / "features.qmd")
+    return project
+
+
+def test_quarto_command_line_through_a_stub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Quarto path with a stub ``quarto``: the command line, the environment (resource directories of the guard
+    filter, the kernel's IPYTHONDIR, the Typst compiler), the metadata file (the title as Markdown, the stylesheet)
+    and Quarto's warnings in the log."""
+    python = _stub(tmp_path / "py" / "python", "exit 0\n")  # "import papermill" succeeds
+    stub = _quarto_stub(tmp_path, "WARNING (stub): a warning for the log")
+    project = _stub_project(tmp_path)
     monkeypatch.setenv("PATH", f"{stub.parent}:/usr/bin:/bin")
-    info = render_report(
-        project / "features.qmd",
-        tmp_path / "final" / "report.html",
-        params={"n_studies": 5, "label_text": "a: b"},
-        python=str(python),
-        metadata={"title": "Review: a title"},
-    )
+    with caplog.at_level("WARNING"):
+        info = render_report(
+            project / "features.qmd",
+            tmp_path / "final" / "report.html",
+            params={"n_studies": 5, "label_text": "a: b"},
+            python=str(python),
+            metadata={"title": TITLE},
+        )
     assert info.renderer == "quarto"
     assert (tmp_path / "final" / "report.html").read_text(encoding="utf-8") == "<html>quarto</html>\n"
-    lines = record.read_text(encoding="utf-8").splitlines()
+    assert "quarto: WARNING (stub): a warning for the log" in caplog.text
+    lines = (tmp_path / "call.txt").read_text(encoding="utf-8").splitlines()
     assert lines[0] == str(project) and lines[1] == str(python)
-    assert lines[2:4] == [str(project.resolve()), str((project / "features_files").resolve())]
-    with package_file(GUARD_FILTER) as guard:
-        guard_path = str(guard)
-    assert lines[4:] == [
+    assert lines[2].endswith("/ipython") and lines[3].endswith("/typst")
+    assert lines[4:6] == [str(project.resolve()), str((project / "features_files").resolve())]
+    with package_file(FILTERS[0]) as guard, package_file(FILTERS[1]) as override, package_file(FILTERS[2]) as tables:
+        filters = [str(guard), str(override), str(tables)]
+    metadata_index = lines.index("--metadata-file")
+    assert lines[6:metadata_index] == [
         "render",
         "features.qmd",
         "--to",
         "html",
         "--output",
         "report.html",
-        "--lua-filter",
-        guard_path,
+        *(argument for path in filters for argument in ("--lua-filter", path)),
+    ]
+    assert lines[metadata_index + 2 :] == [
         "-M",
         "embed-resources:true",
-        "-M",
-        'title:"Review: a title"',
         "-P",
         "n_studies:5",
         "-P",
@@ -348,22 +424,79 @@ def test_quarto_command_line_through_a_stub(tmp_path: Path, monkeypatch: pytest.
         "-P",
         'renderer:"quarto"',
     ]
+    metadata = yaml.safe_load((tmp_path / "metadata.yml").read_text(encoding="utf-8"))
+    assert metadata["qolreview-metadata"] == {"title": TITLE}
+    assert ".table-scroll" in metadata["include-in-header"][0]["text"]
 
 
-@pytest.mark.skipif(
-    shutil.which("quarto") is None or not has_papermill(sys.executable),
-    reason="quarto is not on the PATH or papermill is not installed; the real Quarto path is not tested",
-)
+def test_an_unfetchable_resource_fails_the_quarto_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pandoc's warning that it could not embed a file or URL (here as Quarto prints it) is an error, and nothing is
+    written: the report would not be self-contained."""
+    python = _stub(tmp_path / "py" / "python", "exit 0\n")
+    stub = _quarto_stub(tmp_path, "[WARNING] Could not fetch resource https://cdn.example.org/widget.js")
+    project = _stub_project(tmp_path)
+    monkeypatch.setenv("PATH", f"{stub.parent}:/usr/bin:/bin")
+    with pytest.raises(RenderError, match=r"not be self-contained:\n.*Could not fetch resource https://cdn"):
+        render_report(project / "features.qmd", tmp_path / "report.html", params=PARAMS, python=str(python))
+    assert not (tmp_path / "report.html").exists()
+    assert list((project / "_out").iterdir()) == []
+
+
+def test_scratch_sources_copy_the_quarto_sources_and_are_removed_even_on_failure(tmp_path: Path) -> None:
+    sources = tmp_path / "report"
+    sources.mkdir()
+    (sources / "review.qmd").write_text("text\n", encoding="utf-8")
+    (sources / "_quarto.yml").write_text("project: {type: default}\n", encoding="utf-8")
+    results = tmp_path / "results" / "report"
+    with pytest.raises(RuntimeError, match="boom"), scratch_sources(sources / "review.qmd", results) as copy:
+        assert copy.parent.parent == results and copy.parent.name.startswith(".render-")
+        assert sorted(path.name for path in copy.parent.iterdir()) == ["_quarto.yml", "review.qmd"]
+        raise RuntimeError("boom")
+    assert list(results.iterdir()) == []
+    assert sorted(path.name for path in sources.iterdir()) == ["_quarto.yml", "review.qmd"]
+
+
+def _no_line_break_in_number_cells(html: str) -> None:
+    cells = re.findall(r"<td[^>]*\bclass=\"[^\"]*\bnumber\b[^>]*>(.*?)</td>", html, re.S)
+    assert cells and all("<br" not in cell for cell in cells), cells
+    assert re.search(r"\.table-scroll td\.number, \.table-scroll td\.short \{ white-space: nowrap; \}", html)
+
+
+@QUARTO
 def test_real_quarto_render(tmp_path: Path) -> None:
-    shutil.copy(FEATURES, tmp_path / "features.qmd")
+    """Quarto from a scratch copy of the sources: a self-contained page (no external src or href), the title from
+    the metadata without literal quotes or backslashes, inline Markdown without stray backslashes, the report's
+    table layout and figure zoom (Quarto's lightbox), and nothing written beside the sources."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    shutil.copy(FEATURES, sources / "features.qmd")
+    (sources / "_quarto.yml").write_text("project:\n  type: default\n  output-dir: _output\n", encoding="utf-8")
     shutil.copy(FIXTURES / "diagram.svg", tmp_path / "diagram.svg")
-    info = render_report(
-        tmp_path / "features.qmd", tmp_path / "out.html", params=PARAMS, renderer="quarto", python=sys.executable
-    )
+    with scratch_sources(sources / "features.qmd", tmp_path / "results") as qmd:
+        (qmd.parent / "diagram.svg").symlink_to(tmp_path / "diagram.svg")
+        info = render_report(
+            qmd,
+            tmp_path / "out.html",
+            params=PARAMS,
+            renderer="quarto",
+            python=sys.executable,
+            metadata={"title": TITLE},
+            resource_dirs=[tmp_path],
+        )
     html = info.html.read_text(encoding="utf-8")
-    assert "Rendered by the quarto renderer from 5 studies (cheng)." in visible_text(html)
+    text = visible_text(html)
+    assert "Rendered by the quarto renderer from 5 studies (cheng)." in text
+    assert "Escaped text reads the reviewers’ “judgements” (a-b: c)." in text
     assert re.search(r'<meta name="generator" content="quarto-[\d.]+', html)
     assert 'src="data:image/png;base64,' in html
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//[^"]*"', html)
+    assert re.search(r'<h1 class="title">Review: a title - with \*stars\*</h1>', html)
+    assert "&quot;" not in re.search(r"<title>(.*?)</title>", html).group(1)
+    assert "\\" not in text
+    _no_line_break_in_number_cells(html)
+    assert 'class="lightbox"' in html
+    assert sorted(path.name for path in sources.iterdir()) == ["_quarto.yml", "features.qmd"]
+    assert list((tmp_path / "results").iterdir()) == []
 
 
 def test_quarto_without_papermill(
@@ -375,7 +508,7 @@ def test_quarto_without_papermill(
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     with pytest.raises(RenderError, match="needs the papermill package"):
         render_report(FEATURES, tmp_path / "x.html", params=PARAMS, renderer="quarto", python=str(python))
-    monkeypatch.setattr("qolreview.report.render.render_builtin", lambda *args, **kwargs: (None, {}))
+    monkeypatch.setattr("qolreview.report.render.render_builtin", lambda *args, **kwargs: {})
     with caplog.at_level("WARNING"):
         info = render_report(FEATURES, tmp_path / "x.html", params=PARAMS, python=str(python))
     assert info.renderer == "builtin"

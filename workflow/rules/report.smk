@@ -19,14 +19,15 @@ rule config_used:
 
 
 # The report: every table and figure of the run with generated methods and results text, the claims check
-# and the provenance of every number, as one self-contained HTML file.
+# and the provenance of every number, as one self-contained HTML file and, as configured, Word and PDF files
+# (one output per format of report.formats, so that a format added later is made on the next run).
 rule report:
     input:
         qmd=project_file("report/review.qmd"),
         quarto_project=project_file("report/_quarto.yml"),
         config_used="results/report/config_used.yaml",
         workbook=config["extraction"],
-        instruments=config["instruments"],
+        instruments=[config["instruments"], *config["extra_instruments"]],
         synonyms=config["synonyms"],
         clean=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",
@@ -39,7 +40,12 @@ rule report:
         captions="results/figures/captions.json",
         figures=expand("results/figures/{family}", family=FIGURE_FAMILIES),
     output:
-        html=report("results/report/review.html", caption="../report/review.rst", category="Report"),
+        **{
+            output_format: report(
+                f"results/report/review.{output_format}", caption="../report/review.rst", category="Report"
+            )
+            for output_format in config["report"]["formats"]
+        },
     log:
         "results/logs/report.log",
     threads: 1

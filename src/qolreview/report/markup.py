@@ -1,4 +1,4 @@
-"""Markdown and HTML output for the report's cells: inert text, pipe tables, lists, code blocks and HTML tables.
+"""Markdown output for the report's cells: inert text, pipe tables, lists and code blocks.
 
 Text from the workbook or the configuration reaches the report's Markdown only through
 :func:`escape_markdown`, so that a study label such as ``<script>…</script>``, ``[x](javascript:…)``,
@@ -42,9 +42,8 @@ def attribute_text(text: object) -> str:
     return " ".join(str(text).split()).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:
-    """A pipe table of plain-text cells with a numbered, cross-referenceable plain-text caption (for
-    ``output: asis`` cells); missing values read "not reported"."""
+def _pipe_table(table: pd.DataFrame) -> str:
+    """A pipe table of plain-text cells, without the index; missing values read "not reported"."""
 
     def cell(value: object) -> str:
         return escape_markdown(MISSING if is_missing(value) else value)
@@ -54,7 +53,13 @@ def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:
         "|" + "|".join("---" for _ in table.columns) + "|",
     ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines) + f"\n\n: {escape_markdown(caption)} {{#{label}}}\n"
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:
+    """A pipe table of plain-text cells with a numbered, cross-referenceable plain-text caption (for
+    ``output: asis`` cells); missing values read "not reported"."""
+    return _pipe_table(table) + f"\n: {escape_markdown(caption)} {{#{label}}}\n"
 
 
 def bullet_list(items: list[str]) -> str:
@@ -70,7 +75,10 @@ def code_block(text: str, language: str) -> str:
 
 
 def show(table: pd.DataFrame) -> Any:
-    """Display a table without its index; missing values read "not reported"; cells are HTML-escaped."""
-    from IPython.display import HTML
+    """Display a table without its index as a Markdown pipe table of plain-text cells (missing values read "not
+    reported"), for a cell labelled ``tbl-...``. Its ``text/markdown`` output is inserted as Markdown by both
+    renderers; an HTML (``text/html``) display would make Quarto add the remote scripts of Jupyter widgets
+    (quarto-cli, ``src/core/jupyter/widgets.ts``), and the report would no longer be self-contained."""
+    from IPython.display import Markdown
 
-    return HTML(table.to_html(index=False, border=0, na_rep=MISSING, escape=True))
+    return Markdown(_pipe_table(table))

@@ -1,6 +1,6 @@
-"""Render the Quarto report to self-contained HTML: ``quarto render`` when available, else builtin.
+"""Render the Quarto report to self-contained HTML, Word and PDF: ``quarto render`` when available, else builtin.
 
-See docs/rendering.md for the renderers, the supported Quarto subset and the parameters contract.
+See docs/rendering.md for the renderers, the formats, the supported Quarto subset and the parameters contract.
 """
 
 from __future__ import annotations
@@ -15,54 +15,59 @@ from typing import Literal
 
 from qolreview.report.render.builtin import render_builtin
 from qolreview.report.render.errors import RenderError
+from qolreview.report.render.formats import FORMATS, Format
 from qolreview.report.render.qmd import check_params, read_qmd
 from qolreview.report.render.quarto import has_papermill, quarto_executable, render_quarto
 
-__all__ = ["RenderError", "RenderInfo", "render_report"]
+__all__ = ["FORMATS", "Format", "RenderError", "RenderInfo", "render_report"]
 
 log = logging.getLogger(__name__)
 
 Renderer = Literal["auto", "quarto", "builtin"]
+Outputs = str | Path | Mapping[str, str | Path]
 
 
 @dataclass(frozen=True)
 class RenderInfo:
-    """What a render produced: the renderer used, the output paths and step durations (seconds)."""
+    """What a render produced: the renderer used, the file of each format and step durations (seconds)."""
 
     renderer: Literal["quarto", "builtin"]
-    html: Path
-    pdf: Path | None
+    outputs: Mapping[Format, Path]
     durations: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def html(self) -> Path | None:
+        """The HTML file, or None when HTML was not asked for."""
+        return self.outputs.get("html")
 
 
 def render_report(
     qmd: str | Path,
-    output_html: str | Path,
+    outputs: Outputs,
     *,
     params: Mapping[str, object],
     renderer: Renderer = "auto",
     python: str = sys.executable,
-    pdf: bool = False,
     workdir: str | Path | None = None,
     cell_timeout: int = 600,
     metadata: Mapping[str, str] | None = None,
     resource_dirs: Sequence[str | Path] | None = None,
 ) -> RenderInfo:
-    """Render ``qmd`` to a self-contained ``output_html`` with parameters ``params``.
+    """Render ``qmd`` with parameters ``params`` to ``outputs``: one path, whose suffix (``.html``, ``.docx``,
+    ``.pdf``) names the format, or a mapping of formats (:data:`FORMATS`) to paths.
 
     ``renderer="auto"`` uses Quarto when ``quarto`` is on the PATH and ``python`` can import
     papermill (which Quarto needs for parameters), and the builtin renderer otherwise. The
     parameter ``renderer`` ("quarto" or "builtin") is added to ``params``, so the document must
     declare it in its cell tagged ``parameters``. Code runs with ``python`` in
     ``workdir`` (default: the directory of ``qmd``); ``cell_timeout`` bounds each builtin cell.
-    A PDF is written next to the HTML when ``pdf`` is true and a toolchain exists (else skipped
-    with a log warning). ``metadata`` overrides document metadata such as ``title`` (Quarto's ``-M``).
+    ``metadata`` overrides document metadata such as ``title``; its values are Markdown, as in the front matter.
     The report embeds images from ``resource_dirs`` (default: the directory of ``qmd``) and the cells' own
     figures only, and renders no link with an unsafe URL scheme (``resource_guard.lua``).
     Raises :class:`RenderError` on any failure.
     """
     qmd = Path(qmd).resolve()
-    output_html = Path(output_html).resolve()
+    targets = _targets(outputs)
     used = _choose(renderer, python)
     if "renderer" in params:
         raise RenderError("'renderer' is set by render_report; do not pass it in params")
@@ -73,33 +78,35 @@ def render_report(
     values = check_params(document, {**params, "renderer": used})
     cwd = Path(workdir).resolve() if workdir is not None else qmd.parent
     resources = [Path(d).resolve() for d in resource_dirs] if resource_dirs is not None else [qmd.parent]
-    log.info("rendering %s with the %s renderer", qmd.name, used)
+    log.info("rendering %s to %s with the %s renderer", qmd.name, ", ".join(targets), used)
     start = time.perf_counter()
     if used == "quarto":
-        pdf_path, durations = render_quarto(
+        durations = render_quarto(
             qmd,
-            output_html,
+            targets,
             params=values,
             python=python,
             workdir=cwd if workdir is not None else None,
-            pdf=pdf,
             resource_dirs=resources,
             metadata=metadata,
         )
     else:
-        pdf_path, durations = render_builtin(
-            document,
-            output_html,
-            params=values,
-            python=python,
-            cwd=cwd,
-            cell_timeout=cell_timeout,
-            pdf=pdf,
-            resource_dirs=resources,
+        durations = render_builtin(
+            document, targets, params=values, python=python, cwd=cwd, cell_timeout=cell_timeout, resource_dirs=resources
         )
     durations["total"] = time.perf_counter() - start
-    log.info("wrote %s in %.1f s", output_html, durations["total"])
-    return RenderInfo(used, output_html, pdf_path, durations)
+    log.info("wrote %s in %.1f s", ", ".join(str(path) for path in targets.values()), durations["total"])
+    return RenderInfo(used, targets, durations)
+
+
+def _targets(outputs: Outputs) -> dict[Format, Path]:
+    """The output file of each format, absolute; a single path's format is its suffix."""
+    if isinstance(outputs, str | Path):
+        outputs = {Path(outputs).suffix.lstrip("."): outputs}
+    unknown = sorted(set(outputs) - set(FORMATS))
+    if unknown or not outputs:
+        raise RenderError(f"unknown or no output format {unknown} (formats: {', '.join(FORMATS)})")
+    return {output_format: Path(path).resolve() for output_format, path in outputs.items()}
 
 
 def _choose(renderer: Renderer, python: str) -> Literal["quarto", "builtin"]:

@@ -3,24 +3,26 @@
 Execution follows the Jupyter engine of Quarto: the cells run in one ``python3`` kernel in the
 document's directory, and a cell assigning the parameter values is injected after the cell tagged
 ``parameters`` (papermill's convention, which Quarto uses; papermill.readthedocs.io, "Parameterize").
-Numbering, captions, cross-references and callouts are left to the pandoc Lua filter
-``quarto_subset.lua``; this module only turns cells and their outputs into Markdown. pandoc runs with
-``--sandbox`` (it reads no file but those named on its command line) after the filter ``resource_guard.lua``,
-which hands it the images it checked (:mod:`qolreview.report.render.resources`).
+Numbering, captions, cross-references, callouts and the figure zoom are left to the pandoc Lua filter
+``quarto_subset.lua``, table alignment to ``report_tables.lua``; this module only turns cells and their outputs into
+Markdown, once, and has pandoc write each format from it: HTML, Word (docx) and Typst, compiled to PDF by
+:mod:`qolreview.report.render.typst_pdf`. pandoc runs with ``--sandbox`` (it reads no file but those named on its
+command line) after the filter ``resource_guard.lua``, which hands it the images it checked
+(:mod:`qolreview.report.render.resources`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,20 +36,32 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from qolreview.atomic import write_bytes_atomic
 from qolreview.report.markup import attribute_text
-from qolreview.report.render.errors import RenderError
+from qolreview.report.render.errors import RenderError, log_warnings
+from qolreview.report.render.formats import Format
+from qolreview.report.render.kernel import SETUP_SOURCE
 from qolreview.report.render.qmd import INLINE_EXPRESSION, Cell, QmdDocument
-from qolreview.report.render.resources import GUARD_FILTER, guarded_environment, package_file
+from qolreview.report.render.resources import (
+    GUARD_FILTER,
+    STYLESHEET,
+    TABLES_FILTER,
+    TYPST_STYLE,
+    guarded_environment,
+    package_files,
+    package_text,
+    source_date_epoch,
+)
+from qolreview.report.render.typst_pdf import compile_pdf
 
 log = logging.getLogger(__name__)
 
 KERNEL_NAME = "qolreview-python"
-#: Runs before the document: fixed salt so that matplotlib SVG ids are reproducible
-#: (matplotlib rcParams ``svg.hashsalt``; dates are fixed by SOURCE_DATE_EPOCH).
-SETUP_SOURCE = 'import matplotlib as _mpl\n_mpl.rcParams["svg.hashsalt"] = "qolreview"\ndel _mpl'
 #: Output MIME types in order of preference (Quarto picks the richest format the target supports).
 MIME_ORDER = ("image/svg+xml", "image/png", "text/markdown", "text/html", "text/plain")
 IMAGE_SUFFIX = {"image/png": ".png", "image/svg+xml": ".svg"}
-PDF_ENGINES = ("typst", "xelatex", "lualatex", "pdflatex")
+#: The builtin renderer's page style, besides the shared report_style.css.
+PAGE_STYLESHEET = "builtin_style.css"
+#: Typst numbers figures and tables itself; quarto_subset.lua already wrote "Figure 1: " into the captions.
+TYPST_NUMBERING = "#set figure(numbering: none)\n"
 
 
 @dataclass(frozen=True)
@@ -62,20 +76,16 @@ class _Unit:
 
 def render_builtin(
     document: QmdDocument,
-    output_html: Path,
+    outputs: Mapping[Format, Path],
     *,
     params: Mapping[str, object],
     python: str,
     cwd: Path,
     cell_timeout: int,
-    pdf: bool,
     resource_dirs: Sequence[Path],
-) -> tuple[Path | None, dict[str, float]]:
-    """Render ``document`` to ``output_html`` (and a PDF next to it when asked and possible), embedding files
-    from ``resource_dirs`` (and the cells' own figures) only.
-
-    Returns the PDF path (None when skipped) and the durations of the steps in seconds.
-    """
+) -> dict[str, float]:
+    """Run ``document`` once and write each of ``outputs`` (format to path), embedding files from ``resource_dirs``
+    (and the cells' own figures) only. Returns the durations of the steps in seconds."""
     durations: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="qolreview-render-") as tmp:
         tmpdir = Path(tmp).resolve()
@@ -87,15 +97,11 @@ def render_builtin(
         markdown = _assemble(document, notebook, units, tmpdir / "figures")
         source = tmpdir / "document.md"
         source.write_text(markdown, encoding="utf-8")
-        start = time.perf_counter()
-        _pandoc_html(document, source, output_html, tmpdir, env)
-        durations["pandoc_html"] = time.perf_counter() - start
-        pdf_path = None
-        if pdf:
+        for output_format, output in outputs.items():
             start = time.perf_counter()
-            pdf_path = _pandoc_pdf(document, source, output_html.with_suffix(".pdf"), env)
-            durations["pandoc_pdf"] = time.perf_counter() - start
-    return pdf_path, durations
+            WRITERS[output_format](document, source, output, tmpdir, env)
+            durations[f"pandoc_{output_format}"] = time.perf_counter() - start
+    return durations
 
 
 def _build_notebook(document: QmdDocument, params: Mapping[str, object]) -> tuple[nbformat.NotebookNode, list[_Unit]]:
@@ -146,7 +152,7 @@ def _execute(
         on_cell_execute=track,
         resources={"metadata": {"path": str(cwd)}},
     )
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch()), "PYTHONHASHSEED": "0"}
     try:
         client.execute(env=env)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
@@ -262,33 +268,40 @@ def _pandoc(arguments: list[str], cwd: Path, env: Mapping[str, str]) -> None:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RenderError(f"pandoc failed (exit {result.returncode}):\n{result.stderr.strip()}")
-    for line in result.stderr.splitlines():
-        log.warning("pandoc: %s", line)
+    log_warnings("pandoc", result.stderr)
 
 
-def _pandoc_html(document: QmdDocument, source: Path, output_html: Path, tmpdir: Path, env: Mapping[str, str]) -> None:
-    """Standalone, self-contained HTML5 (no network: MathML, embedded CSS and images)."""
+@contextlib.contextmanager
+def _common_arguments(document: QmdDocument, source: Path, output_format: str) -> Iterator[list[str]]:
+    """pandoc's input, format, sandbox, table of contents and Lua filters (guard first) for every output."""
     options = document.options
     toc = ["--toc", f"--toc-depth={int(options.get('toc-depth', 3))}"] if options.get("toc") else []
+    with package_files((GUARD_FILTER, "quarto_subset.lua", TABLES_FILTER)) as filters:
+        yield [
+            str(source),
+            "--from=markdown",
+            f"--to={output_format}",
+            "--standalone",
+            "--sandbox",
+            *(f"--lua-filter={path}" for path in filters),
+            *toc,
+        ]
+
+
+def _pandoc_html(document: QmdDocument, source: Path, output: Path, tmpdir: Path, env: Mapping[str, str]) -> None:
+    """Standalone, self-contained HTML5 (no network: MathML, embedded CSS and images)."""
     draft, style = tmpdir / "document.html", tmpdir / "style.html"
-    with package_file(GUARD_FILTER) as guard, package_file("quarto_subset.lua") as lua:
-        with package_file("report_style.css") as css:
-            style.write_text(f"<style>\n{css.read_text(encoding='utf-8')}</style>\n", encoding="utf-8")
+    css = "".join(package_text(name) for name in (PAGE_STYLESHEET, STYLESHEET))
+    style.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
+    with _common_arguments(document, source, "html5") as arguments:
         _pandoc(
             [
-                str(source),
-                "--from=markdown",
-                "--to=html5",
-                "--standalone",
-                "--sandbox",
+                *arguments,
                 "--embed-resources",
                 "--section-divs",
                 "--mathml",
-                f"--lua-filter={guard}",
-                f"--lua-filter={lua}",
                 f"--include-in-header={style}",
                 f"--output={draft}",
-                *toc,
             ],
             cwd=document.path.parent,
             env=env,
@@ -299,29 +312,31 @@ def _pandoc_html(document: QmdDocument, source: Path, output_html: Path, tmpdir:
         raise RenderError("pandoc output lacks its generator meta tag")
     version = pypandoc.get_pandoc_version()
     html = html.replace(generator, f'<meta name="generator" content="qolreview builtin renderer (pandoc {version})" />')
-    write_bytes_atomic({output_html: html.encode("utf-8")})
+    write_bytes_atomic({output: html.encode("utf-8")})
 
 
-def _pandoc_pdf(document: QmdDocument, source: Path, output_pdf: Path, env: Mapping[str, str]) -> Path | None:
-    """A PDF with the first engine found on the PATH (typst, then LaTeX), written next to ``source`` and then
-    atomically to ``output_pdf``; None when there is no engine."""
-    engine = next((name for name in PDF_ENGINES if shutil.which(name)), None)
-    if engine is None:
-        log.warning("PDF skipped: no PDF engine (%s) on the PATH", ", ".join(PDF_ENGINES))
-        return None
-    with package_file(GUARD_FILTER) as guard, package_file("quarto_subset.lua") as lua:
+def _pandoc_docx(document: QmdDocument, source: Path, output: Path, tmpdir: Path, env: Mapping[str, str]) -> None:
+    """A Word file; its dates are ``SOURCE_DATE_EPOCH`` (pandoc manual, "Reproducible builds")."""
+    draft = tmpdir / "document.docx"
+    with _common_arguments(document, source, "docx") as arguments:
+        _pandoc([*arguments, f"--output={draft}"], cwd=document.path.parent, env=env)
+    write_bytes_atomic({output: draft.read_bytes()})
+
+
+def _pandoc_pdf(document: QmdDocument, source: Path, output: Path, tmpdir: Path, env: Mapping[str, str]) -> None:
+    """A PDF through pandoc's Typst writer and the ``typst`` package, with the images that the guard checked copied
+    to ``tmpdir/media`` (pandoc's ``--extract-media``), where the Typst source names them by absolute path."""
+    draft, header = tmpdir / "document.typ", tmpdir / "header.typ"
+    header.write_text(package_text(TYPST_STYLE) + TYPST_NUMBERING, encoding="utf-8")
+    with _common_arguments(document, source, "typst") as arguments:
         _pandoc(
-            [
-                str(source),
-                "--from=markdown",
-                "--standalone",
-                f"--pdf-engine={engine}",
-                f"--lua-filter={guard}",
-                f"--lua-filter={lua}",
-                f"--output={source.with_suffix('.pdf')}",
-            ],
+            [*arguments, f"--include-in-header={header}", f"--extract-media={tmpdir / 'media'}", f"--output={draft}"],
             cwd=document.path.parent,
             env=env,
         )
-    write_bytes_atomic({output_pdf: source.with_suffix(".pdf").read_bytes()})
-    return output_pdf
+    compile_pdf(draft, draft.with_suffix(".pdf"))
+    write_bytes_atomic({output: draft.with_suffix(".pdf").read_bytes()})
+
+
+Writer = Callable[[QmdDocument, Path, Path, Path, Mapping[str, str]], None]
+WRITERS: Mapping[Format, Writer] = {"html": _pandoc_html, "docx": _pandoc_docx, "pdf": _pandoc_pdf}

@@ -36,7 +36,7 @@ EXECUTE_DEFAULTS: Mapping[str, object] = {
     "warning": True,
 }
 #: Document options read from the project file and the front matter.
-DOCUMENT_OPTIONS = ("title", "subtitle", "author", "date", "lang", "toc", "toc-depth", "number-sections")
+DOCUMENT_OPTIONS = ("title", "subtitle", "author", "date", "lang", "toc", "toc-depth", "number-sections", "lightbox")
 
 INLINE_EXPRESSION = re.compile(r"`\{python\}[ \t]+([^`\n]+?)[ \t]*`")
 _OPTION_LINE = re.compile(r"^#\|[ \t]?(.*)$")

@@ -12,8 +12,12 @@ Implements a documented subset of Quarto's Markdown extensions (see docs/renderi
   * sections are numbered (metadata number-sections: true) and headings with an id
     "sec-..." can be referenced;
   * cross-references @fig-x, @tbl-x, @sec-x (also [-@fig-x] for the bare number) become links;
-    an unresolved reference stops the render with an error.
-Syntax and output text follow the Quarto guide ("Cross References", "Callout Blocks").
+    an unresolved reference stops the render with an error;
+  * with "lightbox: true" (HTML only), a figure's image links to an enlarged view of the figure that the
+    stylesheet shows with the CSS :target selector, and a click anywhere closes it: no script;
+  * images are renamed after their content (in pandoc's media bag, where resource_guard.lua put them), so that
+    the outputs do not depend on temporary paths.
+Syntax and output text follow the Quarto guide ("Cross References", "Callout Blocks", "Lightbox Figures").
 ]]
 
 local CALLOUT_TITLES = {
@@ -191,12 +195,42 @@ local function resolve_references(doc, targets)
   })
 end
 
+--- An image checked by resource_guard.lua (so in the media bag) under a name derived from its content, so that no
+--- temporary path reaches the output (the Word writer records an image's source in the file).
+local function stable_source(image)
+  local mime, contents = pandoc.mediabag.lookup(image.src)
+  if contents == nil then return nil end
+  image.src = pandoc.sha1(contents) .. (image.src:match("%.%w+$") or "")
+  pandoc.mediabag.insert(image.src, mime, contents)
+  return image
+end
+
+--- A figure whose images open an enlarged view of it (#<id>-zoom) and close it again (#<id>).
+local function zoomable(figure)
+  if figure.identifier == "" then return nil end
+  local zoom = figure.identifier .. "-zoom"
+  local content = figure.content:walk({
+    Image = function(image)
+      return pandoc.Link(image, "#" .. zoom, "Enlarge the figure", pandoc.Attr("", { "zoom-open" }))
+    end,
+  })
+  local close = pandoc.Link(pandoc.Inlines({}), "#" .. figure.identifier, "Close the enlarged figure",
+    pandoc.Attr("", { "zoom-close" }, { ["aria-label"] = "Close the enlarged figure" }))
+  content:insert(pandoc.Plain(close))
+  figure.content = pandoc.Blocks({ pandoc.Div(content, pandoc.Attr(zoom, { "figure-zoom" })) })
+  return figure
+end
+
 function Pandoc(doc)
+  doc.blocks = doc.blocks:walk({ Image = stable_source })
   doc.blocks = doc.blocks:walk({ Div = render_callout })
   doc.blocks = doc.blocks:walk({ RawBlock = html_table })
   doc.blocks = doc.blocks:walk({ Div = make_float })
   local number_sections = doc.meta["number-sections"] == true
   local targets = number_everything(doc, number_sections)
   resolve_references(doc, targets)
+  if FORMAT:match("html") and doc.meta.lightbox == true then
+    doc.blocks = doc.blocks:walk({ Figure = zoomable })
+  end
   return doc
 end
