@@ -72,6 +72,7 @@ def directions() -> tuple[pd.DataFrame, pd.DataFrame]:
                     "label": label,
                     "domain": domain,
                     "direction": direction,
+                    "ci_direction": direction if (sid, domain) != ("a", "overall") else "no_clear_difference",
                     "basis": "ci" if sid != "c" else "reported",
                     "n": n,
                     "rob_overall": rob,

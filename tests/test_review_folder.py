@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from qolreview.review_folder import OWN_IDENTITY, create_review_folder, main, review_identity_problems
+from qolreview.review_folder import OWN_IDENTITY, command_line, create_review_folder, review_identity_problems
 
 DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
 
@@ -71,7 +71,7 @@ def test_an_existing_review_is_never_overwritten(tmp_path: Path, capsys: pytest.
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(FileExistsError, match="exists and is not empty"):
         create_review_folder(tmp_path, ROOT)
-    assert main([str(tmp_path)]) == 1
+    assert command_line([str(tmp_path)]) == 1
     assert "exists and is not empty" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
-    assert main([]) == 2
+    assert command_line([]) == 2

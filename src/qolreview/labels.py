@@ -6,19 +6,24 @@ import re
 
 import pandas as pd
 
-DOMAIN_LABELS = {
-    "overall": "Overall QoL / health status",
-    "physical": "Physical",
-    "psychological": "Psychological",
-    "social": "Social",
-    "daily_functioning": "Daily functioning",
-    "environment": "Environment",
-    "symptoms": "Depressive symptoms",
-    "functioning": "Functioning",
-}
-"""Names of the quality-of-life domains in the report, in display order (quality-of-life domains first)."""
-SHORT_DOMAIN_LABELS = {**DOMAIN_LABELS, "overall": "Overall QoL", "symptoms": "Symptoms"}
-"""Shorter names of the same domains, in the same order, for the figures' headers, panels and subgroups."""
+from qolreview.instruments import Registry, bundled_registry
+
+
+def domain_labels(registry: Registry) -> dict[str, str]:
+    """The registry's domains -> their names in the report, in display order (quality-of-life domains first)."""
+    return {name: domain.label for name, domain in registry.domains.items()}
+
+
+def short_domain_labels(registry: Registry) -> dict[str, str]:
+    """The registry's domains -> their shorter names for the figures' headers, panels and subgroups, in display
+    order."""
+    return {name: domain.short_label for name, domain in registry.domains.items()}
+
+
+DOMAIN_LABELS = domain_labels(bundled_registry())
+"""Names of the bundled registry's domains in the report, in display order (quality-of-life domains first)."""
+SHORT_DOMAIN_LABELS = short_domain_labels(bundled_registry())
+"""Shorter names of the same domains, in the same order, for the figures."""
 COMPARISON_LABELS = {"between_arms": "between arms", "within_arm_prepost": "within arm, pre-post"}
 """What an effect compares, in words."""
 

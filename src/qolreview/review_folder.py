@@ -149,7 +149,7 @@ def create_review_folder(folder: Path, project: Path) -> list[Path]:
     return [*files, workbook]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command_line(argv: Sequence[str] | None = None) -> int:
     """``python -m qolreview.review_folder DIR``: create the review folder DIR next to nothing else."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
@@ -167,4 +167,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command_line())

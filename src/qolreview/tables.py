@@ -19,7 +19,7 @@ import pandera.pandas as pa
 import pyarrow
 from pandera.typing import Series
 
-from qolreview.workbook.spec import EVIDENCE_STATUS
+from qolreview.workbook.spec import EVIDENCE_STATUS, OUTCOME_BASES
 
 Text = Series[str]
 Integer = Series[pd.Int64Dtype]
@@ -35,6 +35,15 @@ ORIGINS = ("outcomes", "contrasts")
 """The workbook sheet an effect size was computed from."""
 RSource = Literal["reported", "derived_from_sds", "study_override", "default", "not_used"]
 """Where the pre-post correlation of a change score came from."""
+WEEKS_RULE, UNTIMED_RULE = "weeks", "untimed_window"
+WINDOW_RULES = (WEEKS_RULE, UNTIMED_RULE)
+"""How an effect was placed in its time window: by its weeks, or by its timepoint label (``harmonize.untimed_window``:
+a result reported without a time, e.g. at discharge)."""
+MIXED_BASES = "mixed"
+"""``outcome_basis`` of an analysis (MD, MC) pooling change and final values."""
+RAW_UNIT_MEASURES = ("MD", "MC")
+"""Measures in the instrument's own units (mean difference between arms, mean change within an arm): an analysis
+of one of them is of one instrument, subscale and scale."""
 SELECTIONS = ("single", "composite", "priority", "che")
 """How a study's row in an analysis was formed (``che``: all its effects entered the CHE model)."""
 SUBGROUP_FITS = ("random_effects", "che", "single_study")
@@ -46,6 +55,13 @@ DIRECTION_BASES = ("reported", "point_estimate_only", "ci")
 CERTAINTY_LEVELS = ("Very low", "Low", "Moderate", "High")
 """GRADE certainty of evidence, lowest first."""
 CERTAINTY_NOT_ASSESSED = "not assessed"
+RATIO_MEASURES = ("RR", "OR", "HR")
+"""Measures the harmonize stage produces as log ratios: risk ratio, odds ratio (metafor ``escalc`` "RR", "OR") and
+hazard ratio (reported)."""
+ADVERSE, FAVOURABLE = "adverse", "favourable"
+EVENTS = (ADVERSE, FAVOURABLE)
+"""The event a ratio counts: adverse (e.g. any problem; its log ratio was sign-flipped so that positive = better) or
+favourable (e.g. response, remission; not flipped)."""
 
 _ARROW_TYPES = {
     "str": pyarrow.string(),
@@ -114,13 +130,15 @@ class EffectSizes(Contract):
     comparison: Text = pa.Field(isin=COMPARISONS)
     origin: Text = pa.Field(isin=ORIGINS)
     basis: Text
+    outcome_basis: Text = _optional(isin=OUTCOME_BASES)
     instrument: Text
     subscale: Text
     domain: Text
     qol: Flag
     window: Text = _optional()
+    window_rule: Text = _optional(isin=WINDOW_RULES)
     timepoint: Text
-    timepoint_weeks: Number
+    timepoint_weeks: Number = _optional()
     measure: Text
     yi: Number
     vi: Number = pa.Field(gt=0)
@@ -138,6 +156,7 @@ class EffectSizes(Contract):
     selection_note: Text = _optional()
     md: Number = _optional()
     md_vi: Number = _optional()
+    scale: Text = _optional()
     pct_change: Number = _optional()
     source_cells: Text
     input_rows: Text
@@ -197,13 +216,18 @@ class RiskOfBias(Contract):
 
 
 class MetaAnalyses(Contract):
-    """One row per analysis (comparison x domain x window x measure): pooled or not, with every statistic."""
+    """One row per analysis (comparison x domain x window x measure; raw-unit measures also x instrument x subscale x
+    scale; an SMD mixing change and final values split by basis): pooled or not, with every statistic."""
 
     analysis_id: Text = pa.Field(unique=True)
     comparison: Text = pa.Field(isin=COMPARISONS)
     domain: Text
     window: Text
     measure: Text
+    outcome_basis: Text = _optional(isin=(*OUTCOME_BASES, MIXED_BASES))
+    instrument: Text = _optional()
+    subscale: Text = _optional()
+    scale: Text = _optional()
     qol: Flag
     k: Integer = pa.Field(ge=1)
     k_effects: Integer = pa.Field(ge=1)
@@ -258,6 +282,7 @@ class StudyWeights(Contract):
     rob_overall: Text
     composite: Flag
     selection: Text = pa.Field(isin=SELECTIONS)
+    direction_flipped: Flag = _optional()
     source_cells: Text
 
 
@@ -308,7 +333,7 @@ class EffectDirection(Contract):
     domain: Text
     qol: Flag
     direction: Text = pa.Field(isin=EFFECT_DIRECTIONS)
-    estimate_direction: Text = pa.Field(isin=EFFECT_DIRECTIONS)
+    ci_direction: Text = pa.Field(isin=EFFECT_DIRECTIONS)
     basis: Text = pa.Field(isin=DIRECTION_BASES)
     n_outcomes: Integer = pa.Field(ge=1)
     n_outcomes_improved: Integer = pa.Field(ge=0)
@@ -358,6 +383,18 @@ class SummaryOfFindings(Contract):
     pi_lb: Number = _optional()
     pi_ub: Number = _optional()
     i2: Number = _optional(ge=0, le=100)
+    event: Text = _optional(isin=EVENTS)
+    relative_effect: Number = _optional(gt=0)
+    relative_ci_lb: Number = _optional(gt=0)
+    relative_ci_ub: Number = _optional(gt=0)
+    relative_pi_lb: Number = _optional(gt=0)
+    relative_pi_ub: Number = _optional(gt=0)
+    comparator_risk: Number = _optional(ge=0, le=1)
+    comparator_risk_k: Integer = _optional(ge=0)
+    intervention_risk: Number = _optional(ge=0, le=1)
+    intervention_risk_ci_lb: Number = _optional(ge=0, le=1)
+    intervention_risk_ci_ub: Number = _optional(ge=0, le=1)
+    absolute_effect_note: Text = _optional()
     narrative_n_studies: Integer = _optional(ge=0)
     narrative_n_improved: Integer = _optional(ge=0)
     narrative_n_worsened: Integer = _optional(ge=0)

@@ -29,7 +29,10 @@ from qolreview.workbook.xlsx import MB
 from workbook_factory import Data, address, set_cached_value, valid_data, write_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["clean"]
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+SETTINGS = {**CONFIG["clean"], "vocabularies": CONFIG["review"]["vocabularies"]}
+"""The clean rule's settings: the ``clean`` section and the review's vocabularies."""
+DESIGNS = "rct, post_hoc_rct, nrsi, single_arm, cohort (review.vocabularies.design)"
 WB = "raw/extraction.xlsx"
 KNOWN_INSTRUMENTS = (
     "AQoL-8D, BHS, EQ-5D-5L, EQ-VAS, HAM-D, MADRS, PHQ-9, Q-LES-Q-SF, QLDS, SDS, SF-12, SF-36, WHOQOL-BREF, WPAI"
@@ -87,7 +90,7 @@ CASES: list[tuple[str, Callable[[Data], None], list[str]]] = [
     (
         "bad_vocabulary",
         _set("studies", 0, "design", "RCTx"),
-        [f"{_loc('studies', 0, 'design')}: must be one of rct, post_hoc_rct, nrsi, single_arm, cohort, got 'RCTx'"],
+        [f"{_loc('studies', 0, 'design')}: must be one of {DESIGNS}, got 'RCTx'"],
     ),
     (
         "duplicate_key",
@@ -265,7 +268,7 @@ def _multi(data: Data) -> None:
 
 
 MULTI = [
-    f"{_loc('studies', 0, 'design')}: must be one of rct, post_hoc_rct, nrsi, single_arm, cohort, got 'RCTx'",
+    f"{_loc('studies', 0, 'design')}: must be one of {DESIGNS}, got 'RCTx'",
     f"{_loc('arms', 0, 'n_arm')}: must be >= 1, got 0",
     f"{_loc('outcomes', 1, 'timepoint')}: cannot read a timepoint from 'later'; expected e.g. baseline, day 25, "
     f"week 16, 9 months or not reported",

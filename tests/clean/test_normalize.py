@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from qolreview.clean.normalize import CellError, load_synonyms, parse_number, parse_timepoint, value_normalizer
-from qolreview.workbook.spec import ARMS, OUTCOMES, SOURCES, STUDIES
+from qolreview.workbook.spec import ARMS, OUTCOMES, SOURCES, STUDIES, workbook_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 WEEKS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["clean"]["weeks_per_unit"]
@@ -86,13 +86,21 @@ def test_id_columns_stay_text() -> None:
 
 
 def test_vocabularies() -> None:
-    route, drug = value_normalizer(ARMS.column("route"), SYNONYMS), value_normalizer(ARMS.column("drug"), SYNONYMS)
+    declared = {"route": ["IV", "IN", "oral"], "intervention": ["ketamine", "esketamine"], "open": ["intervention"]}
+    arms = {sheet.name: sheet for sheet in workbook_spec(declared)}["arms"]
+    route, drug = value_normalizer(arms.column("route"), SYNONYMS), value_normalizer(arms.column("drug"), SYNONYMS)
     assert route("iv") == ("IV", ["case"])
     assert route("Intravenous") == ("IV", ["synonym"])
     assert route("intranasal") == ("IN", ["synonym"])
     assert drug("Esketamine") == ("esketamine", ["case"])
     assert drug("Esketamine  nasal spray") == ("esketamine", ["whitespace", "synonym"])
     assert drug("arketamine") == ("arketamine", [])
+
+
+def test_an_undeclared_vocabulary_keeps_values_as_written() -> None:
+    route = value_normalizer(ARMS.column("route"), SYNONYMS)
+    assert route("iv") == ("iv", [])
+    assert route("intravenous") == ("IV", ["synonym"])
 
 
 def test_numbers_and_dates() -> None:
@@ -114,6 +122,12 @@ def test_numbers_and_dates() -> None:
 
 def test_synonym_targets_must_be_in_vocabulary(tmp_path: Path) -> None:
     path = tmp_path / "synonyms.yaml"
-    path.write_text("synonyms:\n  design:\n    randomised: RCT\n")
-    with pytest.raises(ValueError, match="design: 'RCT' is not one of rct, post_hoc_rct"):
+    path.write_text("synonyms:\n  funding:\n    pharma: Industry\n")
+    with pytest.raises(ValueError, match="funding: 'Industry' is not one of industry, non_industry"):
         load_synonyms(path)
+
+
+def test_synonym_targets_of_a_review_vocabulary_are_checked_in_the_cells(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("synonyms:\n  design:\n    randomised: RCT\n  population:\n    grown-ups: adults\n")
+    assert load_synonyms(path) == {"design": {"randomised": "RCT"}, "population": {"grown-ups": "adults"}}

@@ -56,13 +56,13 @@ def test_registry_resolution() -> None:
         REGISTRY.subscale("WHOQOL-BREF", "vitality")
 
 
-def test_registry_schema_rejects_bad_domain(tmp_path: Path) -> None:
+def test_registry_rejects_an_undeclared_domain(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(
         "instruments:\n  X:\n    full_name: x\n    reference: r\n    qol: true\n    subscales:\n"
         "      total: {ranges: [[0, 1]], higher_is_better: true, domain: mood}\n"
     )
-    with pytest.raises(Exception, match="'mood' is not one of"):
+    with pytest.raises(ValueError, match=f"{path}: X subscale 'total': domain 'mood' is not declared"):
         load_registry(path)
 
 

@@ -26,6 +26,37 @@ def test_edp_glyph_counts_sizes_and_colours():
     assert "6 results improved, 1 worsened" in result.alt
 
 
+def test_arrows_follow_the_counts_rule_and_the_ci_layer_is_boxed_and_labelled():
+    table, votes = directions()
+    result = effect_direction_plot(table, votes)
+    fig = result.figure
+    arrows = [t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("edp-")]
+    boxed = [t for t in arrows if t.get_bbox_patch() is not None]
+    # Study A overall: improved by its point estimates, but its CIs include no effect: not boxed. Study C's
+    # directions are reported in words: no CI, never boxed.
+    assert len(boxed) == 4 and all(t.get_gid() in ("edp-improved", "edp-worsened") for t in boxed)
+    assert arrows[0].get_bbox_patch() is None
+    legend = [t for t in fig.axes[0].texts if t.get_gid() == "legend"]
+    assert [t.get_text() for t in legend if t.get_bbox_patch() is not None] == ["\u25b2"]
+    assert "CI layer; not used for counts" in " ".join(t.get_text() for t in legend)
+    assert "Boxed arrows (4 of 9)" in result.caption and "the same rule as the vote counts" in result.caption
+    assert "4 with confidence intervals excluding no effect" in result.alt
+    assert_no_text_overlap(fig)
+
+
+def test_arrows_of_studies_without_a_risk_of_bias_judgement_are_black_with_a_legend_entry():
+    table, votes = directions()
+    fig = effect_direction_plot(table, votes).figure
+    c_arrows = [t for t in fig.axes[0].texts if t.get_text().endswith("\u2020")]  # study C: not assessed
+    assert c_arrows and {t.get_color() for t in c_arrows} == {style.INK}
+    legend = {t.get_text(): t.get_color() for t in fig.axes[0].texts if t.get_gid() == "legend"}
+    assert legend["\u25a0 Risk of bias not assessed"] == style.INK
+    assert legend["\u25a0 Low"] == style.ROB_PALETTES["cochrane"]["Low"]
+    no_layer = effect_direction_plot(table.drop(columns="ci_direction"), votes)
+    assert not [t for t in no_layer.figure.axes[0].texts if t.get_bbox_patch() is not None]
+    assert "Boxed" not in no_layer.caption
+
+
 @pytest.mark.parametrize("width", ["double", "single"])
 def test_edp_layout_and_sideways_glyphs(width):
     table, votes = directions()
@@ -36,7 +67,7 @@ def test_edp_layout_and_sideways_glyphs(width):
     legend = " ".join(gid_texts(fig, "legend"))
     assert "\u25c4\u25ba no clear difference (no change)" in legend
     assert "\u25c1\u25b7 mixed or conflicting findings" in legend
-    assert "\u25a0 Not assessed" in legend and "\u25a0 Low" in legend and "\u25a0 Serious" in legend
+    assert "\u25a0 Risk of bias not assessed" in legend and "\u25a0 Low" in legend and "\u25a0 Serious" in legend
     label = gid_texts(fig, "summary-label")[0].splitlines()
     assert label == ["Improved / with direction", "% improved", "(95% CI)", "Sign test p"]
     assert all(len(cell.splitlines()) == len(label) for cell in gid_texts(fig, "summary-cell"))

@@ -110,8 +110,13 @@ def test_trajectory_keeps_timepoints_and_drops_superseded_and_comparator_rows():
 def test_trajectory_adds_percent_changes_of_qol_results_only():
     table = trajectory_table(_effects(), _not_convertible(), STUDIES)
     pct = table[table["value_kind"] == "pct_change"]
-    # AQoL-8D "> 10%" is drawn at the bound; SF-36 7.5%; WPAI is not QoL; WHOQOL-BREF has no number.
-    assert sorted(zip(pct["instrument"], pct["value"], strict=True)) == [("AQoL-8D", 10.0), ("SF-36", 7.5)]
+    # AQoL-8D "> 10%" keeps its qualifier (a bound); SF-36 7.5%; WPAI is not QoL; WHOQOL-BREF has no number.
+    bounds = pct["value_qualifier"].fillna("")
+    assert sorted(zip(pct["instrument"], pct["value"], bounds, strict=True)) == [
+        ("AQoL-8D", 10.0, ">"),
+        ("SF-36", 7.5, ""),
+    ]
+    assert table.loc[table["value_kind"] != "pct_change", "value_qualifier"].isna().all()
     assert set(pct["comparison"]) == {"within_arm_prepost"}
     assert pct["ci_lb"].isna().all()
     assert list(pct["label"]) == ["Alpha 2020", "b"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.patches import Polygon
 
@@ -157,3 +158,69 @@ def test_within_arm_favours_labels():
     favours = [t.get_text().replace("\n", " ") for t in result.figure.axes[0].texts if t.get_gid() == "favours-label"]
     assert favours == ["Worse than baseline", "Better than baseline"]
     assert "right of the line of no effect are better than baseline." in result.caption
+
+
+def _ratio_studies(k: int, flipped: list[bool]) -> pd.DataFrame:
+    studies = forest_studies(k)
+    studies.loc[0, ["yi", "ci_lb", "ci_ub"]] = [0.63, 0.22, 1.04]  # flipped log RR of a problem: RR 0.53
+    return studies.assign(direction_flipped=pd.array(flipped, dtype="boolean"))
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_adverse_event_ratios_are_back_transformed_on_a_log_axis(width):
+    studies = _ratio_studies(5, [True] * 5)
+    pooled_rr = {**pooled(5), "measure": "RR"}
+    result = forest_plot(studies, pooled_rr, width=width, favours=FAVOURS)
+    fig, ax = result.figure, result.figure.axes[0]
+    assert _texts(fig, "effect-text")[0].get_text() == "0.53 [0.35, 0.80]"  # exp(-0.63) [exp(-1.04), exp(-0.22)]
+    headers = [t.get_text().replace("\n", " ") for t in ax.texts if t.get_gid() == "header"]
+    assert "RR [95% CI]" in headers
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in labels and all(float(v) > 0 for v in labels)
+    assert np.exp(ax.get_xticks()) == pytest.approx([float(v) for v in labels])
+    square = next(c for c in ax.collections if c.get_gid() == "study-square").get_offsets()[0][0]
+    assert square == pytest.approx(-0.63)  # plotted in log units of the event's own ratio
+    diamond = next(p for p in ax.patches if p.get_gid() == "pooled-diamond").get_xy()[:, 0]
+    assert sorted(set(np.round(diamond, 12))) == pytest.approx([-0.50, -0.31, -0.12])
+    left, right = (t.get_text().replace("\n", " ") for t in ax.texts if t.get_gid() == "favours-label")
+    assert (left, right) == ("Favours ketamine/esketamine", "Favours control")  # fewer events is better
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "axis-label"] == [
+        "Risk ratio of an adverse event (fewer is better), log axis"
+    ]
+    assert "pooled RR 0.73 (95% CI 0.61 to 0.89)" in result.caption
+    assert "95% prediction interval 0.46 to 1.16" in result.caption
+    assert "favour control." in result.caption and "τ² on the log scale" in result.caption
+    assert "Pooled RR 0.73" in result.alt and "above 1" in result.alt
+    assert_no_text_overlap(fig)
+
+
+def test_adverse_and_favourable_events_together_are_oriented_and_marked():
+    studies = _ratio_studies(3, [True, False, False])
+    result = forest_plot(studies, None, measure="OR", favours=FAVOURS)
+    fig = result.figure
+    texts = [t.get_text() for t in _texts(fig, "effect-text")]
+    assert texts[0] == "1.88 [1.25, 2.83]\u2020" and not texts[1].endswith("\u2020")
+    notes = " ".join(t.get_text() for t in _texts(fig, "note-text")).replace("\n", " ")
+    assert "\u2020 Adverse event: the odds ratio is inverted (comparator over intervention)" in notes
+    favours = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts if t.get_gid() == "favours-label"]
+    assert favours == list(FAVOURS)
+    assert "Scale: odds ratio oriented so that values above 1 are better, log axis." in result.caption
+    assert_no_text_overlap(fig)
+
+
+def test_ratios_of_unknown_orientation_stay_on_the_log_scale():
+    studies = _ratio_studies(3, [True, True, True])
+    studies.loc[1, "direction_flipped"] = pd.NA  # a composite of adverse and favourable events
+    result = forest_plot(studies, None, measure="RR", favours=FAVOURS)
+    assert _texts(result.figure, "effect-text")[0].get_text() == "0.63 [0.22, 1.04]"
+    assert "Scale: log risk ratio." in result.caption
+
+
+@pytest.mark.parametrize("spread", [0.05, 1.0, 4.0, 9.0])
+def test_log_ratio_tick_labels_never_overlap(spread):
+    studies = _ratio_studies(4, [False] * 4)
+    studies["ci_lb"], studies["ci_ub"] = studies["yi"] - spread, studies["yi"] + spread
+    for width in ("single", "double"):
+        fig = forest_plot(studies, None, measure="RR", width=width).figure
+        assert len(fig.axes[0].get_xticks()) >= 2
+        assert_no_text_overlap(fig)

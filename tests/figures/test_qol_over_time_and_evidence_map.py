@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from figures_data import assert_no_text_overlap, evidence, gid_collections
+from figures_data import assert_no_text_overlap, evidence, gid_collections, gid_texts
 from qolreview.figures.evidence_map import evidence_map
-from qolreview.figures.trajectories import trajectories_plot
+from qolreview.figures.save import save_figure
+from qolreview.figures.trajectories import series_label, spread, trajectories_plot
 
 
 def test_trajectories_panels_and_lines():
@@ -33,8 +35,89 @@ def test_trajectories_panels_and_lines():
     titles = [ax.get_title(loc="left") for ax in result.figure.axes]
     assert titles == ["Overall QoL: between arms, SMD", "Physical: between arms, SMD"]
     series = [ln for ax in result.figure.axes for ln in ax.lines if (ln.get_gid() or "").startswith("series-")]
-    assert len(series) == 4 and list(series[0].get_xdata()) == [0, 4, 16]
-    assert "0.0 to 16.0 weeks" in result.caption
+    assert len(series) == 4
+    # Study a and study b share every timepoint: their points are spread symmetrically around it.
+    a, b = np.asarray(series[0].get_xdata()), np.asarray(series[1].get_xdata())
+    assert (a + b) / 2 == pytest.approx([0, 4, 16]) and np.all(b - a > 0) and np.ptp(b - a) < 1e-9
+    assert gid_texts(result.figure, "series-label") == ["AQoL-8D: overall"] * 2 + ["AQoL-8D: physical"] * 2
+    assert "0.0 to 16.0 weeks" in result.caption and "spread sideways" in result.caption
+
+
+def _same_time(n: int, kind: str = "SMCC") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "study_id": [f"s{i % 3}" for i in range(n)],
+            "label": [f"Study {i % 3}" for i in range(n)],
+            "domain": "overall",
+            "instrument": [f"Instrument {i}" for i in range(n)],
+            "subscale": "total",
+            "timepoint_weeks": 4.0,
+            "value": [1.0 + 0.01 * i for i in range(n)],
+            "ci_lb": [0.8 + 0.01 * i for i in range(n)],
+            "ci_ub": [1.2 + 0.01 * i for i in range(n)],
+            "value_kind": kind,
+            "comparison": "within_arm_prepost",
+        }
+    )
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+@pytest.mark.parametrize("n", [1, 4, 9])
+def test_points_at_one_time_are_dodged_and_labelled_by_instrument(width, n):
+    fig = trajectories_plot(_same_time(n), width=width).figure
+    xs = sorted(
+        float(x) for ln in fig.axes[0].lines if (ln.get_gid() or "").startswith("series-") for x in ln.get_xdata()
+    )
+    assert len(set(np.round(xs, 9))) == n and np.mean(xs) == pytest.approx(4.0)
+    assert sorted(gid_texts(fig, "series-label")) == sorted(f"Instrument {i}" for i in range(n))
+    assert_no_text_overlap(fig)
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_a_crowded_panel_grows_to_fit_its_labels(width):
+    crowded = _same_time(24).assign(
+        subscale=[f"a long subscale name number {i}" if i % 3 == 0 else "total" for i in range(24)],
+        timepoint_weeks=[4.0 * (1 + i % 4) for i in range(24)],
+    )
+    sparse = _same_time(2).assign(domain="physical")
+    fig = trajectories_plot(pd.concat([crowded, sparse], ignore_index=True), width=width).figure
+    assert_no_text_overlap(fig)
+    renderer = fig.canvas.get_renderer()
+    panel = fig.axes[0].get_window_extent(renderer)
+    for text in (t for t in fig.axes[0].texts if t.get_gid() == "series-label"):
+        box = text.get_window_extent(renderer)
+        assert panel.y0 - 0.5 <= box.y0 and box.y1 <= panel.y1 + 0.5, text.get_text()
+
+
+def test_a_bound_is_drawn_as_an_open_marker_with_an_arrow_not_as_an_estimate(tmp_path):
+    rows = _same_time(2, "pct_change").assign(value=[10.0, 4.0], ci_lb=np.nan, ci_ub=np.nan)
+    rows["value_qualifier"] = [">", None]
+    rows.loc[1, "timepoint_weeks"] = 8.0
+    rows["study_id"], rows["instrument"], rows["subscale"] = "s0", "AQoL-8D", "all dimensions"  # one series
+    result = trajectories_plot(rows)
+    ax = result.figure.axes[0]
+    line = next(ln for ln in ax.lines if (ln.get_gid() or "").startswith("series-"))
+    assert list(line.get_ydata()) == [4.0]  # the bound is not joined to the estimates
+    marker = next(ln for ln in ax.lines if ln.get_gid() == "bound-marker")
+    assert list(marker.get_ydata()) == [10.0] and marker.get_markerfacecolor() in ("white", "w", (1.0, 1.0, 1.0, 1.0))
+    arrow = next(t for t in ax.texts if t.get_gid() == "bound-arrow")
+    assert arrow.xy[1] > 10.0 and ax.get_ylim()[1] >= arrow.xy[1]  # pointing up, inside the panel
+    assert "Open markers with an arrow are bounds, not estimates" in result.caption
+    assert "(AQoL-8D: all dimensions > 10.00)" in result.caption
+    assert "1 value reported only as a bound" in result.alt
+    for run in ("a", "b"):
+        save_figure(trajectories_plot(rows).figure, tmp_path / run / "qol")
+    for ext in ("svg", "png"):
+        assert (tmp_path / "a" / f"qol.{ext}").read_bytes() == (tmp_path / "b" / f"qol.{ext}").read_bytes()
+
+
+def test_labels_are_spread_without_overlap_inside_the_panel():
+    centres = spread([0.5, 0.5, 0.52, 0.99], [0.1] * 4)
+    assert all(b - a >= 0.1 - 1e-12 for a, b in zip(sorted(centres), sorted(centres)[1:], strict=False))
+    assert max(centres) + 0.05 <= 1.0 + 1e-12 and min(centres) - 0.05 >= 0.0
+    assert spread([0.2], [0.1]) == [0.2]
+    assert series_label("QLDS", "total") == "QLDS" and series_label("EQ-VAS", "VAS") == "EQ-VAS"
+    assert series_label("EQ-5D-5L", "mobility") == "EQ-5D-5L: mobility"
 
 
 def test_trajectory_panels_of_one_domain_differ_by_comparison_and_measure():

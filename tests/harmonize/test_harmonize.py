@@ -32,6 +32,7 @@ SETTINGS: dict[str, Any] = {
     "pre_post_r": 0.5,
     "pre_post_r_by_study": {},
     "prepost_measure": "SMCR",
+    "untimed_window": None,
 }
 
 

@@ -13,6 +13,7 @@ from markdown_text import plain
 
 from qolreview import report as R
 from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
+from qolreview.synthesis.grade import RATIO_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = float("nan")
@@ -365,6 +366,7 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
                 "pi_lb": [-0.2, NAN],
                 "pi_ub": [0.82, NAN],
                 "i2": [41.26, NAN],
+                **{name: [None, None] for name in RATIO_FIELDS},
                 "narrative_n_improved": [2, 1],
                 "narrative_n_studies": [2, 1],
                 "certainty": ["low", "not assessed"],
@@ -413,6 +415,9 @@ def test_methods_facts_from_small_tables():
     ) in facts["swim"]
     assert "at least 70% of its results to agree" in facts["swim"]
     assert "exact (Clopper-Pearson) 95% confidence interval" in facts["swim"]
+    assert "This one rule gives both the arrows of the effect direction plots and the vote counts" in facts["swim"]
+    assert "an arrow is boxed when the intervals" in facts["swim"]
+    assert "absolute effects per 1,000 participants from the median comparator-arm risk" in facts["grade"]
     closest = R.ReportData(
         config={
             **CONFIG,
@@ -500,6 +505,7 @@ def test_display_tables():
         "Overall QoL / health status",
         "2 (1,700)",
         "SMD: 0.31 (95% CI 0.05 to 0.57)",
+        "not applicable (not a ratio of events)",
         "-0.20 to 0.82",
         "41.3%",
         "2 / 2",
@@ -508,6 +514,7 @@ def test_display_tables():
     assert list(sof.iloc[1]) == [
         "Functioning",
         "1 (not reported)",
+        "not reported",
         "not reported",
         "not applicable (1 study)",
         "not applicable (1 study)",

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from qolreview.synthesis.grade import certainty, primary_analyses, starting_certainty, summary_of_findings
+from qolreview.synthesis.grade import (
+    COMPOSITE_NOTE,
+    MIXED_EVENTS_NOTE,
+    NO_RISK_NOTE,
+    certainty,
+    comparator_risks,
+    primary_analyses,
+    starting_certainty,
+    summary_of_findings,
+)
+from qolreview.synthesis.pooling import PoolingSettings, synthesize
+from qolreview.synthesis.ratios import corresponding_risk, event_ratio, orientation
 
 STUDIES = pd.DataFrame({"study_id": ["r1", "r2", "n1"], "design": ["rct", "post_hoc_rct", "single_arm"]})
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+NO_WEIGHTS = pd.DataFrame(columns=["analysis_id", "effect_ids", "selection", "direction_flipped"])
+NO_RISKS = pd.DataFrame(columns=["effect_id", "comparator_risk", "cell"])
+NO_VOTES = pd.DataFrame(columns=["comparison", "domain", "qol", "n_studies", "n_improved", "n_worsened", "n_no_clear"])
+NO_GRADE = pd.DataFrame(columns=["outcome", "grade_domain", "downgrade", "reason"])
+RATIOS = json.loads((Path(__file__).parents[1] / "data" / "metafor_ratios_extra.json").read_text(encoding="utf-8"))
 
 
 def analysis(
@@ -107,7 +127,7 @@ def test_summary_of_findings_with_and_without_judgements() -> None:
         ],
         ignore_index=True,
     )
-    sof = summary_of_findings(meta, VOTES, grade, STUDIES).set_index("outcome")
+    sof = summary_of_findings(meta, VOTES, grade, STUDIES, NO_WEIGHTS, NO_RISKS).set_index("outcome")
     overall = sof.loc["overall"]
     assert (overall["starting_certainty"], overall["certainty"]) == ("High", "Moderate")
     assert overall[["k", "n_participants", "estimate", "narrative_n_studies", "narrative_n_improved"]].tolist() == [
@@ -131,7 +151,124 @@ def test_summary_of_findings_with_and_without_judgements() -> None:
 
 def test_no_grade_table_means_not_assessed_everywhere() -> None:
     meta = pd.DataFrame([analysis("between_arms|overall|short|SMD", k=2, pooled=True, study_ids="r1; r2")])
-    empty = pd.DataFrame(columns=["outcome", "grade_domain", "downgrade", "reason"])
-    sof = summary_of_findings(meta, VOTES, empty, STUDIES)
+    sof = summary_of_findings(meta, VOTES, NO_GRADE, STUDIES, NO_WEIGHTS, NO_RISKS)
     assert set(sof["certainty"]) == {"not assessed"}
     assert sof["grade_domains_missing"].iloc[0] == "; ".join(DOMAINS)
+    assert sof["event"].isna().all() and sof["relative_effect"].isna().all()
+
+
+def test_orientation_takes_log_ratios_back_to_their_event() -> None:
+    assert (orientation([True, True]), orientation([False]), orientation([True, False])) == (-1, 1, None)
+    assert orientation([True, pd.NA]) is None and orientation([]) is None
+    # An adverse event's flipped log RR of 0.5 [0.1, 0.9] is its own RR exp(-0.5), the limits traded.
+    assert event_ratio(0.5, 0.1, 0.9, -1) == pytest.approx((math.exp(-0.5), math.exp(-0.9), math.exp(-0.1)))
+    assert all(math.isnan(v) for v in event_ratio(np.nan, None, pd.NA, 1))
+    assert corresponding_risk("RR", 0.5, 3.0) == 1.0  # a risk never exceeds 1
+    assert corresponding_risk("OR", 0.2, 2.0) == pytest.approx(0.4 / 1.2)
+    assert corresponding_risk("HR", 0.5, 2.0) == pytest.approx(0.75)  # 1 - (1 - 0.5)^2
+    assert math.isnan(corresponding_risk("RR", 0.5, math.nan))
+    with pytest.raises(ValueError):
+        corresponding_risk("SMD", 0.5, 1.0)
+
+
+def _binary_review(case: dict, **changes: object) -> tuple[pd.DataFrame, ...]:
+    """Harmonized effects of a metafor reference case (flipped when the event is adverse), with the clean
+    ``outcomes`` rows of the comparator arms, ``studies`` and ``arms``."""
+    data, flipped = case["input"], case["event"] == "adverse"
+    sign, z = (-1.0 if flipped else 1.0), 1.959963984540054
+    column = "pct_with_problem" if flipped else "pct_responders"
+    k = len(case["yi"])
+    ids = [f"s{i}" for i in range(k)]
+    effects = pd.DataFrame(
+        {
+            "effect_id": [f"e{i}" for i in range(k)],
+            "study_id": ids,
+            "arm_id": "int",
+            "comparator_arm_id": "cmp",
+            "comparison": "between_arms",
+            "instrument": "EQ-5D-5L",
+            "subscale": "mobility",
+            "domain": "physical",
+            "qol": True,
+            "window": "short",
+            "timepoint_weeks": 4.0,
+            "measure": case["measure"],
+            "yi": [sign * y for y in case["yi"]],
+            "vi": case["vi"],
+            "ci_lb": [sign * y - z * math.sqrt(v) for y, v in zip(case["yi"], case["vi"], strict=True)],
+            "ci_ub": [sign * y + z * math.sqrt(v) for y, v in zip(case["yi"], case["vi"], strict=True)],
+            "n1": data["n1i"],
+            "n2": data["n2i"],
+            "selected": True,
+            "direction_flipped": flipped,
+            "source_cells": [f"outcomes!W{i}" for i in range(k)],
+        }
+    ).assign(**changes)
+    outcomes = pd.DataFrame(
+        {
+            "study_id": ids,
+            "arm_id": "cmp",
+            "instrument": "EQ-5D-5L",
+            "subscale": "mobility",
+            "timepoint_weeks": 4.0,
+            "pct_with_problem": np.nan,
+            "pct_responders": np.nan,
+            "cell_pct_with_problem": None,
+            "cell_pct_responders": None,
+        }
+    )
+    outcomes[column] = [100 * c / n for c, n in zip(data["ci"], data["n2i"], strict=True)]
+    outcomes[f"cell_{column}"] = [f"outcomes!W{20 + i}" for i in range(k)]
+    studies = pd.DataFrame({"study_id": ids, "label": ids, "population": "TRD", "design": "rct"})
+    arms = pd.DataFrame(
+        {
+            "study_id": ids * 2,
+            "arm_id": ["int"] * k + ["cmp"] * k,
+            "role": ["intervention"] * k + ["comparator"] * k,
+            "drug": ["drug"] * k + ["placebo"] * k,
+        }
+    )
+    return effects, outcomes, studies, arms
+
+
+def _sof_of(effects: pd.DataFrame, outcomes: pd.DataFrame, studies: pd.DataFrame, arms: pd.DataFrame, **settings):
+    result = synthesize(effects, studies, arms, pd.Series(dtype=object), PoolingSettings(**settings))
+    risks = comparator_risks(effects, outcomes)
+    sof = summary_of_findings(result.meta_analyses, NO_VOTES, NO_GRADE, studies, result.study_weights, risks)
+    return sof.iloc[0]
+
+
+@pytest.mark.parametrize("case", RATIOS["cases"], ids=lambda c: c["id"])
+def test_ratio_and_absolute_effects_agree_with_metafor(case: dict) -> None:
+    row = _sof_of(*_binary_review(case))
+    fit, ratio = case["fit"], case["ratio"]
+    sign = -1 if case["event"] == "adverse" else 1
+    assert row["estimate"] == pytest.approx(sign * fit["estimate"], rel=1e-6)  # the pipeline's flipped scale
+    assert row["event"] == case["event"]
+    shown = ("relative_effect", "relative_ci_lb", "relative_ci_ub", "relative_pi_lb", "relative_pi_ub")
+    assert row[list(shown)].tolist() == pytest.approx([ratio[k] for k in ("pred", "ci_lb", "ci_ub", "pi_lb", "pi_ub")])
+    assert row["comparator_risk"] == pytest.approx(case["acr"], rel=1e-12)
+    assert row["comparator_risk_k"] == len(case["yi"])
+    risks = row[["intervention_risk", "intervention_risk_ci_lb", "intervention_risk_ci_ub"]].tolist()
+    assert risks == pytest.approx(case["risk"], rel=1e-6)
+    assert pd.isna(row["absolute_effect_note"])
+    assert "outcomes!W20" in row["source_cells"]
+
+
+def test_no_absolute_effect_without_a_single_event_or_a_comparator_risk() -> None:
+    case = RATIOS["cases"][0]
+    effects, outcomes, studies, arms = _binary_review(case)
+    mixed = effects.assign(direction_flipped=[True, True, False, True, True])
+    row = _sof_of(mixed, outcomes, studies, arms)
+    assert (row["absolute_effect_note"], pd.isna(row["event"]), pd.isna(row["relative_effect"])) == (
+        MIXED_EVENTS_NOTE,
+        True,
+        True,
+    )
+    unreported = outcomes.assign(pct_with_problem=np.nan)
+    row = _sof_of(effects, unreported, studies, arms)
+    assert (row["absolute_effect_note"], row["comparator_risk_k"]) == (NO_RISK_NOTE, 0)
+    assert row["relative_effect"] == pytest.approx(case["ratio"]["pred"])
+    second = effects.assign(effect_id=effects["effect_id"] + "b", subscale="self-care", instrument="EQ-5D-5L")
+    row = _sof_of(pd.concat([effects, second], ignore_index=True), outcomes, studies, arms)
+    assert row["absolute_effect_note"] == COMPOSITE_NOTE  # every study's row is a composite of two events

@@ -117,15 +117,12 @@ def test_outcome_directions_from_numbers_and_reported_words() -> None:
     )
     nc = pd.DataFrame([reported("c", "esk", "improved"), reported("b", "ket", "no_change", row=31)])
     out = outcome_directions(effects, nc, ARMS).set_index(["study_id", "subscale"])
-    assert out.loc[("a", "mobility"), ["direction", "basis"]].tolist() == ["improved", "ci"]
-    assert out.loc[("a", "pain"), ["direction", "basis"]].tolist() == ["improved", "ci"]
-    assert out.loc[("a", "self-care"), ["direction", "estimate_direction", "basis"]].tolist() == [
-        "worsened",
-        "worsened",
-        "point_estimate_only",
-    ]
-    assert out.loc[("c", "all dimensions"), ["direction", "basis"]].tolist() == ["improved", "reported"]
-    assert out.loc[("b", "all dimensions"), "direction"] == "no_clear_difference"
+    columns = ["direction", "ci_direction", "basis"]
+    assert out.loc[("a", "mobility"), columns].tolist() == ["improved", "improved", "ci"]
+    assert out.loc[("a", "pain"), columns].tolist() == ["improved", "improved", "ci"]
+    assert out.loc[("a", "self-care"), columns].tolist() == ["worsened", "worsened", "point_estimate_only"]
+    assert out.loc[("c", "all dimensions"), columns].tolist() == ["improved", "improved", "reported"]
+    assert out.loc[("b", "all dimensions"), ["direction", "ci_direction"]].tolist() == ["no_clear_difference"] * 2
     assert len(out) == 5
 
 
@@ -136,7 +133,9 @@ def test_latest_timepoint_per_outcome_and_numbers_before_words() -> None:
     words = reported("a", "esk", "worsened", subscale="total")
     words["instrument"] = "EQ-5D-5L"
     out = outcome_directions(effects, pd.DataFrame([words]), ARMS)
-    assert out[["timepoint_weeks", "direction", "basis"]].values.tolist() == [[4.0, "no_clear_difference", "ci"]]
+    assert out[["timepoint_weeks", "direction", "ci_direction", "basis"]].values.tolist() == [
+        [4.0, "improved", "no_clear_difference", "ci"]
+    ]
 
 
 def test_effect_direction_per_study_and_domain() -> None:
@@ -151,12 +150,13 @@ def test_effect_direction_per_study_and_domain() -> None:
     nc = pd.DataFrame([reported("c", "esk", "improved")])
     out = effect_direction(effects, nc, ARMS, STUDIES, ROB).set_index(["study_id", "comparison"])
     within = out.loc[("a", "within_arm_prepost")]
-    # CI-based: 2 of 3 improved (67%) -> mixed; point estimates: 3 of 3 positive -> improved.
-    assert (within["direction"], within["estimate_direction"]) == ("mixed", "improved")
-    assert within[["n_outcomes", "n_outcomes_improved", "n_outcomes_no_clear", "n"]].tolist() == [3, 2, 1, 60]
+    # Point estimates: 3 of 3 positive -> improved (arrows and votes); CI layer: 2 of 3 (67%) -> mixed.
+    assert (within["direction"], within["ci_direction"]) == ("improved", "mixed")
+    assert within[["n_outcomes", "n_outcomes_improved", "n_outcomes_no_clear", "n"]].tolist() == [3, 3, 0, 60]
     assert within["source_cells"] == "outcomes!F3; outcomes!F1; outcomes!F2"
     between = out.loc[("a", "between_arms")]
-    assert (between["direction"], between["n"], between["rob_overall"]) == ("no_clear_difference", 115, "Low")
+    assert (between["direction"], between["ci_direction"]) == ("improved", "no_clear_difference")
+    assert (between["n"], between["rob_overall"]) == (115, "Low")
     c = out.loc[("c", "within_arm_prepost")]
     assert (c["direction"], c["basis"], c["n"], c["label"], c["rob_overall"]) == (
         "improved",
@@ -182,7 +182,7 @@ def test_vote_counts_exclude_studies_without_a_direction_from_the_denominator() 
             "comparison": "within_arm_prepost",
             "domain": "overall",
             "qol": True,
-            "estimate_direction": ["improved"] * 8 + ["worsened"] * 2 + ["no_clear_difference", "mixed"],
+            "direction": ["improved"] * 8 + ["worsened"] * 2 + ["no_clear_difference", "mixed"],
         }
     )
     row = vote_counts(directions).iloc[0]
@@ -196,6 +196,23 @@ def test_vote_counts_exclude_studies_without_a_direction_from_the_denominator() 
     assert row["proportion_improved"] == 0.8
     assert row["sign_test_p"] == pytest.approx(0.109375)
     assert row["ci_ub"] == pytest.approx(0.9747893, abs=1e-6)
+
+
+def test_arrows_and_votes_follow_one_rule() -> None:
+    """The effect direction plot's arrows (``direction``) and the vote counts use the same rule: the point
+    estimates with the 70% rule; a study whose CIs include no effect still counts by its point estimates."""
+    effects = pd.DataFrame(
+        [
+            effect("e1", "a", "esk", 0.5, (0.1, 0.9), subscale="mobility"),
+            effect("e2", "a", "esk", 0.2, (-0.1, 0.5), subscale="pain"),
+            effect("e3", "b", "ket", -0.2, (-0.6, 0.2), subscale="pain"),
+        ]
+    )
+    directions = effect_direction(effects, NO_REPORTED, ARMS, STUDIES, ROB)
+    assert directions["direction"].tolist() == ["improved", "worsened"]
+    assert directions["ci_direction"].tolist() == ["mixed", "no_clear_difference"]
+    votes = vote_counts(directions).iloc[0]
+    assert votes[["n_improved", "n_worsened", "n_no_clear"]].tolist() == [1, 1, 0]
 
 
 def test_a_study_s_basis_is_its_least_informative_outcome_basis() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,10 @@ def effect(
     qol: bool = True,
     n1: int = 50,
     n2: float = 50,
+    md: float | None = None,
+    md_vi: float | None = None,
+    scale: str | None = None,
+    outcome_basis: str | None = None,
 ) -> dict[str, object]:
     return {
         "effect_id": effect_id,
@@ -75,7 +81,12 @@ def effect(
         "n1": n1,
         "n2": n2 if comparison == "between_arms" else np.nan,
         "selected": True,
+        "direction_flipped": False,
         "source_cells": f"outcomes!F{effect_id[1:]}",
+        "md": md,
+        "md_vi": md_vi,
+        "scale": scale,
+        "outcome_basis": outcome_basis,
     }
 
 
@@ -105,14 +116,14 @@ def test_grouping_never_mixes_comparison_types() -> None:
 def test_measures_windows_and_qol_flags_define_separate_analyses() -> None:
     effects = frame(
         effect("e1", "s1", "ket", 0.4, 0.04),
-        effect("e2", "s1", "ket", 2.0, 1.0, measure="MD"),
+        effect("e2", "s1", "ket", 2.0, 1.0, measure="MD", md=2.0, md_vi=1.0, scale="0 to 100"),
         effect("e3", "s1", "ket", 0.2, 0.04, window="long"),
         effect("e4", "s1", "ket", 0.5, 0.04, domain="symptoms", qol=False, instrument="MADRS"),
     )
     ids = sorted(set(analysable_effects(effects, ARMS)["analysis_id"]))
     assert ids == [
         "between_arms|overall|long|SMD",
-        "between_arms|overall|short|MD",
+        "between_arms|overall|short|MD|WHOQOL-BREF|total|0 to 100",
         "between_arms|overall|short|SMD",
         "between_arms|symptoms|short|SMD",
     ]
@@ -141,6 +152,20 @@ def test_composite_mode_combines_a_study_s_effects() -> None:
     assert (row["selection"], row["composite"], row["effect_ids"]) == ("composite", True, "e1; e2")
     assert row["instruments"] == "EQ-5D-5L; WHOQOL-BREF"
     assert row["source_cells"] == "outcomes!F1; outcomes!F2"
+    assert bool(row["direction_flipped"]) is False
+
+
+def test_a_study_s_row_carries_the_sign_flip_its_effects_share() -> None:
+    flipped = effect("e1", "s1", "ket", 0.2, 0.04) | {"direction_flipped": True}
+    plain = effect("e2", "s1", "ket", 0.6, 0.09, instrument="EQ-5D-5L")
+    settings = PoolingSettings()
+    assert one_effect_per_study(frame(flipped), settings)["direction_flipped"].tolist() == [True]
+    assert one_effect_per_study(frame(flipped, plain), settings).iloc[0]["direction_flipped"] is pd.NA
+    weights = synthesize(
+        frame(flipped, effect("e3", "s2", "esk", 0.3, 0.05)), STUDIES, ARMS, ROB, settings
+    ).study_weights
+    assert weights["direction_flipped"].dtype == "boolean"
+    assert weights["direction_flipped"].tolist() == [True, False]
 
 
 def test_priority_mode_keeps_the_first_listed_instrument() -> None:
@@ -359,6 +384,9 @@ def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:
         }
     )
     grade_table = pd.DataFrame({c: pd.Series(dtype=object) for c in ("outcome", "grade_domain", "downgrade", "reason")})
+    outcomes = pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in ("study_id", "arm_id", "instrument", "subscale", "timepoint_weeks")}
+    )
     inputs = {}
     for name, table in (
         ("effect_sizes", effects),
@@ -367,6 +395,7 @@ def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:
         ("arms", ARMS),
         ("clean_risk_of_bias", rob),
         ("grade", grade_table),
+        ("outcomes", outcomes),
     ):
         inputs[name] = tmp_path / "in" / f"{name}.parquet"
         write_table(table, inputs[name])
@@ -408,3 +437,99 @@ def test_synthesis_rules_write_every_output_deterministically(tmp_path) -> None:
     assert (tmp_path / "a" / "robvis_rob2.csv").read_text().splitlines()[1] == (
         "Alpha 2020,No information,No information,No information,No information,No information,Low,100"
     )
+
+
+# Raw units (MD, MC) and outcome bases ---------------------------------------------------------------------
+
+GIV = json.loads((Path(__file__).parents[1] / "data" / "metafor_giv_extra.json").read_text())
+TWO_GROUP = GIV["two_group"]
+MD_ID = "between_arms|overall|short|MD|EQ-VAS|total|0 to 100"
+SMD_ID = "between_arms|overall|short|SMD"
+
+
+def _vas_studies(**changes: object) -> pd.DataFrame:
+    """The four studies of metafor_giv_extra.json's two_group data: Hedges' g with the raw MD of each."""
+    smd, md = TWO_GROUP["smd"], TWO_GROUP["md"]
+    rows = [
+        effect(
+            f"e{i}",
+            study,
+            arm,
+            smd["yi"][i],
+            smd["vi"][i],
+            instrument="EQ-VAS",
+            md=md["yi"][i],
+            md_vi=md["vi"][i],
+            scale="0 to 100",
+            outcome_basis="final",
+        )
+        | changes
+        for i, (study, arm) in enumerate((("s1", "ket"), ("s2", "esk"), ("s3", "ket"), ("s4", "esk")))
+    ]
+    return frame(*rows)
+
+
+@pytest.mark.parametrize(("raw_units", "ids"), [("beside", [MD_ID, SMD_ID]), ("instead", [MD_ID]), ("never", [SMD_ID])])
+def test_one_scale_analyses_pool_the_md_as_metafor(raw_units: str, ids: list[str]) -> None:
+    fit = TWO_GROUP["md"]["fits"][0]
+    meta = synthesize(_vas_studies(), STUDIES, ARMS, ROB, PoolingSettings(raw_units=raw_units)).meta_analyses
+    meta = meta.set_index("analysis_id")
+    assert list(meta.index) == ids
+    if MD_ID in ids:
+        md = meta.loc[MD_ID]
+        for name in ("estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q", "q_p"):
+            assert md[name] == pytest.approx(fit[name], rel=1e-10, abs=1e-12), name
+        assert (md["measure"], md["instrument"], md["subscale"], md["scale"]) == ("MD", "EQ-VAS", "total", "0 to 100")
+        assert md["outcome_basis"] == "final"
+    if SMD_ID in ids:
+        assert meta.loc[SMD_ID, ["instrument", "subscale", "scale"]].isna().all()
+
+
+def test_an_analysis_of_several_instruments_has_no_md() -> None:
+    effects = _vas_studies()
+    effects.loc[0, "instrument"] = "WHOQOL-BREF"
+    ids = list(
+        synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(raw_units="instead")).meta_analyses["analysis_id"]
+    )
+    assert ids == [SMD_ID]
+
+
+def test_effects_reported_only_in_raw_units_are_pooled_by_scale() -> None:
+    md_only = effect("e9", "s4", "esk", 3.0, 4.0, measure="MD", instrument="EQ-VAS", md=3.0, md_vi=4.0)
+    other = md_only | {"effect_id": "e8", "instrument": "QLDS", "scale": "0 to 34"}
+    unknown = md_only | {"effect_id": "e7", "scale": None, "study_id": "s1", "arm_id": "ket"}
+    effects = pd.concat([_vas_studies().iloc[:3], frame(md_only | {"scale": "0 to 100"}, other, unknown)])
+    data = analysable_effects(effects, ARMS, "never")
+    studies = data.groupby("analysis_id")["study_id"].apply(list).to_dict()
+    assert studies == {
+        "between_arms|overall|short|MD|EQ-VAS|total|0 to 100": ["s4"],
+        "between_arms|overall|short|MD|QLDS|total|0 to 34": ["s4"],
+        SMD_ID: ["s1", "s2", "s3"],
+    }
+    beside = analysable_effects(effects, ARMS, "beside").groupby("analysis_id")["effect_id"].apply(list).to_dict()
+    assert beside["between_arms|overall|short|MD|EQ-VAS|total|0 to 100"] == ["e0", "e1", "e2", "e9"]
+
+
+def test_an_effect_of_unknown_scale_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    unknown = effect("e9", "s4", "esk", 3.0, 4.0, measure="MD", instrument="EQ-5D-5L", md=3.0, md_vi=4.0)
+    assert analysable_effects(frame(unknown), ARMS).empty
+    assert "scale not identified" in caplog.text and "e9" in caplog.text
+
+
+def test_an_smd_mixing_change_and_final_values_is_split_and_its_md_is_not() -> None:
+    effects = _vas_studies()
+    effects.loc[[0, 1], "outcome_basis"] = "change"
+    meta = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings()).meta_analyses.set_index("analysis_id")
+    assert list(meta.index) == [MD_ID, f"{SMD_ID}|change", f"{SMD_ID}|final"]
+    assert meta["k"].tolist() == [4, 2, 2]
+    assert meta["outcome_basis"].tolist() == ["mixed", "change", "final"]
+    assert meta.loc[f"{SMD_ID}|change", "study_ids"] == "s1; s2"
+    effects.loc[0, "outcome_basis"] = None
+    ids = sorted(set(analysable_effects(effects, ARMS, "never")["analysis_id"]))
+    assert ids == [f"{SMD_ID}|basis not stated", f"{SMD_ID}|change", f"{SMD_ID}|final"]
+
+
+def test_raw_units_must_be_known() -> None:
+    assert PoolingSettings.from_config({"raw_units": "instead"}).raw_units == "instead"
+    with pytest.raises(ValueError, match="raw_units must be one of beside, instead, never"):
+        PoolingSettings.from_config({"raw_units": "always"})

@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from qolreview.workbook.spec import SHEETS, SHEETS_BY_NAME
+from qolreview.workbook.spec import DESIGNS, SHEETS, SHEETS_BY_NAME
+from qolreview.workbook.stage import run as template_rule
 from qolreview.workbook.writer import (
     FIXED_TIMESTAMP,
     INSTRUCTIONS_SHEET,
@@ -55,6 +56,23 @@ ROWS = {
 
 def _values(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[list[object]]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _dropdowns(wb: openpyxl.Workbook, sheet: str) -> dict[str, tuple[list[object], bool]]:
+    """Header of each column with a drop-down -> (its listed values, whether other values are refused)."""
+    ws, lists = wb[sheet], wb[LISTS_SHEET]
+    headers = {cell.column_letter: cell.value for cell in ws[1]}
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        letter = str(dv.sqref).split(":")[0].rstrip("0123456789")
+        ref = dv.formula1.split("!")[1].replace("$", "")
+        found[headers[letter]] = ([c.value for row in lists[ref] for c in row], bool(dv.showErrorMessage))
+    return found
+
+
+def _instructions(wb: openpyxl.Workbook) -> dict[tuple[object, object], list[object]]:
+    """(sheet, column) -> its row of the instructions sheet."""
+    return {(r[0], r[1]): r for r in _values(wb[INSTRUCTIONS_SHEET])[1:] if r[1]}
 
 
 def test_sheets_headers_and_values(tmp_path: Path) -> None:
@@ -116,6 +134,42 @@ def test_instructions_describe_every_column(tmp_path: Path) -> None:
     assert described["outcomes", "evidence_status"][4] == "seen, seen_inferred, reported_in_summary, not_seen"
     assert described["studies", "study_id"][3] == "required, never empty"
     assert described["arms", "drug"][2] == "enum (open)"
+    assert described["studies", "population"][4] == "any value (no list declared in `review.vocabularies.population`)"
+
+
+DECLARED = {"population": ["adults", "children"], "intervention": ["drug A", "usual care"], "route": ["oral", "IV"]}
+
+
+def test_template_dropdowns_follow_the_declaration(tmp_path: Path) -> None:
+    path = tmp_path / "template.xlsx"
+    template_rule({}, {"template": path}, {"vocabularies": {**DECLARED, "open": ["route"]}})
+    wb = openpyxl.load_workbook(path)
+    studies, arms = _dropdowns(wb, "studies"), _dropdowns(wb, "arms")
+    assert studies["population"] == (["adults", "children"], True)
+    assert studies["design"] == (list(DESIGNS), True)  # not declared: the generic designs
+    assert arms["drug"] == (["drug A", "usual care"], True)
+    assert arms["route"] == (["oral", "IV"], False)  # open: suggestions only
+    described = _instructions(wb)
+    assert described["studies", "population"][2:5] == [
+        "enum",
+        "required",
+        "adults, children (`review.vocabularies.population`)",
+    ]
+    assert described["arms", "route"][2:5] == [
+        "enum (open)",
+        "required",
+        "suggested: oral, IV; other values accepted (`review.vocabularies.route`)",
+    ]
+    assert "intervention" in described["arms", "drug"][5].lower()
+
+
+def test_an_empty_declaration_has_no_dropdown(tmp_path: Path) -> None:
+    path = tmp_path / "template.xlsx"
+    template_rule({}, {"template": path}, {"vocabularies": {"population": [], "design": []}})
+    wb = openpyxl.load_workbook(path)
+    assert not {"population", "design"} & set(_dropdowns(wb, "studies"))
+    assert _dropdowns(wb, "studies")["funding"][1] is True  # the contract's own vocabularies stay
+    assert _instructions(wb)["studies", "design"][2] == "enum (open)"
 
 
 def test_without_instructions(tmp_path: Path) -> None:
@@ -163,7 +217,8 @@ def test_reference_markdown_table() -> None:
     text = format_reference_markdown()
     for sheet in SHEETS:
         assert f"### `{sheet.name}`" in text
-    assert "| `design` | enum | required | rct, post_hoc_rct, nrsi, single_arm, cohort | Study design. |" in text
+    designs = ", ".join(DESIGNS)
+    assert f"| `design` | enum | required | {designs} (`review.vocabularies.design`) | Study design." in text
     assert text.count("\n| `") == sum(len(s.columns) for s in SHEETS)
 
 

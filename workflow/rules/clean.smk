@@ -14,11 +14,13 @@ WORKBOOK_SHA256 = file_sha256(config["extraction"]) if Path(config["extraction"]
 # Cleaning and validation: every value normalised (synonyms, units, timepoints) with each change logged, the
 # workbook contract checked cell by cell; every problem is reported at once and nothing is written unless
 # the whole workbook is valid. The workbook's SHA-256 is a parameter, so new content reruns the rule even
-# when the file's modification time is older than the outputs.
+# when the file's modification time is older than the outputs. Vocabularies are the review's declaration; the
+# instrument registry is the bundled (or named) one with the review's own files after it. Timepoint labels without
+# a time are accepted when the review lists them (harmonize.untimed_window).
 rule clean:
     input:
         workbook=config["extraction"],
-        instruments=config["instruments"],
+        instruments=[config["instruments"], *config["extra_instruments"]],
         synonyms=config["synonyms"],
     output:
         tables=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
@@ -37,7 +39,11 @@ rule clean:
         runtime=10,
     params:
         library=LIBRARY,
-        settings=config["clean"],
+        settings={
+            **config["clean"],
+            "vocabularies": config["review"]["vocabularies"],
+            "untimed_timepoints": untimed_timepoints(),
+        },
         workbook_sha256=WORKBOOK_SHA256,
     script:
         "../scripts/clean.py"

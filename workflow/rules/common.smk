@@ -60,6 +60,12 @@ SYNTHESIS_TABLES = [
 ]
 
 
+def untimed_timepoints():
+    """The timepoint labels without a time that the review places in its untimed window (clean accepts them)."""
+    window = config["harmonize"]["untimed_window"]
+    return [] if window is None else list(window["timepoints"])
+
+
 def settings(section, *keys):
     """The named keys of one config section: a rule's ``params.settings``, so that it reruns only when one of
     the settings it uses changes."""

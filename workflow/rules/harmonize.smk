@@ -10,7 +10,7 @@ rule harmonize:
         outcomes="results/clean/outcomes.parquet",
         contrasts="results/clean/contrasts.parquet",
         arms="results/clean/arms.parquet",
-        instruments=config["instruments"],
+        instruments=[config["instruments"], *config["extra_instruments"]],
     output:
         effect_sizes="results/harmonized/effect_sizes.parquet",
         not_convertible="results/harmonized/not_convertible.parquet",

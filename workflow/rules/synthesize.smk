@@ -26,10 +26,11 @@ rule risk_of_bias:
         "../scripts/risk_of_bias.py"
 
 
-# Meta-analysis: one analysis per comparison x domain x window x measure; a study's several effects become a
-# composite or its priority instrument's effect, pooled as in metafor's rma(), or all enter the CHE model with
-# CR2 robust inference (rma.mv + clubSandwich); subgroup analyses with the test for subgroup differences, and
-# leave-one-out sensitivity analyses.
+# Meta-analysis: one analysis per comparison x domain x window x measure (an MD or MC is of one instrument and
+# scale, beside or instead of its SMD; an SMD mixing change and final values is split by basis); a study's several
+# effects become a composite or its priority instrument's effect, pooled as in metafor's rma(), or all enter the
+# CHE model with CR2 robust inference (rma.mv + clubSandwich); subgroup analyses with the test for subgroup
+# differences, and leave-one-out sensitivity analyses.
 rule meta_analysis:
     input:
         effect_sizes="results/harmonized/effect_sizes.parquet",
@@ -60,6 +61,7 @@ rule meta_analysis:
             "che_rho",
             "instrument_priority",
             "subgroups",
+            "raw_units",
         ),
     script:
         "../scripts/meta_analysis.py"
@@ -91,13 +93,17 @@ rule narrative_synthesis:
 
 
 # Summary of findings: one row per quality-of-life domain with its primary analysis or vote count, and the
-# GRADE certainty of evidence from the reviewers' judgements (none entered: "not assessed").
+# GRADE certainty of evidence from the reviewers' judgements (none entered: "not assessed"); ratio measures as
+# the event's RR, OR or HR with absolute risks per 1,000 from the comparator arms' risks.
 rule summary_of_findings:
     input:
         meta_analyses="results/synthesis/meta_analyses.parquet",
+        study_weights="results/synthesis/study_weights.parquet",
         vote_counts="results/synthesis/vote_counts.parquet",
+        effect_sizes="results/harmonized/effect_sizes.parquet",
         grade="results/clean/grade.parquet",
         studies="results/clean/studies.parquet",
+        outcomes="results/clean/outcomes.parquet",
     output:
         summary_of_findings="results/synthesis/summary_of_findings.parquet",
     log:

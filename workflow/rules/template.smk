@@ -14,6 +14,6 @@ rule template:
         runtime=10,
     params:
         library=LIBRARY,
-        settings={},
+        settings={"vocabularies": config["review"]["vocabularies"]},
     script:
         "../scripts/template.py"

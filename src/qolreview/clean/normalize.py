@@ -13,6 +13,8 @@ Rules (each change is one cleaning-log row naming the rules applied):
 ``text_to_number``   a number typed as text (``12.3``); ``decimal_comma`` for ``12,3``;
                      ``percent_sign`` for ``45%`` in a pct column; ``unicode_minus`` for U+2212.
 ``timepoint_to_weeks``  the ``timepoint`` text parsed into ``timepoint_weeks``.
+``untimed_timepoint``  a timepoint label without a time that the review declares (``harmonize.untimed_window``):
+                     ``timepoint_weeks`` stays empty, no time is invented.
 ``formula``          not a change: the cell's value is the cached result of a formula (old value: the
                      formula), recorded because the formula is not recomputed and may be stale.
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,28 +120,42 @@ def parse_number(text: str, pct: bool = False) -> tuple[float, list[str]]:
     raise CellError(f"must be a number, got {text!r}")
 
 
-def parse_timepoint(text: str, weeks_per_unit: Mapping[str, float]) -> float | None:
-    """Weeks since baseline of a timepoint text; None for ``not reported``.
+def timepoint_key(text: str) -> str:
+    """A timepoint text as it is matched against declared labels: whitespace collapsed, case folded."""
+    return collapse(text).casefold()
+
+
+def parse_timepoint(text: str, weeks_per_unit: Mapping[str, float], untimed: Collection[str] = ()) -> float | None:
+    """Weeks since baseline of a timepoint text; None for ``not reported`` and for the labels in ``untimed``.
 
     Accepts ``baseline``, ``day 25``/``d25``, ``week 16``/``wk 4``, ``month 9``, ``9 months``/``12 mo``,
-    ``4 weeks``, ``1 year`` (case-insensitive); units in weeks from ``clean.weeks_per_unit``.
+    ``4 weeks``, ``1 year`` (case-insensitive); units in weeks from ``clean.weeks_per_unit``. ``untimed``: the
+    review's labels without a time (``harmonize.untimed_window.timepoints``, as :func:`timepoint_key`).
     """
-    key = collapse(text).casefold()
+    key = timepoint_key(text)
     if key == "baseline":
         return 0.0
-    if key == TIMEPOINT_NOT_REPORTED:
-        return None
     match = _UNIT_FIRST.match(key) or _NUMBER_FIRST.match(key)
-    if match is None:
-        raise CellError(
-            f"cannot read a timepoint from {text!r}; expected e.g. baseline, day 25, week 16, 9 months "
-            f"or {TIMEPOINT_NOT_REPORTED}"
-        )
-    return float(match.group("n")) * float(weeks_per_unit[_UNITS[match.group("unit")]])
+    if match is not None:
+        return float(match.group("n")) * float(weeks_per_unit[_UNITS[match.group("unit")]])
+    if key == TIMEPOINT_NOT_REPORTED or key in untimed:
+        return None
+    declared = f", or a label of harmonize.untimed_window ({', '.join(sorted(untimed))})" if untimed else ""
+    raise CellError(
+        f"cannot read a timepoint from {text!r}; expected e.g. baseline, day 25, week 16, 9 months "
+        f"or {TIMEPOINT_NOT_REPORTED}{declared}"
+    )
+
+
+def has_time(text: str) -> bool:
+    """Whether a timepoint text gives a time (``baseline``, ``week 16``, ...), as :func:`parse_timepoint` reads it."""
+    key = timepoint_key(text)
+    return key == "baseline" or bool(_UNIT_FIRST.match(key) or _NUMBER_FIRST.match(key))
 
 
 def load_synonyms(path: str | Path) -> dict[str, dict[str, str]]:
-    """Per column, casefolded synonym -> canonical value; schema-checked, targets checked against the contract."""
+    """Per column, casefolded synonym -> canonical value; schema-checked, targets checked against the contract's
+    fixed vocabularies (a value of a review's own vocabulary is checked in its cell)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     jsonschema.validate(data, yaml.safe_load(_SYNONYMS_SCHEMA.read_text(encoding="utf-8")))
     columns = {c.name: c for sheet in SHEETS_BY_NAME.values() for c in sheet.columns if c.kind == "enum"}
@@ -149,7 +165,7 @@ def load_synonyms(path: str | Path) -> dict[str, dict[str, str]]:
         if spec is None:
             raise ValueError(f"synonyms: {column!r} is not a vocabulary column of the workbook")
         for target in mapping.values():
-            if spec.vocabulary and not spec.open_vocabulary and target not in spec.vocabulary:
+            if spec.closed and spec.review_vocabulary is None and target not in spec.vocabulary:
                 raise ValueError(f"synonyms: {column}: {target!r} is not one of {', '.join(spec.vocabulary)}")
         result[column] = {collapse(str(k)).casefold(): v for k, v in mapping.items()}
     return result
@@ -285,9 +301,11 @@ def normalize_sheet(
     synonyms: Mapping[str, Mapping[str, str]],
     weeks_per_unit: Mapping[str, float],
     limit: int = MAX_LISTED,
+    untimed_timepoints: Collection[str] = (),
 ) -> Normalized:
     """Typed, normalised columns of one sheet plus provenance, with its cleaning log and problems (at most
-    ``limit`` listed, then one problem counting the others)."""
+    ``limit`` listed, then one problem counting the others). ``untimed_timepoints``: the review's timepoint labels
+    without a time (``harmonize.untimed_window.timepoints``)."""
     out = Normalized(frame=pd.DataFrame(), limit=limit)
     contract = {c.name.casefold(): c for c in spec.columns}
     found: dict[str, tuple[str, int]] = {}
@@ -328,8 +346,9 @@ def normalize_sheet(
         data[column.name] = pd.Series(values, dtype=column_dtype(column))
     frame = pd.DataFrame(data)
     if "timepoint" in found:
+        untimed = frozenset(timepoint_key(t) for t in untimed_timepoints)
         frame["timepoint_weeks"] = _timepoints(
-            out, raw, frame["timepoint"], cells["cell_timepoint"], label, weeks_per_unit
+            out, raw, frame["timepoint"], cells["cell_timepoint"], label, weeks_per_unit, untimed
         )
     if "instrument" in found and "subscale" in found:
         _resolve_names(out, raw, frame, cells, label, registry)
@@ -410,7 +429,9 @@ def _timepoints(
     cells: pd.Series,
     label: str,
     weeks_per_unit: Mapping[str, float],
+    untimed: frozenset[str],
 ) -> pd.Series:
+    """Weeks of each timepoint text, each logged (``untimed_timepoint`` for a declared label without a time)."""
     weeks: list[float] = []
     cache: dict[str, float | CellError | None] = {}
     for text, cell in zip(texts.tolist(), cells.tolist(), strict=True):
@@ -419,7 +440,7 @@ def _timepoints(
             continue
         if text not in cache:
             try:
-                cache[text] = parse_timepoint(text, weeks_per_unit)
+                cache[text] = parse_timepoint(text, weeks_per_unit, untimed)
             except CellError as exc:
                 cache[text] = exc
         parsed = cache[text]
@@ -429,7 +450,8 @@ def _timepoints(
             weeks.append(math.nan)
         else:
             weeks.append(math.nan if parsed is None else parsed)
-            out.log.append((label, raw.name, address, "timepoint_weeks", text, as_text(parsed), "timepoint_to_weeks"))
+            rule = "untimed_timepoint" if timepoint_key(text) in untimed else "timepoint_to_weeks"
+            out.log.append((label, raw.name, address, "timepoint_weeks", text, as_text(parsed), rule))
     return pd.Series(weeks, dtype="float64")
 
 

@@ -20,12 +20,12 @@ from qolreview.clean.normalize import load_synonyms, normalize_sheet
 from qolreview.clean.report import validation_report
 from qolreview.clean.validate import validate_tables
 from qolreview.clean.validate import warnings as find_warnings
-from qolreview.instruments import Registry, load_registry
+from qolreview.instruments import Registry, load_registry, registry_files
 from qolreview.parquet_io import table_bytes
 from qolreview.tables import CleaningLog
 from qolreview.workbook.problems import MAX_LISTED, Problem, WorkbookError, split_address
 from qolreview.workbook.reader import RawSheet, file_sha256, read_workbook
-from qolreview.workbook.spec import SHEETS, Sheet
+from qolreview.workbook.spec import SHEETS, Sheet, Vocabularies, workbook_spec
 from qolreview.workflow import Files, Settings
 
 log = logging.getLogger(__name__)
@@ -77,15 +77,20 @@ def clean_workbook(
     registry: Registry,
     synonyms: Mapping[str, Mapping[str, str]],
     settings: Mapping[str, object],
+    vocabularies: Vocabularies | None = None,
 ) -> CleanResult:
     """Read, normalise and validate ``workbook``; raise WorkbookError listing every problem (up to
     ``MAX_LISTED``, then how many more each sheet has).
 
     ``workbook`` is named in problems and provenance exactly as given (a path relative to the project).
-    ``settings`` is the ``clean`` section of the config.
+    ``settings`` is the ``clean`` section of the config, with ``untimed_timepoints`` (the labels of
+    ``harmonize.untimed_window``, accepted as timepoints without a time; none when absent); ``vocabularies`` the
+    review's declaration (``review.vocabularies``, :func:`~qolreview.workbook.spec.workbook_spec`; none: every one
+    open but ``design``).
     """
     label = str(workbook)
-    wanted = {s.name: {c.name.casefold() for c in s.columns} for s in SHEETS}
+    contract = workbook_spec(vocabularies)
+    wanted = {s.name: {c.name.casefold() for c in s.columns} for s in contract}
     book = read_workbook(
         workbook, label, wanted, float(settings["max_file_mb"]), float(settings["max_uncompressed_mb"])
     )
@@ -96,7 +101,8 @@ def clean_workbook(
     sheet_names: dict[str, str] = {}
     log_rows: list[tuple] = []
     weeks = settings["weeks_per_unit"]
-    for spec in SHEETS:
+    untimed = settings.get("untimed_timepoints", ())
+    for spec in contract:
         sheet = raw.get(spec.name)
         if sheet is None:
             if spec.required:
@@ -104,7 +110,8 @@ def clean_workbook(
             empty = RawSheet(name=spec.name, header_row=1, headers={}, rows=[], values={})
             tables[spec.name] = normalize_sheet(empty, spec, label, registry, synonyms, weeks).frame
             continue
-        result = normalize_sheet(sheet, spec, label, registry, synonyms, weeks, max(MAX_LISTED - len(problems), 0))
+        left = max(MAX_LISTED - len(problems), 0)
+        result = normalize_sheet(sheet, spec, label, registry, synonyms, weeks, left, untimed)
         tables[spec.name], present[spec.name] = result.frame, result.present
         sheet_names[spec.name] = sheet.name
         extra[spec.name] = [h for h in sheet.headers if h.casefold() not in wanted[spec.name]]
@@ -112,7 +119,8 @@ def clean_workbook(
         log_rows += result.log
     located = {(p.sheet, p.cell) for p in problems if p.cell is not None}
     left = max(MAX_LISTED - len(problems), 0)
-    for problem in validate_tables({k: tables[k] for k in present}, present, sheet_names, label, registry, left):
+    found = validate_tables({k: tables[k] for k in present}, present, sheet_names, label, registry, contract, left)
+    for problem in found:
         if problem.cell is None or (problem.sheet, problem.cell) not in located:
             problems.append(problem)
     if problems:
@@ -131,22 +139,24 @@ def _log_frame(rows: Sequence[tuple], sheet_names: Mapping[str, str]) -> pd.Data
 
 
 def input_files(inputs: Files, result: CleanResult) -> pd.DataFrame:
-    """The ``input_files`` table: the workbook as parsed, then the instrument registry and the synonyms."""
+    """The ``input_files`` table: the workbook as parsed, then the instrument registry's files and the synonyms."""
     rows = [(str(inputs["workbook"]), result.workbook_bytes, result.workbook_sha256)]
-    for name in ("instruments", "synonyms"):
-        path = Path(inputs[name])
-        rows.append((str(inputs[name]), path.stat().st_size, file_sha256(path)))
+    for path in [*registry_files(inputs["instruments"]), Path(inputs["synonyms"])]:
+        rows.append((str(path), path.stat().st_size, file_sha256(path)))
     return pd.DataFrame(rows, columns=INPUT_FILES.names)
 
 
 def run(inputs: Files, outputs: Files, settings: Settings) -> CleanResult:
     """The clean rule: clean the workbook and write every output, or raise and write nothing.
 
-    ``inputs``: workbook, instruments, synonyms. ``outputs``: tables (the Parquet paths, one per sheet,
-    each named ``<sheet>.parquet``), cleaning_log, input_files, report. ``settings``: the ``clean`` section.
+    ``inputs``: workbook, instruments (the registry's files), synonyms. ``outputs``: tables (the Parquet paths, one
+    per sheet, each named ``<sheet>.parquet``), cleaning_log, input_files, report. ``settings``: the ``clean``
+    section, ``untimed_timepoints`` (the labels of ``harmonize.untimed_window``), and ``vocabularies``: the review's
+    (``review.vocabularies``).
     """
     workbook = inputs["workbook"]
-    result = clean_workbook(workbook, load_registry(inputs["instruments"]), load_synonyms(inputs["synonyms"]), settings)
+    registry, synonyms = load_registry(inputs["instruments"]), load_synonyms(inputs["synonyms"])
+    result = clean_workbook(workbook, registry, synonyms, settings, settings.get("vocabularies"))
     by_sheet = {s.name: s for s in SHEETS}
     files: dict[str, bytes] = {}
     for path in outputs["tables"]:

@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 
 from qolreview.instruments import Registry
 from qolreview.workbook.problems import MAX_LISTED, Problem, quote_value, unlisted
-from qolreview.workbook.spec import SHEETS, Column, Sheet
+from qolreview.workbook.spec import RATIO_STATISTICS, Column, Sheet
 
 Predicate = Callable[[pd.Series], pd.Series]
 Message = Callable[[object, object], str]
@@ -71,17 +71,24 @@ def contract_rules(sheet: Sheet) -> list[ColumnRule]:
         text = range_text(column)
         if text is not None:
             rules.append(ColumnRule(column.name, f"range:{column.name}", _range_predicate(column), _got(text)))
-        if column.vocabulary and not column.open_vocabulary:
+        if column.closed:
             allowed = list(column.vocabulary)
             rules.append(
                 ColumnRule(
                     column.name,
                     f"vocabulary:{column.name}",
                     lambda s, a=allowed: s.isin(a),
-                    _got(f"must be one of {', '.join(allowed)}"),
+                    _got(f"must be one of {vocabulary_text(column)}"),
                 )
             )
     return rules
+
+
+def vocabulary_text(column: Column) -> str:
+    """The allowed values of a closed vocabulary, naming the declaration when the review declares it:
+    ``adults, children (review.vocabularies.population)``."""
+    values = ", ".join(column.vocabulary)
+    return values if column.review_vocabulary is None else f"{values} (review.vocabularies.{column.review_vocabulary})"
 
 
 def _ordered(frame: pd.DataFrame, low: str, mid: str, high: str) -> list[ColumnRule]:
@@ -337,9 +344,51 @@ def cross_rules(
         rules += _ordered(frame, "q1", "median", "q3")
     if name == "contrasts":
         rules += _ordered(frame, "ci_low", "estimate", "ci_high")
+        rules += _ratio_rules(frame)
+        rules += _basis_rules(frame)
     if name in ("outcomes", "contrasts"):
         rules += _registry_rules(frame, registry, scores=name == "outcomes")
     return rules
+
+
+def _ratio_rules(frame: pd.DataFrame) -> list[ColumnRule]:
+    """A ratio (statistic rr, or, hr) and its confidence limits must be > 0: a ratio's log is analysed."""
+    if "statistic" not in frame.columns:
+        return []
+
+    def positive(values: pd.Series) -> pd.Series:
+        ratio = frame.loc[values.index, "statistic"].isin(RATIO_STATISTICS)
+        return (~(ratio & (values <= 0))).fillna(True).astype(bool)
+
+    def message(idx: object, value: object) -> str:
+        return f"must be > 0 for a ratio (statistic {frame.at[idx, 'statistic']}), got {quote_value(value)}"
+
+    return [
+        ColumnRule(column, f"ratio:{column}", positive, message)
+        for column in ("estimate", "ci_low", "ci_high")
+        if column in frame.columns
+    ]
+
+
+CONTINUOUS_STATISTICS = ("md", "ls_md", "smd")
+"""Contrast statistics of continuous outcomes: the only ones with an ``outcome_basis``."""
+
+
+def _basis_rules(frame: pd.DataFrame) -> list[ColumnRule]:
+    """``outcome_basis`` (change or final values) is stated only for a continuous contrast (md, ls_md, smd)."""
+    if not {"statistic", "outcome_basis"} <= set(frame.columns):
+        return []
+
+    def continuous(values: pd.Series) -> pd.Series:
+        return frame.loc[values.index, "statistic"].isin(CONTINUOUS_STATISTICS).fillna(True).astype(bool)
+
+    def message(idx: object, value: object) -> str:
+        return (
+            f"applies to {', '.join(CONTINUOUS_STATISTICS)} only (statistic {frame.at[idx, 'statistic']}), "
+            f"got {quote_value(value)}"
+        )
+
+    return [ColumnRule("outcome_basis", "basis:outcome_basis", continuous, message)]
 
 
 def _as_value(value: object) -> object:
@@ -475,11 +524,13 @@ def validate_tables(
     sheet_names: Mapping[str, str],
     label: str,
     registry: Registry,
+    sheets: Sequence[Sheet],
     limit: int = MAX_LISTED,
 ) -> list[Problem]:
-    """Problems of every sheet read (missing sheets are reported by the caller), at most ``limit`` listed."""
+    """Problems of every sheet read against the contract ``sheets`` (a review's: its declared vocabularies; missing
+    sheets are reported by the caller), at most ``limit`` listed."""
     problems: list[Problem] = []
-    for spec in SHEETS:
+    for spec in sheets:
         if spec.name not in tables:
             continue
         frame = tables[spec.name]

@@ -34,8 +34,8 @@ def trajectory_table(effects: pd.DataFrame, not_convertible: pd.DataFrame, studi
     Every timepoint is kept, not only the one selected per time window; an effect superseded by a preferred
     source of the same comparison (e.g. a contrast beside arm-level data) is not. Within-arm effects of comparator
     arms are left out (their change is not an effect of the intervention). Percent changes reported
-    without an effect size are added as ``value_kind`` ``pct_change``; a bound ("> 10%") is drawn at
-    the bound.
+    without an effect size are added as ``value_kind`` ``pct_change``; a bound ("> 10%") keeps its
+    ``value_qualifier`` (empty for estimates), so that the figure draws it as a bound.
     """
     labels = study_labels(studies)
     qol = effects[effects["qol"].astype(bool) & (effects["arm_role"] != "comparator") & ~effects["superseded"]]
@@ -51,6 +51,7 @@ def trajectory_table(effects: pd.DataFrame, not_convertible: pd.DataFrame, studi
             "ci_ub": qol["ci_ub"],
             "value_kind": qol["measure"],
             "comparison": qol["comparison"],
+            "value_qualifier": None,
             "source_cells": qol["source_cells"],
         }
     )
@@ -67,6 +68,7 @@ def trajectory_table(effects: pd.DataFrame, not_convertible: pd.DataFrame, studi
             "ci_ub": float("nan"),
             "value_kind": "pct_change",
             "comparison": "within_arm_prepost",
+            "value_qualifier": pct["value_qualifier"],
             "source_cells": pct["source_cells"],
         }
     )

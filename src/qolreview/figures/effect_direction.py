@@ -1,14 +1,19 @@
-"""Effect direction plot (Thomson & Thomas 2013, Res Synth Methods 4:95-101; Boon & Thomson 2021,
-Res Synth Methods 12:29-33) with a vote-count summary row (Cochrane Handbook 12.2.2.5).
+"""Effect direction plot (Thomson & Thomas 2013 :cite:`thomson2013`; Boon & Thomson 2021 :cite:`boon2021`)
+with a vote-count summary row (Cochrane Handbook 12.2.2.5 :cite:`cochrane2023`).
 
 A row per study, a column per outcome domain. Arrows: up = positive health impact (improved), down =
-negative health impact (worsened), sideways = no clear difference, mixed or conflicting findings. Arrow
-size encodes the sample size (large > 300, medium 50-300, small < 50) and colour the study's overall
-risk of bias. A mark after the arrow gives its basis when it is not a confidence interval.
+negative health impact (worsened), sideways = no clear difference, mixed or conflicting findings. The arrows
+follow the rule of the vote counts below them: the direction of the point estimates, with the 70% rule for a
+study's several results in a domain. The confidence intervals are a separate, labelled layer: an arrow is
+boxed when the CIs of at least 70% of its results exclude no effect (``ci_direction``). Arrow size encodes the
+sample size (large > 300, medium 50-300, small < 50) and colour the study's overall risk of bias (black, with
+its own legend entry, when not assessed). A mark after the arrow says when there was no CI or the direction
+was reported in words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +24,7 @@ from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.formatting import figure_p, figure_p_statement, finite, is_missing, plural, whole_count
 from qolreview.labels import SHORT_DOMAIN_LABELS
-from qolreview.tables import EffectDirection, VoteCounts
+from qolreview.tables import IMPROVED, WORSENED, EffectDirection, VoteCounts
 
 DIRECTION_COLUMNS = (
     EffectDirection.study_id,
@@ -56,6 +61,14 @@ def size_bin(n: object) -> str:
         return "unknown"
     n = int(n)  # type: ignore[call-overload]
     return "large" if n > style.EDP_LARGE_ABOVE else "medium" if n >= style.EDP_MEDIUM_FROM else "small"
+
+
+def ci_clear(entry: Mapping[str, object]) -> bool:
+    """Whether an arrow is boxed: every result has a CI (``basis`` "ci") and the CI-based direction
+    (``ci_direction``, when given) is the arrow's, improved or worsened, i.e. the CIs of at least 70% of the
+    study's results in the domain exclude no effect."""
+    ci = entry.get("ci_direction")
+    return entry["basis"] == "ci" and ci in (IMPROVED, WORSENED) and ci == entry["direction"]
 
 
 def _domains(directions: pd.DataFrame, votes: pd.DataFrame) -> list[str]:
@@ -104,7 +117,7 @@ class _Layout:
     summary_top: float
     summary_label: list[str]
     cells: dict[str, list[str]]
-    legend: list[list[tuple[float, str, str]]]
+    legend: list[list[tuple[float, str, str, bool]]]
     legend_top: float
     line_in: float
     fig_h: float
@@ -117,8 +130,9 @@ def effect_direction_plot(
     width: style.Width = "double",
     palette: style.Palette = "cochrane",
 ) -> Captioned:
-    """Draw the effect direction plot: ``directions`` (one row per study x domain result) and ``votes``
-    (one row per domain: counts, proportion improved as a fraction with its CI, sign-test p)."""
+    """Draw the effect direction plot: ``directions`` (one row per study x domain result; an optional
+    ``ci_direction`` column adds the CI layer) and ``votes`` (one row per domain: counts, proportion improved
+    as a fraction with its CI, sign-test p)."""
     require_columns(directions, DIRECTION_COLUMNS, "effect direction plot: directions table")
     require_columns(votes, VOTE_COLUMNS, "effect direction plot: votes table")
     unknown = set(directions["direction"]) - set(style.EDP_GLYPHS)
@@ -250,20 +264,21 @@ def _draw_rows(
             cols.x_n - GAP_IN / 2, y, whole_count(study.n), ha="right", va="center", fontsize=font.base, gid="n-text"
         )
         rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
-        colour = style.rob_colour(rob, palette)
+        colour = style.edp_colour(rob, palette)
         rows = directions[directions["study_id"] == study.study_id]
         for d in domains:
             entries = rows[rows["domain"] == d]
-            for j, entry in enumerate(entries.itertuples(index=False)):
+            for j, entry in enumerate(entries.to_dict("records")):
                 ax.text(
                     cols.x_dom[d] + (j - (len(entries) - 1) / 2) * step,
                     y,
-                    style.EDP_GLYPHS[entry.direction] + style.EDP_BASIS_MARKS.get(str(entry.basis), ""),
+                    style.EDP_GLYPHS[entry["direction"]] + style.EDP_BASIS_MARKS.get(str(entry["basis"]), ""),
                     ha="center",
                     va="center",
                     color=colour,
-                    fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry.n)],
-                    gid=f"edp-{entry.direction}",
+                    fontsize=font.base * style.EDP_GLYPH_SCALE[size_bin(entry["n"])],
+                    bbox=style.EDP_CI_BOX if ci_clear(entry) else None,
+                    gid=f"edp-{entry['direction']}",
                 )
 
 
@@ -288,10 +303,10 @@ def _draw_summary(ax: Axes, page: _Layout) -> None:
 
 
 def _draw_legend(ax: Axes, page: _Layout) -> None:
-    """The legend lines, each item in its own colour."""
+    """The legend lines, each item in its own colour (the CI layer's sample arrow boxed)."""
     for r, items in enumerate(page.legend):
         y = page.legend_top + r * page.line_in
-        for x, text, colour in items:
+        for x, text, colour, boxed in items:
             ax.text(
                 style.MARGIN_IN + x,
                 y,
@@ -300,6 +315,7 @@ def _draw_legend(ax: Axes, page: _Layout) -> None:
                 va="top",
                 fontsize=page.cols.font.small,
                 color=colour,
+                bbox=style.EDP_CI_BOX if boxed else None,
                 gid="legend",
             )
 
@@ -321,32 +337,42 @@ def _summary_lines(v: pd.Series, denominator: str) -> list[str]:
     ]
 
 
-def _legend_items(palette: style.Palette, directions: pd.DataFrame) -> list[list[tuple[str, str]]]:
-    """Legend paragraphs, each a list of (text, colour) items that flow on one line when they fit."""
+def _legend_items(palette: style.Palette, directions: pd.DataFrame) -> list[list[tuple[str, str, bool]]]:
+    """Legend paragraphs, each a list of (text, colour, boxed) items that flow on one line when they fit."""
     present = set(directions["direction"])
     arrows = [
-        (f"{style.EDP_GLYPHS[k]} {style.EDP_DIRECTION_LABELS[k].lower()}", style.INK)
+        (f"{style.EDP_GLYPHS[k]} {style.EDP_DIRECTION_LABELS[k].lower()}", style.INK, False)
         for k in ("improved", "worsened", "no_clear_difference", "mixed")
         if k in ("improved", "worsened", "no_clear_difference") or k in present
     ]
     paragraphs = [
         arrows,
-        [("Arrow size: large > 300, medium 50-300, small < 50 participants; colour: overall risk of bias.", style.INK)],
+        [
+            (
+                "Direction of the point estimates, 70% rule (as the counts below). Arrow size: large > 300, "
+                "medium 50-300, small < 50 participants; colour: overall risk of bias.",
+                style.INK,
+                False,
+            )
+        ],
     ]
     robs = {style.NOT_ASSESSED if is_missing(r) else str(r) for r in directions["rob_overall"]}
     order = [*style.ROB_ORDER, *style.NOS_ORDER, *style.ROB2_ORDER]
     paragraphs.append(
         [
-            (f"\u25a0 {r}", style.rob_colour(r, palette))
+            (
+                f"\u25a0 {style.EDP_NOT_ASSESSED_LABEL if r == style.NOT_ASSESSED else r}",
+                style.edp_colour(r, palette),
+                False,
+            )
             for r in sorted(robs, key=lambda r: (order.index(r) if r in order else len(order), r))
         ]
     )
+    if any(ci_clear(entry) for entry in directions.to_dict("records")):
+        paragraphs.append([(style.EDP_GLYPHS["improved"], style.INK, True), (style.EDP_CI_LABEL, style.INK, False)])
     marks = [
-        (f"{style.EDP_BASIS_MARKS[b]} {text}", style.INK)
-        for b, text in (
-            ("point_estimate_only", "direction from the point estimate only"),
-            ("reported", "direction as reported by the authors"),
-        )
+        (f"{style.EDP_BASIS_MARKS[b]} {style.EDP_BASIS_LABELS[b]}", style.INK, False)
+        for b in ("point_estimate_only", "reported")
         if b in set(directions["basis"])
     ]
     if marks:
@@ -355,27 +381,30 @@ def _legend_items(palette: style.Palette, directions: pd.DataFrame) -> list[list
 
 
 def _legend_rows(
-    paragraphs: list[list[tuple[str, str]]], max_in: float, size: float
-) -> list[list[tuple[float, str, str]]]:
+    paragraphs: list[list[tuple[str, str, bool]]], max_in: float, size: float
+) -> list[list[tuple[float, str, str, bool]]]:
     """Place legend items left to right, starting a new line when the next item would not fit; an item
-    wider than the line is wrapped. Returns rows of (x offset in inches, text, colour)."""
+    wider than the line is wrapped, to the rest of the line when at least half of it is left. Returns rows of
+    (x offset in inches, text, colour, boxed)."""
     gap = layout.line_width_in("   ", size)
-    rows: list[list[tuple[float, str, str]]] = []
+    rows: list[list[tuple[float, str, str, bool]]] = []
     for items in paragraphs:
         rows.append([])
         x = 0.0
-        for text, colour in items:
-            for piece in layout.wrap(text, max_in, size, indent="  "):
+        for text, colour, boxed in items:
+            room = max_in - x if x and max_in - x >= max_in / 2 else max_in
+            for piece in layout.wrap(text, room, size, indent="  "):
                 w = layout.line_width_in(piece, size)
                 if rows[-1] and x + w > max_in:
                     rows.append([])
                     x = 0.0
-                rows[-1].append((x, piece, colour))
+                rows[-1].append((x, piece, colour, boxed))
                 x += w + gap
     return rows
 
 
 def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) -> str:
+    """The caption: the rule behind the arrows and the counts, the CI layer, the encodings and the counts."""
     k = directions["study_id"].nunique()
     parts = []
     for v in votes.set_index("domain").reindex(domains).dropna(subset=["n_studies"]).itertuples():
@@ -383,21 +412,38 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
             f"{SHORT_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
             f"{int(getattr(v, _denominator(votes)))} ({figure_p_statement(v.sign_test_p)})"
         )
+    records = directions.to_dict("records")
+    boxed = sum(ci_clear(entry) for entry in records)
+    layer = (
+        f" Boxed arrows ({boxed} of {len(records)}): the 95% confidence intervals of at least 70% of the results "
+        "exclude no effect; this CI-based layer plays no part in the arrows or the counts."
+        if "ci_direction" in directions.columns
+        else ""
+    )
+    unassessed = (
+        " Black: risk of bias not assessed."
+        if (directions["rob_overall"].map(lambda r: is_missing(r) or r == style.NOT_ASSESSED)).any()
+        else ""
+    )
     return (
         f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
-        "(Thomson & Thomas 2013). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear difference, "
-        "\u25c1\u25b7 mixed or conflicting findings; arrow size shows the sample size and colour the overall "
-        "risk of bias. "
-        f"Studies with improvement out of those reporting, by domain (sign test): {'; '.join(parts)}."
+        "(Thomson & Thomas 2013; Boon & Thomson 2021). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear "
+        "difference, \u25c1\u25b7 mixed or conflicting findings: the direction of the point estimates, with the "
+        "70% rule for a study's several results in a domain, the same rule as the vote counts."
+        f"{layer} Arrow size shows the sample size and colour the overall risk of bias.{unassessed} "
+        f"Studies with improvement out of those with a direction, by domain (sign test): {'; '.join(parts)}."
     )
 
 
 def _alt(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) -> str:
+    """The alternative text: the table's shape and its arrows by direction (and how many are boxed)."""
     counts = directions["direction"].value_counts()
+    boxed = sum(ci_clear(entry) for entry in directions.to_dict("records"))
     return (
         f"Table-like chart: {directions['study_id'].nunique()} studies in rows, {len(domains)} outcome "
         f"domains in columns. {int(counts.get('improved', 0))} results improved, "
         f"{int(counts.get('worsened', 0))} worsened, "
         f"{int(counts.get('no_clear_difference', 0) + counts.get('mixed', 0))} showed no clear difference or "
-        "mixed findings."
+        "mixed findings (direction of the point estimates)"
+        + (f"; {boxed} with confidence intervals excluding no effect." if "ci_direction" in directions else ".")
     )

@@ -6,10 +6,14 @@ the 95% CI as a whisker (an arrow where it runs past the axis limits), "estimate
 weight in percent. Below: the pooled diamond (centre at the estimate, ends at the CI limits), the
 prediction interval as a bar (Cochrane Handbook 10.10.4.3; Riley et al. 2011, BMJ 342:d549) and the
 heterogeneity statistics. A single study (k = 1) is drawn without a diamond and labelled as not pooled.
+
+Ratio measures (RR, OR, HR) whose event is known are drawn as the event's ratio on a log axis, as metafor's
+``forest(fit, atransf = exp)`` does, with the sign flip of an adverse event undone (:class:`_Scale`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,11 +27,14 @@ from matplotlib.transforms import Transform, blended_transform_factory
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, heterogeneity_text, require_columns
-from qolreview.formatting import figure_number, figure_p_statement, finite, interval, is_missing, plural, whole_count
+from qolreview.formatting import figure_number, figure_p_statement, finite, is_missing, plural, whole_count
+from qolreview.synthesis.ratios import orientation
 from qolreview.tables import StudyWeights
 
 COLUMN_GAP_IN = 0.05
 """Clear space on the left of a text column."""
+TICK_GAP_IN = 0.06
+"""Least clear space between two tick labels of a log ratio axis."""
 STUDY_COLUMNS = (
     StudyWeights.study_id,
     StudyWeights.label,
@@ -57,6 +64,98 @@ class _Row:
         return self.top + self.height / 2
 
 
+@dataclass(frozen=True)
+class _Scale:
+    """How the analysis' effects are drawn and printed.
+
+    A ratio measure whose event is known (``direction_flipped`` of every row) is back-transformed: the x axis
+    stays in log units but its ticks are labelled with ratios, and the text columns print ratios
+    (:mod:`qolreview.synthesis.ratios`). ``sign`` -1 takes the flipped log ratios of an adverse event back to
+    the event's own, so the favours sides trade places; with adverse and favourable events in one plot
+    (``mixed``) the ratios keep the harmonized orientation (above 1 = better) and the rows of adverse events,
+    whose ratios are inverted, are marked. Other measures, and ratios whose flip is unknown, are drawn on the
+    analysis scale.
+    """
+
+    measure: str
+    ratio: bool = False
+    sign: int = 1
+    mixed: bool = False
+
+    @classmethod
+    def of(cls, measure: str, studies: pd.DataFrame) -> _Scale:
+        """The scale of ``measure`` for the rows of ``studies``."""
+        flags = studies.get(StudyWeights.direction_flipped)
+        if measure not in style.RATIO_NAMES or flags is None or flags.isna().any():
+            return cls(measure)
+        sign = orientation(flags)
+        return cls(measure, True, sign or 1, sign is None)
+
+    def number(self, value: object) -> str:
+        """A plotted value as printed: its ratio on a ratio scale."""
+        return figure_number(math.exp(float(value)) if self.ratio and finite(value) else value)  # type: ignore[arg-type]
+
+    def interval(self, lower: object, upper: object) -> str:
+        """ "lower to upper", as printed."""
+        return f"{self.number(lower)} to {self.number(upper)}"
+
+    def effect_text(self, est: object, lb: object, ub: object) -> str:
+        """ "estimate [lower, upper]" as printed in the estimate column."""
+        return f"{self.number(est)} [{self.number(lb)}, {self.number(ub)}]"
+
+    def frame(self, table: pd.DataFrame, names: tuple[str, str, str]) -> pd.DataFrame:
+        """``table`` with its estimate and limits columns ``names`` on the plotted scale."""
+        out = table.copy()
+        est, lb, ub = names
+        out[est] = self.sign * table[est].astype(float)
+        out[lb], out[ub] = (self.sign * table[c].astype(float) for c in ((lb, ub) if self.sign > 0 else (ub, lb)))
+        return out
+
+    def mapping(self, values: Mapping[str, object] | None) -> Mapping[str, object] | None:
+        """A pooled result with its estimate, CI and PI on the plotted scale."""
+        if values is None or self.sign > 0:
+            return values
+        out = dict(values)
+        out["estimate"] = -float(values["estimate"])  # type: ignore[arg-type]
+        for lb, ub in (("ci_lb", "ci_ub"), ("pi_lb", "pi_ub")):
+            out[lb], out[ub] = (-float(values[c]) if finite(values.get(c)) else np.nan for c in (ub, lb))  # type: ignore[arg-type]
+        return out
+
+    def favours(self, favours: tuple[str, str]) -> tuple[str, str]:
+        """The (left, right) favours labels: traded when fewer events of an adverse event are better."""
+        return favours if self.sign > 0 else (favours[1], favours[0])
+
+    def inverted(self, row: Mapping[str, object]) -> bool:
+        """Whether a study row's ratio is drawn inverted (an adverse event among favourable ones)."""
+        return self.mixed and bool(row.get(StudyWeights.direction_flipped))
+
+    @property
+    def column(self) -> str:
+        """Header of the estimate column."""
+        return self.measure if self.ratio else style.MEASURE_COLUMN_LABELS.get(self.measure, self.measure)
+
+    @property
+    def words(self) -> str | None:
+        """The scale in words, e.g. "risk ratio of an adverse event (fewer is better), log axis"."""
+        if not self.ratio:
+            return style.MEASURE_SCALES.get(self.measure)
+        event = style.RATIO_EVENT_WORDS[0 if self.mixed else self.sign]
+        return f"{style.RATIO_NAMES[self.measure]} {event}, log axis"
+
+    @property
+    def null_word(self) -> str:
+        """The value of no effect, in words."""
+        return "1" if self.ratio else "zero"
+
+    @property
+    def note(self) -> str:
+        """The note under a plot with inverted ratios."""
+        return (
+            f"{style.INVERTED_MARK} Adverse event: the {style.RATIO_NAMES[self.measure]} is inverted (comparator "
+            "over intervention) so that, as for the other rows, values above 1 are better."
+        )
+
+
 def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
     """True when there is a pooled estimate to draw: k >= 2, not flagged unpooled, finite estimate."""
     return (
@@ -68,7 +167,7 @@ def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
 
 
 def _effect_text(est: object, lb: object, ub: object) -> str:
-    """ "estimate [lower, upper]" as printed in the estimate column."""
+    """ "estimate [lower, upper]" as printed in the estimate column of a plot on the analysis scale."""
     return f"{figure_number(est)} [{figure_number(lb)}, {figure_number(ub)}]"
 
 
@@ -82,10 +181,43 @@ def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, fl
     return float(ticks[0]), float(ticks[-1])
 
 
+def _ratio_ticks(family: tuple[tuple[float, ...], int]) -> list[float]:
+    """The tick ratios of a family of ``style.RATIO_TICK_FAMILIES``, 1e-9 to 1e9."""
+    mantissas, step = family
+    return sorted(m * 10.0**d for d in range(-9, 10) if d % step == 0 for m in mantissas)
+
+
+def _ratio_axis(
+    values: Sequence[float], xlim: tuple[float, float] | None, plot_in: float, font_pt: float
+) -> tuple[float, float, list[float]]:
+    """Limits (log units) and tick ratios of a log ratio axis: the densest family of ``style.RATIO_TICK_FAMILIES``
+    whose tick labels keep ``TICK_GAP_IN`` apart; without ``xlim``, the limits are the family's ticks around
+    every value and no effect."""
+    logs = [v for v in values if np.isfinite(v)] + [0.0]
+    for family in style.RATIO_TICK_FAMILIES:
+        candidates = _ratio_ticks(family)
+        if xlim is None:
+            below = max((c for c in candidates if math.log(c) <= min(logs) + 1e-12), default=candidates[0])
+            above = min((c for c in candidates if math.log(c) >= max(logs) - 1e-12), default=candidates[-1])
+            if below == above:
+                below, above = candidates[candidates.index(below) - 1], candidates[candidates.index(above) + 1]
+            lo, hi = math.log(below), math.log(above)
+        else:
+            lo, hi = xlim
+        ticks = [c for c in candidates if lo - 1e-12 <= math.log(c) <= hi + 1e-12]
+        x = [(math.log(t) - lo) / (hi - lo) * plot_in for t in ticks]
+        widths = [layout.line_width_in(f"{t:g}", font_pt) for t in ticks]
+        gaps = [b - a - (wa + wb) / 2 for a, b, wa, wb in zip(x, x[1:], widths, widths[1:], strict=False)]
+        if min(gaps, default=TICK_GAP_IN) >= TICK_GAP_IN:
+            break
+    return lo, hi, ticks
+
+
 def _build_rows(
     studies: pd.DataFrame,
     pooled: Mapping[str, object] | None,
     subgroups: pd.DataFrame | None,
+    notes: Sequence[str],
     label_in: float,
     text_in: float,
     font: style.Fonts,
@@ -134,6 +266,7 @@ def _build_rows(
             )
     else:
         rows.append(_Row("not_pooled", wrap(style.NOT_POOLED_LABEL)))
+    rows += [_Row("text", layout.wrap(note, text_in, font.small)) for note in notes]
     top = 0.0
     for row in rows:
         row.top = top
@@ -173,6 +306,7 @@ class _Cells:
     ax: Axes
     transform: Transform
     font: style.Fonts
+    scale: _Scale
     x_label: float
     x_n: float
     x_effect: float
@@ -180,7 +314,7 @@ class _Cells:
     x_rob: float
 
     @classmethod
-    def of(cls, fig: Figure, ax: Axes, grid: _Grid) -> _Cells:
+    def of(cls, fig: Figure, ax: Axes, grid: _Grid, scale: _Scale) -> _Cells:
         """Right-aligned columns end one margin before their right edge; RoB is centred in the last margin."""
         cols, fig_w = grid.cols, grid.fig_w
         edges = np.cumsum([0.0, cols["label"], cols["n"], cols["plot"], cols["effect"], cols["weight"]])
@@ -190,6 +324,7 @@ class _Cells:
             ax,
             blended_transform_factory(fig.transFigure, ax.transData),
             grid.font,
+            scale,
             pad,
             edges[2] - pad,
             edges[4] - pad,
@@ -236,32 +371,45 @@ def forest_plot(
     q_p, method, test, measure, optional q_between/q_between_p; ``None`` or k = 1 means not pooled.
     ``subgroups``: subgroup, k, estimate, ci_lb, ci_ub. ``favours``: (left, right) labels under the axis.
     ``xlim``: axis limits; whiskers beyond them end in arrows. ``measure`` (default: ``pooled["measure"]``)
-    names the x-axis scale (``style.MEASURE_SCALES``: ratios on the log scale) and the estimate column.
+    names the x-axis scale (``style.MEASURE_SCALES``) and the estimate column. With an optional
+    ``direction_flipped`` column (``study_weights``), a ratio measure is drawn as the event's ratio on a log
+    axis (:class:`_Scale`); ``xlim`` and ``null_value`` are then in log units.
     """
     require_columns(studies, STUDY_COLUMNS, "forest: studies table")
     if studies.empty:
         raise ValueError("forest: no studies to plot")
-    pooled_map: Mapping[str, object] | None = None if pooled is None else dict(pooled)
-    measure = str(measure or (pooled_map or {}).get("measure", "") or "Effect")
+    measure = str(measure or (dict(pooled) if pooled is not None else {}).get("measure", "") or "Effect")
+    scale = _Scale.of(measure, studies)
+    studies = scale.frame(studies, ("yi", "ci_lb", "ci_ub"))
+    pooled_map = scale.mapping(None if pooled is None else dict(pooled))
+    subgroups = None if subgroups is None else scale.frame(subgroups, ("estimate", "ci_lb", "ci_ub"))
+    favours = scale.favours(favours)
     show_rob = show_rob and "rob_overall" in studies.columns
     grid = _Grid.of(width)
-    rows = _build_rows(studies, pooled_map, subgroups, grid.label_in, grid.text_in, grid.font)
-    heads = _column_heads(style.MEASURE_COLUMN_LABELS.get(measure, measure), grid)
+    notes = [scale.note] if any(scale.inverted(r) for r in studies.to_dict("records")) else []
+    rows = _build_rows(studies, pooled_map, subgroups, notes, grid.label_in, grid.text_in, grid.font)
+    heads = _column_heads(scale.column, grid)
     fig_h = _figure_height(rows, heads, title, grid)
-    lo, hi = xlim if xlim is not None else _default_xlim(_axis_values(studies, pooled_map, subgroups), null_value)
+    values = _axis_values(studies, pooled_map, subgroups)
+    if scale.ratio:
+        lo, hi, ticks = _ratio_axis(values, xlim, grid.cols["plot"] * grid.fig_w, grid.font.small)
+    else:
+        (lo, hi), ticks = xlim if xlim is not None else _default_xlim(values, null_value), []
 
     with style.context():
         fig = style.new_figure(grid.fig_w, fig_h)
         ax = _plot_axes(fig, grid, fig_h, _units(rows), lo, hi)
+        if ticks:
+            ax.set_xticks([math.log(t) for t in ticks], [f"{t:g}" for t in ticks])
         _draw_null_line(ax, rows, null_value)
-        cells = _Cells.of(fig, ax, grid)
+        cells = _Cells.of(fig, ax, grid, scale)
         _draw_headers(cells, heads, show_rob)
         _draw_rows(cells, rows, studies["weight_pct"].astype(float).max(), lo, hi, show_rob, palette)
-        _draw_axis_labels(ax, grid, measure, favours, null_value)
+        _draw_axis_labels(ax, grid, scale, favours, null_value)
         if title:
             _draw_title(fig, grid, fig_h, title)
 
-    return Captioned(fig, _caption(studies, pooled_map, measure, title, favours), _alt(studies, pooled_map, measure))
+    return Captioned(fig, _caption(studies, pooled_map, scale, title, favours), _alt(studies, pooled_map, scale))
 
 
 def _units(rows: list[_Row]) -> float:
@@ -392,9 +540,13 @@ def _draw_study(
     show_rob: bool,
     palette: style.Palette,
 ) -> None:
-    """One study: n, estimate [CI] and weight text, CI whisker, weighted square and RoB dot."""
+    """One study: n, estimate [CI] and weight text (marked when its ratio is inverted), CI whisker, weighted
+    square and RoB dot."""
     cells.put(cells.x_n, y, whole_count(d.get("n")), "right", "n-text")
-    cells.put(cells.x_effect, y, _effect_text(d["yi"], d["ci_lb"], d["ci_ub"]), "right", "effect-text")
+    mark = style.INVERTED_MARK if cells.scale.inverted(d) else ""
+    cells.put(
+        cells.x_effect, y, cells.scale.effect_text(d["yi"], d["ci_lb"], d["ci_ub"]) + mark, "right", "effect-text"
+    )
     w = d.get("weight_pct")
     cells.put(cells.x_weight, y, f"{float(w):.1f}%" if finite(w) else "\u2013", "right", "weight-text")
     area = _square_area(w, max_w)
@@ -412,7 +564,7 @@ def _draw_diamond(cells: _Cells, kind: str, d: Mapping[str, object], y: float) -
     cells.put(
         cells.x_effect,
         y,
-        _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]),
+        cells.scale.effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]),
         "right",
         f"{kind}-effect-text",
         bold=True,
@@ -436,21 +588,23 @@ def _draw_diamond(cells: _Cells, kind: str, d: Mapping[str, object], y: float) -
 
 def _draw_prediction_interval(cells: _Cells, d: Mapping[str, object], y: float, lo: float, hi: float) -> None:
     """The prediction interval: its limits as text and a capped bar."""
-    cells.put(cells.x_effect, y, f"[{figure_number(d['pi_lb'])}, {figure_number(d['pi_ub'])}]", "right", "pi-text")
+    cells.put(
+        cells.x_effect, y, f"[{cells.scale.number(d['pi_lb'])}, {cells.scale.number(d['pi_ub'])}]", "right", "pi-text"
+    )
     _whisker(cells.ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
 
 
-def _draw_axis_labels(ax: Axes, grid: _Grid, measure: str, favours: tuple[str, str], null_value: float) -> None:
+def _draw_axis_labels(ax: Axes, grid: _Grid, scale: _Scale, favours: tuple[str, str], null_value: float) -> None:
     """Under the tick labels: the scale name (ratio measures) and the favours labels either side of no effect."""
     font = grid.font
     left_fav, right_fav = favours
     fav_in = grid.cols["plot"] * grid.fig_w / 2
     below = blended_transform_factory(ax.transData, ax.transAxes)
     offset = -(3.5 + 3.5 + 1.3 * font.small + 2.0)
-    scale = style.MEASURE_SCALES.get(measure)
-    if scale:
+    words = scale.words
+    if words:
         ax.annotate(
-            scale[0].upper() + scale[1:],
+            words[0].upper() + words[1:],
             xy=(0.5, 0),
             xycoords="axes fraction",
             xytext=(0, offset),
@@ -544,12 +698,13 @@ def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: styl
 def _caption(
     studies: pd.DataFrame,
     pooled: Mapping[str, object] | None,
-    measure: str,
+    scale: _Scale,
     title: str | None,
     favours: tuple[str, str],
 ) -> str:
-    """The figure caption: what the marks show, the pooled result and heterogeneity."""
+    """The figure caption: what the marks show, the scale, the pooled result and heterogeneity."""
     k = len(studies)
+    measure = scale.measure
     grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
     rows = plural(k, "single-study result") if grouped and not _is_pooled(pooled) else plural(k, "study")
     head = f"Forest plot of {rows}" + (f": {title}." if title else ".")
@@ -562,51 +717,53 @@ def _caption(
             else f"are {favours[1][0].lower() + favours[1][1:]}."
         )
     )
-    if measure in style.MEASURE_SCALES:
-        body += f" Scale: {style.MEASURE_SCALES[measure]}."
+    if scale.words:
+        body += f" Scale: {scale.words}."
+    if any(scale.inverted(r) for r in studies.to_dict("records")):
+        body += " " + scale.note
     if not _is_pooled(pooled):
         if grouped:
             return head + body + " Grouped by domain; each domain has too few studies to pool: no pooled estimate."
         return head + body + " A single study: no pooled estimate."
     assert pooled is not None
     test = style.TEST_LABELS.get(str(pooled.get("test")), str(pooled.get("test")))
-    ci = interval(pooled["ci_lb"], pooled["ci_ub"])
+    ci = scale.interval(pooled["ci_lb"], pooled["ci_ub"])
     text = (
-        f" Diamond: pooled {measure} {figure_number(pooled['estimate'])} (95% CI {ci}), "
+        f" Diamond: pooled {measure} {scale.number(pooled['estimate'])} (95% CI {ci}), "
         f"{style.MODEL_LABELS.get(str(pooled.get('test')), 'random-effects model')} "
         f"({pooled.get('method', '')}{', ' + test if pooled.get('test') else ''})."
     )
     if finite(pooled.get("pi_lb")):
-        text += f" 95% prediction interval {interval(pooled['pi_lb'], pooled['pi_ub'])}."
-    text += f" Heterogeneity: {heterogeneity_text(pooled)}."
+        text += f" 95% prediction interval {scale.interval(pooled['pi_lb'], pooled['pi_ub'])}."
+    text += f" Heterogeneity: {heterogeneity_text(pooled)}" + (" (τ² on the log scale)." if scale.ratio else ".")
     if studies["n"].isna().any():
         text += f" {style.NR_LABEL}, not reported."
     return head + body + text
 
 
-def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, measure: str) -> str:
+def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, scale: _Scale) -> str:
     """Alternative text: the study estimates (or their range), CI directions and the pooled result."""
-    k = len(studies)
+    k, measure = len(studies), scale.measure
     yi = studies["yi"].astype(float)
     lb, ub = studies["ci_lb"].astype(float), studies["ci_ub"].astype(float)
-    favour = int(((lb > 0) & (yi > 0)).sum())
-    against = int(((ub < 0) & (yi < 0)).sum())
+    above = int(((lb > 0) & (yi > 0)).sum())
+    below = int(((ub < 0) & (yi < 0)).sum())
     if k <= 6:
         parts = "; ".join(
-            f"{r.label} {figure_number(r.yi)} ({interval(r.ci_lb, r.ci_ub)})" for r in studies.itertuples()
+            f"{r.label} {scale.number(r.yi)} ({scale.interval(r.ci_lb, r.ci_ub)})" for r in studies.itertuples()
         )
         text = f"Forest plot of {plural(k, 'study')} ({measure}): {parts}."
     else:
         text = (
-            f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {figure_number(yi.min())} "
-            f"to {figure_number(yi.max())}."
+            f"Forest plot of {plural(k, 'study')} ({measure}); study estimates range from {scale.number(yi.min())} "
+            f"to {scale.number(yi.max())}."
         )
-    text += f" {favour} of {k} confidence intervals lie entirely above zero and {against} entirely below."
+    text += f" {above} of {k} confidence intervals lie entirely above {scale.null_word} and {below} entirely below."
     if _is_pooled(pooled):
         assert pooled is not None
         text += (
-            f" Pooled {measure} {figure_number(pooled['estimate'])} "
-            f"(95% CI {interval(pooled['ci_lb'], pooled['ci_ub'])}); "
+            f" Pooled {measure} {scale.number(pooled['estimate'])} "
+            f"(95% CI {scale.interval(pooled['ci_lb'], pooled['ci_ub'])}); "
             f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%."
         )
     else:

@@ -183,6 +183,11 @@ def rob_symbol(judgement: str) -> str:
     return ROB_SYMBOLS.get(_ROB_EQUIVALENT.get(judgement, judgement), "")
 
 
+def edp_colour(judgement: str, palette: Palette) -> str:
+    """Colour of an effect-direction arrow: its risk-of-bias colour, black (full contrast) when not assessed."""
+    return INK if judgement == NOT_ASSESSED else rob_colour(judgement, palette)
+
+
 def rob_text_colour(judgement: str, palette: Palette) -> str:
     """Black or white, whichever reads better on the judgement's colour."""
     r, g, b = mpl.colors.to_rgb(rob_colour(judgement, palette))
@@ -219,6 +224,16 @@ EDP_MEDIUM_FROM = 50
 """Sample-size bins of the EDP: large > 300, medium 50-300, small < 50 (Thomson & Thomas 2013)."""
 EDP_GLYPH_SCALE = {"large": 1.6, "medium": 1.2, "small": 0.85, "unknown": 0.85}
 EDP_BASIS_MARKS = {"ci": "", "point_estimate_only": "*", "reported": "\u2020"}
+EDP_BASIS_LABELS = {
+    "point_estimate_only": "no confidence interval (no CI layer)",
+    "reported": "direction as reported by the authors",
+}
+EDP_CI_BOX = {"boxstyle": "square,pad=0.12", "facecolor": "none", "edgecolor": INK, "linewidth": 0.5}
+"""The box around an arrow whose confidence intervals exclude no effect: the CI-based layer, drawn apart from
+the arrows' direction (point estimates), which alone the vote counts use (Boon & Thomson 2021)."""
+EDP_CI_LABEL = "boxed: the 95% CIs of at least 70% of the results exclude no effect (CI layer; not used for counts)"
+EDP_NOT_ASSESSED_LABEL = "Risk of bias not assessed"
+"""Legend entry of studies without a risk-of-bias judgement, whose arrows are drawn in full-contrast black."""
 EDP_DIRECTION_LABELS = {
     "improved": "Improved (positive health impact)",
     "worsened": "Worsened (negative health impact)",
@@ -250,12 +265,27 @@ MEASURE_SCALES = {
     "MD": "mean difference",
     "RR": "log risk ratio",
     "OR": "log odds ratio",
+    "HR": "log hazard ratio",
     "RD": "risk difference",
 }
 """Scale of the harmonized effects by measure: ratios are analysed and plotted on the log scale
 (Cochrane Handbook 6.4.1; metafor ``escalc`` measures "RR" and "OR" are log ratios)."""
-MEASURE_COLUMN_LABELS = {"RR": "log RR", "OR": "log OR"}
-"""Header of the forest plot's estimate column when it differs from the measure code."""
+MEASURE_COLUMN_LABELS = {"RR": "log RR", "OR": "log OR", "HR": "log HR"}
+"""Header of the forest plot's estimate column when it differs from the measure code (ratios on the log scale)."""
+RATIO_NAMES = {"RR": "risk ratio", "OR": "odds ratio", "HR": "hazard ratio"}
+"""Ratio measures drawn back-transformed, on a log axis, when their event is known (``direction_flipped``)."""
+RATIO_EVENT_WORDS = {
+    -1: "of an adverse event (fewer is better)",
+    1: "of a favourable event (more is better)",
+    0: "oriented so that values above 1 are better",
+}
+"""What a back-transformed ratio counts, by the sign that took it back to its event (0: adverse and favourable
+events drawn together, the adverse ones inverted)."""
+INVERTED_MARK = "\u2020"
+"""Mark of a forest plot row whose ratio is inverted (comparator over intervention) to be drawn beside favourable
+events."""
+RATIO_TICK_FAMILIES = (((1.0, 2.0, 5.0), 1), ((1.0,), 1), ((1.0,), 2), ((1.0,), 3), ((1.0,), 6), ((1.0,), 9))
+"""Tick values of a log ratio axis, densest first: (mantissas, every n-th decade); the densest whose labels fit."""
 VALUE_KIND_LABELS = {
     "SMD": "Standardised mean difference",
     "SMCR": "Standardised mean change",
@@ -263,6 +293,7 @@ VALUE_KIND_LABELS = {
     "MD": "Mean difference",
     "RR": "Log risk ratio (positive = fewer with problems)",
     "OR": "Log odds ratio (positive = fewer with problems)",
+    "HR": "Log hazard ratio (positive = better)",
     "RD": "Risk difference",
     "pct_change": "Change from baseline (%)",
 }

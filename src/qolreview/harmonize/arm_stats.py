@@ -96,6 +96,20 @@ class Scores:
         return any(c.approximate for c in self.conversions)
 
 
+@dataclass(frozen=True)
+class MeanWithSE:
+    """A mean change with its standard error, for a result whose number of participants is unknown: enough for
+    the raw mean change (variance SE²) but not for a standardised one."""
+
+    mean: Quantity
+    se: Quantity
+    rows: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return _unique(self.mean.cells + self.se.cells)
+
+
 def _unique(items: tuple[_T, ...]) -> tuple[_T, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -257,3 +271,22 @@ def change_scores(
     rank = SD_FROM_REPORT if r.source in ("reported", "derived_from_sds") else SD_ASSUMED_R
     rank = max(rank, baseline.sd_rank, final.sd_rank)
     return Scores("change", mean, sd, n, rank, _unique(rows + final.rows + baseline.rows), r)
+
+
+def change_with_se(row: Mapping[str, object]) -> MeanWithSE | None:
+    """``change_mean`` with ``change_se``, or with the SE from the change's 95% CI, (hi − lo)/(2·z) (Cochrane
+    Handbook 6.5.2.2 :cite:`higgins2023ch6`, with the normal quantile: without n no t quantile can be chosen, and
+    a t-based interval then gives a larger SE, never a smaller one). None without a mean change or its SE."""
+    mean = value(row, "change_mean")
+    if mean is None:
+        return None
+    mean_quantity = Quantity(mean, (cell(row, "change_mean"),))
+    se = value(row, "change_se")
+    if se is not None:
+        return MeanWithSE(mean_quantity, Quantity(se, (cell(row, "change_se"),)), (input_row(row),))
+    lo, hi = value(row, "change_ci_low"), value(row, "change_ci_high")
+    if lo is None or hi is None:
+        return None
+    se_value, conversion = cv.se_from_ci(lo, hi)
+    cells = (cell(row, "change_ci_low"), cell(row, "change_ci_high"))
+    return MeanWithSE(mean_quantity, Quantity(float(se_value), cells, (conversion,)), (input_row(row),))

@@ -75,6 +75,13 @@ SE_FROM_CI = Conversion(
     approximate=False,
     description="standard error from a confidence interval",
 )
+LOG_RATIO = Conversion(
+    "log_ratio",
+    "yi = ln(ratio); se = (ln(ci_high) - ln(ci_low)) / (2 * z(1 - alpha/2))",
+    "Cochrane Handbook 6.3.2 (ratio measures, analysed on the log scale); RevMan generic inverse variance",
+    approximate=False,
+    description="log ratio and its standard error from a ratio and its confidence interval",
+)
 SE_FROM_P = Conversion(
     "se_from_p",
     "se = |estimate| / q, q = t(1 - p/2, df) when df is given else z(1 - p/2); estimate log-transformed for ratios",

@@ -16,7 +16,7 @@ import numpy as np
 
 from qolreview.harmonize import conversions as cv
 from qolreview.harmonize import effect_sizes as es
-from qolreview.harmonize.arm_stats import Correlation, Quantity, Scores, input_row, value
+from qolreview.harmonize.arm_stats import Correlation, MeanWithSE, Quantity, Scores, input_row, value
 from qolreview.harmonize.conversions import Conversion
 from qolreview.provenance import cell
 from qolreview.tables import Comparison
@@ -30,10 +30,12 @@ PRIORITY = {
     ("outcomes", "RR"): 2,
     ("contrasts", "RR"): 3,
     ("contrasts", "OR"): 4,
-    ("contrasts", "RD"): 5,
-    ("contrasts", "MD"): 6,
+    ("contrasts", "HR"): 5,
+    ("contrasts", "RD"): 6,
+    ("contrasts", "MD"): 7,
     ("outcomes", "SMCR"): 0,
     ("outcomes", "SMCC"): 0,
+    ("outcomes", "MC"): 1,
 }
 
 #: Standardised measures, and the largest plausible magnitude of one: 10 SDs, more than ten times what Cohen
@@ -42,8 +44,13 @@ PRIORITY = {
 STANDARDISED = ("SMD", "SMCR", "SMCC")
 MAX_ABS_STANDARDISED = 10.0
 
-#: ``statistic`` of a contrast row -> how it is read.
-_RATIO = {"rr": "RR", "or": "OR"}
+#: ``statistic`` of a contrast row -> its measure: ratios reported on the ratio scale (analysed as logs), ratios
+#: reported on the log scale, and differences.
+_RATIO = {"rr": "RR", "or": "OR", "hr": "HR"}
+_LOG_RATIO = {"log_rr": "RR", "log_or": "OR", "log_hr": "HR"}
+_DIFFERENCE = {"md": "MD", "ls_md": "MD", "rd": "RD", "smd": "SMD"}
+DEFAULT_CI_LEVEL = 95.0
+"""Confidence level (percent) of a contrast's limits when ``ci_level`` is empty."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class Effect:
     md_vi: float | None = None
     pct_change: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    outcome_basis: str | None = None
+    """``change`` or ``final``: what a continuous effect compares (None when unknown or not continuous)."""
 
     @property
     def approximate(self) -> bool:
@@ -152,6 +161,7 @@ def between_arms_continuous(ctx: Context, s1: Scores, s2: Scores, flip: bool) ->
         correlation,
         sign * md,
         md_vi,
+        outcome_basis=s1.basis,
     )
 
 
@@ -267,7 +277,90 @@ def within_arm(
         mc_vi,
         pct_change.value if pct_change is not None else None,
         notes,
+        "change",
     )
+
+
+def mean_change(ctx: Context, change: MeanWithSE, flip: bool) -> Effect:
+    """The raw mean change (``MC``) of one arm from its mean and SE, when the number of participants is unknown:
+    yi = mean change, vi = SE².
+
+    metafor ``escalc`` MC :cite:`metafor` has vi = sd_change²/n, which is SE² (Morris & DeShon 2002
+    :cite:`morris2002`); no standardised mean change can be computed without n (its bias correction and variance
+    need it). ``md``/``md_vi`` repeat ``yi``/``vi``.
+    """
+    sign = _sign(flip)
+    yi, vi = sign * change.mean.value, change.se.value**2
+    return Effect(
+        ctx,
+        "within_arm_prepost",
+        "outcomes",
+        "change",
+        "MC",
+        yi,
+        vi,
+        None,
+        None,
+        flip,
+        _unique_conv(change.mean.conversions + change.se.conversions),
+        change.cells,
+        change.rows,
+        None,
+        yi,
+        vi,
+        notes=("MC used: the number of participants is not reported, so no standardised mean change",),
+        outcome_basis="change",
+    )
+
+
+RD_PERCENTAGE_POINTS = Conversion(
+    "rd_percentage_points",
+    "RD = reported RD / 100",
+    "estimate or a CI limit exceeds 1: reported in percentage points",
+    False,
+    "risk difference from percentage points to a proportion",
+)
+
+Reported = tuple[float, float, list[str], list[Conversion]]
+"""A contrast on the analysis scale: yi, vi, the cells read and the conversions applied."""
+
+
+def _reported(row: Mapping[str, object], statistic: str) -> Reported | str:
+    """A contrast's estimate on the analysis scale and its variance: metafor ``escalc`` GEN :cite:`metafor`, the
+    generic inverse variance method (Cochrane Handbook 10.3 :cite:`deeks2023ch10`; RevMan :cite:`revman2020`),
+    vi = SE².
+
+    - ratios (``rr``, ``or``, ``hr``): yi = ln(estimate) and SE = (ln hi − ln lo)/(2·z) from the CI (Handbook
+      6.3.2 :cite:`higgins2023ch6`: ratios are analysed on the log scale); an SE on the ratio scale is not used,
+      being no SE of the log;
+    - log ratios (``log_rr``, ``log_or``, ``log_hr``) and differences: the SE as reported, else
+      (hi − lo)/(2·z) from the CI (Handbook 6.3.1, 6.5.2.3 :cite:`higgins2023ch6`);
+    - z is the normal quantile of the CI's level (``ci_level``, 95% when empty);
+    - ``rd`` in percentage points (the estimate or a limit beyond 1 in absolute value) is divided by 100.
+
+    The reason as text when there is no usable SE or CI.
+    """
+    estimate = value(row, "estimate")
+    se, lo, hi = value(row, "se"), value(row, "ci_low"), value(row, "ci_high")
+    assert estimate is not None
+    has_ci = lo is not None and hi is not None
+    ratio = statistic in _RATIO
+    if ratio and not has_ci:
+        return "ratio reported with an SE but no CI (scale of the SE unknown)" if se is not None else "no SE or CI"
+    if se is None and not has_ci:
+        return "no SE or CI"
+    cells, conversions = [cell(row, "estimate")], []
+    if statistic == "rd" and max(abs(x) for x in (estimate, lo, hi) if x is not None) > 1:
+        estimate, se = estimate / 100, se / 100 if se is not None else None
+        lo, hi = (lo / 100, hi / 100) if has_ci else (lo, hi)
+        conversions.append(RD_PERCENTAGE_POINTS)
+    if se is not None and not ratio:
+        yi, vi = _scalar(es.gen(estimate, se=se))
+        return yi, vi, [*cells, cell(row, "se")], conversions
+    level = value(row, "ci_level")
+    yi, vi = _scalar(es.gen(estimate, ci_low=lo, ci_high=hi, level=(level or DEFAULT_CI_LEVEL) / 100, log_scale=ratio))
+    cells += [cell(row, "ci_low"), cell(row, "ci_high"), *([cell(row, "ci_level")] if level is not None else [])]
+    return yi, vi, cells, [*conversions, cv.LOG_RATIO if ratio else cv.SE_FROM_CI]
 
 
 def from_contrast(
@@ -277,67 +370,37 @@ def from_contrast(
     n: tuple[Quantity | None, Quantity | None],
     flip: bool,
 ) -> Effect | str:
-    """An effect reported directly in the ``contrasts`` sheet (metafor ``escalc`` GEN).
+    """An effect reported directly in the ``contrasts`` sheet (:func:`_reported`, metafor ``escalc`` GEN).
 
-    - ``md``/``ls_md``: MD with vi = SE², or SE from the 95% CI (Cochrane Handbook 6.5.2.3); standardised
-      to an SMD with both arms' pooled SD when known (``md_to_smd``), else reported as MD.
-    - ``rr``/``or``: log ratio, SE from the CI on the log scale (Handbook 6.3.1 / 6.5.2.3 with logs).
-    - ``rd``: risk difference; reported in percentage points when a limit or the estimate exceeds 1 in
-      absolute value, then divided by 100.
-    - ``smd``: taken as it is.
+    ``md``/``ls_md`` become an SMD with the pooled SD of both arms' ``sds`` when given (``md_to_smd``; the SDs'
+    basis is then the effect's ``outcome_basis``), else stay an MD; ``md``/``md_vi`` hold the raw MD either
+    way. ``smd``, ``rd`` and the ratios are taken as they are. ``outcome_basis`` is the row's own when stated.
     """
     statistic = str(row["statistic"])
-    estimate = value(row, "estimate")
-    se, lo, hi = value(row, "se"), value(row, "ci_low"), value(row, "ci_high")
-    assert estimate is not None
-    has_ci = lo is not None and hi is not None
-    cells = [cell(row, "estimate")]
-    conversions: list[Conversion] = []
-    if statistic in _RATIO:
-        if not has_ci:
-            return "ratio reported with an SE but no CI (scale of the SE unknown)" if se is not None else "no SE or CI"
-        yi, vi = _scalar(es.gen(estimate, ci_low=lo, ci_high=hi, log_scale=True))
-        cells += [cell(row, "ci_low"), cell(row, "ci_high")]
-        conversions.append(cv.SE_FROM_CI)
-        measure = _RATIO[statistic]
-    else:
-        if se is None and not has_ci:
-            return "no SE or CI"
-        if statistic == "rd" and max(abs(x) for x in (estimate, lo, hi) if x is not None) > 1:
-            estimate, se = estimate / 100, se / 100 if se is not None else None
-            lo, hi = (lo / 100, hi / 100) if has_ci else (lo, hi)
-            conversions.append(
-                Conversion(
-                    "rd_percentage_points",
-                    "RD = reported RD / 100",
-                    "estimate or a CI limit exceeds 1: reported in percentage points",
-                    False,
-                    "risk difference from percentage points to a proportion",
-                )
-            )
-        yi, vi = _scalar(es.gen(estimate, se=se, ci_low=lo, ci_high=hi))
-        if se is not None:
-            cells.append(cell(row, "se"))
-        else:
-            cells += [cell(row, "ci_low"), cell(row, "ci_high")]
-            conversions.append(cv.SE_FROM_CI)
-        measure = {"md": "MD", "ls_md": "MD", "rd": "RD", "smd": "SMD"}[statistic]
+    reported = _reported(row, statistic)
+    if isinstance(reported, str):
+        return reported
+    yi, vi, cells, conversions = reported
+    measure = _RATIO.get(statistic) or _LOG_RATIO.get(statistic) or _DIFFERENCE[statistic]
+    stated = row.get("outcome_basis")
+    outcome_basis = None if stated is None else str(stated)
     n1, n2 = n
     sign = _sign(flip)
     rows: tuple[str, ...] = (input_row(row),)
     md = md_vi = None
     basis = statistic
+    if measure == "MD":
+        md, md_vi = sign * yi, vi
     if measure == "MD" and sds is not None:
         s1, s2 = sds
         sd_pooled, pooled = es.pooled_sd(s1.sd.value, s1.n.value, s2.sd.value, s2.n.value), cv.POOLED_SD
         (g, g_vi), to_smd = cv.md_to_smd(yi, float(np.sqrt(vi)), float(sd_pooled), s1.n.value, s2.n.value)
-        md, md_vi = sign * yi, vi
         yi, vi, measure = float(g), float(g_vi), "SMD"
         conversions += [*s1.conversions, *s2.conversions, pooled, to_smd]
         cells += [*s1.cells, *s2.cells]
         rows += s1.rows + s2.rows
         n1, n2 = s1.n, s2.n
-        basis = f"{statistic} standardised by the {s1.basis}-score SDs"
+        basis, outcome_basis = f"{statistic} standardised by the {s1.basis}-score SDs", s1.basis
     if not np.isfinite(yi):
         return f"{measure} undefined"
     for size in (n1, n2):
@@ -361,4 +424,5 @@ def from_contrast(
         None,
         md,
         md_vi,
+        outcome_basis=outcome_basis,
     )

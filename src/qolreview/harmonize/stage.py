@@ -9,6 +9,10 @@ Reads the clean ``outcomes``, ``contrasts`` and ``arms`` tables and the instrume
 Conversion rules are in :mod:`qolreview.harmonize.effect_rows`, resolution of one arm's scores in
 :mod:`qolreview.harmonize.arm_stats`, time windows in :mod:`qolreview.harmonize.windows`. docs/harmonize.md
 describes the choices.
+
+A result's time is its weeks; a result without weeks whose timepoint label the review lists in
+``harmonize.untimed_window`` is placed in that window by its label (``window_rule``), and paired, compared and
+chosen by that label.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from qolreview.clean.normalize import timepoint_key
 from qolreview.harmonize import arm_stats as st
 from qolreview.harmonize import conversions as cv
 from qolreview.harmonize.effect_rows import (
@@ -33,13 +38,22 @@ from qolreview.harmonize.effect_rows import (
     between_arms_proportion,
     from_contrast,
     implausible,
+    mean_change,
     within_arm,
 )
-from qolreview.harmonize.windows import assign_windows, choose_timepoints, parse_windows
-from qolreview.instruments import Registry, load_registry
+from qolreview.harmonize.windows import (
+    UntimedWindow,
+    assign_windows,
+    choose_timepoints,
+    choose_untimed,
+    parse_untimed_window,
+    parse_windows,
+)
+from qolreview.instruments import Registry, Subscale, load_registry
 from qolreview.parquet_io import read_table, write_table
 from qolreview.provenance import cell, join_cells, row_cells
-from qolreview.tables import ConversionLog, EffectSizes, NotConvertible
+from qolreview.tables import UNTIMED_RULE, WEEKS_RULE, ConversionLog, EffectSizes, NotConvertible
+from qolreview.workbook.problems import format_number
 from qolreview.workbook.spec import EVIDENCE_STATUS
 from qolreview.workflow import Files, Settings
 
@@ -73,6 +87,9 @@ _NUMERIC = (
     "pre_post_r",
 )
 
+#: Columns of an ``outcomes`` row that hold scores (not spreads or changes): they show which scoring was used.
+_SCORES = ("mean", "ci_low", "ci_high", "median", "q1", "q3", "baseline_mean")
+
 
 @dataclass(frozen=True)
 class HarmonizeSettings:
@@ -84,16 +101,19 @@ class HarmonizeSettings:
     pre_post_r: float
     pre_post_r_by_study: Mapping[str, float]
     prepost_measure: str
+    untimed_window: UntimedWindow | None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> HarmonizeSettings:
+        windows = parse_windows(config["windows"])
         return cls(
-            parse_windows(config["windows"]),
+            windows,
             str(config["timepoint_choice"]),
             dict(config["target_weeks"]),
             float(config["pre_post_r"]),
             dict(config["pre_post_r_by_study"]),
             str(config["prepost_measure"]),
+            parse_untimed_window(config["untimed_window"], windows),
         )
 
 
@@ -116,6 +136,8 @@ class _Resolved:
     baseline: st.Scores | None
     change: st.Scores | None
     r: st.Correlation
+    mean_change: st.MeanWithSE | None = None
+    """The mean change with its SE, when the number of participants is unknown."""
 
 
 def _key(row: Row) -> tuple[str, str, str, str]:
@@ -124,6 +146,16 @@ def _key(row: Row) -> tuple[str, str, str, str]:
 
 def _weeks(row: Row) -> float | None:
     return st.value(row, "timepoint_weeks")
+
+
+def _time_key(weeks: float | None, timepoint: str) -> str:
+    """What makes two results of one outcome simultaneous: the same weeks (to 6 decimals) or, without weeks, the
+    same timepoint label (case and spacing ignored)."""
+    return f"weeks {round(weeks, 6)!r}" if weeks is not None else f"label {timepoint_key(timepoint)}"
+
+
+def _row_time(row: Row) -> str:
+    return _time_key(_weeks(row), str(row["timepoint"]))
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -158,7 +190,7 @@ def _context(row: Row, comparator: str | None) -> Context:
         str(row["instrument"]),
         str(row["subscale"]),
         str(row["timepoint"]),
-        float(row["timepoint_weeks"]),
+        _weeks(row),
     )
 
 
@@ -217,13 +249,18 @@ class _Builder:
                 found[key] = row
         return found
 
+    def _timed(self, row: Row) -> bool:
+        """Whether a result has a time: weeks, or a label of the review's untimed window."""
+        window = self.settings.untimed_window
+        return _weeks(row) is not None or (window is not None and window.rank(str(row["timepoint"])) is not None)
+
     def _resolve(self, baselines: Mapping[tuple[str, str, str, str], Row]) -> dict[str, _Resolved]:
         resolved: dict[str, _Resolved] = {}
         for row in self.outcomes:
             weeks, where = _weeks(row), st.input_row(row)
             if weeks == 0:
                 continue
-            if weeks is None:
+            if not self._timed(row):
                 self.reasons[where].append("timepoint not reported")
                 continue
             if row.get("value_qualifier") is not None:
@@ -234,7 +271,8 @@ class _Builder:
             baseline = st.baseline_scores(row, baselines.get(_key(row)), n) if n is not None else None
             r = st.correlation(row, baseline, final, self.settings.pre_post_r_by_study, self.settings.pre_post_r)
             change = st.change_scores(row, n, baseline, final, r) if n is not None else None
-            resolved[where] = _Resolved(row, n, final, baseline, change, r)
+            unsized = st.change_with_se(row) if n is None else None
+            resolved[where] = _Resolved(row, n, final, baseline, change, r, unsized)
         return resolved
 
     def _add(self, result: Effect | str, rows: Iterable[Row]) -> None:
@@ -250,9 +288,12 @@ class _Builder:
 
     def _within_arm(self, resolved: Mapping[str, _Resolved]) -> None:
         for item in resolved.values():
+            row = item.row
+            flip = _flip(self.registry, str(row["instrument"]), str(row["subscale"]))
+            if item.change is None and item.mean_change is not None:
+                self._add(mean_change(_context(row, None), item.mean_change, flip), [row])
             if item.change is None:
                 continue
-            row = item.row
             self._add(
                 within_arm(
                     _context(row, None),
@@ -260,7 +301,7 @@ class _Builder:
                     item.baseline,
                     item.r,
                     self.settings.prepost_measure,
-                    _flip(self.registry, str(row["instrument"]), str(row["subscale"])),
+                    flip,
                     _pct_change(row, item),
                 ),
                 [row],
@@ -268,17 +309,10 @@ class _Builder:
 
     def _pairs(self, resolved: Mapping[str, _Resolved]) -> Iterable[tuple[_Resolved, _Resolved]]:
         """Intervention x comparator arms of a study with the same instrument, subscale and timepoint."""
-        index: dict[tuple[str, str, str, float], list[_Resolved]] = defaultdict(list)
+        index: dict[tuple[str, str, str, str], list[_Resolved]] = defaultdict(list)
         for item in resolved.values():
             row = item.row
-            index[
-                (
-                    str(row["study_id"]),
-                    str(row["instrument"]),
-                    str(row["subscale"]),
-                    round(float(row["timepoint_weeks"]), 6),
-                )
-            ].append(item)
+            index[(str(row["study_id"]), str(row["instrument"]), str(row["subscale"]), _row_time(row))].append(item)
         for items in index.values():
             for a in items:
                 for b in items:
@@ -305,34 +339,38 @@ class _Builder:
                 self._add(between_arms_proportion(ctx, (a.row, b.row), (a.n, b.n), column, bad_event), [a.row, b.row])
 
     def _contrasts(self, resolved: Mapping[str, _Resolved]) -> None:
-        by_arm = {(*_key(item.row), round(float(item.row["timepoint_weeks"]), 6)): item for item in resolved.values()}
+        by_arm = {(*_key(item.row), _row_time(item.row)): item for item in resolved.values()}
         for row in self.contrasts:
-            weeks, where = _weeks(row), st.input_row(row)
-            if weeks is None:
+            where = st.input_row(row)
+            if not self._timed(row):
                 self.reasons[where].append("timepoint not reported")
                 continue
             study, instrument, subscale = str(row["study_id"]), str(row["instrument"]), str(row["subscale"])
             arms = (str(row["arm_id"]), str(row["comparator_arm_id"]))
-            items = [by_arm.get((study, arm, instrument, subscale, round(weeks, 6))) for arm in arms]
+            items = [by_arm.get((study, arm, instrument, subscale, _row_time(row))) for arm in arms]
             sizes = tuple(
                 item.n if item is not None else st.sample_size({}, self.arms.get((study, arm)))
                 for item, arm in zip(items, arms, strict=True)
             )
-            sds = _contrast_sds(items[0], items[1]) if str(row["statistic"]) in ("md", "ls_md") else None
-            ctx = Context(study, arms[0], arms[1], instrument, subscale, str(row["timepoint"]), weeks)
+            stated = row.get("outcome_basis")
+            sds = _contrast_sds(items[0], items[1], stated) if str(row["statistic"]) in ("md", "ls_md") else None
+            ctx = _context(row, arms[1])
             self._add(
                 from_contrast(ctx, row, sds, sizes, _flip(self.registry, instrument, subscale)),  # type: ignore[arg-type]
                 [row],
             )
 
 
-def _contrast_sds(a: _Resolved | None, b: _Resolved | None) -> tuple[st.Scores, st.Scores] | None:
-    """The arms' SDs to standardise a reported MD: change-score SDs when both arms report a mean change
-    (the contrast is then taken to be of change scores), else final-value SDs."""
+def _contrast_sds(a: _Resolved | None, b: _Resolved | None, stated: object) -> tuple[st.Scores, st.Scores] | None:
+    """The arms' SDs to standardise a reported MD, on the contrast's ``outcome_basis`` when the row states it;
+    otherwise change-score SDs when both arms report a mean change (the contrast is then taken to be of change
+    scores), else final-value SDs."""
     if a is None or b is None:
         return None
-    change_reported = st.value(a.row, "change_mean") is not None and st.value(b.row, "change_mean") is not None
-    s1, s2 = (a.change, b.change) if change_reported else (a.final, b.final)
+    if stated is None:
+        change_reported = st.value(a.row, "change_mean") is not None and st.value(b.row, "change_mean") is not None
+        stated = "change" if change_reported else "final"
+    s1, s2 = (a.change, b.change) if stated == "change" else (a.final, b.final)
     return None if s1 is None or s2 is None else (s1, s2)
 
 
@@ -362,6 +400,18 @@ def _weakest(statuses: Iterable[object]) -> str | None:
     return max(known, key=EVIDENCE_STATUS.index) if known else None
 
 
+def _scale(subscale: Subscale, inputs: Sequence[Row]) -> str | None:
+    """The scoring of an effect's raw values, one of the registry's ``ranges`` ("0 to 100"): the subscale's only
+    range, else the only one holding every score of the effect's ``outcomes`` rows (means, CI limits, medians,
+    quartiles, baseline means); None when that does not tell (no scores, or scores that fit several ranges)."""
+    scores = [v for row in inputs if "statistic" not in row for c in _SCORES if (v := st.value(row, c)) is not None]
+    fitting = [(lo, hi) for lo, hi in subscale.ranges if all(lo <= v <= hi for v in scores)]
+    if len(fitting) != 1:
+        return None
+    lo, hi = fitting[0]
+    return f"{format_number(lo)} to {format_number(hi)}"
+
+
 def _effect_record(
     effect: Effect, registry: Registry, rows: Mapping[str, Row], roles: Mapping[tuple[str, str], str]
 ) -> dict[str, Any]:
@@ -377,6 +427,7 @@ def _effect_record(
         "comparison": effect.comparison,
         "origin": effect.origin,
         "basis": effect.basis,
+        "outcome_basis": effect.outcome_basis,
         "instrument": c.instrument,
         "subscale": c.subscale,
         "domain": subscale.domain,
@@ -397,6 +448,7 @@ def _effect_record(
         "selection_note": "; ".join(effect.notes) or None,
         "md": effect.md,
         "md_vi": effect.md_vi,
+        "scale": _scale(subscale, inputs) if effect.md is not None else None,
         "pct_change": effect.pct_change,
         "source_cells": join_cells(effect.source_cells),
         "input_rows": "; ".join(effect.input_rows),
@@ -412,8 +464,11 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["superseded"] = False
     out["_adjusted"] = ~out["basis"].str.startswith("ls_md")
-    out["_weeks"] = out["timepoint_weeks"].round(6)
-    keys = ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale", "_weeks"]
+    out["_time"] = [
+        _time_key(None if pd.isna(w) else float(w), str(t))
+        for w, t in zip(out["timepoint_weeks"], out["timepoint"], strict=True)
+    ]
+    keys = ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale", "_time"]
     for _, rows in out.groupby(keys, sort=True, dropna=False):
         if len(rows) < 2:
             continue
@@ -441,7 +496,7 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
             kept["measure"],
             len(rows) - 1,
         )
-    return out.drop(columns=["_adjusted", "_weeks"])
+    return out.drop(columns=["_adjusted", "_time"])
 
 
 def _effects_table(
@@ -459,17 +514,15 @@ def _effects_table(
     z = float(stats.norm.ppf(0.975))
     se = np.sqrt(df["vi"].astype(float))
     df["ci_lb"], df["ci_ub"] = df["yi"] - z * se, df["yi"] + z * se
-    df["window"] = assign_windows(df["timepoint_weeks"], settings.windows)
+    df = _place_in_windows(df, settings)
     outside = df["window"].isna()
     df.loc[outside, "selected"] = False
     df.loc[outside, "selection_note"] = "not selected: timepoint beyond the last window"
     df = _select_sources(df)
-    df = choose_timepoints(
-        df,
-        ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale"],
-        settings.timepoint_choice,
-        settings.target_weeks,
-    )  # type: ignore[arg-type]
+    outcome = ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale"]
+    df = choose_timepoints(df, outcome, settings.timepoint_choice, settings.target_weeks)  # type: ignore[arg-type]
+    if settings.untimed_window is not None:
+        df = choose_untimed(df, outcome, settings.untimed_window)
     df = df.drop(columns=["_priority"])
     df = df.sort_values(
         [
@@ -508,6 +561,32 @@ def _effects_table(
             "pct_change": "float64",
         },
     )
+
+
+def _place_in_windows(df: pd.DataFrame, settings: HarmonizeSettings) -> pd.DataFrame:
+    """``window`` by the weeks (``window_rule`` "weeks"), and, for results without weeks whose label the review
+    lists, its untimed window (``window_rule`` "untimed_window"; each placement logged). Returns a copy."""
+    out = df.copy()
+    out["window"] = assign_windows(out["timepoint_weeks"], settings.windows)
+    out["window_rule"] = out["window"].map(lambda w: None if w is None else WEEKS_RULE)
+    untimed = settings.untimed_window
+    if untimed is None:
+        return out
+    placed = out["timepoint_weeks"].isna() & out["timepoint"].map(lambda t: untimed.rank(str(t)) is not None)
+    out.loc[placed, "window"] = untimed.name
+    out.loc[placed, "window_rule"] = UNTIMED_RULE
+    for row in out[placed].itertuples():
+        log.info(
+            "untimed window %s (%s): %s %s %s %s at %r placed by its label (harmonize.untimed_window)",
+            untimed.name,
+            untimed.label,
+            row.effect_id,
+            row.study_id,
+            row.instrument,
+            row.subscale,
+            row.timepoint,
+        )
+    return out
 
 
 def _typed(df: pd.DataFrame, types: Mapping[str, str]) -> pd.DataFrame:

@@ -3,6 +3,10 @@
 A result's timepoint (in weeks since baseline) falls in the first window whose upper bound it does not
 exceed (upper bounds inclusive); the last window has no bound. Week 0 is baseline: it belongs to no window,
 because baseline values are inputs to pre-post effects, not results.
+
+A result without a time in weeks ("at discharge", "post-test") belongs to no window, unless the review declares
+a window for such results (``harmonize.untimed_window``, :class:`UntimedWindow`) and lists its timepoint there:
+it is then placed in that window by its label, and keeps an empty time (no weeks are invented).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from qolreview.clean.normalize import has_time, timepoint_key
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,47 @@ def parse_windows(spec: Sequence[Mapping[str, object]]) -> tuple[Window, ...]:
     if len({w.name for w in windows}) != len(windows):
         raise ValueError("harmonize.windows: window names must be unique")
     return windows
+
+
+@dataclass(frozen=True)
+class UntimedWindow:
+    """The review's window for results reported without a time in weeks (config ``harmonize.untimed_window``).
+
+    ``timepoints`` are the labels placed in it (as :func:`~qolreview.clean.normalize.timepoint_key`: case and
+    spacing ignored), in order of preference: when a study reports several, the first listed is kept.
+    """
+
+    name: str
+    label: str
+    timepoints: tuple[str, ...]
+
+    def rank(self, timepoint: str) -> int | None:
+        """Position of a timepoint label in ``timepoints``; None when it is not listed."""
+        key = timepoint_key(timepoint)
+        return self.timepoints.index(key) if key in self.timepoints else None
+
+
+def parse_untimed_window(spec: Mapping[str, object] | None, windows: Sequence[Window]) -> UntimedWindow | None:
+    """The untimed window of config ``harmonize.untimed_window`` (``{name, label, timepoints}``), or None.
+
+    Its name must differ from the timed windows' names, and no label may give a time (``baseline``,
+    ``week 16``): a result with a time is placed by its weeks.
+    """
+    if spec is None:
+        return None
+    name = str(spec["name"])
+    if name in {w.name for w in windows}:
+        raise ValueError(f"harmonize.untimed_window: the name {name!r} is already a window of harmonize.windows")
+    labels = [str(t) for t in spec["timepoints"]]  # type: ignore[attr-defined]
+    timed = [t for t in labels if has_time(t)]
+    if timed:
+        raise ValueError(
+            f"harmonize.untimed_window.timepoints: {', '.join(timed)} give(s) a time; list only labels without one"
+        )
+    keys = tuple(dict.fromkeys(timepoint_key(t) for t in labels))
+    if len(keys) != len(labels):
+        raise ValueError("harmonize.untimed_window.timepoints: labels must differ (ignoring case and spacing)")
+    return UntimedWindow(name, str(spec["label"]), keys)
 
 
 def assign_windows(weeks: pd.Series, windows: Sequence[Window]) -> pd.Series:
@@ -110,3 +157,33 @@ def _append(notes: pd.Series, note: str) -> pd.Series:
             note if old is None or (isinstance(old, float) and math.isnan(old)) or old == "" else f"{old}; {note}"
         )
     )
+
+
+def choose_untimed(effects: pd.DataFrame, group: Sequence[str], window: UntimedWindow) -> pd.DataFrame:
+    """Keep one timepoint per ``group`` in the untimed window among rows still ``selected``: the label listed
+    first in ``window.timepoints``. The other rows get ``selected = False`` and a ``selection_note``; every
+    choice is logged. Returns a copy."""
+    out = effects.copy()
+    candidates = out[out["selected"] & (out["window"] == window.name)]
+    for key, rows in candidates.groupby(list(group), sort=True, dropna=False):
+        ranks = rows["timepoint"].map(lambda t: window.rank(str(t)))
+        if ranks.nunique() < 2:
+            continue
+        kept = rows.index[ranks == ranks.min()]
+        dropped = rows.index.difference(kept)
+        kept_label = str(rows.loc[kept[0], "timepoint"])
+        why = "listed first in harmonize.untimed_window.timepoints"
+        note = f"not selected: window {window.name} has several timepoints; kept {kept_label} ({why})"
+        out.loc[dropped, "selected"] = False
+        out.loc[dropped, "selection_note"] = _append(out.loc[dropped, "selection_note"], note)
+        out.loc[kept, "selection_note"] = _append(
+            out.loc[kept, "selection_note"], f"selected: {why} among {ranks.nunique()} timepoints"
+        )
+        log.info(
+            "timepoint choice %s: kept %s, dropped %s (%s)",
+            dict(zip(group, key, strict=True)),
+            kept_label,
+            ", ".join(sorted(rows.loc[dropped, "timepoint"].astype(str).unique())),
+            why,
+        )
+    return out

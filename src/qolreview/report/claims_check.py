@@ -19,7 +19,8 @@ def checked_claims(data: ReportData) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["claim_id", "statement", "source_id", "study_id", "cell_statement", "verdict", "evidence", "cells"]
         )
-    registry = load_registry(data.project_dir / data.config["instruments"])
+    files = [data.config["instruments"], *data.config.get("extra_instruments", [])]
+    registry = load_registry([data.project_dir / f for f in files])
     qol = {name for name in registry.names if registry.instrument(name).qol}
     return check_claims(claims, data["studies"], data["outcomes"], qol)
 

@@ -17,6 +17,7 @@ from qolreview.report.wording import (
 )
 from qolreview.synthesis.narrative import EDP_THRESHOLD
 from qolreview.synthesis.pooling import LEAVE_ONE_OUT_MIN_STUDIES
+from qolreview.tables import RATIO_MEASURES
 
 
 def _counts_text(values: pd.Series) -> str:
@@ -112,14 +113,16 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         f"Following the SWiM reporting guideline (Campbell et al. 2020), results were grouped by comparison "
         f"(between arms; within arm, change from baseline), domain and time window: "
         f"{join_words([f'{name} ({span})' for name, span in spans.items()])} after baseline. When a study "
-        f"reported several timepoints in one window, {choice} was used. The direction of each result was "
-        f"classified from its {level} confidence interval, from the point estimate when no interval was "
-        f"available, or from the direction reported in words; a study's direction in a domain needed at least "
-        f"{EDP_THRESHOLD:.0%} of its results to agree, otherwise it is shown as mixed (Thomson & Thomas 2013). "
-        f"Directions were summarised by vote counting based on the direction of effect, with a two-sided sign "
-        f"test and an exact (Clopper-Pearson) {level} confidence interval for the proportion of studies that "
-        f"improved; votes were never based on p values, and vote counts ignore the size and precision of "
-        f"effects."
+        f"reported several timepoints in one window, {choice} was used. The direction of each result was that "
+        f"of its point estimate, or the direction reported in words; a study's direction in a domain needed at "
+        f"least {EDP_THRESHOLD:.0%} of its results to agree, otherwise it is shown as mixed (Thomson & Thomas "
+        f"2013; Boon & Thomson 2021). This one rule gives both the arrows of the effect direction plots and the "
+        f"vote counts: directions were summarised by vote counting based on the direction of effect, with a "
+        f"two-sided sign test and an exact (Clopper-Pearson) {level} confidence interval for the proportion of "
+        f"studies that improved; votes were never based on p values, and vote counts ignore the size and "
+        f"precision of effects. The {level} confidence intervals are shown as a separate layer: an arrow is boxed "
+        f"when the intervals of at least {EDP_THRESHOLD:.0%} of the study's results in the domain exclude no "
+        f"effect; this layer enters neither the arrows nor the counts."
     )
     tools = data["studies"]["rob_tool"].dropna()
     rob = data["risk_of_bias"]
@@ -143,6 +146,14 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         f"GRADE certainty was derived from the reviewers' judgements for {graded} of "
         f"{plural(len(sof), 'outcome')}; "
         f'without judgements the certainty reads "not assessed".'
+        + (
+            " In the summary of findings, a risk, odds or hazard ratio is shown as the ratio of its event "
+            "(back-transformed from the log scale, with the sign reversal of adverse events undone), with absolute "
+            "effects per 1,000 participants from the median comparator-arm risk of the included studies (Cochrane "
+            "Handbook 14.1.5; Guyatt et al. 2013)."
+            if sof["measure"].isin(RATIO_MEASURES).any()
+            else ""
+        )
     )
     facts = {
         "measures": " ".join(measures) or "No effect size could be computed.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qolreview.formatting import MISSING, estimate_with_ci, is_missing, report_number, report_p_statement
+from qolreview.formatting import MISSING, estimate_with_ci, is_missing, plural, report_number, report_p_statement
 from qolreview.labels import COMPARISON_LABELS, DOMAIN_LABELS, study_labels
 from qolreview.report.data import ReportData
 from qolreview.report.wording import (
@@ -15,9 +15,13 @@ from qolreview.report.wording import (
     measure_unit,
     source_cells_text,
 )
+from qolreview.tables import ADVERSE, FAVOURABLE, RATIO_MEASURES
 
 ONE_STUDY = "not applicable (1 study)"
 EMPTY = "(empty)"
+NOT_APPLICABLE = "not applicable (not a ratio of events)"
+EVENT_WORDS = {ADVERSE: "adverse event (fewer is better)", FAVOURABLE: "favourable event (more is better)"}
+"""How the summary of findings names the event of a ratio (:data:`qolreview.tables.EVENTS`)."""
 
 
 def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
@@ -138,9 +142,68 @@ def leave_one_out_table(loo: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _per_1000(risk: object) -> str:
+    """A risk as a whole number per 1,000."""
+    return report_number(round(1000 * float(risk)), 0)  # type: ignore[arg-type]
+
+
+def _difference(change: float) -> str:
+    """A difference per 1,000 in words: "135 fewer", "12 more"."""
+    count = round(1000 * change)
+    return f"{report_number(abs(count), 0)} {'fewer' if count < 0 else 'more'}"
+
+
+def _relative_effect(row: pd.Series) -> str:
+    """The effect column: the event's RR, OR or HR back-transformed, else the analysis' estimate on its own scale
+    (a log ratio of mixed events signed so that positive = better)."""
+    if not is_missing(row["event"]):
+        text = estimate_with_ci(row["relative_effect"], row["relative_ci_lb"], row["relative_ci_ub"])
+        return f"{row['measure']} {text}, {EVENT_WORDS[row['event']]}"
+    if is_missing(row["estimate"]):
+        return MISSING
+    measure = row["measure"]
+    label = f"log {measure} (positive = better)" if measure in RATIO_MEASURES else measure_short(measure)
+    return f"{label}: {estimate_with_ci(row['estimate'], row['ci_lb'], row['ci_ub'])}"
+
+
+def _absolute_effect(row: pd.Series) -> str:
+    """The anticipated absolute effect per 1,000 (GRADE; Cochrane Handbook 14.1.5): the assumed comparator risk,
+    the intervention risk with its CI and their difference, or why there is none."""
+    if row["measure"] not in RATIO_MEASURES:
+        return NOT_APPLICABLE
+    if not is_missing(row["absolute_effect_note"]):
+        return f"not computed: {row['absolute_effect_note']}"
+    if is_missing(row["intervention_risk"]):
+        return MISSING
+    acr = float(row["comparator_risk"])
+    lb, ub = (float(row[c]) - acr for c in ("intervention_risk_ci_lb", "intervention_risk_ci_ub"))
+    return (
+        f"{_per_1000(acr)} with the comparator (median of {plural(row['comparator_risk_k'], 'study', 'studies')}), "
+        f"{_per_1000(row['intervention_risk'])} ({_per_1000(row['intervention_risk_ci_lb'])} to "
+        f"{_per_1000(row['intervention_risk_ci_ub'])}) with the intervention: "
+        f"{_difference(float(row['intervention_risk']) - acr)} (from {_difference(lb)} to {_difference(ub)})"
+    )
+
+
+def _one_study(k: object) -> bool:
+    """Whether an analysis has exactly one study (a narrative-only outcome has no k)."""
+    return not is_missing(k) and int(k) == 1  # type: ignore[call-overload]
+
+
+def _prediction_interval(row: pd.Series) -> str:
+    """The prediction interval on the scale of the effect column; a single study has none."""
+    if _one_study(row["k"]):
+        return ONE_STUDY
+    lb, ub = ("relative_pi_lb", "relative_pi_ub") if not is_missing(row["event"]) else ("pi_lb", "pi_ub")
+    return MISSING if is_missing(row[lb]) else f"{report_number(row[lb])} to {report_number(row[ub])}"
+
+
 def summary_of_findings_table(sof: pd.DataFrame) -> pd.DataFrame:
-    """The summary-of-findings table (Cochrane Handbook 14.1): one row per outcome. Heterogeneity and the
-    prediction interval do not exist for a single study, which the table says rather than "not reported"."""
+    """The summary-of-findings table (Cochrane Handbook 14.1; Guyatt et al. 2013): one row per outcome. A ratio
+    measure shows the event's risk, odds or hazard ratio (not its logarithm) and the absolute effect per 1,000 from the
+    assumed comparator risk; heterogeneity and the prediction interval do not exist for a single study, which
+    the table says rather than "not reported"."""
+    rows = [row for _, row in sof.iterrows()]
     return pd.DataFrame(
         {
             "Outcome": sof["outcome"].map(domain_label),
@@ -148,16 +211,11 @@ def summary_of_findings_table(sof: pd.DataFrame) -> pd.DataFrame:
                 f"{report_number(k, 0)} ({report_number(n, 0)})"
                 for k, n in zip(sof["k"], sof["n_participants"], strict=True)
             ],
-            "Effect (95% CI)": [
-                f"{measure_short(m)}: {estimate_with_ci(e, lb, ub)}" if not is_missing(e) else MISSING
-                for m, e, lb, ub in zip(sof["measure"], sof["estimate"], sof["ci_lb"], sof["ci_ub"], strict=True)
-            ],
-            "Prediction interval": [
-                ONE_STUDY if k == 1 else MISSING if is_missing(lb) else f"{report_number(lb)} to {report_number(ub)}"
-                for k, lb, ub in zip(sof["k"], sof["pi_lb"], sof["pi_ub"], strict=True)
-            ],
+            "Effect (95% CI)": [_relative_effect(row) for row in rows],
+            "Absolute effect per 1,000 (95% CI)": [_absolute_effect(row) for row in rows],
+            "Prediction interval": [_prediction_interval(row) for row in rows],
             "I²": [
-                ONE_STUDY if k == 1 else MISSING if is_missing(v) else f"{report_number(v, 1)}%"
+                ONE_STUDY if _one_study(k) else MISSING if is_missing(v) else f"{report_number(v, 1)}%"
                 for k, v in zip(sof["k"], sof["i2"], strict=True)
             ],
             "Direction (improved / studies)": [

@@ -1,15 +1,17 @@
 """Narrative synthesis without meta-analysis (SWiM, Campbell et al. 2020, BMJ 368:l6890).
 
-Two steps:
+Two steps, with one rule for the direction of effect:
 
-1. Effect direction per study, comparison and domain (effect direction plot logic of Thomson & Thomas
-   2013, Res Synth Methods 4:95-101). Each outcome (arm x instrument x subscale, latest timepoint) gets a
-   direction, from its numeric effect or from a direction reported in words; a study with several outcomes
-   in a domain takes a direction when at least 70% of its outcomes share it, and "mixed" otherwise.
-2. Vote counting based on the direction of effect (Cochrane Handbook 12.2.2.3; McKenzie & Brennan
-   2022): per comparison and domain, the studies whose point estimate favours the intervention are
-   counted against those favouring the comparator (or baseline), with a two-sided sign test and an exact
-   Clopper-Pearson interval for the proportion. Statistical significance plays no part in the count.
+1. Effect direction per study, comparison and domain (effect direction plot, Thomson & Thomas 2013
+   :cite:`thomson2013`, revised by Boon & Thomson 2021 :cite:`boon2021`). Each outcome (arm x instrument x
+   subscale, latest timepoint) takes the direction of its point estimate, or the direction reported in words;
+   a study with several outcomes in a domain takes a direction when at least 70% of its outcomes share it,
+   and "mixed" otherwise. The same 70% rule over the outcomes' confidence intervals gives ``ci_direction``, a
+   separate layer that neither the arrows nor the counts use.
+2. Vote counting based on the direction of effect (Cochrane Handbook 12.2.2.3 :cite:`cochrane2023`; SWiM,
+   Campbell et al. 2020 :cite:`campbell2020`): per comparison and domain, the studies whose direction is
+   improved are counted against those worsened, with a two-sided sign test and an exact Clopper-Pearson
+   interval for the proportion. Statistical significance plays no part in the count.
 
 Directions are on the QoL-benefit scale of the harmonized effects: positive ``yi`` = better.
 """
@@ -39,7 +41,7 @@ STUDY_KEY = ["study_id", "comparison", "domain"]
 
 
 def direction_from_ci(ci_lb: float, ci_ub: float) -> str:
-    """Improved if the CI lies above 0, worsened if it lies below 0, no clear difference otherwise."""
+    """Improved if the CI lies above 0, worsened if it lies below 0, no clear difference otherwise (the CI layer)."""
     if ci_lb > 0:
         return IMPROVED
     if ci_ub < 0:
@@ -102,11 +104,11 @@ def outcome_directions(
 ) -> pd.DataFrame:
     """Direction of every outcome of the intervention arms, one row per ``OUTCOME_KEY``.
 
-    Numeric effects (``selected`` rows) come first: ``direction`` from the CI (``basis`` "ci"; the CI is
-    ``yi +/- z * sqrt(vi)`` when ``ci_lb``/``ci_ub`` are missing) or from the sign of ``yi`` alone
-    (``point_estimate_only``). A direction reported in words (``not_convertible.direction_reported``) is
-    used for outcomes without a numeric effect (``basis`` "reported"; no_change -> no clear difference).
-    ``estimate_direction`` is the sign of the point estimate (or the reported direction).
+    Numeric effects (``selected`` rows) come first: ``direction`` is the sign of ``yi``; ``ci_direction`` is
+    read from the CI (``basis`` "ci"; the CI is ``yi +/- z * sqrt(vi)`` when ``ci_lb``/``ci_ub`` are missing),
+    or is the sign of ``yi`` when there is no CI (``basis`` "point_estimate_only"). A direction reported in
+    words (``not_convertible.direction_reported``) is used for outcomes without a numeric effect (``basis``
+    "reported"; no_change -> no clear difference), in both columns.
     """
     z = float(stats.norm.ppf(0.5 + level / 2))
     num = effects[effects["selected"].astype(bool) & effects["yi"].notna()].copy()
@@ -115,11 +117,11 @@ def outcome_directions(
     lb = num["ci_lb"].astype(float).fillna(num["yi"] - half)
     ub = num["ci_ub"].astype(float).fillna(num["yi"] + half)
     has_ci = lb.notna() & ub.notna()
-    num["direction"] = [
+    num["direction"] = num["yi"].map(direction_from_sign)
+    num["ci_direction"] = [
         direction_from_ci(lo, hi) if ok else direction_from_sign(y)
         for lo, hi, ok, y in zip(lb, ub, has_ci, num["yi"], strict=True)
     ]
-    num["estimate_direction"] = num["yi"].map(direction_from_sign)
     num["basis"] = np.where(has_ci, "ci", "point_estimate_only")
     num["n"] = num["n1"].astype(float) + num["n2"].astype(float).fillna(0.0)
 
@@ -130,14 +132,14 @@ def outcome_directions(
     if rep["direction"].isna().any():
         unknown = sorted(set(rep["direction_reported"]) - set(REPORTED_TO_DIRECTION))
         raise ValueError(f"unknown direction_reported: {unknown}")
-    rep["estimate_direction"] = rep["direction"]
+    rep["ci_direction"] = rep["direction"]
     rep["basis"] = "reported"
     rep["n"] = np.nan
     numeric_keys = pd.MultiIndex.from_frame(num[OUTCOME_KEY].astype(object).fillna(""))
     rep_keys = pd.MultiIndex.from_frame(rep[OUTCOME_KEY].astype(object).fillna(""))
     rep = rep[~rep_keys.isin(numeric_keys)]
 
-    columns = [*OUTCOME_KEY, "timepoint_weeks", "direction", "estimate_direction", "basis", "n", "source_cells"]
+    columns = [*OUTCOME_KEY, "timepoint_weeks", "direction", "ci_direction", "basis", "n", "source_cells"]
     out = pd.concat([num[columns], rep[columns]], ignore_index=True)
     return out.sort_values(OUTCOME_KEY, kind="stable", na_position="first").reset_index(drop=True)
 
@@ -168,10 +170,11 @@ def effect_direction(
 ) -> pd.DataFrame:
     """Effect direction per study x comparison x domain (the :class:`~qolreview.tables.EffectDirection` table).
 
-    ``direction`` applies the 70% rule to the outcomes' CI-based directions, ``estimate_direction`` to
-    the directions of their point estimates; ``basis`` is the least informative basis among the outcomes
-    (reported < point_estimate_only < ci); ``n`` is the
-    largest number of participants among the outcomes (``arms.n_arm`` when no effect gives it).
+    ``direction`` applies the 70% rule to the directions of the outcomes' point estimates (the arrows of the
+    effect direction plot and the vote counts), ``ci_direction`` to their CI-based directions (a separate
+    layer); ``n_outcomes_*`` count the outcomes by ``direction``; ``basis`` is the least informative basis
+    among the outcomes (reported < point_estimate_only < ci); ``n`` is the largest number of participants
+    among the outcomes (``arms.n_arm`` when no effect gives it).
     """
     outcomes = outcome_directions(effects, not_convertible, arms, level)
     outcomes["n"] = outcomes["n"].fillna(_arm_n(arms, outcomes))
@@ -187,7 +190,7 @@ def effect_direction(
                 "domain": domain,
                 "qol": qol.get(domain, pd.NA),
                 "direction": edp_direction(group["direction"]),
-                "estimate_direction": edp_direction(group["estimate_direction"]),
+                "ci_direction": edp_direction(group["ci_direction"]),
                 "basis": min(group["basis"], key=DIRECTION_BASES.index),
                 "n_outcomes": len(group),
                 "n_outcomes_improved": int((group["direction"] == IMPROVED).sum()),
@@ -232,14 +235,14 @@ def sign_test(n_improved: int, n_with_direction: int, level: float = 0.95) -> tu
 
 
 def vote_counts(directions: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Vote count per comparison x domain from ``effect_direction`` (``estimate_direction``).
+    """Vote count per comparison x domain from ``effect_direction`` (``direction``, as the plot's arrows).
 
     ``n_no_clear`` counts studies with no clear direction or mixed outcomes; they are left out of
     ``n_with_direction``, the denominator of ``proportion_improved`` and of the sign test.
     """
     rows = []
     for (comparison, domain), group in directions.groupby(["comparison", "domain"], sort=True):
-        votes = group["estimate_direction"]
+        votes = group["direction"]
         n_improved = int((votes == IMPROVED).sum())
         n_worsened = int((votes == WORSENED).sum())
         proportion, lb, ub, p = sign_test(n_improved, n_improved + n_worsened, level)

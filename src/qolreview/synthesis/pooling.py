@@ -5,6 +5,13 @@ within-arm pre-post effects are never pooled with between-arm effects, nor diffe
 time windows. QoL and non-QoL outcomes live in different domains (a domain flagged both ways is an
 error). Within-arm effects of comparator arms are left out: they are not effects of the intervention.
 
+Two refinements follow the Cochrane Handbook (10.5.1, 10.5.2 :cite:`deeks2023ch10`). An analysis in the
+instrument's own units (MD between arms, MC within an arm) is of one instrument, subscale and scale
+(``RAW_UNIT_KEY``): a standardised analysis whose effects all share one gets that twin beside or instead of it
+(``synthesis.raw_units``), and effects reported only in raw units enter it. An SMD analysis whose effects mix
+change and final values is split by ``outcome_basis``: their SDs measure different things, so their SMDs must not
+be pooled (an MD may mix them).
+
 Several effects of one study in one analysis must not be pooled as if independent (Cochrane Handbook 6.2
 and 10.5.1: unit-of-analysis errors). ``synthesis.multiple_effects`` chooses how they enter: combined into a
 composite (Borenstein et al. 2009, ch. 24, with an assumed correlation), reduced to the effect of the first
@@ -15,6 +22,7 @@ leave-one-out estimate.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,9 +39,25 @@ from qolreview.meta import (
     subgroup_test,
 )
 from qolreview.provenance import merge_cells
-from qolreview.tables import LeaveOneOut, MetaAnalyses, StudyWeights, Subgroups
+from qolreview.tables import MIXED_BASES, RAW_UNIT_MEASURES, LeaveOneOut, MetaAnalyses, StudyWeights, Subgroups
+
+log = logging.getLogger(__name__)
 
 ANALYSIS_KEY = ["comparison", "domain", "window", "measure"]
+"""What every analysis is one of; raw-unit analyses are also of one ``RAW_UNIT_KEY``, and mixed SMD analyses are
+split by ``outcome_basis``."""
+RAW_UNIT_KEY = ["instrument", "subscale", "scale"]
+"""What a raw-unit (MD, MC) analysis is of besides ``ANALYSIS_KEY``: one instrument, subscale and scoring."""
+RAW_UNITS = ("beside", "instead", "never")
+"""``synthesis.raw_units``: pool an analysis of one scale in its units beside its standardised analysis, instead of
+it, or never (effects reported only in raw units are pooled in them in any case)."""
+RAW_MEASURE = {"between_arms": "MD", "within_arm_prepost": "MC"}
+"""The raw-unit measure of a comparison: the mean difference between arms, the mean change within an arm."""
+STANDARDISED_MEASURES = ("SMD", "SMCR", "SMCC")
+BASIS_NOT_STATED = "basis not stated"
+"""``outcome_basis`` part of the id of a split SMD analysis whose effects do not state change or final values."""
+OPTIONAL_INPUTS = ("md", "md_vi", "scale", "outcome_basis")
+"""Effect columns an analysis can do without (a table lacking them has no raw values and no stated basis)."""
 API_FIELDS = (
     "estimate",
     "se",
@@ -85,6 +109,7 @@ TEXT_COLUMNS = frozenset(
         "omitted_study_id",
         "omitted_label",
         "composite",
+        "direction_flipped",
     }
 )
 
@@ -102,6 +127,7 @@ class PoolingSettings:
     che_rho: float = 0.6
     instrument_priority: tuple[str, ...] = ()
     subgroups: tuple[str, ...] = ("drug", "population", "design")
+    raw_units: str = "beside"
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> PoolingSettings:
@@ -115,6 +141,8 @@ class PoolingSettings:
                 f"synthesis.multiple_effects must be one of {', '.join(MULTIPLE_EFFECTS)}, "
                 f"got {values['multiple_effects']!r}"
             )
+        if values.get("raw_units", "beside") not in RAW_UNITS:
+            raise ValueError(f"synthesis.raw_units must be one of {', '.join(RAW_UNITS)}, got {values['raw_units']!r}")
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -128,16 +156,35 @@ class SynthesisResult:
     subgroups: pd.DataFrame
 
 
-def analysis_id(comparison: str, domain: str, window: str, measure: str) -> str:
-    """Stable, readable key of an analysis, e.g. ``between_arms|overall|short|SMD``."""
-    return f"{comparison}|{domain}|{window}|{measure}"
+def analysis_id(comparison: str, domain: str, window: str, measure: str, *qualifiers: str) -> str:
+    """Stable, readable key of an analysis, e.g. ``between_arms|overall|short|SMD``; a raw-unit analysis adds its
+    instrument, subscale and scale (``between_arms|overall|short|MD|EQ-VAS|VAS|0 to 100``), a split SMD analysis its
+    outcome basis (``between_arms|overall|short|SMD|change``)."""
+    return "|".join((comparison, domain, window, measure, *qualifiers))
 
 
-def analysable_effects(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
-    """Selected effects with a finite ``yi`` and positive ``vi``, of intervention arms, with ``analysis_id``.
+def analysable_effects(effects: pd.DataFrame, arms: pd.DataFrame, raw_units: str = "beside") -> pd.DataFrame:
+    """The rows of every analysis, with ``analysis_id``: the selected effects with a finite ``yi`` and positive
+    ``vi``, of intervention arms, and their raw-unit rows (:func:`raw_unit_effects`); SMD analyses mixing change
+    and final values split by basis (:func:`split_by_basis`).
 
     Raises when a domain is flagged both as QoL and as non-QoL (they must never be pooled together).
     """
+    usable = _usable(effects, arms)
+    raw, replaced = raw_unit_effects(usable, raw_units)
+    standardised = usable[~usable["measure"].isin(RAW_UNIT_MEASURES) & ~_keys(usable).isin(replaced)]
+    out = pd.concat([split_by_basis(standardised), raw], ignore_index=True)
+    out["analysis_id"] = [
+        analysis_id(*key, *qualifiers)
+        for key, qualifiers in zip(zip(*(out[c] for c in ANALYSIS_KEY), strict=True), out["_qualifiers"], strict=True)
+    ]
+    out = out.drop(columns="_qualifiers")
+    return out.sort_values(["analysis_id", "study_id", "effect_id"], kind="stable").reset_index(drop=True)
+
+
+def _usable(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """Selected effects with a finite ``yi`` and positive ``vi`` and a window, of intervention arms (between arms:
+    any), with the ``OPTIONAL_INPUTS`` columns (empty when the table has none)."""
     flags = effects[["domain", "qol"]].dropna().drop_duplicates()
     mixed = sorted(set(flags.loc[flags.duplicated("domain", keep=False), "domain"]))
     if mixed:
@@ -154,8 +201,83 @@ def analysable_effects(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFram
     )
     ok &= (effects["comparison"] == "between_arms") | (role == "intervention")
     out = effects[ok].copy()
-    out["analysis_id"] = [analysis_id(*key) for key in zip(*(out[c] for c in ANALYSIS_KEY), strict=True)]
-    return out.sort_values(["analysis_id", "study_id", "effect_id"], kind="stable").reset_index(drop=True)
+    for column in OPTIONAL_INPUTS:
+        if column not in out:
+            out[column] = np.nan
+    return out
+
+
+def _keys(effects: pd.DataFrame) -> pd.Series:
+    """Each row's ``ANALYSIS_KEY`` as a tuple."""
+    return pd.Series(list(zip(*(effects[c] for c in ANALYSIS_KEY), strict=True)), index=effects.index, dtype=object)
+
+
+def _has_raw_value(effects: pd.DataFrame) -> pd.Series:
+    """A finite raw value (``md``) with a positive variance, on an identified ``scale``."""
+    md, md_vi = effects["md"].astype(float), effects["md_vi"].astype(float)
+    return np.isfinite(md) & (md_vi > 0) & effects["scale"].notna()
+
+
+def _one_scale(group: pd.DataFrame) -> bool:
+    """Every effect has a raw value on a known scale, and they share one instrument, subscale and scale."""
+    return bool(_has_raw_value(group).all()) and len(group[RAW_UNIT_KEY].drop_duplicates()) == 1
+
+
+def raw_unit_effects(usable: pd.DataFrame, raw_units: str) -> tuple[pd.DataFrame, set[tuple[object, ...]]]:
+    """Rows of the raw-unit analyses (MD between arms, MC within an arm), and the keys of the standardised analyses
+    they replace (``raw_units: instead``).
+
+    A standardised analysis (SMD, SMCR, SMCC) whose effects all have a raw value (``md``, ``md_vi``) on one
+    instrument, subscale and identified ``scale`` gets its raw-unit twin, unless ``raw_units`` is ``never``: the
+    Cochrane Handbook (10.5.1 :cite:`deeks2023ch10`) prefers the MD when all studies use the same scale, for it
+    keeps the instrument's units. Effects reported only in raw units (measure MD or MC) always enter, keyed by
+    their scale; one whose scale is not identified (the subscale has several scorings and its scores do not tell
+    which) cannot be pooled with any other and is left out, with a warning.
+    """
+    standardised = usable[usable["measure"].isin(STANDARDISED_MEASURES)]
+    single = (
+        set()
+        if raw_units == "never"
+        else {key for key, group in standardised.groupby(ANALYSIS_KEY, sort=False) if _one_scale(group)}
+    )
+    own = usable["measure"].isin(RAW_UNIT_MEASURES)
+    unknown = own & ~_has_raw_value(usable)
+    if unknown.any():
+        log.warning(
+            "left out of the raw-unit analyses, their scale not identified (the subscale has several scorings and "
+            "their scores do not tell which): %s",
+            ", ".join(usable.loc[unknown, "effect_id"].astype(str)),
+        )
+    rows = usable[(own & ~unknown) | _keys(usable).isin(single)].copy()
+    rows["measure"] = rows["comparison"].map(RAW_MEASURE)
+    rows["yi"], rows["vi"] = rows["md"].astype(float), rows["md_vi"].astype(float)
+    rows["ci_lb"] = rows["ci_ub"] = np.nan
+    rows["_qualifiers"] = pd.Series(
+        list(zip(*(rows[c].astype(str) for c in RAW_UNIT_KEY), strict=True)), index=rows.index, dtype=object
+    )
+    return rows, (single if raw_units == "instead" else set())
+
+
+def split_by_basis(standardised: pd.DataFrame) -> pd.DataFrame:
+    """The standardised rows with their id qualifiers: an SMD analysis whose effects differ in ``outcome_basis``
+    (change, final, or not stated) is split into one analysis per basis. Cochrane Handbook 10.5.2
+    :cite:`deeks2023ch10`: change scores and final values may be combined as an MD, not as an SMD, whose SDs then
+    standardise different things."""
+    out = standardised.copy()
+    basis = out["outcome_basis"].astype(object).where(out["outcome_basis"].notna(), BASIS_NOT_STATED)
+    smd = out["measure"] == "SMD"
+    mixed = basis[smd].groupby(_keys(out)[smd]).transform("nunique") > 1
+    out["_qualifiers"] = pd.Series([()] * len(out), index=out.index, dtype=object)
+    split = mixed[mixed].index
+    out.loc[split, "_qualifiers"] = pd.Series([(str(b),) for b in basis[split]], index=split, dtype=object)
+    return out
+
+
+def common_basis(bases: pd.Series) -> str | None:
+    """The outcome basis of an analysis' effects: the one they state, ``mixed`` when they state change and final
+    values (an MD or MC analysis), None when none states one."""
+    stated = set(bases.dropna().astype(str))
+    return stated.pop() if len(stated) == 1 else MIXED_BASES if stated else None
 
 
 def _priority_rank(instrument: str, priority: Sequence[str]) -> int:
@@ -171,7 +293,8 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
     the most precise (smallest ``vi``), then the first ``effect_id``; ``che``: all effects enter the model,
     and the study's row shows their composite at correlation ``che_rho`` (for the forest plot and the
     one-effect-per-study diagnostics). ``selection`` records "single", "composite", "priority" or "che";
-    the CI of a composite is ``yi +/- z * sqrt(vi)`` at ``level``.
+    the CI of a composite is ``yi +/- z * sqrt(vi)`` at ``level``. ``direction_flipped`` is the flag the
+    row's effects share (NA when they differ), so that ratios can be taken back to their event.
     """
     z = float(stats.norm.ppf(0.5 + settings.level / 2))
     rows = []
@@ -213,11 +336,18 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
                 "n": n,
                 "composite": selection in ("composite", "che"),
                 "selection": selection,
+                "direction_flipped": _shared_flag(group["direction_flipped"]),
                 "max_timepoint_weeks": group["timepoint_weeks"].max(),
                 "source_cells": merge_cells(group["source_cells"]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _shared_flag(flags: pd.Series) -> object:
+    """The flag every value shares, NA when they differ."""
+    values = {bool(v) for v in flags}
+    return values.pop() if len(values) == 1 else pd.NA
 
 
 def study_attributes(studies: pd.DataFrame, rob_overall: pd.Series) -> pd.DataFrame:
@@ -399,7 +529,7 @@ def synthesize(
     Subgroup analyses (``settings.subgroups``) for every pooled analysis; leave-one-out for every pooled
     analysis with k >= 3.
     """
-    data = analysable_effects(effects, arms)
+    data = analysable_effects(effects, arms, settings.raw_units)
     attributes = study_attributes(studies, rob_overall)
     unknown = sorted(set(data["study_id"]) - set(attributes.index))
     if unknown:
@@ -420,6 +550,8 @@ def synthesize(
             {
                 "analysis_id": aid,
                 **{c: first[c] for c in ANALYSIS_KEY},
+                "outcome_basis": common_basis(group["outcome_basis"]),
+                **{c: (first[c] if first["measure"] in RAW_UNIT_MEASURES else None) for c in RAW_UNIT_KEY},
                 "qol": bool(first["qol"]),
                 "k": k,
                 "k_effects": len(group),
@@ -448,6 +580,7 @@ def synthesize(
     meta["n_participants"] = meta["n_participants"].round().astype("Int64")
     weights = _concat(weight_frames, StudyWeights.columns())
     weights["n"] = weights["n"].round().astype("Int64")
+    weights["direction_flipped"] = weights["direction_flipped"].astype("boolean")
     subgroups = _concat(subgroup_frames, Subgroups.columns())
     subgroups["k"] = subgroups["k"].astype("Int64")
     subgroups["q_between_df"] = subgroups["q_between_df"].astype("Int64")

@@ -105,14 +105,17 @@ def run_narrative_synthesis(inputs: Files, outputs: Files, settings: Settings) -
 def run_summary_of_findings(inputs: Files, outputs: Files, settings: Settings) -> None:
     """GRADE certainty and the summary-of-findings table.
 
-    ``inputs``: meta_analyses, vote_counts (synthesis), grade, studies (clean). ``outputs``:
-    summary_of_findings. ``settings``: none.
+    ``inputs``: meta_analyses, study_weights, vote_counts (synthesis), effect_sizes (harmonized), grade, studies,
+    outcomes (clean; the comparator arms' risks for absolute effects). ``outputs``: summary_of_findings.
+    ``settings``: none.
     """
     sof = grade.summary_of_findings(
         read_table(inputs["meta_analyses"]),
         read_table(inputs["vote_counts"]),
         read_table(inputs["grade"]),
         read_table(inputs["studies"]),
+        read_table(inputs["study_weights"]),
+        grade.comparator_risks(read_table(inputs["effect_sizes"]), read_table(inputs["outcomes"])),
     )
     log.info(
         "summary of findings: %d QoL domains, %d with a GRADE certainty",

@@ -22,8 +22,11 @@ with a ``timepoint`` column gain ``timepoint_weeks``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from qolreview.workflow import InputError
 
 Kind = Literal["id", "text", "enum", "int", "float", "pct", "date"]
 
@@ -42,11 +45,19 @@ class Column:
     vocabulary: tuple[str, ...] = ()
     """Allowed values for ``enum`` columns."""
     open_vocabulary: bool = False
-    """``enum`` whose listed values are suggestions (e.g. drug names): other values are accepted."""
+    """``enum`` whose listed values, if any, are suggestions: other values are accepted."""
+    review_vocabulary: str | None = None
+    """Key of ``review.vocabularies`` (one of :data:`REVIEW_VOCABULARIES`) declaring ``vocabulary`` for a review
+    (:func:`workbook_spec`); the contract's own list is the default."""
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = False
     exclusive_maximum: bool = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether only the listed values are accepted: an ``enum`` with a vocabulary that is not open."""
+        return bool(self.vocabulary) and not self.open_vocabulary
 
 
 @dataclass(frozen=True)
@@ -73,19 +84,37 @@ class Sheet:
         return tuple(c.name for c in self.columns)
 
 
-DESIGNS = ("rct", "post_hoc_rct", "nrsi", "single_arm", "cohort")
-RANDOMISED_DESIGNS = frozenset({"rct", "post_hoc_rct"})
-"""Designs whose evidence starts at high certainty (GRADE) and counts as randomised in the report."""
-POPULATIONS = ("MDD", "TRD", "MDSI")
+REVIEW_VOCABULARIES = ("population", "intervention", "route", "design")
+"""The vocabularies a review declares in its config (``review.vocabularies``, :func:`workbook_spec`): of
+``studies.population``, ``arms.drug`` (the arm's intervention), ``arms.route`` and ``studies.design``."""
+DESIGNS = (
+    "rct",
+    "cluster_rct",
+    "crossover_rct",
+    "post_hoc_rct",
+    "nrsi",
+    "cohort",
+    "case_control",
+    "cross_sectional",
+    "before_after",
+    "single_arm",
+    "case_series",
+)
+"""Generic study designs: the default of ``review.vocabularies.design``."""
+RANDOMISED_DESIGNS = frozenset({"rct", "cluster_rct", "crossover_rct", "post_hoc_rct"})
+"""Designs whose evidence starts at high certainty (GRADE) and counts as randomised in the report, whatever the
+review's design vocabulary: a review's randomised designs take these names."""
 FUNDING = ("industry", "non_industry", "mixed", "not_reported")
 ROB_TOOLS = ("ROBINS-I", "NOS", "RoB2")
 INCLUSION_STATUS = ("confirmed", "provisional")
 ROLES = ("intervention", "comparator")
-DRUGS = ("ketamine", "esketamine", "placebo")
-ROUTES = ("IV", "IN", "oral", "IM", "SC")
 DIRECTIONS = ("improved", "worsened", "no_change", "mixed")
 QUALIFIERS = (">", ">=", "<", "<=", "~")
-STATISTICS = ("md", "ls_md", "smd", "rd", "rr", "or")
+STATISTICS = ("md", "ls_md", "smd", "rd", "rr", "or", "hr", "log_rr", "log_or", "log_hr")
+RATIO_STATISTICS = ("rr", "or", "hr")
+"""Contrast statistics reported on the ratio scale: estimate and confidence limits must be > 0."""
+OUTCOME_BASES = ("change", "final")
+"""What a continuous result compares: changes from baseline or final (follow-up) values."""
 EVIDENCE_STATUS = ("seen", "seen_inferred", "reported_in_summary", "not_seen")
 GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 
@@ -105,14 +134,23 @@ STUDIES = Sheet(
         _c("study_id", "id", "Unique study key, e.g. `hopwood2024`.", required=True, not_null=True),
         _c("citation", "text", "Short citation (authors, year, journal).", required=True),
         _c("doi", "text", "DOI without the `https://doi.org/` prefix.", required=True),
-        _c("design", "enum", "Study design.", required=True, vocabulary=DESIGNS),
+        _c(
+            "design",
+            "enum",
+            "Study design. Randomised, starting at high certainty in GRADE: "
+            f"{', '.join(d for d in DESIGNS if d in RANDOMISED_DESIGNS)}.",
+            required=True,
+            vocabulary=DESIGNS,
+            review_vocabulary="design",
+        ),
         _c("country", "text", "Country or countries.", required=True),
         _c(
             "population",
             "enum",
-            "MDD, TRD or MDSI (MDD with suicidal ideation).",
+            "Population (or subgroup) the study enrolled.",
             required=True,
-            vocabulary=POPULATIONS,
+            open_vocabulary=True,
+            review_vocabulary="population",
         ),
         _c("n_total", "int", "Participants analysed in the study.", required=True, minimum=1),
         _c("age_mean", "float", "Mean age in years.", required=True, minimum=0, maximum=120),
@@ -148,14 +186,22 @@ ARMS = Sheet(
         _c(
             "drug",
             "enum",
-            "Drug: ketamine, esketamine, placebo, or another name.",
+            "Intervention given in the arm (the active intervention, or the comparator such as placebo or usual "
+            "care). The header stays `drug`, as in earlier workbooks.",
             required=True,
-            vocabulary=DRUGS,
             open_vocabulary=True,
+            review_vocabulary="intervention",
         ),
-        _c("route", "enum", "Route of administration.", required=True, vocabulary=ROUTES, open_vocabulary=True),
-        _c("dose", "text", "Dose as reported.", required=True),
-        _c("schedule", "text", "Dosing schedule as reported.", required=True),
+        _c(
+            "route",
+            "enum",
+            "Route or mode of delivery of the intervention.",
+            required=True,
+            open_vocabulary=True,
+            review_vocabulary="route",
+        ),
+        _c("dose", "text", "Dose (or intensity) as reported.", required=True),
+        _c("schedule", "text", "Schedule (frequency, duration) as reported.", required=True),
         _c("n_arm", "int", "Participants in the arm.", required=True, minimum=1),
         _SOURCE,
         _NOTES,
@@ -224,8 +270,9 @@ OUTCOMES = Sheet(
         _c(
             "timepoint",
             "text",
-            "Timepoint as reported: `baseline`, `day 25`, `week 16`, `9 months`, or "
-            "`not reported` when the visit's time is unknown.",
+            "Timepoint as reported: `baseline`, `day 25`, `week 16`, `9 months`, a label without a time that the "
+            "review declares (`harmonize.untimed_window`, e.g. `end of treatment`), or `not reported` when the "
+            "visit's time is unknown.",
             required=True,
             not_null=True,
         ),
@@ -267,11 +314,12 @@ CONTRASTS = Sheet(
         _c("comparator_arm_id", "id", "Comparator arm.", required=True, not_null=True),
         _c("instrument", "enum", "Instrument (registry name).", required=True, not_null=True),
         _c("subscale", "text", "Domain/dimension as reported.", required=True, not_null=True),
-        _c("timepoint", "text", "Timepoint as reported.", required=True, not_null=True),
+        _c("timepoint", "text", "Timepoint as reported (as in `outcomes`).", required=True, not_null=True),
         _c(
             "statistic",
             "enum",
-            "Reported statistic: md, ls_md, smd, rd, rr, or.",
+            "Reported statistic: md, ls_md (adjusted MD), smd, rd, rr, or, hr (hazard ratio); log_rr, log_or, "
+            "log_hr when the estimate and its SE or CI are on the log scale.",
             required=True,
             not_null=True,
             vocabulary=STATISTICS,
@@ -279,18 +327,39 @@ CONTRASTS = Sheet(
         _c(
             "estimate",
             "float",
-            "Point estimate (RR/OR on the ratio scale; RD as a proportion or %).",
+            "Point estimate (RR/OR/HR on the ratio scale, log_* on the log scale; RD as a proportion or %).",
             required=True,
             not_null=True,
         ),
-        _c("se", "float", "Standard error.", required=True, minimum=0, exclusive_minimum=True),
-        _c("ci_low", "float", "Lower 95% confidence limit.", required=True),
-        _c("ci_high", "float", "Upper 95% confidence limit.", required=True),
+        _c(
+            "se",
+            "float",
+            "Standard error (of the log ratio for log_*).",
+            required=True,
+            minimum=0,
+            exclusive_minimum=True,
+        ),
+        _c("ci_low", "float", "Lower confidence limit (95% unless `ci_level` says otherwise).", required=True),
+        _c("ci_high", "float", "Upper confidence limit (95% unless `ci_level` says otherwise).", required=True),
         _c("p_value", "float", "Reported p value.", required=True, minimum=0, maximum=1),
         _c("source_id", "id", "Key of the row in `sources`.", required=True, not_null=True),
         _c("n", "int", "Participants in the comparison.", minimum=1),
         _c("evidence_status", "enum", "How the number was seen.", vocabulary=EVIDENCE_STATUS),
         _NOTES,
+        _c(
+            "ci_level",
+            "pct",
+            "Confidence level of `ci_low`/`ci_high` in percent; empty means 95.",
+            minimum=50,
+            maximum=100,
+            exclusive_maximum=True,
+        ),
+        _c(
+            "outcome_basis",
+            "enum",
+            "What an md, ls_md or smd compares: `change` from baseline or `final` values; empty when not stated.",
+            vocabulary=OUTCOME_BASES,
+        ),
     ),
 )
 
@@ -433,3 +502,61 @@ PRISMA_BOXES = (
     "total_reports",
 )
 """Box keys of the PRISMA2020 R package's data template (Haddaway et al. 2022)."""
+
+
+class VocabularyError(InputError, ValueError):
+    """A review's vocabulary declaration that cannot be used: the run stops with this message, without a traceback."""
+
+
+Vocabularies = Mapping[str, Sequence[str]]
+"""A review's declaration (``review.vocabularies``): a list of values per key of :data:`REVIEW_VOCABULARIES`, and
+``open``, the keys whose values are suggestions only."""
+
+
+def workbook_spec(vocabularies: Vocabularies | None = None) -> tuple[Sheet, ...]:
+    """The contract of one review: :data:`SHEETS` with the vocabularies the review declares.
+
+    A declared list replaces the column's own (none, or :data:`DESIGNS` for ``design``) and is closed: a value
+    outside it is a problem. An empty list, or a key named in ``open``, accepts any value; listed values are then
+    suggestions. VocabularyError for an unusable declaration (an unknown key, values differing only in case).
+    """
+    declared = dict(vocabularies or {})
+    _check_vocabularies(declared)
+    opened = set(declared.get("open", ()))
+    return tuple(
+        replace(sheet, columns=tuple(_declared(column, declared, opened) for column in sheet.columns))
+        for sheet in SHEETS
+    )
+
+
+def _declared(column: Column, declared: Vocabularies, opened: set[str]) -> Column:
+    key = column.review_vocabulary
+    if key is None:
+        return column
+    values = tuple(declared.get(key, column.vocabulary))
+    return replace(column, vocabulary=values, open_vocabulary=not values or key in opened)
+
+
+def _check_vocabularies(declared: Vocabularies) -> None:
+    unknown = sorted(set(declared) - {*REVIEW_VOCABULARIES, "open"})
+    if unknown:
+        raise VocabularyError(
+            f"review.vocabularies: unknown key {', '.join(unknown)}; known: {', '.join(REVIEW_VOCABULARIES)}, open"
+        )
+    not_vocabularies = sorted(set(declared.get("open", ())) - set(REVIEW_VOCABULARIES))
+    if not_vocabularies:
+        raise VocabularyError(f"review.vocabularies.open: {', '.join(not_vocabularies)} is not a declared vocabulary")
+    for key in REVIEW_VOCABULARIES:
+        _check_values(key, declared.get(key, ()))
+
+
+def _check_values(key: str, values: Sequence[str]) -> None:
+    """Values must be non-empty text, distinct ignoring case (the clean stage corrects the case of a value)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            raise VocabularyError(f"review.vocabularies.{key}: {value!r} is not a non-empty text")
+        if value.casefold() in seen:
+            first = seen[value.casefold()]
+            raise VocabularyError(f"review.vocabularies.{key}: {value!r} repeats {first!r} (ignoring case)")
+        seen[value.casefold()] = value

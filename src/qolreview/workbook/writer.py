@@ -67,10 +67,7 @@ def _bound(value: float) -> str:
 def allowed_text(col: Column) -> str:
     """Allowed values of a column: its vocabulary, or its numeric range."""
     if col.kind == "enum":
-        if not col.vocabulary:
-            return "a name from the instrument registry (`config/instruments.yaml`)"
-        values = ", ".join(col.vocabulary)
-        return f"suggested: {values}; other values accepted" if col.open_vocabulary else values
+        return _vocabulary_text(col)
     if col.kind == "date":
         return "YYYY-MM-DD"
     low, high = col.minimum, col.maximum
@@ -85,6 +82,17 @@ def allowed_text(col: Column) -> str:
     return ""
 
 
+def _vocabulary_text(col: Column) -> str:
+    """The values of an enum column; for a vocabulary the review declares, where it is declared."""
+    values = ", ".join(col.vocabulary)
+    if col.review_vocabulary is None:
+        return values or "a name from the instrument registry (`instruments` and `extra_instruments`)"
+    where = f"`review.vocabularies.{col.review_vocabulary}`"
+    if not values:
+        return f"any value (no list declared in {where})"
+    return f"suggested: {values}; other values accepted ({where})" if col.open_vocabulary else f"{values} ({where})"
+
+
 def _sheet_intro(sheet: Sheet) -> str:
     presence = "Required sheet." if sheet.required else "Optional sheet."
     key = f" Unique key: {', '.join(f'`{k}`' for k in sheet.key)}." if sheet.key else ""
@@ -96,7 +104,8 @@ def _md_cell(text: str) -> str:
 
 
 def format_reference_markdown() -> str:
-    """Markdown reference of every sheet and column of the contract (the generated part of ``raw/README.md``)."""
+    """Markdown reference of every sheet and column of the contract (the generated part of ``raw/README.md``),
+    with the vocabularies of a review that declares none."""
     parts: list[str] = []
     for sheet in SHEETS:
         parts.append(f"### `{sheet.name}`\n\n{_sheet_intro(sheet)}\n")
@@ -170,10 +179,10 @@ def _as_text(cell: Cell) -> None:
     cell.quotePrefix = True
 
 
-def _write_lists(lists: Worksheet) -> dict[tuple[str, str], str]:
+def _write_lists(lists: Worksheet, sheets: Sequence[Sheet]) -> dict[tuple[str, str], str]:
     """Write every enum vocabulary into its own column of ``lists``; return each one's cell range."""
     ranges: dict[tuple[str, str], str] = {}
-    enums = [(s, c) for s in SHEETS for c in s.columns if c.kind == "enum" and c.vocabulary]
+    enums = [(s, c) for s in sheets for c in s.columns if c.kind == "enum" and c.vocabulary]
     for j, (sheet, col) in enumerate(enums, start=1):
         lists.cell(row=1, column=j, value=f"{sheet.name}.{col.name}").font = _BOLD
         for i, value in enumerate(col.vocabulary, start=2):
@@ -201,7 +210,7 @@ def _add_dropdowns(ws: Worksheet, sheet: Sheet, ranges: Mapping[tuple[str, str],
         ws.add_data_validation(validation)
 
 
-def _instructions_table() -> list[list[object]]:
+def _instructions_table(sheets: Sequence[Sheet]) -> list[list[object]]:
     table: list[list[object]] = [
         ["sheet", "column", "type", "required", "allowed values", "description"],
         ["", "", "", "", "", "Extraction workbook; the format is documented in raw/README.md."],
@@ -215,16 +224,25 @@ def _instructions_table() -> list[list[object]]:
             "only as reported; leave a cell empty when a value is not reported; never compute or invent one.",
         ],
         ["", "", "", "", "", "Drop-down lists offer the allowed values; 'enum (open)' columns accept others."],
+        [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "The lists of studies.population, studies.design, arms.drug (the arm's intervention) and arms.route "
+            "are the review's own: review.vocabularies in its config file.",
+        ],
     ]
-    for sheet in SHEETS:
+    for sheet in sheets:
         table.append([sheet.name, "", "", "", "", _sheet_intro(sheet)])
         for col in sheet.columns:
             table.append([sheet.name, col.name, kind_text(col), required_text(col), allowed_text(col), col.description])
     return table
 
 
-def _write_instructions(ws: Worksheet) -> None:
-    table = _instructions_table()
+def _write_instructions(ws: Worksheet, sheets: Sequence[Sheet]) -> None:
+    table = _instructions_table(sheets)
     _write_table(ws, table)
     for row in ws.iter_rows(min_row=2):
         if row[0].value and not row[1].value:  # sheet heading rows
@@ -234,20 +252,24 @@ def _write_instructions(ws: Worksheet) -> None:
 
 
 def build_workbook(
-    rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]], *, include_instructions: bool = True
+    rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
+    *,
+    include_instructions: bool = True,
+    sheets: Sequence[Sheet] = SHEETS,
 ) -> WorkbookType:
-    """An openpyxl workbook with one sheet per contract sheet (in contract order) holding ``rows_by_sheet``."""
+    """An openpyxl workbook with one sheet per contract sheet (in contract order) holding ``rows_by_sheet``;
+    ``sheets`` is the contract (a review's: :func:`qolreview.workbook.spec.workbook_spec`)."""
     unknown = sorted(set(rows_by_sheet) - set(SHEETS_BY_NAME))
     if unknown:
         raise ValueError(f"unknown sheets: {unknown}")
     wb = Workbook()
     wb.remove(wb.active)
     if include_instructions:
-        _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET))
-    data_sheets = [(sheet, wb.create_sheet(sheet.name)) for sheet in SHEETS]
+        _write_instructions(wb.create_sheet(INSTRUCTIONS_SHEET), sheets)
+    data_sheets = [(sheet, wb.create_sheet(sheet.name)) for sheet in sheets]
     lists = wb.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
-    ranges = _write_lists(lists)
+    ranges = _write_lists(lists, sheets)
     for sheet, ws in data_sheets:
         rows = rows_by_sheet.get(sheet.name, ())
         headers = _headers(sheet, rows)
@@ -285,8 +307,9 @@ def write_workbook(
     rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]],
     *,
     include_instructions: bool = True,
+    sheets: Sequence[Sheet] = SHEETS,
 ) -> None:
-    """Write an extraction workbook to ``path`` (atomically, deterministically).
+    """Write an extraction workbook following the contract ``sheets`` to ``path`` (atomically, deterministically).
 
     Every contract sheet is written, in contract order, with all its columns (extra keys of the rows
     become extra columns after them); sheets absent from ``rows_by_sheet`` get headers only. The header
@@ -294,13 +317,14 @@ def write_workbook(
     ``instructions`` sheet describing every column comes first unless ``include_instructions`` is false.
     Blank values (``None``, NaN, ``""``) leave the cell empty.
     """
-    data = workbook_bytes(build_workbook(rows_by_sheet, include_instructions=include_instructions))
+    data = workbook_bytes(build_workbook(rows_by_sheet, include_instructions=include_instructions, sheets=sheets))
     write_bytes_atomic({path: data})
 
 
-def write_template(path: str | Path) -> None:
-    """Write the blank extraction template: headers, drop-down lists and instructions, no data."""
-    write_workbook(path, {})
+def write_template(path: str | Path, sheets: Sequence[Sheet] = SHEETS) -> None:
+    """Write the blank extraction template of the contract ``sheets``: headers, drop-down lists and instructions,
+    no data."""
+    write_workbook(path, {}, sheets=sheets)
 
 
 def _update_readme(readme: Path) -> None:
