@@ -127,11 +127,12 @@ def _rows(rng: np.random.Generator) -> dict[str, list[dict[str, object]]]:
     }
 
 
-def build(path: Path) -> int:
-    """Write the benchmark workbook; returns its number of data rows."""
+def write_sheets(path: Path, sheets: dict[str, list[dict[str, object]]]) -> int:
+    """Write ``{sheet: rows}`` as an extraction workbook (every contract column, in order); returns the number
+    of data rows."""
     book = openpyxl.Workbook(write_only=True)
     total = 0
-    for sheet, rows in _rows(np.random.default_rng(SEED)).items():
+    for sheet, rows in sheets.items():
         ws = book.create_sheet(sheet)
         header = SHEETS_BY_NAME[sheet].column_names
         ws.append(list(header))
@@ -140,6 +141,11 @@ def build(path: Path) -> int:
         total += len(rows)
     book.save(path)
     return total
+
+
+def build(path: Path) -> int:
+    """Write the benchmark workbook; returns its number of data rows."""
+    return write_sheets(path, _rows(np.random.default_rng(SEED)))
 
 
 def _clean(path: Path) -> None:
