@@ -7,16 +7,18 @@ pipeline on enough studies to pool: seventeen studies (eleven RCTs, four non-ran
 cohort, one single-arm study) of intravenous ketamine and intranasal esketamine in MDD, TRD and MDSI, with
 the QoL instruments WHOQOL-BREF, EQ-5D-5L (index and "any problem" percentages), EQ-VAS, SF-36, QLDS and
 AQoL-8D, and HAM-D, MADRS and SDS as secondary outcomes. Eight of the studies (``DIAGNOSTIC_STUDIES``) were
-added so that one analysis (between arms, overall QoL, week 12, SMD) has thirteen studies: enough for
-meta-regression, the small-study tests, trim-and-fill and GOSH.
+added so that one analysis (between arms, overall QoL, week 12, SMD of final values) has thirteen studies:
+enough for meta-regression, the small-study tests, trim-and-fill and GOSH. Change-score and final-value SMDs
+are never pooled together (Cochrane Handbook 10.5.2), so every one of the thirteen reports final values at
+week 12 (a few report change scores on a second instrument too: a small change-score analysis beside it).
 
 The numbers come from a simple model, drawn with a fixed seed: each arm starts from an instrument's
 typical baseline and moves towards it by a drug-specific improvement that grows over time; in the added
 studies the improvement is larger the smaller the study (a small-study pattern). Each result is
 then written in one of the ways papers report it (final mean with SD, SE or 95% CI; median and IQR;
-baseline and follow-up with the pre-post correlation; change with SD, SE or CI; adjusted contrasts; a
-risk ratio; a direction in words), so that every conversion of the harmonize stage runs. The output is
-byte-for-byte deterministic.
+baseline and follow-up with or without the pre-post correlation; change with SD, SE or CI; adjusted
+contrasts; a risk ratio; a direction in words), so that every conversion of the harmonize stage runs. The
+output is byte-for-byte deterministic.
 """
 
 from __future__ import annotations
@@ -171,15 +173,15 @@ def report(res: dict[str, float], scale: Scale, fmt: str) -> dict[str, object]:
             "q1": _round(median - 0.6745 * sd, d),
             "q3": _round(median + 0.6745 * sd, d),
         }
-    if fmt == "baseline_final_r":
-        return {
+    if fmt in ("baseline_final", "baseline_final_r"):
+        stats = {
             "n": n,
             "mean": _round(mean, d),
             "sd": _round(sd, d + 1),
             "baseline_mean": _round(res["base"], d),
             "baseline_sd": _round(res["sd_b"], d + 1),
-            "pre_post_r": res["r"],
         }
+        return {**stats, "pre_post_r": res["r"]} if fmt == "baseline_final_r" else stats
     if fmt == "change_sd":
         return {"n": n, "change_mean": _round(res["change"], d), "change_sd": _round(res["sd_c"], d + 1)}
     if fmt == "change_se":
@@ -592,7 +594,7 @@ PLAN: list[tuple[str, str, tuple[str, ...], dict[str, str], float | None]] = [
     ("syn_rct_iv2", "EQ-VAS", ("VAS",), {"baseline": "final_sd", "day 28": "final_ci", "week 12": "final_ci"}, None),
     ("syn_rct_iv2", "MADRS", ("total",), {"baseline": "final_sd", "week 1": "final_sd", "day 28": "final_sd"}, None),
     ("syn_rct_in1", "SF-36", ("PCS", "MCS"), {"day 28": "change_sd", "week 12": "change_sd"}, None),
-    ("syn_rct_in1", "EQ-5D-5L", ("index",), {"day 28": "change_se", "week 12": "change_se"}, None),
+    ("syn_rct_in1", "EQ-5D-5L", ("index",), {"day 28": "change_se", "week 12": "baseline_final"}, None),
     ("syn_rct_in1", "SDS", ("total",), {"day 28": "change_sd"}, None),
     ("syn_rct_in2", "QLDS", ("total",), {"day 28": "change_ci", "week 12": "change_ci"}, None),
     (
@@ -644,7 +646,12 @@ PLAN: list[tuple[str, str, tuple[str, ...], dict[str, str], float | None]] = [
         None,
     ),
     ("syn_single_in", "AQoL-8D", ("utility",), {"baseline": "final_sd", "week 12": "change_sd"}, None),
-    # The added studies (DIAGNOSTIC_STUDIES): one or two overall QoL measures each, always at week 12.
+    # The added studies (DIAGNOSTIC_STUDIES): one or two overall QoL measures each, always at week 12. Every
+    # two-arm study with an overall measure at week 12 reports it as final values there (baseline and follow-up
+    # without a correlation also give a final-value SMD), so that the SMD analysis of final values has all
+    # thirteen of them; IN-2 and IN-4 (QLDS change) and NRSI IN (EQ-5D-5L with a reported correlation) add
+    # change-score SMDs, a separate analysis. At day 28 and 6 months change scores and final values stay
+    # mixed, so those windows have SMD analyses split by basis too.
     (
         "syn_rct_iv4",
         "EQ-5D-5L",
@@ -653,17 +660,17 @@ PLAN: list[tuple[str, str, tuple[str, ...], dict[str, str], float | None]] = [
         None,
     ),
     ("syn_rct_iv4", "EQ-VAS", ("VAS",), {"baseline": "final_sd", "day 28": "final_sd", "week 12": "final_sd"}, None),
-    ("syn_rct_iv5", "QLDS", ("total",), {"baseline": "final_sd", "day 28": "change_sd", "week 12": "change_sd"}, None),
+    ("syn_rct_iv5", "QLDS", ("total",), {"baseline": "final_sd", "day 28": "change_sd", "week 12": "final_sd"}, None),
     (
         "syn_nrsi_iv2",
         "WHOQOL-BREF",
         ("overall QoL item", "general health item"),
-        {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"},
+        {"baseline": "final_sd", "week 12": "final_se", "6 months": "baseline_final_r"},
         0.4,
     ),
     ("syn_rct_in3", "AQoL-8D", ("utility",), {"baseline": "final_sd", "week 12": "final_ci"}, None),
-    ("syn_rct_iv6", "EQ-5D-5L", ("index",), {"day 28": "change_se", "week 12": "change_se"}, None),
-    ("syn_rct_iv6", "EQ-VAS", ("VAS",), {"day 28": "change_ci", "week 12": "change_ci"}, None),
+    ("syn_rct_iv6", "EQ-5D-5L", ("index",), {"day 28": "change_se", "week 12": "baseline_final"}, None),
+    ("syn_rct_iv6", "EQ-VAS", ("VAS",), {"day 28": "change_ci", "week 12": "final_ci"}, None),
     (
         "syn_nrsi_in2",
         "EQ-5D-5L",
@@ -683,7 +690,7 @@ PLAN: list[tuple[str, str, tuple[str, ...], dict[str, str], float | None]] = [
         "syn_rct_in5",
         "EQ-5D-5L",
         ("index",),
-        {"baseline": "final_sd", "week 12": "baseline_final_r", "6 months": "baseline_final_r"},
+        {"baseline": "final_sd", "week 12": "baseline_final", "6 months": "baseline_final_r"},
         0.55,
     ),
 ]

@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +22,7 @@ from test_report import _data
 from conftest import SNAKEMAKE, copy_project
 from qolreview import report as R
 from qolreview.report.render import render_report
+from qolreview.report.render.quarto import has_papermill
 
 SECRET = "TOPSECRET-4711"
 
@@ -40,17 +43,27 @@ def hostile_texts(secret: Path) -> list[str]:
     ]
 
 
+RENDERER_RESOURCES = (
+    '<script src="data:application/javascript',
+    '<link href="data:text/css',
+    '<link rel="stylesheet" href="data:text/css',
+)
+"""Quarto's own page scripts and styles, embedded as data URIs (never from the document's text)."""
+
+
 def _assert_inert(html: str, tmp_path: Path) -> None:
-    """No trace of the secret, and in Chromium no script but the checker's, no dialog and no unsafe link."""
+    """No trace of the secret, and in Chromium no script but the checker's and the renderer's own (Quarto's
+    page scripts; the builtin renderer has none), no dialog and no unsafe link."""
     assert SECRET not in html
     assert base64.b64encode(SECRET.encode()).decode()[:16] not in html
     assert "data:text/plain" not in html
-    assert "&lt;script&gt;" in html and "<script" not in html
+    assert "&lt;script&gt;" in html and "<script>window.__pwned" not in html
     if _browser() is None:
         pytest.skip("no headless Chromium on the PATH (install the 'chromium' package)")
     report = browser_check(html, tmp_path)
     assert report["pwned"] is None and report["dialogs"] == []
-    assert report["scripts"] == 1 and report["embedded"] == 0 and report["unsafe"] == []
+    unsafe = [item for item in report["unsafe"] if not item.startswith(RENDERER_RESOURCES)]
+    assert report["scripts"] == 1 + html.count("<script") and report["embedded"] == 0 and unsafe == []
     assert report["errors"] == []
     assert all(image["complete"] and image["width"] > 0 for image in report["images"]), report["images"]
 
@@ -120,12 +133,27 @@ def _hostile_project(root: Path) -> Path:
     return project
 
 
+REAL_QUARTO = pytest.mark.skipif(
+    shutil.which("quarto") is None or not has_papermill(sys.executable),
+    reason="quarto is not on the PATH or papermill is not installed",
+)
+
+
 @pytest.mark.e2e
-def test_hostile_workbook_through_the_pipeline(tmp_path: Path) -> None:
-    """The synthetic review with hostile study labels, run end to end under umask 022."""
+@pytest.mark.parametrize("renderer", ["builtin", pytest.param("quarto", marks=REAL_QUARTO)])
+def test_hostile_workbook_through_the_pipeline(tmp_path: Path, renderer: str) -> None:
+    """The synthetic review with hostile study labels, run end to end under umask 022 with each renderer."""
     project = _hostile_project(tmp_path)
     run = subprocess.run(
-        [str(SNAKEMAKE), "--cores", "2", "--configfile", ".test/config.yaml"],
+        [
+            str(SNAKEMAKE),
+            "--cores",
+            "2",
+            "--configfile",
+            ".test/config.yaml",
+            "--config",
+            f"report={{'renderer': '{renderer}'}}",
+        ],
         cwd=project,
         preexec_fn=lambda: os.umask(0o022),
         capture_output=True,

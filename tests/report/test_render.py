@@ -513,3 +513,16 @@ def test_quarto_without_papermill(
         info = render_report(FEATURES, tmp_path / "x.html", params=PARAMS, python=str(python))
     assert info.renderer == "builtin"
     assert "papermill is not importable" in caplog.text
+
+
+def test_quarto_output_line_after_a_coloured_warning_is_found(tmp_path: Path) -> None:
+    """Quarto leaves a colour code at the start of the line after a warning: the output is still found."""
+    from qolreview.report.render.quarto import _produced_file
+
+    (tmp_path / "_output").mkdir()
+    (tmp_path / "_output" / "review.html").write_text("<html></html>", encoding="utf-8")
+    messages = (
+        "\x1b[33mWARNING (astpipeline.lua:340)\nThe following string was found\n"
+        "\x1b[39mOutput created: _output/review.html\n"
+    )
+    assert _produced_file(tmp_path / "review.qmd", "review.html", messages) == tmp_path / "_output" / "review.html"

@@ -83,6 +83,9 @@ WORKBOOK_DEPENDENTS = {
     "all",
 }
 SYNTHETIC_BUILDER = ROOT / ".test" / "build_workbook.py"
+#: The synthetic review's main analysis (at least 12 studies, every diagnostic runs on it). Its SMDs of final
+#: values are split from the few change-score SMDs of the same window (Cochrane Handbook 10.5.2).
+SYNTHETIC_MAIN = "between_arms|overall|medium|SMD|final"
 
 
 def _builder():
@@ -276,6 +279,20 @@ def _studies_comparing_arms(results: Path, domain: str, window: str) -> set[str]
     return {s for s, found in arm_roles.items() if found == {"intervention", "comparator"}} | set(contrasts["study_id"])
 
 
+def _smd_studies_by_basis(results: Path, domain: str, window: str) -> dict[str, set[str]]:
+    """Studies with a selected between-arm SMD on ``domain`` in ``window``, by the effect's ``outcome_basis``
+    (change or final values): the studies of each SMD analysis the change/final rule splits off."""
+    effects = read_table(results / "harmonized" / "effect_sizes.parquet")
+    effects = effects[
+        effects["selected"].astype(bool)
+        & (effects["comparison"] == "between_arms")
+        & (effects["measure"] == "SMD")
+        & (effects["domain"] == domain)
+        & (effects["window"] == window)
+    ]
+    return {str(basis): set(rows["study_id"]) for basis, rows in effects.groupby("outcome_basis")}
+
+
 @pytest.mark.e2e
 def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], PipelineRun]) -> None:
     results = pipeline("synthetic").results
@@ -286,8 +303,21 @@ def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], 
     for analysis_id, row in pooled.iterrows():
         quoted = f"{_fmt(row['estimate'])} (95% CI {_fmt(row['ci_lb'])} to {_fmt(row['ci_ub'])}"
         assert quoted in text, f"{analysis_id}: {quoted!r} not in the report"
-    main = pooled.loc["between_arms|overall|medium|SMD"]
-    assert int(main["k"]) == len(_studies_comparing_arms(results, "overall", "medium")) >= 12
+    # Change-score and final-value SMDs are never pooled together: the overall QoL analysis of the medium window
+    # is split by basis. Every study comparing the arms there reports final values (the main analysis); a few
+    # report change scores on another instrument too (a small change-score analysis).
+    by_basis = _smd_studies_by_basis(results, "overall", "medium")
+    assert set(by_basis) == {"change", "final"}
+    assert "between_arms|overall|medium|SMD" not in meta.index
+    for basis, studies in by_basis.items():
+        split = meta.loc[f"between_arms|overall|medium|SMD|{basis}"]
+        assert split["outcome_basis"] == basis
+        assert set(split["study_ids"].split("; ")) == studies and int(split["k"]) == len(studies)
+    assert 2 <= len(by_basis["change"]) < len(by_basis["final"])
+    assert "between_arms|overall|medium|SMD|change" in pooled.index
+    main = pooled.loc[SYNTHETIC_MAIN]
+    assert by_basis["final"] == _studies_comparing_arms(results, "overall", "medium")
+    assert int(main["k"]) == len(by_basis["final"]) >= 12
     assert (
         f"Pooling {int(main['k'])} studies" in text
         and f"Q = {main['q']:.2f} on {int(main['q_df'])} degrees of freedom" in text
@@ -295,10 +325,10 @@ def test_synthetic_report_quotes_the_pooled_estimates(pipeline: Callable[[str], 
     # The analyses the synthetic review is built to exercise.
     leave_one_out = read_table(results / "synthesis" / "leave_one_out.parquet")
     subgroups = read_table(results / "synthesis" / "subgroups.parquet")
-    assert "between_arms|overall|medium|SMD" in set(leave_one_out["analysis_id"])
+    assert SYNTHETIC_MAIN in set(leave_one_out["analysis_id"])
     assert {"drug", "population", "design"} <= set(subgroups["subgroup_var"])
     weights = read_table(results / "synthesis" / "study_weights.parquet")
-    main_weights = weights[weights["analysis_id"] == "between_arms|overall|medium|SMD"]
+    main_weights = weights[weights["analysis_id"] == SYNTHETIC_MAIN]
     assert main_weights["composite"].astype(bool).sum() >= 3  # several studies pool dependent effects
     # The diagnostics (at least 10 studies for meta-regression and the small-study tests), on the main analysis.
     diagnostics = {

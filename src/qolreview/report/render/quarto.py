@@ -50,6 +50,8 @@ QUARTO_FORMATS: Mapping[Format, str] = {"html": "html", "docx": "docx", "pdf": "
 FILTERS = (GUARD_FILTER, "metadata_override.lua", TABLES_FILTER)
 METADATA_KEY = "qolreview-metadata"
 _OUTPUT_CREATED = re.compile(r"^Output created: (.+?)\s*$", re.MULTILINE)
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+"""Terminal colour codes: Quarto leaves one at the start of the line after a warning."""
 
 
 def quarto_executable() -> str | None:
@@ -170,7 +172,7 @@ def _run(
 
 def _produced_file(qmd: Path, name: str, messages: str) -> Path:
     """Where Quarto wrote the output: its "Output created:" line, else next to the input."""
-    reported = _OUTPUT_CREATED.findall(messages)
+    reported = _OUTPUT_CREATED.findall(_ANSI_ESCAPE.sub("", messages))
     candidates = [qmd.parent / path for path in reported] + [qmd.parent / name]
     for candidate in candidates:
         if candidate.is_file():
