@@ -237,3 +237,12 @@ def test_side_needs_three_studies_or_unequal_variances() -> None:
         trim_and_fill([0.1, 0.5], [0.01, 0.04], "REML")
     with pytest.raises(ValueError, match="sampling variances are \\(nearly\\) all equal"):
         trim_and_fill(GOOD_Y, [0.04] * 4, "DL")
+
+
+def test_an_exact_p_value_below_zero_in_r_is_reported_as_zero() -> None:
+    """With 100 nearly concordant pairs R's ``1 - P(T <= q - 1)`` rounds to about -4e-14 (``cor.test`` returns
+    -4.085621e-14 for this tau); a p-value is never negative."""
+    from qolreview.meta.small_study import _kendall_exact_pvalue
+
+    assert _kendall_exact_pvalue(0.9999, 100) == 0.0
+    assert 0.0 < _kendall_exact_pvalue(0.5, 60) < 1e-6

@@ -323,13 +323,17 @@ def _kendall_test(x: FloatArray, y: FloatArray, *, exact: bool) -> tuple[float, 
 
 
 def _kendall_exact_pvalue(tau: float, n: int) -> float:
-    """R's ``cor.test`` exact two-sided p-value from tau (no ties), with R's arithmetic."""
+    """R's ``cor.test`` exact two-sided p-value from tau (no ties), with R's arithmetic.
+
+    For an extreme tau, R's upper tail ``1 - P(T <= q - 1)`` can round below 0 (about -4e-14 at n = 100); that
+    is reported as 0, a p-value's lower bound (a documented divergence: metafor passes R's negative value on).
+    """
     q = round((tau + 1.0) * n * (n - 1) / 4.0)
     if q > n * (n - 1) / 4.0:
         p = 1.0 - _pkendall(q - 1, n)
     else:
         p = _pkendall(q, n)
-    return min(2.0 * p, 1.0)
+    return min(max(2.0 * p, 0.0), 1.0)
 
 
 def _pkendall(q: int, n: int) -> float:
