@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 
 from qolreview.instruments import Registry
 from qolreview.workbook.problems import MAX_LISTED, Problem, quote_value, unlisted
-from qolreview.workbook.spec import RATIO_STATISTICS, Column, Sheet
+from qolreview.workbook.spec import OUTCOME_VALUES, RATIO_STATISTICS, Column, Sheet
 
 Predicate = Callable[[pd.Series], pd.Series]
 Message = Callable[[object, object], str]
@@ -633,30 +633,7 @@ def _identical_limits(tables: Mapping[str, pd.DataFrame], sheet_names: Mapping[s
     return found
 
 
-ARM_NUMBERS = (
-    "instrument",
-    "subscale",
-    "timepoint",
-    "n",
-    "mean",
-    "sd",
-    "se",
-    "ci_low",
-    "ci_high",
-    "median",
-    "q1",
-    "q3",
-    "baseline_mean",
-    "baseline_sd",
-    "change_mean",
-    "change_sd",
-    "change_se",
-    "change_ci_low",
-    "change_ci_high",
-    "pct_change",
-    "pct_with_problem",
-    "pct_responders",
-)
+ARM_NUMBERS = ("instrument", "subscale", "timepoint", "n", *OUTCOME_VALUES)
 """The columns of ``outcomes`` whose values, over all of an arm's rows, identify what the arm reports (the
 first four say what and when, the others the results)."""
 

@@ -54,7 +54,7 @@ from qolreview.parquet_io import read_table, write_table
 from qolreview.provenance import cell, join_cells, row_cells
 from qolreview.tables import UNTIMED_RULE, WEEKS_RULE, ConversionLog, EffectSizes, NotConvertible
 from qolreview.workbook.problems import format_number
-from qolreview.workbook.spec import EVIDENCE_STATUS
+from qolreview.workbook.spec import EVIDENCE_STATUS, OUTCOME_VALUES
 from qolreview.workflow import Files, Settings
 
 log = logging.getLogger(__name__)
@@ -65,27 +65,7 @@ Row = Mapping[str, Any]
 PROPORTIONS = {"pct_with_problem": True, "pct_responders": False}
 
 #: Columns whose value makes an ``outcomes`` row a numeric result (beyond n and notes).
-_NUMERIC = (
-    "mean",
-    "sd",
-    "se",
-    "ci_low",
-    "ci_high",
-    "median",
-    "q1",
-    "q3",
-    "baseline_mean",
-    "baseline_sd",
-    "change_mean",
-    "change_sd",
-    "change_se",
-    "change_ci_low",
-    "change_ci_high",
-    "pct_change",
-    "pct_with_problem",
-    "pct_responders",
-    "pre_post_r",
-)
+_NUMERIC = (*OUTCOME_VALUES, "pre_post_r")
 
 #: Columns of an ``outcomes`` row that hold scores (not spreads or changes): they show which scoring was used.
 _SCORES = ("mean", "ci_low", "ci_high", "median", "q1", "q3", "baseline_mean")

@@ -132,22 +132,35 @@ def choose_timepoints(
             keep_weeks = float(weeks[np.isclose(distance, distance.min())].max())
             why = f"closest to the target of {target:g} weeks"
         kept = rows.index[np.isclose(weeks, keep_weeks)]
-        dropped = rows.index.difference(kept)
-        kept_label = str(rows.loc[kept[0], "timepoint"])
-        note = f"not selected: window {window} has several timepoints; kept {kept_label} ({why})"
-        out.loc[dropped, "selected"] = False
-        out.loc[dropped, "selection_note"] = _append(out.loc[dropped, "selection_note"], note)
-        out.loc[kept, "selection_note"] = _append(
-            out.loc[kept, "selection_note"], f"selected: {why} among {weeks.nunique()} timepoints"
-        )
-        log.info(
-            "timepoint choice %s: kept %s, dropped %s (%s)",
-            dict(zip(keys, key, strict=True)),
-            kept_label,
-            ", ".join(sorted(rows.loc[dropped, "timepoint"].astype(str).unique())),
-            why,
-        )
+        _record_choice(out, rows, kept, window, why, weeks.nunique(), dict(zip(keys, key, strict=True)))
     return out
+
+
+def _record_choice(
+    out: pd.DataFrame,
+    rows: pd.DataFrame,
+    kept: pd.Index,
+    window: str,
+    why: str,
+    n_timepoints: int,
+    key: Mapping[str, object],
+) -> None:
+    """Deselect the ``rows`` not ``kept`` in ``out``, note why on every row, and log the choice."""
+    dropped = rows.index.difference(kept)
+    kept_label = str(rows.loc[kept[0], "timepoint"])
+    note = f"not selected: window {window} has several timepoints; kept {kept_label} ({why})"
+    out.loc[dropped, "selected"] = False
+    out.loc[dropped, "selection_note"] = _append(out.loc[dropped, "selection_note"], note)
+    out.loc[kept, "selection_note"] = _append(
+        out.loc[kept, "selection_note"], f"selected: {why} among {n_timepoints} timepoints"
+    )
+    log.info(
+        "timepoint choice %s: kept %s, dropped %s (%s)",
+        key,
+        kept_label,
+        ", ".join(sorted(rows.loc[dropped, "timepoint"].astype(str).unique())),
+        why,
+    )
 
 
 def _append(notes: pd.Series, note: str) -> pd.Series:
@@ -170,20 +183,6 @@ def choose_untimed(effects: pd.DataFrame, group: Sequence[str], window: UntimedW
         if ranks.nunique() < 2:
             continue
         kept = rows.index[ranks == ranks.min()]
-        dropped = rows.index.difference(kept)
-        kept_label = str(rows.loc[kept[0], "timepoint"])
         why = "listed first in harmonize.untimed_window.timepoints"
-        note = f"not selected: window {window.name} has several timepoints; kept {kept_label} ({why})"
-        out.loc[dropped, "selected"] = False
-        out.loc[dropped, "selection_note"] = _append(out.loc[dropped, "selection_note"], note)
-        out.loc[kept, "selection_note"] = _append(
-            out.loc[kept, "selection_note"], f"selected: {why} among {ranks.nunique()} timepoints"
-        )
-        log.info(
-            "timepoint choice %s: kept %s, dropped %s (%s)",
-            dict(zip(group, key, strict=True)),
-            kept_label,
-            ", ".join(sorted(rows.loc[dropped, "timepoint"].astype(str).unique())),
-            why,
-        )
+        _record_choice(out, rows, kept, window.name, why, ranks.nunique(), dict(zip(group, key, strict=True)))
     return out

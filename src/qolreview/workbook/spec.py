@@ -475,6 +475,28 @@ SHEETS: tuple[Sheet, ...] = (
 )
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
+OUTCOME_VALUES = (
+    "mean",
+    "sd",
+    "se",
+    "ci_low",
+    "ci_high",
+    "median",
+    "q1",
+    "q3",
+    "baseline_mean",
+    "baseline_sd",
+    "change_mean",
+    "change_sd",
+    "change_se",
+    "change_ci_low",
+    "change_ci_high",
+    "pct_change",
+    "pct_with_problem",
+    "pct_responders",
+)
+"""The ``outcomes`` columns that hold a reported result (beyond n, the correlation and notes)."""
+
 PRISMA_BOXES = (
     "previous_studies",
     "previous_reports",
