@@ -56,6 +56,10 @@ def test_every_results_table_has_a_contract() -> None:
         "Cumulative",
         "Gosh",
         "DiagnosticFailures",
+        "SensitivityAnalyses",
+        "Multiverse",
+        "MultiverseSummary",
+        "MultiverseFactors",
     }
 
 

@@ -575,3 +575,116 @@ class DiagnosticFailures(Contract):
     method: Text = pa.Field(isin=DIAGNOSTIC_METHODS)
     moderator: Text = _optional()
     reason: Text
+
+
+# Sensitivity and multiverse analyses ------------------------------------------------------------------------
+
+SENSITIVITY_STATUSES = ("pooled", "unchanged", "not_poolable", "no_studies", "not_converged")
+"""What became of a pooled primary analysis under a sensitivity analysis or a multiverse specification: pooled,
+unchanged (same studies, effects and model: declared analyses only), too few studies left, none left, or a model
+that did not converge."""
+MULTIVERSE_FITS = ("random_effects", "che")
+"""The model of a multiverse cell: random effects of one row per study, or the CHE model of all effects."""
+
+
+class SensitivityAnalyses(Contract):
+    """Each declared sensitivity analysis on each pooled primary analysis, against the primary result."""
+
+    sensitivity: Text
+    description: Text
+    departures: Text
+    analysis_id: Text
+    measure: Text
+    status: Text = pa.Field(isin=SENSITIVITY_STATUSES)
+    k: Integer = pa.Field(ge=0)
+    k_effects: Integer = pa.Field(ge=0)
+    study_ids: Text = _optional()
+    left_out_study_ids: Text = _optional()
+    estimate: Number = _optional()
+    se: Number = _optional(ge=0)
+    ci_lb: Number = _optional()
+    ci_ub: Number = _optional()
+    pval: Number = _optional(ge=0, le=1)
+    pi_lb: Number = _optional()
+    pi_ub: Number = _optional()
+    tau2: Number = _optional(ge=0)
+    i2: Number = _optional(ge=0, le=100)
+    method: Text
+    test: Text
+    primary_k: Integer = pa.Field(ge=1)
+    primary_estimate: Number = _optional()
+    primary_ci_lb: Number = _optional()
+    primary_ci_ub: Number = _optional()
+    difference: Number = _optional()
+    same_conclusion: Flag = _optional()
+    sentence: Text
+
+
+class Multiverse(Contract):
+    """One row per multiverse specification x pooled primary analysis: every choice made, and the result."""
+
+    analysis_id: Text
+    specification: Integer = pa.Field(ge=0)
+    inclusion: Text
+    risk_of_bias: Text
+    design: Text
+    funding: Text
+    conversions: Text
+    timepoint_choice: Text
+    pre_post_r: Number
+    multiple_effects: Text
+    composite_correlation: Number
+    che_rho: Number
+    method: Text
+    test: Text
+    primary: Flag
+    status: Text = pa.Field(isin=SENSITIVITY_STATUSES)
+    fit: Text = _optional(isin=MULTIVERSE_FITS)
+    k: Integer = pa.Field(ge=0)
+    k_effects: Integer = pa.Field(ge=0)
+    estimate: Number = _optional()
+    se: Number = _optional(ge=0)
+    ci_lb: Number = _optional()
+    ci_ub: Number = _optional()
+    pval: Number = _optional(ge=0, le=1)
+    pi_lb: Number = _optional()
+    pi_ub: Number = _optional()
+    tau2: Number = _optional(ge=0)
+    i2: Number = _optional(ge=0, le=100)
+
+
+class MultiverseSummary(Contract):
+    """Per pooled primary analysis: how its multiverse's specifications agree with the primary result."""
+
+    analysis_id: Text
+    measure: Text
+    n_specifications: Integer = pa.Field(ge=0)
+    n_pooled: Integer = pa.Field(ge=0)
+    primary_estimate: Number = _optional()
+    primary_ci_lb: Number = _optional()
+    primary_ci_ub: Number = _optional()
+    share_same_direction: Number = _optional(ge=0, le=1)
+    share_ci_excludes_null: Number = _optional(ge=0, le=1)
+    share_same_conclusion: Number = _optional(ge=0, le=1)
+    estimate_min: Number = _optional()
+    estimate_median: Number = _optional()
+    estimate_max: Number = _optional()
+    top_factor: Text = _optional()
+    top_factor_share: Number = _optional(ge=0, le=1)
+    robustness: Text
+    sentence: Text
+
+
+class MultiverseFactors(Contract):
+    """Per pooled primary analysis and multiverse factor: the share of the estimates' variance its main effect
+    explains, the same for the agreement with the primary conclusion, and its levels of lowest and highest mean."""
+
+    analysis_id: Text
+    factor: Text
+    n_levels: Integer = pa.Field(ge=1)
+    variance_share: Number = _optional(ge=0, le=1)
+    conclusion_share: Number = _optional(ge=0, le=1)
+    lowest_level: Text = _optional()
+    lowest_mean: Number = _optional()
+    highest_level: Text = _optional()
+    highest_mean: Number = _optional()
