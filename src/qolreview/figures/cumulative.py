@@ -4,13 +4,15 @@
 One row per step, top to bottom in the order the studies were added: the label "+ <study> (<order value>)",
 a square at the pooled estimate of the studies added so far with its confidence interval as a whisker (an
 arrow where it runs past the axis), and "estimate [CI]" on the right. The x axis, its scale label and the
-line of no effect are those of the forest plot (:mod:`qolreview.figures.forest`).
+line of no effect are those of the forest plot (:mod:`qolreview.figures.forest`); like it, a long plot continues
+over pages with the same x axis and headers (:func:`cumulative_forest_pages`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,7 @@ from matplotlib.transforms import Transform, blended_transform_factory
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
-from qolreview.figures.forest import _default_xlim, _effect_text, _whisker
+from qolreview.figures.forest import _default_xlim, _draw_title, _effect_text, _page_title, _title_in, _whisker
 from qolreview.formatting import NA, figure_number, finite, interval, plural
 from qolreview.tables import Cumulative
 
@@ -105,21 +107,25 @@ class _Row:
         return self.top + len(self.lines) / 2
 
 
-def cumulative_forest_plot(
+def cumulative_forest_pages(
     cumulative: pd.DataFrame,
     analysis: Mapping[str, object] | pd.Series,
     *,
+    max_rows: int | None,
     width: style.Width = "double",
     palette: style.Palette = "cochrane",
     order_by: str = "year",
     null_value: float = 0.0,
-) -> Captioned:
-    """Draw the cumulative meta-analysis of one pooled analysis (metafor's ``forest(cumul(fit))``).
+) -> list[Captioned]:
+    """Draw the cumulative meta-analysis of one pooled analysis (metafor's ``forest(cumul(fit))``), continued
+    over pages when it is long.
 
     ``cumulative``: the ``Cumulative`` table (rows of other analyses are dropped when it has ``analysis_id``),
     one row per step. ``analysis``: the ``MetaAnalyses`` row (``analysis_id``, ``measure``, ``method``,
     ``test``, ``level``). ``order_by`` names the studies column the order values come from (the caption's
     "in order of year"). ``palette`` is accepted for a uniform signature; the plot is black and white.
+    ``max_rows``: the most rows (lines of text) a page holds, steps never split; ``None``: one page however
+    long. The pages share the x axis and column headers and are titled "Page 1 of n", "Continued: page 2 of n", ...
     """
     analysis = dict(analysis)
     steps = _for_analysis(cumulative, analysis)
@@ -128,16 +134,76 @@ def cumulative_forest_plot(
         raise ValueError("cumulative: no steps to plot")
     measure = str(analysis.get("measure") or "Effect")
     grid = _Grid.of(width)
-    rows = _rows(steps, grid)
-    units = rows[-1].top + len(rows[-1].lines)
     level = float(analysis.get("level") or 0.95)
     heads = _heads(measure, level, order_by, grid)
-    head_lines = max(len(h) for h in heads.values())
-    header_in = style.MARGIN_IN + layout.height_in(head_lines, grid.font.base) + HEADER_GAP * grid.row_h
-    fig_h = header_in + units * grid.row_h + grid.axis_band_in
     values = [*steps["ci_lb"].astype(float), *steps["ci_ub"].astype(float), *steps["estimate"].astype(float)]
     lo, hi = _default_xlim(values, null_value)
+    pages = _paginate(_rows(steps, grid), max_rows)
+    caption, alt = _caption(steps, analysis, measure, order_by, level), _alt(steps, measure, order_by, level)
+    if len(pages) == 1:
+        return [Captioned(_draw(pages[0], None, grid, heads, measure, lo, hi, null_value), caption, alt)]
+    out, first, n = [], 1, len(pages)
+    for i, page in enumerate(pages, start=1):
+        span = f"step {first}" if len(page) == 1 else f"steps {first} to {first + len(page) - 1}"
+        if i == 1:
+            text = f"{caption} Continued over {n} pages; page 1 shows {span}."
+            alt_text = f"{alt} Page 1 of {n}: {span}."
+        else:
+            text = f"Cumulative meta-analysis of {plural(len(steps), 'study')}, continued (page {i} of {n}): {span}."
+            estimates = [float(row.data["estimate"]) for row in page]  # type: ignore[arg-type]
+            alt_text = (
+                f"Cumulative forest plot ({measure}), page {i} of {n}: {span}, {page[0].data['label']} to "
+                f"{page[-1].data['label']}; pooled estimate from {figure_number(min(estimates))} to "
+                f"{figure_number(max(estimates))}."
+            )
+        figure = _draw(page, _page_title(None, i, n), grid, heads, measure, lo, hi, null_value)
+        out.append(Captioned(figure, text, alt_text))
+        first += len(page)
+    return out
 
+
+def cumulative_forest_plot(
+    cumulative: pd.DataFrame, analysis: Mapping[str, object] | pd.Series, **options: Any
+) -> Captioned:
+    """The whole cumulative meta-analysis in one figure: :func:`cumulative_forest_pages` without a row limit,
+    with the same ``options``."""
+    return cumulative_forest_pages(cumulative, analysis, max_rows=None, **options)[0]
+
+
+def _paginate(rows: list[_Row], max_rows: int | None) -> list[list[_Row]]:
+    """The rows of each page, in order, up to ``max_rows`` row units a page (a taller row gets a page of its
+    own), each page's tops counted from its first row; one page without ``max_rows``."""
+    pages: list[list[_Row]] = [[]]
+    used = 0
+    for row in rows:
+        if max_rows is not None and used and used + len(row.lines) > max_rows:
+            pages.append([])
+            used = 0
+        pages[-1].append(replace(row, top=used))
+        used += len(row.lines)
+    return pages
+
+
+def _draw(
+    rows: list[_Row],
+    title: str | None,
+    grid: _Grid,
+    heads: Mapping[str, list[str]],
+    measure: str,
+    lo: float,
+    hi: float,
+    null_value: float,
+) -> Figure:
+    """One figure of ``rows`` under ``title``: column headers, the rows, the x axis and its scale."""
+    units = rows[-1].top + len(rows[-1].lines)
+    head_lines = max(len(h) for h in heads.values())
+    header_in = (
+        style.MARGIN_IN
+        + _title_in(title, grid.font, grid.row_h)
+        + layout.height_in(head_lines, grid.font.base)
+        + HEADER_GAP * grid.row_h
+    )
+    fig_h = header_in + units * grid.row_h + grid.axis_band_in
     with style.context():
         fig = style.new_figure(grid.fig_w, fig_h)
         ax = _plot_axes(fig, grid, fig_h, units, lo, hi)
@@ -147,19 +213,17 @@ def cumulative_forest_plot(
         for row in rows:
             _draw_row(ax, transform, grid, row, lo, hi)
         _draw_axis_label(ax, grid, measure)
-    return Captioned(fig, _caption(steps, analysis, measure, order_by, level), _alt(steps, measure, order_by, level))
+        if title:
+            _draw_title(fig, grid.font, title)
+    return fig
 
 
 def _rows(steps: pd.DataFrame, grid: _Grid) -> list[_Row]:
-    """One row per step, its label wrapped to the label column; each with its top in row units."""
-    rows, top = [], 0.0
-    for record in steps.to_dict("records"):
-        lines = layout.wrap(
-            step_label(record["label"], record["order_value"]), grid.label_in, grid.font.base, indent="  "
-        )
-        rows.append(_Row(lines, record, top))
-        top += len(lines)
-    return rows
+    """One row per step, its label wrapped to the label column (tops are set by :func:`_paginate`)."""
+    return [
+        _Row(layout.wrap(step_label(r["label"], r["order_value"]), grid.label_in, grid.font.base, indent="  "), r)
+        for r in steps.to_dict("records")
+    ]
 
 
 def _heads(measure: str, level: float, order_by: str, grid: _Grid) -> dict[str, list[str]]:

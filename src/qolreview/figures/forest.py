@@ -9,13 +9,18 @@ heterogeneity statistics. A single study (k = 1) is drawn without a diamond and 
 
 Ratio measures (RR, OR, HR) whose event is known are drawn as the event's ratio on a log axis, as metafor's
 ``forest(fit, atransf = exp)`` does, with the sign flip of an adverse event undone (:class:`_Scale`).
+
+A plot longer than a number of rows continues over pages, as in Cochrane reviews (:func:`forest_pages`): each
+page has the x axis, the column headers and the square sizes of the whole analysis; the pooled result is on the
+last page.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -233,7 +238,7 @@ def _build_rows(
         names = list(dict.fromkeys(studies["subgroup"].fillna("Other")))
         results = {} if subgroups is None else {r["subgroup"]: r for r in subgroups.to_dict("records")}
         for name in names:
-            rows.append(_Row("heading", wrap(name, bold=True)))
+            rows.append(_Row("heading", wrap(name, bold=True), {"subgroup": name}))
             part = studies[studies["subgroup"].fillna("Other") == name]
             rows += [_Row("study", wrap(r["label"]), r) for r in part.to_dict("records")]
             res = results.get(name)
@@ -266,12 +271,21 @@ def _build_rows(
             )
     else:
         rows.append(_Row("not_pooled", wrap(style.NOT_POOLED_LABEL)))
-    rows += [_Row("text", layout.wrap(note, text_in, font.small)) for note in notes]
-    top = 0.0
+    return _stacked(rows + _note_rows(notes, text_in, font))
+
+
+def _note_rows(notes: Sequence[str], text_in: float, font: style.Fonts) -> list[_Row]:
+    """The notes under the plot, each wrapped to the width of the label, n and plot columns."""
+    return [_Row("text", layout.wrap(note, text_in, font.small)) for note in notes]
+
+
+def _stacked(rows: Sequence[_Row]) -> list[_Row]:
+    """Copies of ``rows``, each with its top in row units counted from the first."""
+    out, top = [], 0.0
     for row in rows:
-        row.top = top
+        out.append(replace(row, top=top))
         top += row.height
-    return rows
+    return out
 
 
 @dataclass(frozen=True)
@@ -350,10 +364,11 @@ class _Cells:
         )
 
 
-def forest_plot(
+def forest_pages(
     studies: pd.DataFrame,
     pooled: Mapping[str, object] | pd.Series | None,
     *,
+    max_rows: int | None,
     subgroups: pd.DataFrame | None = None,
     title: str | None = None,
     width: style.Width = "double",
@@ -363,8 +378,8 @@ def forest_plot(
     null_value: float = 0.0,
     show_rob: bool = True,
     measure: str | None = None,
-) -> Captioned:
-    """Draw a forest plot of one analysis.
+) -> list[Captioned]:
+    """Draw a forest plot of one analysis, continued over pages when it is long.
 
     ``studies``: study_id, label, n, yi, vi, ci_lb, ci_ub, weight_pct (NaN when not pooled), optional
     subgroup and rob_overall. ``pooled``: k, estimate, ci_lb, ci_ub, pi_lb, pi_ub, tau2, i2, q, q_df,
@@ -374,6 +389,10 @@ def forest_plot(
     names the x-axis scale (``style.MEASURE_SCALES``) and the estimate column. With an optional
     ``direction_flipped`` column (``study_weights``), a ratio measure is drawn as the event's ratio on a log
     axis (:class:`_Scale`); ``xlim`` and ``null_value`` are then in log units.
+
+    ``max_rows``: the most rows (lines of text) a page holds; ``None``: one page however long. A longer plot
+    continues over pages (:func:`_paginate`) that share the x axis, column headers and square sizes; the
+    pooled result comes on the last page. One figure per page, in order.
     """
     require_columns(studies, STUDY_COLUMNS, "forest: studies table")
     if studies.empty:
@@ -383,38 +402,147 @@ def forest_plot(
     studies = scale.frame(studies, ("yi", "ci_lb", "ci_ub"))
     pooled_map = scale.mapping(None if pooled is None else dict(pooled))
     subgroups = None if subgroups is None else scale.frame(subgroups, ("estimate", "ci_lb", "ci_ub"))
-    favours = scale.favours(favours)
-    show_rob = show_rob and "rob_overall" in studies.columns
     grid = _Grid.of(width)
     notes = [scale.note] if any(scale.inverted(r) for r in studies.to_dict("records")) else []
     rows = _build_rows(studies, pooled_map, subgroups, notes, grid.label_in, grid.text_in, grid.font)
-    heads = _column_heads(scale.column, grid)
-    fig_h = _figure_height(rows, heads, title, grid)
     values = _axis_values(studies, pooled_map, subgroups)
     if scale.ratio:
         lo, hi, ticks = _ratio_axis(values, xlim, grid.cols["plot"] * grid.fig_w, grid.font.small)
     else:
         (lo, hi), ticks = xlim if xlim is not None else _default_xlim(values, null_value), []
+    frame = _Frame(
+        grid,
+        scale,
+        _column_heads(scale.column, grid),
+        lo,
+        hi,
+        ticks,
+        null_value,
+        scale.favours(favours),
+        studies["weight_pct"].astype(float).max(),
+        show_rob and "rob_overall" in studies.columns,
+        palette,
+    )
+    footer = [_Row("text", [""]), *_note_rows(notes, grid.text_in, grid.font)] if notes else []
+    pages = [rows] if max_rows is None else _paginate(rows, max_rows, grid, footer)
+    caption = _caption(studies, pooled_map, scale, title, frame.favours)
+    alt = _alt(studies, pooled_map, scale)
+    if len(pages) == 1:
+        return [Captioned(frame.draw(rows, title), caption, alt)]
+    nouns, pages_n = _row_nouns(studies, pooled_map), len(pages)
+    summary = "the pooled result and heterogeneity" if _is_pooled(pooled_map) else ""
+    out, first = [], 1
+    for i, page in enumerate(pages, start=1):
+        shown = [row.data for row in page if row.kind == "study"]
+        span = _span(nouns, first, len(shown))
+        if i == 1:
+            text = f"{caption} Continued over {pages_n} pages; page 1 shows {span}."
+            alt_text = f"{alt} Page 1 of {pages_n}: {span}."
+        else:
+            parts = ", then ".join(p for p in (span, summary if i == pages_n else "") if p) or "no pooled estimate"
+            text = f"{_caption_head(studies, pooled_map, title)}, continued (page {i} of {pages_n}): {parts}."
+            alt_text = f"Forest plot ({measure}), page {i} of {pages_n}: {span or parts}{_range_text(shown, scale)}."
+            if i == pages_n:
+                alt_text += _pooled_alt(pooled_map, scale)
+        out.append(Captioned(frame.draw(page, _page_title(title, i, pages_n)), text, alt_text))
+        first += len(shown)
+    return out
 
-    with style.context():
-        fig = style.new_figure(grid.fig_w, fig_h)
-        ax = _plot_axes(fig, grid, fig_h, _units(rows), lo, hi)
-        if ticks:
-            ax.set_xticks([math.log(t) for t in ticks], [f"{t:g}" for t in ticks])
-        _draw_null_line(ax, rows, null_value)
-        cells = _Cells.of(fig, ax, grid, scale)
-        _draw_headers(cells, heads, show_rob)
-        _draw_rows(cells, rows, studies["weight_pct"].astype(float).max(), lo, hi, show_rob, palette)
-        _draw_axis_labels(ax, grid, scale, favours, null_value)
-        if title:
-            _draw_title(fig, grid, fig_h, title)
 
-    return Captioned(fig, _caption(studies, pooled_map, scale, title, favours), _alt(studies, pooled_map, scale))
+def forest_plot(studies: pd.DataFrame, pooled: Mapping[str, object] | pd.Series | None, **options: Any) -> Captioned:
+    """The whole analysis in one figure, however many studies: :func:`forest_pages` without a row limit, with
+    the same ``options``."""
+    return forest_pages(studies, pooled, max_rows=None, **options)[0]
 
 
-def _units(rows: list[_Row]) -> float:
-    """Height of all rows, in row units."""
-    return rows[-1].top + rows[-1].height
+@dataclass(frozen=True)
+class _Frame:
+    """What every page of one forest plot shares: sizes, scale, column headers, the x axis (limits and, on a
+    ratio scale, tick ratios), favours labels and the largest weight, which sets the square sizes."""
+
+    grid: _Grid
+    scale: _Scale
+    heads: Mapping[str, list[str]]
+    lo: float
+    hi: float
+    ticks: Sequence[float]
+    null_value: float
+    favours: tuple[str, str]
+    max_w: float
+    show_rob: bool
+    palette: style.Palette
+
+    def draw(self, rows: list[_Row], title: str | None) -> Figure:
+        """One figure of ``rows`` (tops counted from its first row) under ``title``."""
+        grid = self.grid
+        fig_h = _figure_height(rows, self.heads, title, grid)
+        with style.context():
+            fig = style.new_figure(grid.fig_w, fig_h)
+            ax = _plot_axes(fig, grid, fig_h, _height(rows), self.lo, self.hi)
+            if self.ticks:
+                ax.set_xticks([math.log(t) for t in self.ticks], [f"{t:g}" for t in self.ticks])
+            _draw_null_line(ax, rows, self.null_value)
+            cells = _Cells.of(fig, ax, grid, self.scale)
+            _draw_headers(cells, self.heads, self.show_rob)
+            _draw_rows(cells, rows, self.max_w, self.lo, self.hi, self.show_rob, self.palette)
+            _draw_axis_labels(ax, grid, self.scale, self.favours, self.null_value)
+            if title:
+                _draw_title(fig, grid.font, title)
+        return fig
+
+
+def _blocks(rows: list[_Row]) -> list[list[_Row]]:
+    """``rows`` in the pieces a page break never splits: a subgroup heading with the study under it, a study
+    with the subtotal under it, and last the summary (the blank line after the last study and every row
+    after it)."""
+    end = next(i for i, row in enumerate(rows) if row.kind not in ("heading", "study", "subgroup"))
+    blocks: list[list[_Row]] = []
+    for row in rows[:end]:
+        if blocks and (blocks[-1][-1].kind == "heading" or row.kind == "subgroup"):
+            blocks[-1].append(row)
+        else:
+            blocks.append([row])
+    return [*blocks, rows[end:]]
+
+
+def _paginate(rows: list[_Row], max_rows: int, grid: _Grid, footer: list[_Row]) -> list[list[_Row]]:
+    """The rows of each page, filled in order up to ``max_rows`` row units (one piece of :func:`_blocks` taller
+    than that gets a page of its own). A page that starts inside a subgroup repeats its heading with
+    "(continued)"; the last study comes with the summary when both fit on one page; every page before the last
+    ends with ``footer`` (the notes, which the summary holds)."""
+    if _height(rows) <= max_rows:
+        return [rows]
+    *body, summary = _blocks(rows)
+    if body and _height(body[-1] + summary) <= max_rows:
+        summary = body.pop() + summary
+    room = max_rows - _height(footer)
+    pages: list[list[_Row]] = [[]]
+    heading: _Row | None = None
+    for block in [*body, summary]:
+        used = _height(pages[-1])
+        if used and used + _height(block) > (max_rows if block is summary else room):
+            pages[-1] += footer
+            pages.append([])
+            if heading is not None and block[0].kind == "study":
+                name = f"{heading.data['subgroup']} (continued)"
+                pages[-1].append(_Row("heading", layout.wrap(name, grid.label_in, grid.font.base, True), heading.data))
+        pages[-1] += block
+        heading = next((row for row in reversed(block) if row.kind == "heading"), heading)
+    return [_stacked(page) for page in pages]
+
+
+def _page_title(title: str | None, page: int, pages: int) -> str | None:
+    """The title of page ``page`` of ``pages``: ``title`` over "Page 1 of n" or "Continued: page i of n"; on a
+    single page ``title`` alone."""
+    if pages == 1:
+        return title
+    mark = f"Page 1 of {pages}" if page == 1 else f"Continued: page {page} of {pages}"
+    return f"{title}\n{mark}" if title else mark
+
+
+def _height(rows: Sequence[_Row]) -> int:
+    """Height of ``rows`` stacked, in row units."""
+    return sum(row.height for row in rows)
 
 
 def _column_heads(column: str, grid: _Grid) -> dict[str, list[str]]:
@@ -430,13 +558,13 @@ def _figure_height(rows: list[_Row], heads: Mapping[str, list[str]], title: str 
     """Figure height in inches: margin, title, column headers, the rows and the axis band."""
     font, row_h = grid.font, grid.row_h
     head_lines = max(len(h) for h in heads.values())
-    header_in = (
-        style.MARGIN_IN
-        + (font.title * 1.2 / 72 + 0.4 * row_h if title else 0.0)
-        + layout.height_in(head_lines, font.base)
-        + 0.4 * row_h
-    )
-    return header_in + _units(rows) * row_h + style.AXIS_BAND_IN
+    header_in = style.MARGIN_IN + _title_in(title, font, row_h) + layout.height_in(head_lines, font.base) + 0.4 * row_h
+    return header_in + _height(rows) * row_h + style.AXIS_BAND_IN
+
+
+def _title_in(title: str | None, font: style.Fonts, row_h: float) -> float:
+    """Height of the title's lines and the space under them, in inches; none without a title."""
+    return layout.height_in(title.count("\n") + 1, font.title) + 0.4 * row_h if title else 0.0
 
 
 def _axis_values(
@@ -629,15 +757,16 @@ def _draw_axis_labels(ax: Axes, grid: _Grid, scale: _Scale, favours: tuple[str, 
         )
 
 
-def _draw_title(fig: Figure, grid: _Grid, fig_h: float, title: str) -> None:
-    """The bold title in the top-left corner."""
+def _draw_title(fig: Figure, font: style.Fonts, title: str) -> None:
+    """The bold title (one line or more) in the top-left corner."""
+    fig_w, fig_h = fig.get_size_inches()
     fig.text(
-        style.MARGIN_IN / grid.fig_w,
+        style.MARGIN_IN / fig_w,
         1 - style.MARGIN_IN / fig_h,
         title,
         ha="left",
         va="top",
-        fontsize=grid.font.title,
+        fontsize=font.title,
         fontweight="bold",
         gid="title",
     )
@@ -695,6 +824,38 @@ def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: styl
     )
 
 
+def _row_nouns(studies: pd.DataFrame, pooled: Mapping[str, object] | None) -> tuple[str, str]:
+    """What a row of the plot is, singular and plural: a single-study result in a plot of domains not pooled,
+    else a study."""
+    grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
+    if grouped and not _is_pooled(pooled):
+        return "single-study result", "single-study results"
+    return "study", "studies"
+
+
+def _caption_head(studies: pd.DataFrame, pooled: Mapping[str, object] | None, title: str | None) -> str:
+    """ "Forest plot of k studies: <title>", the opening of every page's caption."""
+    return f"Forest plot of {plural(len(studies), *_row_nouns(studies, pooled))}" + (f": {title}" if title else "")
+
+
+def _span(nouns: tuple[str, str], first: int, count: int) -> str:
+    """ "studies 49 to 96" (numbered from 1 in plot order), "study 49", or nothing when ``count`` is 0."""
+    if count == 0:
+        return ""
+    return f"{nouns[0]} {first}" if count == 1 else f"{nouns[1]} {first} to {first + count - 1}"
+
+
+def _range_text(shown: Sequence[Mapping[str, object]], scale: _Scale) -> str:
+    """ " (<first label> to <last label>; estimates from a to b)" for the study rows of a page, else nothing."""
+    if not shown:
+        return ""
+    yi = [float(d["yi"]) for d in shown]  # type: ignore[arg-type]
+    return (
+        f" ({shown[0]['label']} to {shown[-1]['label']}; estimates from {scale.number(min(yi))} "
+        f"to {scale.number(max(yi))})"
+    )
+
+
 def _caption(
     studies: pd.DataFrame,
     pooled: Mapping[str, object] | None,
@@ -703,11 +864,9 @@ def _caption(
     favours: tuple[str, str],
 ) -> str:
     """The figure caption: what the marks show, the scale, the pooled result and heterogeneity."""
-    k = len(studies)
     measure = scale.measure
     grouped = "subgroup" in studies.columns and studies["subgroup"].notna().any()
-    rows = plural(k, "single-study result") if grouped and not _is_pooled(pooled) else plural(k, "study")
-    head = f"Forest plot of {rows}" + (f": {title}." if title else ".")
+    head = _caption_head(studies, pooled, title) + "."
     body = (
         f" Squares show each study's {measure} with its 95% confidence interval; square area is proportional "
         f"to the study's weight. Values to the right of the line of no effect "
@@ -759,13 +918,16 @@ def _alt(studies: pd.DataFrame, pooled: Mapping[str, object] | None, scale: _Sca
             f"to {scale.number(yi.max())}."
         )
     text += f" {above} of {k} confidence intervals lie entirely above {scale.null_word} and {below} entirely below."
-    if _is_pooled(pooled):
-        assert pooled is not None
-        text += (
-            f" Pooled {measure} {scale.number(pooled['estimate'])} "
-            f"(95% CI {scale.interval(pooled['ci_lb'], pooled['ci_ub'])}); "
-            f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%."
-        )
-    else:
-        text += " Not pooled."
-    return text
+    return text + _pooled_alt(pooled, scale)
+
+
+def _pooled_alt(pooled: Mapping[str, object] | None, scale: _Scale) -> str:
+    """ " Pooled <measure> estimate (95% CI ...); I² ...%." or " Not pooled.", the end of an alternative text."""
+    if not _is_pooled(pooled):
+        return " Not pooled."
+    assert pooled is not None
+    return (
+        f" Pooled {scale.measure} {scale.number(pooled['estimate'])} "
+        f"(95% CI {scale.interval(pooled['ci_lb'], pooled['ci_ub'])}); "
+        f"I\u00b2 {figure_number(pooled.get('i2'), 1)}%."
+    )

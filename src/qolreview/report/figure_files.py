@@ -31,6 +31,15 @@ class Figures:
         """True when the figures stage drew this figure (a caption and an SVG file)."""
         return stem in self.captions and bool(self._files(stem))
 
+    def markdown_pages(self, stem: str, label: str) -> str:
+        """The figure ``stem`` and its continuation pages (``<stem>-page-2``, ... of a long forest plot), labelled
+        ``{label}``, ``{label}-page-2``, ..."""
+        parts, page = [self.markdown(stem, label)], 2
+        while f"{stem}-page-{page}" in self.captions:
+            parts.append(self.markdown(f"{stem}-page-{page}", f"{label}-page-{page}"))
+            page += 1
+        return "\n".join(parts)
+
     def markdown(self, stem: str, label: str) -> str:
         """A cross-referenceable Markdown figure (its caption and alt text inert); an explicit note when the figure
         does not exist."""
