@@ -15,6 +15,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/template.smk"
 include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/synthesize.smk"
+include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

@@ -153,7 +153,7 @@ def _clean(path: Path) -> None:
     clean_workbook(
         path,
         load_registry(ROOT / "config" / "instruments.yaml"),
-        load_synonyms(ROOT / "config" / "synonyms.yaml"),
+        load_synonyms([ROOT / "config" / "synonyms.yaml", ROOT / "config" / "default_review_synonyms.yaml"]),
         settings,
     )
 

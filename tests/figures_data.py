@@ -6,6 +6,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.text import Text
 
+from qolreview.instruments import bundled_registry
+from qolreview.labels import short_domain_labels
+
+DOMAIN_NAMES = short_domain_labels(bundled_registry())
+"""The bundled registry's domains and their short names, as the figure rules pass them."""
+
 
 def forest_studies(k: int, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)

@@ -43,7 +43,7 @@ def test_a_new_instrument_in_a_new_domain_becomes_an_effect_size(tmp_path: Path)
     data = valid_data()
     data["outcomes"] += [_stay("esk", 50, 6.0, 2.0), _stay("pbo", 48, 8.0, 2.5)]
     workbook = write_workbook(tmp_path / "w.xlsx", data)
-    synonyms = load_synonyms(ROOT / "config" / "synonyms.yaml")
+    synonyms = load_synonyms([ROOT / "config" / "synonyms.yaml", ROOT / "config" / "default_review_synonyms.yaml"])
     clean = clean_workbook(workbook, registry, synonyms, CONFIG["clean"], CONFIG["review"]["vocabularies"])
     outcomes = clean.tables["outcomes"]
     assert outcomes.loc[outcomes["subscale"] == "days", "instrument"].tolist() == ["LOS", "LOS"]  # alias resolved

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from qolreview.instruments import Registry, bundled_registry
+from qolreview.instruments import Registry
 
 
 def domain_labels(registry: Registry) -> dict[str, str]:
@@ -20,10 +20,6 @@ def short_domain_labels(registry: Registry) -> dict[str, str]:
     return {name: domain.short_label for name, domain in registry.domains.items()}
 
 
-DOMAIN_LABELS = domain_labels(bundled_registry())
-"""Names of the bundled registry's domains in the report, in display order (quality-of-life domains first)."""
-SHORT_DOMAIN_LABELS = short_domain_labels(bundled_registry())
-"""Shorter names of the same domains, in the same order, for the figures."""
 COMPARISON_LABELS = {"between_arms": "between arms", "within_arm_prepost": "within arm, pre-post"}
 """What an effect compares, in words."""
 

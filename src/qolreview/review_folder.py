@@ -62,6 +62,10 @@ extraction: raw/extraction.xlsx
 # Instruments and outcome domains beyond the pipeline's registry: this review's own registry files, merged after
 # it (docs/new_review.md), e.g. [config/instruments.yaml].
 extra_instruments: []
+
+# This review's own synonyms files (same format as the pipeline's config/synonyms.yaml), merged after the
+# pipeline's generic ones: e.g. brand names of its interventions mapped to the names of its vocabulary.
+extra_synonyms: []
 """
 
 SNAKEFILE_TEMPLATE = """\

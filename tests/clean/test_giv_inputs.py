@@ -23,7 +23,7 @@ def _clean(tmp_path: Path, data: Data, untimed: list[str] | None = None) -> Clea
     workbook = write_workbook(tmp_path / "w.xlsx", data)
     settings = {**CONFIG["clean"], "untimed_timepoints": untimed or []}
     registry = load_registry(ROOT / "config" / "instruments.yaml")
-    synonyms = load_synonyms(ROOT / "config" / "synonyms.yaml")
+    synonyms = load_synonyms([ROOT / "config" / "synonyms.yaml", ROOT / "config" / "default_review_synonyms.yaml"])
     return clean_workbook(workbook, registry, synonyms, settings, CONFIG["review"]["vocabularies"])
 
 

@@ -57,7 +57,7 @@ def _run(base: Path, settings: dict | None = None):
     inputs = {
         "workbook": WB,
         "instruments": str(ROOT / "config" / "instruments.yaml"),
-        "synonyms": str(ROOT / "config" / "synonyms.yaml"),
+        "synonyms": [str(ROOT / "config" / f) for f in ("synonyms.yaml", "default_review_synonyms.yaml")],
     }
     return run(inputs, _outputs(base), settings or SETTINGS)
 
@@ -473,7 +473,9 @@ def test_accepted_oddities(base: Path) -> None:
     inputs = read_table(clean / "input_files.parquet")
     assert inputs.iloc[0].tolist() == [WB, path.stat().st_size, before]  # the bytes parsed, hashed once
     assert f"(SHA-256 `{before}`)" in result.report
-    assert inputs["file"].tolist()[1:] == [str(ROOT / "config" / f) for f in ("instruments.yaml", "synonyms.yaml")]
+    assert inputs["file"].tolist()[1:] == [
+        str(ROOT / "config" / f) for f in ("instruments.yaml", "synonyms.yaml", "default_review_synonyms.yaml")
+    ]
     assert "## Values from formulas (1)" in result.report
     assert f"- {WB} › outcomes › G3 (mean): `=0.5+0.2` = `0.7`" in result.report
 
@@ -636,7 +638,7 @@ def _run_child(base: Path) -> tuple[int, str, float, float]:
     inputs = {
         "workbook": WB,
         "instruments": str(ROOT / "config" / "instruments.yaml"),
-        "synonyms": str(ROOT / "config" / "synonyms.yaml"),
+        "synonyms": [str(ROOT / "config" / f) for f in ("synonyms.yaml", "default_review_synonyms.yaml")],
     }
     code = _CHILD.format(inputs=inputs, outputs=_outputs(base), settings=SETTINGS)
     start = time.perf_counter()

@@ -13,7 +13,7 @@ from qolreview.workbook.spec import ARMS, OUTCOMES, SOURCES, STUDIES, workbook_s
 
 ROOT = Path(__file__).resolve().parents[2]
 WEEKS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["clean"]["weeks_per_unit"]
-SYNONYMS = load_synonyms(ROOT / "config" / "synonyms.yaml")
+SYNONYMS = load_synonyms([ROOT / "config" / "synonyms.yaml", ROOT / "config" / "default_review_synonyms.yaml"])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from workbook_factory import Data, address, valid_data, write_workbook
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["clean"]
 REGISTRY = load_registry(ROOT / "config" / "instruments.yaml")
-SYNONYMS = load_synonyms(ROOT / "config" / "synonyms.yaml")
+SYNONYMS = load_synonyms([ROOT / "config" / "synonyms.yaml", ROOT / "config" / "default_review_synonyms.yaml"])
 
 
 def _clean(tmp_path: Path, data: Data, vocabularies: Vocabularies | None) -> CleanResult:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from figures_data import assert_no_text_overlap, directions, gid_texts
+from figures_data import DOMAIN_NAMES, assert_no_text_overlap, directions, gid_texts
 from qolreview.figures import style
 from qolreview.figures.effect_direction import effect_direction_plot, size_bin
 
 
 def test_edp_glyph_counts_sizes_and_colours():
     table, votes = directions()
-    result = effect_direction_plot(table, votes)
+    result = effect_direction_plot(table, votes, domain_names=DOMAIN_NAMES)
     fig = result.figure
     assert len(gid_texts(fig, "edp-improved")) == 6
     assert len(gid_texts(fig, "edp-worsened")) == 1
@@ -28,7 +28,7 @@ def test_edp_glyph_counts_sizes_and_colours():
 
 def test_arrows_follow_the_counts_rule_and_the_ci_layer_is_boxed_and_labelled():
     table, votes = directions()
-    result = effect_direction_plot(table, votes)
+    result = effect_direction_plot(table, votes, domain_names=DOMAIN_NAMES)
     fig = result.figure
     arrows = [t for t in fig.axes[0].texts if (t.get_gid() or "").startswith("edp-")]
     boxed = [t for t in arrows if t.get_bbox_patch() is not None]
@@ -46,13 +46,13 @@ def test_arrows_follow_the_counts_rule_and_the_ci_layer_is_boxed_and_labelled():
 
 def test_arrows_of_studies_without_a_risk_of_bias_judgement_are_black_with_a_legend_entry():
     table, votes = directions()
-    fig = effect_direction_plot(table, votes).figure
+    fig = effect_direction_plot(table, votes, domain_names=DOMAIN_NAMES).figure
     c_arrows = [t for t in fig.axes[0].texts if t.get_text().endswith("\u2020")]  # study C: not assessed
     assert c_arrows and {t.get_color() for t in c_arrows} == {style.INK}
     legend = {t.get_text(): t.get_color() for t in fig.axes[0].texts if t.get_gid() == "legend"}
     assert legend["\u25a0 Risk of bias not assessed"] == style.INK
     assert legend["\u25a0 Low"] == style.ROB_PALETTES["cochrane"]["Low"]
-    no_layer = effect_direction_plot(table.drop(columns="ci_direction"), votes)
+    no_layer = effect_direction_plot(table.drop(columns="ci_direction"), votes, domain_names=DOMAIN_NAMES)
     assert not [t for t in no_layer.figure.axes[0].texts if t.get_bbox_patch() is not None]
     assert "Boxed" not in no_layer.caption
 
@@ -60,7 +60,7 @@ def test_arrows_of_studies_without_a_risk_of_bias_judgement_are_black_with_a_leg
 @pytest.mark.parametrize("width", ["double", "single"])
 def test_edp_layout_and_sideways_glyphs(width):
     table, votes = directions()
-    fig = effect_direction_plot(table, votes, width=width).figure
+    fig = effect_direction_plot(table, votes, width=width, domain_names=DOMAIN_NAMES).figure
     assert_no_text_overlap(fig)
     assert gid_texts(fig, "edp-mixed") == ["\u25c1\u25b7\u2020"]  # open sideways arrows, "as reported" mark
     assert gid_texts(fig, "edp-no_clear_difference") == ["\u25c4\u25ba"]  # filled: no clear difference
@@ -83,4 +83,13 @@ def test_edp_rejects_unknown_direction():
     table, votes = directions()
     table.loc[0, "direction"] = "better"
     with pytest.raises(ValueError, match="unknown directions"):
-        effect_direction_plot(table, votes)
+        effect_direction_plot(table, votes, domain_names=DOMAIN_NAMES)
+
+
+def test_each_comparison_gets_its_own_caption() -> None:
+    table, votes = directions()
+    between = effect_direction_plot(table.assign(comparison="between_arms"), votes, domain_names=DOMAIN_NAMES)
+    within = effect_direction_plot(table.assign(comparison="within_arm_prepost"), votes, domain_names=DOMAIN_NAMES)
+    assert between.caption.startswith("Effect direction plot (between arms) of ")
+    assert within.caption.startswith("Effect direction plot (within arm, pre-post) of ")
+    assert "not with a control" in within.caption and "not with a control" not in between.caption

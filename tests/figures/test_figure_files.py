@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from figures_data import directions, prisma, risk_of_bias
+from figures_data import DOMAIN_NAMES, directions, prisma, risk_of_bias
 from qolreview.figures.captions import write_captions
 from qolreview.figures.effect_direction import effect_direction_plot
 from qolreview.figures.prisma import prisma_flow
@@ -17,7 +17,7 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
     entries = {}
     for run in ("a", "b"):
         for stem, result in (
-            ("edp", effect_direction_plot(table, votes)),
+            ("edp", effect_direction_plot(table, votes, domain_names=DOMAIN_NAMES)),
             ("prisma", prisma_flow(prisma())),
             ("rob", traffic_light_plot(risk_of_bias(), "ROBINS-I")),
         ):

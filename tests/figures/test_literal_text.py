@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from figures_data import directions, evidence, forest_studies, pooled, prisma, risk_of_bias
+from figures_data import DOMAIN_NAMES, directions, evidence, forest_studies, pooled, prisma, risk_of_bias
 from qolreview.figures.effect_direction import effect_direction_plot
 from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.forest import forest_plot
@@ -41,7 +41,7 @@ def test_forest_plot(tmp_path: Path) -> None:
 def test_effect_direction_plot(tmp_path: Path) -> None:
     table, votes = directions()
     table["label"] = table["label"].replace("Study A 2024", LABEL)
-    _assert_literal(effect_direction_plot(table, votes).figure, tmp_path)
+    _assert_literal(effect_direction_plot(table, votes, domain_names=DOMAIN_NAMES).figure, tmp_path)
 
 
 def test_risk_of_bias_plots(tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_evidence_map(tmp_path: Path) -> None:
     table = evidence(3, many=False)
     table["label"] = table["label"].replace("Author0 2000 (TRIAL-0)", LABEL)
     table["instrument"] = table["instrument"].replace("AQoL-8D", "$x^2$")
-    result = evidence_map(table)
+    result = evidence_map(table, domain_names=DOMAIN_NAMES)
     _assert_literal(result.figure, tmp_path)
     _assert_literal(result.figure, tmp_path, "$x^2$")
 
@@ -78,7 +78,7 @@ def test_trajectories_plot(tmp_path: Path) -> None:
         }
         for w, v in ((0, 0.0), (4, 0.3))
     ]
-    _assert_literal(trajectories_plot(pd.DataFrame(rows)).figure, tmp_path)
+    _assert_literal(trajectories_plot(pd.DataFrame(rows), domain_names=DOMAIN_NAMES).figure, tmp_path)
 
 
 def test_prisma_flow(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from figures_data import assert_no_text_overlap, evidence, gid_collections, gid_texts
+from figures_data import DOMAIN_NAMES, assert_no_text_overlap, evidence, gid_collections, gid_texts
 from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.save import save_figure
 from qolreview.figures.trajectories import series_label, spread, trajectories_plot
@@ -31,7 +31,7 @@ def test_trajectories_panels_and_lines():
         for d in ("overall", "physical")
         for w, v in ((0, 0.0), (4, 0.3), (16, 0.5))
     ]
-    result = trajectories_plot(pd.DataFrame(rows))
+    result = trajectories_plot(pd.DataFrame(rows), domain_names=DOMAIN_NAMES)
     titles = [ax.get_title(loc="left") for ax in result.figure.axes]
     assert titles == ["Overall QoL: between arms, SMD", "Physical: between arms, SMD"]
     series = [ln for ax in result.figure.axes for ln in ax.lines if (ln.get_gid() or "").startswith("series-")]
@@ -64,7 +64,7 @@ def _same_time(n: int, kind: str = "SMCC") -> pd.DataFrame:
 @pytest.mark.parametrize("width", ["double", "single"])
 @pytest.mark.parametrize("n", [1, 4, 9])
 def test_points_at_one_time_are_dodged_and_labelled_by_instrument(width, n):
-    fig = trajectories_plot(_same_time(n), width=width).figure
+    fig = trajectories_plot(_same_time(n), width=width, domain_names=DOMAIN_NAMES).figure
     xs = sorted(
         float(x) for ln in fig.axes[0].lines if (ln.get_gid() or "").startswith("series-") for x in ln.get_xdata()
     )
@@ -80,7 +80,9 @@ def test_a_crowded_panel_grows_to_fit_its_labels(width):
         timepoint_weeks=[4.0 * (1 + i % 4) for i in range(24)],
     )
     sparse = _same_time(2).assign(domain="physical")
-    fig = trajectories_plot(pd.concat([crowded, sparse], ignore_index=True), width=width).figure
+    fig = trajectories_plot(
+        pd.concat([crowded, sparse], ignore_index=True), width=width, domain_names=DOMAIN_NAMES
+    ).figure
     assert_no_text_overlap(fig)
     renderer = fig.canvas.get_renderer()
     panel = fig.axes[0].get_window_extent(renderer)
@@ -94,7 +96,7 @@ def test_a_bound_is_drawn_as_an_open_marker_with_an_arrow_not_as_an_estimate(tmp
     rows["value_qualifier"] = [">", None]
     rows.loc[1, "timepoint_weeks"] = 8.0
     rows["study_id"], rows["instrument"], rows["subscale"] = "s0", "AQoL-8D", "all dimensions"  # one series
-    result = trajectories_plot(rows)
+    result = trajectories_plot(rows, domain_names=DOMAIN_NAMES)
     ax = result.figure.axes[0]
     line = next(ln for ln in ax.lines if (ln.get_gid() or "").startswith("series-"))
     assert list(line.get_ydata()) == [4.0]  # the bound is not joined to the estimates
@@ -106,7 +108,7 @@ def test_a_bound_is_drawn_as_an_open_marker_with_an_arrow_not_as_an_estimate(tmp
     assert "(AQoL-8D: all dimensions > 10.00)" in result.caption
     assert "1 value reported only as a bound" in result.alt
     for run in ("a", "b"):
-        save_figure(trajectories_plot(rows).figure, tmp_path / run / "qol")
+        save_figure(trajectories_plot(rows, domain_names=DOMAIN_NAMES).figure, tmp_path / run / "qol")
     for ext in ("svg", "png"):
         assert (tmp_path / "a" / f"qol.{ext}").read_bytes() == (tmp_path / "b" / f"qol.{ext}").read_bytes()
 
@@ -141,7 +143,7 @@ def test_trajectory_panels_of_one_domain_differ_by_comparison_and_measure():
         )
     ]
     for width in ("double", "single"):
-        fig = trajectories_plot(pd.DataFrame(rows), width=width).figure
+        fig = trajectories_plot(pd.DataFrame(rows), width=width, domain_names=DOMAIN_NAMES).figure
         titles = [ax.get_title(loc="left").replace("\n", " ") for ax in fig.axes]
         assert titles == [
             "Overall QoL: between arms, RD",
@@ -163,7 +165,7 @@ def test_evidence_map_keeps_the_most_informative_status():
             {"study_id": "b", "label": "B", "instrument": "AQoL-8D", "domain": "physical", "status": "direction_only"},
         ]
     )
-    result = evidence_map(data)
+    result = evidence_map(data, domain_names=DOMAIN_NAMES)
     assert sorted(gid_collections(result.figure, "status-")) == ["status-direction_only", "status-effect_size"]
     assert "effect size computed 1; direction only 1; reported, not convertible 0" in result.caption
 
@@ -171,15 +173,15 @@ def test_evidence_map_keeps_the_most_informative_status():
 @pytest.mark.parametrize("width", ["double", "single"])
 @pytest.mark.parametrize("k", [1, 5, 50])
 def test_evidence_map_texts_never_overlap(k, width):
-    fig = evidence_map(evidence(k, many=False), width=width).figure
+    fig = evidence_map(evidence(k, many=False), width=width, domain_names=DOMAIN_NAMES).figure
     assert_no_text_overlap(fig)
-    fig = evidence_map(evidence(k, many=True), width=width).figure
+    fig = evidence_map(evidence(k, many=True), width=width, domain_names=DOMAIN_NAMES).figure
     assert_no_text_overlap(fig)
 
 
 @pytest.mark.parametrize("width", ["double", "single"])
 def test_evidence_map_domain_headers_fit_their_group(width):
-    fig = evidence_map(evidence(5, many=False), width=width).figure
+    fig = evidence_map(evidence(5, many=False), width=width, domain_names=DOMAIN_NAMES).figure
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
     headers = [t for t in ax.texts if t.get_gid() == "domain-header"]

@@ -12,6 +12,8 @@ import pytest
 from markdown_text import plain
 
 from qolreview import report as R
+from qolreview.report.diagnostics import gosh_section
+from qolreview.instruments import BUNDLED_REGISTRY
 from qolreview.meta import cumulative, egger_test, gosh, influence, rank_correlation_test, trim_and_fill
 from qolreview.report.diagnostics import not_run_reason
 from qolreview.tables import (
@@ -71,7 +73,7 @@ def _data(tmp_path: Path, meta: pd.DataFrame, **tables: pd.DataFrame) -> R.Repor
     }
     full = {name: tables.get(name, _empty(contract)) for name, contract in contracts.items()}
     studies = pd.DataFrame({"study_id": [f"s{i}" for i in range(K)], "label": [f"Study {i}" for i in range(K)]})
-    config = {"synthesis": copy.deepcopy(SYNTHESIS)}
+    config = {"synthesis": copy.deepcopy(SYNTHESIS), "instruments": str(BUNDLED_REGISTRY)}
     return R.ReportData(config=config, tables={"meta_analyses": meta, "studies": studies, **full}, project_dir=tmp_path)
 
 
@@ -97,7 +99,7 @@ def test_every_method_says_why_it_did_not_run(tmp_path: Path) -> None:
         "Small-study effects were not assessed: the largest pooled analysis has 2 studies, fewer than the 10 required"
     )
     assert R.meta_regression_section(data, figs).startswith("Meta-regression was not run: the largest")
-    text = R.influence_section(data, figs)
+    text = R.influence_section(data, figs) + gosh_section(data, figs)
     for what in (
         "Influence diagnostics were not run",
         "Cumulative meta-analysis was not run",
@@ -114,7 +116,7 @@ def test_a_failed_diagnostic_is_reported_with_its_reason(tmp_path: Path) -> None
     )
     regression = failure.assign(method="meta_regression", moderator="year")
     data, figs = _data(tmp_path, _meta(12), gosh_failures=failure, meta_regression_failures=regression), _figs(tmp_path)
-    text = plain(R.influence_section(data, figs))
+    text = plain(R.influence_section(data, figs) + gosh_section(data, figs))
     assert "The GOSH analysis could not be computed for Overall" in text
     assert "(ConvergenceError: no convergence)" in text
     assert "GOSH analysis was not run" not in text  # the failure, not a missing threshold, is the reason
@@ -153,8 +155,8 @@ def test_sections_report_what_ran(tmp_path: Path) -> None:
     assert f"z = {egger.stat:.2f}" in small and "@tbl-small-study" in small
     assert f"{fill.k0} stud" in small and f"filled on the {fill.side}" in small
     text = plain(R.influence_section(data, figs))
-    assert "Study 3 was flagged as influential" in text
-    assert "in order of year" in text and "(every subset)" in text
+    assert "Study 3 was flagged as influential" in text and "in order of year" in text
+    assert "(every subset)" in plain(gosh_section(data, figs))
 
 
 @pytest.mark.parametrize("moderators", [["year"], ["year", "design"]])

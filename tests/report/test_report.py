@@ -13,7 +13,10 @@ from markdown_text import plain
 
 from qolreview import report as R
 from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
+from qolreview.instruments import bundled_registry
+from qolreview.labels import domain_labels
 from qolreview.synthesis.grade import RATIO_FIELDS
+from qolreview.tables import DIAGNOSTIC_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = float("nan")
@@ -108,8 +111,8 @@ def test_words_and_plurals():
     assert R.lower_first("Overall QoL / health status") == "overall QoL / health status"
     assert R.lower_first("QoL") == "QoL"
     assert R.lower_first("EQ-5D index") == "EQ-5D index"
-    assert R.domain_label("daily_functioning") == "Daily functioning"
-    assert R.domain_label("sleep_quality") == "sleep quality"
+    assert R.domain_label("daily_functioning", DOMAINS) == "Daily functioning"
+    assert R.domain_label("sleep_quality", DOMAINS) == "sleep quality"
     assert R.measure_short("RR") == "log RR"
     assert R.measure_short("SMD") == "SMD"
 
@@ -169,10 +172,11 @@ def _analysis(**changes) -> pd.Series:
 
 LABELS = {"a": "Alpha 2020", "b": "Beta 2021", "c": "Gamma 2022"}
 ARMS = ("drug X", "placebo")
+DOMAINS = domain_labels(bundled_registry())
 
 
 def test_analysis_sentence_favourable_interval():
-    text = R.analysis_sentence(_analysis(), LABELS, ARMS)
+    text = R.analysis_sentence(_analysis(), LABELS, ARMS, DOMAINS)
     assert text.startswith(
         "Pooling 3 studies (Alpha 2020, Beta 2021 and Gamma 2022; 1,200 participants), the REML "
         "random-effects standardised mean difference (Hedges' g) for overall QoL / health status "
@@ -184,29 +188,40 @@ def test_analysis_sentence_favourable_interval():
         "prediction interval runs from -0.20 to 0.82."
     ) in text
     assert "very imprecise" not in text and "not an effect of the treatment" not in text
-    spanned = R.analysis_sentence(_analysis(), LABELS, ARMS, "over 1 week and up to 6 weeks")
+    spanned = R.analysis_sentence(_analysis(), LABELS, ARMS, DOMAINS, "over 1 week and up to 6 weeks")
     assert "in the short window (over 1 week and up to 6 weeks) was 0.31" in spanned
 
 
 def test_analysis_sentence_unfavourable_and_unclear_intervals():
-    worse = R.analysis_sentence(_analysis(estimate=-0.4, ci_lb=-0.7, ci_ub=-0.1), LABELS, ARMS)
+    worse = R.analysis_sentence(_analysis(estimate=-0.4, ci_lb=-0.7, ci_ub=-0.1), LABELS, ARMS, DOMAINS)
     assert "was -0.40 (95% CI -0.70 to -0.10;" in worse
     assert "lies entirely below zero, favouring placebo." in worse
-    unclear = R.analysis_sentence(_analysis(estimate=0.1, ci_lb=-0.2, ci_ub=0.4, pval=0.42), LABELS, ARMS)
+    unclear = R.analysis_sentence(_analysis(estimate=0.1, ci_lb=-0.2, ci_ub=0.4, pval=0.42), LABELS, ARMS, DOMAINS)
     assert "p = 0.420" in unclear
     assert "includes zero: the data are compatible with no difference between drug X and placebo." in unclear
-    within = R.analysis_sentence(_analysis(comparison="within_arm_prepost", measure="SMCR"), LABELS, ARMS)
+    within = R.analysis_sentence(_analysis(comparison="within_arm_prepost", measure="SMCR"), LABELS, ARMS, DOMAINS)
     assert (
         "lies entirely above zero: quality of life was better than at baseline. A change within one arm is "
         "not an effect of the treatment" in within
     )
-    within_worse = R.analysis_sentence(_analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1), LABELS, ARMS)
+    within_worse = R.analysis_sentence(
+        _analysis(comparison="within_arm_prepost", ci_lb=-0.5, ci_ub=-0.1), LABELS, ARMS, DOMAINS
+    )
     assert "quality of life was worse than at baseline." in within_worse
+
+
+def test_a_within_arm_change_of_another_outcome_is_not_called_quality_of_life():
+    within = {"comparison": "within_arm_prepost", "measure": "SMCR", "domain": "symptoms", "qol": False}
+    better = R.analysis_sentence(_analysis(**within), LABELS, ARMS, DOMAINS)
+    assert "lies entirely above zero: the outcome was better than at baseline." in better
+    worse = R.analysis_sentence(_analysis(**within, ci_lb=-0.5, ci_ub=-0.1), LABELS, ARMS, DOMAINS)
+    assert "lies entirely below zero: the outcome was worse than at baseline." in worse
+    assert "quality of life" not in better + worse
 
 
 def test_analysis_sentence_two_studies_unknown_n_and_one_degree_of_freedom():
     text = R.analysis_sentence(
-        _analysis(k=2, study_ids="a; b", n_participants=NAN, q_df=1, pi_lb=NAN, pi_ub=NAN), LABELS, ARMS
+        _analysis(k=2, study_ids="a; b", n_participants=NAN, q_df=1, pi_lb=NAN, pi_ub=NAN), LABELS, ARMS, DOMAINS
     )
     assert text.startswith("Pooling 2 studies (Alpha 2020 and Beta 2021; number of participants not reported)")
     assert "on 1 degree of freedom (p = 0.183)." in text
@@ -257,6 +272,9 @@ def _effects() -> pd.DataFrame:
             "selected": [True, True, True, True],
             "r_source": ["not_used", "not_used", "default", "not_used"],
             "r_used": [NAN, NAN, 0.5, NAN],
+            "outcome_basis": ["final", "final", "change", None],
+            "window": ["short", "medium", "short", "medium"],
+            "window_rule": ["weeks"] * 4,
             "source_cells": ["outcomes!Q2; outcomes!R2", "contrasts!H2", "outcomes!Q2; outcomes!Q3", "outcomes!W5"],
         }
     )
@@ -393,6 +411,7 @@ def _data(tmp_path: Path | None = None, claims: pd.DataFrame | None = None) -> R
         "claims": claims if claims is not None else pd.DataFrame(),
         "outcomes": pd.DataFrame(),
         "sources": pd.DataFrame({"source_id": ["blog"], "citation": ["A clinic blog"]}),
+        **{name: pd.DataFrame() for method in DIAGNOSTIC_METHODS for name in (method, f"{method}_failures")},
     }
     return R.ReportData(config=CONFIG, tables=tables, project_dir=tmp_path or ROOT)
 
@@ -434,13 +453,45 @@ def test_methods_facts_from_small_tables():
         "the timepoint closest to the window's target (acute: 1 week, short: 4 weeks and long: 39 weeks) was used"
     ) in plain(R.methods_facts(closest)["swim"])
     assert "REML estimator of τ² and the Knapp-Hartung adjustment" in facts["model"]
-    assert "assuming r = 0.5" in facts["model"] and "Subgroups: drug and design" in facts["model"]
+    assert "assuming r = 0.5" in facts["model"]
+    assert facts["model"].endswith(
+        "Subgroups: design; no pooled analysis had studies in two subgroups by drug; no pooled analysis had the 3 "
+        "studies leave-one-out needs."
+    )
+    assert facts["diagnostics"] == (
+        "Not run, as the largest pooled analysis has 2 studies: the small-study tests (at least 10 studies), "
+        "influence diagnostics (at least 3 studies), cumulative meta-analysis (at least 3 studies) and GOSH (at "
+        "least 5 studies). No meta-regression: no moderator was named."
+    )
     assert facts["risk_of_bias"].startswith(
         "The review assessed risk of bias with RoB 2. Risk-of-bias tools named per study: ROBINS-I (1) and RoB 2 "
         "(1). Judgements were entered for 1 of 3 studies;"
     )
     assert "Newcastle-Ottawa" not in facts["risk_of_bias"]  # no study used the NOS
     assert facts["grade"].startswith("GRADE certainty was derived from the reviewers' judgements for 1 of 2 outcomes;")
+
+
+def test_methods_state_the_outcome_basis_and_the_untimed_window():
+    assert plain(R.methods_facts(_data())["timing"]) == "Continuous effects between arms: 2 from final values."
+    data = _data()
+    data.tables["effect_sizes"] = _effects().assign(
+        outcome_basis=["final", "change", "change", None],
+        window=["short", "end_of_treatment", "short", "end_of_treatment"],
+        window_rule=["weeks", "untimed_window", "weeks", "untimed_window"],
+        timepoint=["week 4", "at discharge", "week 4", "post-test"],
+    )
+    data.tables["meta_analyses"] = _meta().assign(measure="MD", outcome_basis="mixed")
+    untimed = {"name": "end_of_treatment", "label": "end of treatment", "timepoints": ["at discharge", "post-test"]}
+    config = {**CONFIG, "harmonize": {**CONFIG["harmonize"], "untimed_window": untimed}}
+    timing = plain(R.methods_facts(R.ReportData(config=config, tables=data.tables, project_dir=ROOT))["timing"])
+    assert timing.startswith("Continuous effects between arms: 1 from changes from baseline and 1 from final values.")
+    assert "not in a standardised mean difference" in timing and "(Cochrane Handbook 10.5.2)" in timing
+    assert "and 2 mean-difference analyses combined both." in timing
+    assert (
+        "Results reported without a time in weeks (“at discharge” and “post-test”) were placed in their own window, "
+        "end of treatment, by their timepoint label; no time was assumed for them"
+    ) in timing
+    assert timing.endswith("It holds 2 effect sizes: Beta 2021 (at discharge and post-test).")
 
 
 def test_inclusion_summary_and_missing_items():
@@ -500,7 +551,7 @@ def test_provenance_table_covers_every_effect_analysis_and_vote():
 
 def test_display_tables():
     data = _data()
-    sof = R.summary_of_findings_table(data["summary_of_findings"])
+    sof = R.summary_of_findings_table(data["summary_of_findings"], DOMAINS)
     assert list(sof.iloc[0]) == [
         "Overall QoL / health status",
         "2 (1,700)",
@@ -521,7 +572,7 @@ def test_display_tables():
         "1 / 1",
         "not assessed",
     ]
-    votes = R.vote_count_table(data["vote_counts"])
+    votes = R.vote_count_table(data["vote_counts"], DOMAINS)
     assert list(votes.iloc[0]) == [
         "between arms",
         "Overall QoL / health status",
@@ -569,6 +620,7 @@ def test_display_tables():
         ),
         data["meta_analyses"],
         LABELS,
+        DOMAINS,
     )
     assert list(single.iloc[0]) == [
         "Beta 2021",
@@ -643,9 +695,13 @@ def test_figures_markdown_with_and_without_the_figure(tmp_path):
     )
     assert figs.markdown("forest-b", "fig-b") == "*No figure: forest b has no data in this review.*\n"
     assert figs.stems("forest-") == ["forest-a", "forest-b"]
-    text = R.effect_direction_section(figs)
-    assert text.endswith("@tbl-votes summarise the direction of effect of every study in every domain.\n")
+    votes = _data()["vote_counts"]
+    text = R.effect_direction_section(figs, votes)
+    assert text.endswith("@tbl-votes summarises the direction of effect of every study in every domain.\n")
     assert "@fig-effect-direction" not in text
+    assert R.effect_direction_section(figs, votes.iloc[:0]) == (
+        "No result has a direction of effect, so there is nothing to plot or count.\n"
+    )
 
 
 def test_pooled_sections_reference_only_drawn_figures(tmp_path):
@@ -659,7 +715,18 @@ def test_pooled_sections_reference_only_drawn_figures(tmp_path):
     assert "@tbl-loo-1" not in text
     empty = _data()
     empty.tables["meta_analyses"] = _meta().iloc[[1]]
-    assert R.pooled_sections(empty, figs) == "No analysis had enough studies to pool.\n"
+    assert plain(R.pooled_sections(empty, figs)) == "No analysis was pooled: every analysis has a single study.\n"
+    empty.tables["meta_analyses"] = _meta().assign(k=[2, 3], pooled=False)
+    config = {**CONFIG, "synthesis": {**CONFIG["synthesis"], "min_studies_to_pool": 4}}
+    empty = R.ReportData(config=config, tables=empty.tables, project_dir=ROOT)
+    assert plain(R.pooled_sections(empty, figs)) == (
+        "No analysis was pooled: every analysis has fewer than the 4 studies needed to pool (the largest has 3).\n"
+    )
+    empty.tables["meta_analyses"] = _meta().iloc[:0]
+    empty.tables["effect_sizes"] = _effects().iloc[:0]
+    assert plain(R.pooled_sections(empty, figs)) == (
+        "No analysis was pooled: no reported result could become an effect size.\n"
+    )
 
 
 # Appendix --------------------------------------------------------------------------------------------------
@@ -770,6 +837,10 @@ def test_words_for_designs_windows_and_units():
     assert R.design_counts(designs) == (
         "1 study of unreported design, 1 post hoc analysis of RCTs, 2 RCTs and 1 single-arm study"
     )
+    generic = pd.Series(["cluster_rct", "cluster_rct", "nrsi", "before_after", "case_control"])
+    assert R.design_counts(generic) == (
+        "1 before-after study, 1 case-control study, 2 cluster RCTs and 1 non-randomised study"
+    )
     assert R.weeks(1) == "1 week" and R.weeks(6.0) == "6 weeks" and R.weeks(3.5) == "3.5 weeks"
     assert R.window_spans(CONFIG["harmonize"]["windows"]) == {
         "acute": "up to 1 week",
@@ -821,7 +892,7 @@ def test_vote_count_table_lists_quality_of_life_domains_first_and_md_carries_its
             "sign_test_p": [1.0, 0.5, 0.25],
         }
     )
-    table = R.vote_count_table(votes)
+    table = R.vote_count_table(votes, DOMAINS)
     assert list(table["Domain"]) == ["Overall QoL / health status", "Daily functioning", "Depressive symptoms"]
     assert list(table.index) == [0, 1, 2]
     data = _data()
@@ -851,8 +922,11 @@ def test_risk_of_bias_section_wording(tmp_path):
         'Judgements were entered for 1 of 3 studies; studies without judgements are shown as "not assessed"'
     )
     data.tables["risk_of_bias"] = data["risk_of_bias"].assign(judgement="Not assessed")
-    assert (
-        R.risk_of_bias_section(data, figs) == "No risk-of-bias judgements were available for any of the 3 studies.\n\n"
+    assert R.risk_of_bias_section(data, figs) == (
+        'No risk-of-bias judgement was extracted: all 3 studies are shown as "not assessed", never as low risk.\n\n'
+    )
+    assert plain(R.methods_facts(data)["risk_of_bias"]).endswith(
+        "No risk-of-bias judgement was extracted, so every study is shown as not assessed."
     )
     assert (
         "Risk of bias was judged for none of the 3 studies, so no result can be weighed by the credibility of "
@@ -864,8 +938,127 @@ def test_methods_describe_the_nos_conversion_only_when_the_nos_is_used():
     data = _data()
     data.tables["risk_of_bias"] = data["risk_of_bias"].assign(tool=["NOS", "none", "none"])
     assert "Newcastle-Ottawa stars are converted to Good/Fair/Poor" in plain(R.methods_facts(data)["risk_of_bias"])
+    data.tables["risk_of_bias"] = data["risk_of_bias"].assign(judgement="Not assessed")
+    assert "Newcastle-Ottawa" not in plain(R.methods_facts(data)["risk_of_bias"])  # named, but no star extracted
 
 
 def test_bullet_list():
     assert R.bullet_list(["first", "second"]) == "- first\n- second\n"
     assert R.bullet_list([]) == ""
+
+
+# Degenerate reviews: what could not be done is said, nothing empty is shown ----------------------------------
+
+
+def _weights() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "analysis_id": ["between_arms|overall|short|SMD"] * 2 + ["between_arms|functioning|short|RR"],
+            "study_id": ["a", "b", "b"],
+            "instruments": ["AQoL-8D", "EQ-5D-5L", "WPAI"],
+            "yi": [0.3, 0.5, 0.2],
+            "ci_lb": [0.1, 0.2, -0.1],
+            "ci_ub": [0.5, 0.8, 0.5],
+            "source_cells": ["outcomes!Q2", "contrasts!H2", "outcomes!W5"],
+        }
+    )
+
+
+def _unpooled(min_studies: int = 4) -> R.ReportData:
+    """The small review with ``min_studies_to_pool`` above every analysis' k: nothing pooled, no subgroup."""
+    data = _data()
+    tables = {
+        **data.tables,
+        "meta_analyses": _meta().assign(pooled=False, estimate=[NAN, 0.2]),
+        "subgroups": data["subgroups"].iloc[:0],
+        "study_weights": _weights(),
+    }
+    config = {**CONFIG, "synthesis": {**CONFIG["synthesis"], "min_studies_to_pool": min_studies}}
+    return R.ReportData(config=config, tables=tables, project_dir=ROOT)
+
+
+def test_methods_and_limitations_when_no_analysis_has_enough_studies_to_pool():
+    data = _unpooled()
+    facts = {key: plain(text) for key, text in R.methods_facts(data).items()}
+    reason = "every analysis has fewer than the 4 studies needed to pool (the largest has 2)"
+    assert facts["model"] == f"No analysis was pooled: {reason}."
+    assert facts["diagnostics"] == "Not run: no analysis was pooled."
+    assert R.limitations(data)[1:4] == [
+        f"No analysis was pooled: {reason}; every result is reported study by study or as a vote count.",
+        "1 analysis had a single study and is reported without pooling.",
+        "1 analysis of several studies had fewer than the 4 needed to pool and is reported study by study.",
+    ]
+
+
+def test_methods_when_no_result_became_an_effect_size():
+    data = _data()
+    empty = {
+        name: data[name].iloc[:0]
+        for name in ("effect_sizes", "conversion_log", "meta_analyses", "vote_counts", "summary_of_findings")
+    }
+    facts = R.methods_facts(R.ReportData(config=CONFIG, tables={**data.tables, **empty}, project_dir=ROOT))
+    facts = {key: plain(text) for key, text in facts.items()}
+    assert facts["measures"] == "No effect size could be computed."
+    assert facts["signs"] == ""
+    assert facts["model"] == "No analysis was pooled: no reported result could become an effect size."
+    assert facts["swim"].startswith("No result has a direction of effect")
+    assert facts["grade"] == "No outcome has a result to summarise or grade."
+    assert plain(R.methods_facts(data)["signs"]).startswith("Every effect is signed")
+    ungraded = {**data.tables, "summary_of_findings": data["summary_of_findings"].assign(certainty="not assessed")}
+    assert plain(R.methods_facts(R.ReportData(config=CONFIG, tables=ungraded, project_dir=ROOT))["grade"]).startswith(
+        'No GRADE judgement was extracted, so the certainty of every outcome reads "not assessed".'
+    )
+
+
+def test_methods_describe_the_diagnostics_that_ran_and_why_the_others_did_not():
+    data = _data()
+    config = {
+        **CONFIG,
+        "synthesis": {**CONFIG["synthesis"], "meta_regression": {"moderators": ["year"], "min_studies": 10}},
+    }
+    tables = {
+        **data.tables,
+        "meta_analyses": _meta().assign(k=[4, 1]),
+        "influence": pd.DataFrame({"analysis_id": ["between_arms|overall|short|SMD"]}),
+        "cumulative_failures": pd.DataFrame({"analysis_id": ["between_arms|overall|short|SMD"]}),
+    }
+    facts = R.methods_facts(R.ReportData(config=config, tables=tables, project_dir=ROOT))
+    assert plain(facts["diagnostics"]) == (
+        "Pooled analyses were followed by influence diagnostics (at least 3 studies); and cumulative meta-analysis "
+        "in order of year (at least 3 studies). Each used the analysis' own estimator and test. Not run, as the "
+        "largest pooled analysis has 4 studies: meta-regression (at least 10 studies), the small-study tests (at "
+        "least 10 studies) and GOSH (at least 5 studies)."
+    )
+    assert "Egger" not in facts["diagnostics"] and "funnel" not in facts["diagnostics"]
+
+
+def test_sections_without_rows_say_so_instead_of_showing_an_empty_table(tmp_path):
+    figs = _figures(tmp_path)
+    assert R.table_or_note(pd.DataFrame(columns=["A"]), "Cap.", "tbl-x", "Nothing to show.") == "Nothing to show\\.\n"
+    assert R.table_or_note(pd.DataFrame({"A": [1]}), "Cap.", "tbl-x", "Nothing.").startswith("| A |\n|---|\n| 1 |")
+    data = _unpooled()
+    text = plain(R.unpooled_section(data, figs))
+    assert text.count("\n| ") == 3  # the header and one row per study
+    assert (
+        ": Effects from analyses not pooled: a single study, or fewer than the 4 studies needed to pool. {#tbl-single}"
+    ) in text
+    pooled = R.ReportData(config=CONFIG, tables={**_data().tables, "study_weights": _weights()}, project_dir=ROOT)
+    assert ": Effects from analyses with a single study (not pooled). {#tbl-single}" in plain(
+        R.unpooled_section(pooled, figs)
+    )
+    every = {**pooled.tables, "meta_analyses": _meta().iloc[[0]]}
+    assert plain(R.unpooled_section(R.ReportData(config=CONFIG, tables=every, project_dir=ROOT), figs)).startswith(
+        "Every analysis pooled at least 2 studies.\n"
+    )
+    none = {**every, "meta_analyses": _meta().iloc[:0], "effect_sizes": _effects().iloc[:0]}
+    assert plain(R.unpooled_section(R.ReportData(config=CONFIG, tables=none, project_dir=ROOT), figs)).startswith(
+        "No result is reported without pooling: no reported result could become an effect size.\n"
+    )
+    data = _data()
+    assert R.study_selection_section(data, figs).endswith(
+        'a box whose count was not reported reads "n = not reported".\n'
+    )
+    data.tables["prisma"] = data["prisma"].assign(n=NAN)
+    assert R.study_selection_section(data, figs).endswith(
+        'No PRISMA flow count was extracted: every box of the flow diagram reads "n = not reported".\n'
+    )

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qolreview.instruments import bundled_registry
+from qolreview.labels import domain_labels
 from qolreview.report.tables import summary_of_findings_table
 from qolreview.synthesis.grade import COMPOSITE_NOTE
 
@@ -84,7 +86,9 @@ def test_ratio_rows_show_the_event_s_ratio_and_absolute_effects_per_1000() -> No
     smd = _row(outcome="overall", measure="SMD", k=2, estimate=0.24, ci_lb=-0.37, ci_ub=0.84, pi_lb=-0.5, pi_ub=1.0)
     narrative = _row(outcome="social", measure=None, k=pd.NA, n_participants=pd.NA, i2=NAN)
     mixed = _row(outcome="psychological", measure="HR", k=1, estimate=0.25, ci_lb=0.05, ci_ub=0.45)
-    table = summary_of_findings_table(pd.DataFrame([adverse, composite, smd, narrative, mixed]))
+    table = summary_of_findings_table(
+        pd.DataFrame([adverse, composite, smd, narrative, mixed]), domain_labels(bundled_registry())
+    )
     assert list(table.columns) == [
         "Outcome",
         "Studies (participants)",
@@ -111,8 +115,23 @@ def test_ratio_rows_show_the_event_s_ratio_and_absolute_effects_per_1000() -> No
         "-0.50 to 1.00",
     ]
     assert table.iloc[4]["Effect (95% CI)"] == "log HR (positive = better): 0.25 (95% CI 0.05 to 0.45)"
-    assert list(table.iloc[3][["Studies (participants)", "Effect (95% CI)", "I²"]]) == [
-        "not reported (not reported)",
-        "not reported",
-        "not reported",
+    assert list(table.iloc[3][["Studies (participants)", "Effect (95% CI)", "Prediction interval", "I²"]]) == [
+        "none with an effect size",
+        "no effect size (direction only)",
+        "not applicable (no effect size)",
+        "not applicable (no effect size)",
+    ]
+
+
+def test_an_analysis_of_too_few_studies_to_pool_says_so() -> None:
+    """With ``min_studies_to_pool`` above k, an analysis of several studies has no estimate: the table says it was
+    not pooled, rather than "not reported"."""
+    table = summary_of_findings_table(
+        pd.DataFrame([_row(measure="SMD", k=3, i2=NAN)]), domain_labels(bundled_registry())
+    )
+    assert list(table.iloc[0][["Studies (participants)", "Effect (95% CI)", "Prediction interval", "I²"]]) == [
+        "3 (620)",
+        "not pooled (too few studies)",
+        "not applicable (not pooled)",
+        "not applicable (not pooled)",
     ]

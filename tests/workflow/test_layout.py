@@ -34,7 +34,7 @@ def test_no_public_name_is_defined_twice() -> None:
 
 
 def test_each_stage_is_one_package_with_a_stage_module() -> None:
-    for stage in ("workbook", "clean", "harmonize", "synthesis", "figures", "report"):
+    for stage in ("workbook", "clean", "harmonize", "synthesis", "sensitivity", "figures", "report"):
         assert (LIBRARY / stage / "stage.py").is_file(), stage
 
 
@@ -66,3 +66,22 @@ def test_every_rule_has_a_comment_a_log_and_its_settings() -> None:
                     ]
                 )
                 assert "    log:" in body and "        settings=" in body, f"{rules.name}: {line}"
+
+
+DEFAULT_REVIEW_WORDS = re.compile(r"ketamine|spravato|depress|\bTRD\b|\bMDD\b|cheng", re.IGNORECASE)
+"""Words of the embedded default review, which belong to its own files (workbook, config), never to the workflow."""
+
+
+def test_the_workflow_speaks_of_no_review_in_particular() -> None:
+    files = [
+        *(p for folder in ("src", "workflow", "report") for p in (ROOT / folder).rglob("*") if p.is_file()),
+        ROOT / "config" / "synonyms.yaml",
+    ]
+    leaks = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in files
+        if "__pycache__" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if DEFAULT_REVIEW_WORDS.search(line)
+    ]
+    assert leaks == []

@@ -41,7 +41,23 @@ SYNTHESIS_FILES = (
     "robvis_nos.csv",
     "robvis_rob2.csv",
 )
-FIGURE_FAMILIES = ("forest", "effect_direction", "risk_of_bias", "prisma", "evidence_map", "qol_over_time")
+FIGURE_FAMILIES = (
+    "forest",
+    "effect_direction",
+    "risk_of_bias",
+    "prisma",
+    "evidence_map",
+    "qol_over_time",
+    "specification_curve",
+)
+SENSITIVITY_FILES = (
+    "sensitivity_analyses.parquet",
+    "multiverse.parquet",
+    "multiverse_summary.parquet",
+    "multiverse_factors.parquet",
+)
+#: The sensitivity rules and the specification curves: downstream of the clean tables and of every pooling choice.
+SENSITIVITY_RULES = ("sensitivity", "multiverse_part", "multiverse", "fig_specification_curve")
 #: Figure families of the diagnostics, drawn where their synthesis table has rows (enough studies).
 DIAGNOSTIC_FIGURE_FAMILIES = {
     "funnel": "small_study_effects",
@@ -79,6 +95,7 @@ WORKBOOK_DEPENDENTS = {
     "fig_evidence_map",
     "fig_qol_over_time",
     "fig_captions",
+    *SENSITIVITY_RULES,
     "report",
     "all",
 }
@@ -143,7 +160,7 @@ def test_synthetic_workbook_passes_the_clean_stage() -> None:
     result = clean_workbook(
         ROOT / ".test" / "extraction.xlsx",
         load_registry(ROOT / "config" / "instruments.yaml"),
-        load_synonyms(ROOT / "config" / "synonyms.yaml"),
+        load_synonyms([ROOT / "config" / "synonyms.yaml", ROOT / "config" / "default_review_synonyms.yaml"]),
         config["clean"],
     )
     studies, outcomes = result.tables["studies"], result.tables["outcomes"]
@@ -175,6 +192,7 @@ def test_every_target_exists(pipeline: Callable[[str], PipelineRun], review: str
         "clean/validation_report.md",
         *(f"harmonized/{t}.parquet" for t in ("effect_sizes", "not_convertible", "conversion_log")),
         *(f"synthesis/{f}" for f in SYNTHESIS_FILES),
+        *(f"sensitivity/{f}" for f in SENSITIVITY_FILES),
         "figures/captions.json",
         "figures/prisma_counts.csv",
         "report/review.html",
@@ -424,6 +442,8 @@ def test_edited_outcome_cell_reruns_only_dependent_rules(
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = _dry_run_jobs(done.stdout + done.stderr)
     assert set(jobs) == WORKBOOK_DEPENDENTS
+    shards = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text(encoding="utf-8"))["sensitivity"]["multiverse"]
+    assert jobs.pop("multiverse_part") == shards["jobs"]
     assert all(count == 1 for count in jobs.values())
 
 
@@ -442,6 +462,7 @@ def test_changed_pooling_method_reruns_only_what_depends_on_it(
         *DIAGNOSTICS,
         "fig_forest",
         "fig_captions",
+        *SENSITIVITY_RULES,
         "config_used",
         "report",
         "all",
@@ -513,3 +534,31 @@ def test_dry_run_parser() -> None:
     output = "Job stats:\njob      count\n-------  -------\nclean          1\nall            1\ntotal          2\n"
     assert _dry_run_jobs(output) == {"clean": 1, "all": 1}
     assert _dry_run_jobs("Nothing to be done.") == {}
+
+
+@pytest.mark.e2e
+def test_synthetic_report_shows_the_robustness_of_each_pooled_result(pipeline: Callable[[str], PipelineRun]) -> None:
+    """The declared sensitivity analyses, the multiverse of every pooled analysis with its specification curve and
+    verdict, and the multiverse shards concatenated to the grid of the configuration."""
+    results = pipeline("synthetic").results
+    text = _visible_text((results / "report" / "review.html").read_text(encoding="utf-8"))
+    declared = read_table(results / "sensitivity" / "sensitivity_analyses.parquet")
+    summary = read_table(results / "sensitivity" / "multiverse_summary.parquet")
+    table = read_table(results / "sensitivity" / "multiverse.parquet")
+    meta = read_table(results / "synthesis" / "meta_analyses.parquet")
+    pooled = set(meta.loc[meta["pooled"].astype(bool), "analysis_id"])
+    # the run's sensitivity section: the synthetic review's factors merged into the default's (--configfile)
+    config = yaml.safe_load((results / "report" / "config_used.yaml").read_text(encoding="utf-8"))["sensitivity"]
+    grid = 1
+    for levels in config["multiverse"]["factors"].values():
+        grid *= len(levels)
+    assert set(declared["analysis_id"]) == set(summary["analysis_id"]) == pooled
+    assert len(declared) == len(config["analyses"]) * len(pooled)
+    assert len(table) == grid * len(pooled) and (summary["n_specifications"] == grid).all()
+    assert table.groupby("analysis_id")["specification"].apply(list).map(lambda ids: ids == list(range(grid))).all()
+    assert "Robustness" in text and "Declared sensitivity analyses (Cochrane Handbook 10.14)" in text
+    for sentence in declared["sentence"]:
+        assert html.unescape(sentence) in text
+    for verdict in summary["robustness"]:
+        assert verdict in text
+    assert summary.set_index("analysis_id").loc[SYNTHETIC_MAIN, "n_pooled"] > 1

@@ -21,7 +21,7 @@ rule clean:
     input:
         workbook=config["extraction"],
         instruments=[config["instruments"], *config["extra_instruments"]],
-        synonyms=config["synonyms"],
+        synonyms=[config["synonyms"], *config["extra_synonyms"]],
     output:
         tables=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import qolreview
 from qolreview.review_folder import review_identity_problems
+from qolreview.sensitivity import SensitivityConfigError, parse_sensitivity
 from qolreview.tables import DIAGNOSTIC_METHODS
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -59,11 +60,24 @@ SYNTHESIS_TABLES = [
     *(f"{method}_failures" for method in DIAGNOSTIC_METHODS),
 ]
 
+SENSITIVITY_TABLES = ["sensitivity_analyses", "multiverse", "multiverse_summary", "multiverse_factors"]
+
+try:
+    parse_sensitivity(config["sensitivity"])
+except SensitivityConfigError as error:
+    raise WorkflowError(f"config: {error}")
+
 
 def untimed_timepoints():
     """The timepoint labels without a time that the review places in its untimed window (clean accepts them)."""
     window = config["harmonize"]["untimed_window"]
     return [] if window is None else list(window["timepoints"])
+
+
+def window_labels():
+    """Time windows -> their names in words where they differ from the window's key: the untimed window's label."""
+    window = config["harmonize"]["untimed_window"]
+    return {} if window is None else {window["name"]: window["label"]}
 
 
 def settings(section, *keys):

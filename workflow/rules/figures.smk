@@ -13,16 +13,19 @@ FIGURE_FAMILIES = [
     "influence",
     "cumulative",
     "gosh",
+    "specification_curve",
 ]
 
 
 # Forest plots (metafor's forest() layout): one per pooled analysis, with subgroup subtotals and the test for
-# subgroup differences, and one per comparison, window and measure gathering the analyses not pooled.
+# subgroup differences, and one per comparison, window and measure gathering the analyses not pooled. A plot
+# longer than figures.forest_max_rows rows continues over pages <stem>-page-2, <stem>-page-3, ...
 rule fig_forest:
     input:
         meta_analyses="results/synthesis/meta_analyses.parquet",
         study_weights="results/synthesis/study_weights.parquet",
         subgroups="results/synthesis/subgroups.parquet",
+        instruments=[config["instruments"], *config["extra_instruments"]],
     output:
         figures=report(
             directory("results/figures/forest"),
@@ -40,8 +43,9 @@ rule fig_forest:
     params:
         library=LIBRARY,
         settings={
-            **settings("figures", "width", "palette", "forest_subgroup"),
+            **settings("figures", "width", "palette", "forest_subgroup", "forest_max_rows"),
             "subgroup_order": config["synthesis"]["subgroups"],
+            "window_labels": window_labels(),
             "intervention_label": config["review"]["intervention_label"],
             "comparator_label": config["review"]["comparator_label"],
         },
@@ -55,6 +59,7 @@ rule fig_effect_direction:
     input:
         effect_direction="results/synthesis/effect_direction.parquet",
         vote_counts="results/synthesis/vote_counts.parquet",
+        instruments=[config["instruments"], *config["extra_instruments"]],
     output:
         figures=report(
             directory("results/figures/effect_direction"),
@@ -138,6 +143,7 @@ rule fig_evidence_map:
         effect_sizes="results/harmonized/effect_sizes.parquet",
         not_convertible="results/harmonized/not_convertible.parquet",
         studies="results/clean/studies.parquet",
+        instruments=[config["instruments"], *config["extra_instruments"]],
     output:
         figures=report(
             directory("results/figures/evidence_map"),
@@ -165,6 +171,7 @@ rule fig_qol_over_time:
         effect_sizes="results/harmonized/effect_sizes.parquet",
         not_convertible="results/harmonized/not_convertible.parquet",
         studies="results/clean/studies.parquet",
+        instruments=[config["instruments"], *config["extra_instruments"]],
     output:
         figures=report(
             directory("results/figures/qol_over_time"),
@@ -270,7 +277,7 @@ rule fig_influence:
         "../scripts/fig_influence.py"
 
 
-# Cumulative forest plots: the pooled estimate after each added study.
+# Cumulative forest plots: the pooled estimate after each added study, over pages as the forest plots.
 rule fig_cumulative:
     input:
         meta_analyses="results/synthesis/meta_analyses.parquet",
@@ -292,7 +299,7 @@ rule fig_cumulative:
     params:
         library=LIBRARY,
         settings={
-            **settings("figures", "width", "palette"),
+            **settings("figures", "width", "palette", "forest_max_rows"),
             "order_by": config["synthesis"]["cumulative"]["order_by"],
         },
     script:
@@ -342,3 +349,30 @@ rule fig_captions:
         settings={},
     script:
         "../scripts/fig_captions.py"
+
+
+# Specification curves (Simonsohn, Simmons & Nelson 2020): every multiverse specification's estimate and CI,
+# sorted, above the panel of the choices each made.
+rule fig_specification_curve:
+    input:
+        meta_analyses="results/synthesis/meta_analyses.parquet",
+        multiverse="results/sensitivity/multiverse.parquet",
+    output:
+        figures=report(
+            directory("results/figures/specification_curve"),
+            patterns=["{name}.svg"],
+            caption="../report/specification_curve.rst",
+            category="Figures",
+        ),
+        captions="results/figures/captions/specification_curve.json",
+    log:
+        "results/logs/fig_specification_curve.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        library=LIBRARY,
+        settings=settings("figures", "width", "palette"),
+    script:
+        "../scripts/fig_specification_curve.py"

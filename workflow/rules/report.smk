@@ -28,7 +28,7 @@ rule report:
         config_used="results/report/config_used.yaml",
         workbook=config["extraction"],
         instruments=[config["instruments"], *config["extra_instruments"]],
-        synonyms=config["synonyms"],
+        synonyms=[config["synonyms"], *config["extra_synonyms"]],
         clean=expand("results/clean/{table}.parquet", table=CLEAN_TABLES),
         cleaning_log="results/clean/cleaning_log.parquet",
         input_files="results/clean/input_files.parquet",
@@ -37,6 +37,7 @@ rule report:
             table=["effect_sizes", "not_convertible", "conversion_log"],
         ),
         synthesis=expand("results/synthesis/{table}.parquet", table=SYNTHESIS_TABLES),
+        sensitivity=expand("results/sensitivity/{table}.parquet", table=SENSITIVITY_TABLES),
         captions="results/figures/captions.json",
         figures=expand("results/figures/{family}", family=FIGURE_FAMILIES),
     output:

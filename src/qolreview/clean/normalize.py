@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,21 +153,35 @@ def has_time(text: str) -> bool:
     return key == "baseline" or bool(_UNIT_FIRST.match(key) or _NUMBER_FIRST.match(key))
 
 
-def load_synonyms(path: str | Path) -> dict[str, dict[str, str]]:
-    """Per column, casefolded synonym -> canonical value; schema-checked, targets checked against the contract's
-    fixed vocabularies (a value of a review's own vocabulary is checked in its cell)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    jsonschema.validate(data, yaml.safe_load(_SYNONYMS_SCHEMA.read_text(encoding="utf-8")))
+SynonymFiles = str | Path | Sequence[str | Path]
+"""One synonyms file, or several merged in order (the bundled one, then a review's ``extra_synonyms``)."""
+
+
+def synonym_files(files: SynonymFiles) -> list[Path]:
+    """The synonyms files, in merge order."""
+    return [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
+
+
+def load_synonyms(files: SynonymFiles) -> dict[str, dict[str, str]]:
+    """Per column, casefolded synonym -> canonical value, from the files in order (a later file's entry replaces an
+    earlier one's); each schema-checked, targets checked against the contract's fixed vocabularies (a value of a
+    review's own vocabulary is checked in its cell)."""
+    schema = yaml.safe_load(_SYNONYMS_SCHEMA.read_text(encoding="utf-8"))
     columns = {c.name: c for sheet in SHEETS_BY_NAME.values() for c in sheet.columns if c.kind == "enum"}
     result: dict[str, dict[str, str]] = {}
-    for column, mapping in data["synonyms"].items():
-        spec = columns.get(column)
-        if spec is None:
-            raise ValueError(f"synonyms: {column!r} is not a vocabulary column of the workbook")
-        for target in mapping.values():
-            if spec.closed and spec.review_vocabulary is None and target not in spec.vocabulary:
-                raise ValueError(f"synonyms: {column}: {target!r} is not one of {', '.join(spec.vocabulary)}")
-        result[column] = {collapse(str(k)).casefold(): v for k, v in mapping.items()}
+    for path in synonym_files(files):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        jsonschema.validate(data, schema)
+        for column, mapping in data["synonyms"].items():
+            spec = columns.get(column)
+            if spec is None:
+                raise ValueError(f"synonyms: {path}: {column!r} is not a vocabulary column of the workbook")
+            for target in mapping.values():
+                if spec.closed and spec.review_vocabulary is None and target not in spec.vocabulary:
+                    raise ValueError(
+                        f"synonyms: {path}: {column}: {target!r} is not one of {', '.join(spec.vocabulary)}"
+                    )
+            result.setdefault(column, {}).update({collapse(str(k)).casefold(): v for k, v in mapping.items()})
     return result
 
 

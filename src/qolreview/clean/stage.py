@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from qolreview.atomic import write_bytes_atomic
-from qolreview.clean.normalize import load_synonyms, normalize_sheet
+from qolreview.clean.normalize import load_synonyms, normalize_sheet, synonym_files
 from qolreview.clean.report import validation_report
 from qolreview.clean.validate import validate_tables
 from qolreview.clean.validate import warnings as find_warnings
@@ -141,7 +141,7 @@ def _log_frame(rows: Sequence[tuple], sheet_names: Mapping[str, str]) -> pd.Data
 def input_files(inputs: Files, result: CleanResult) -> pd.DataFrame:
     """The ``input_files`` table: the workbook as parsed, then the instrument registry's files and the synonyms."""
     rows = [(str(inputs["workbook"]), result.workbook_bytes, result.workbook_sha256)]
-    for path in [*registry_files(inputs["instruments"]), Path(inputs["synonyms"])]:
+    for path in [*registry_files(inputs["instruments"]), *synonym_files(inputs["synonyms"])]:
         rows.append((str(path), path.stat().st_size, file_sha256(path)))
     return pd.DataFrame(rows, columns=INPUT_FILES.names)
 

@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.formatting import figure_p, figure_p_statement, finite, is_missing, plural, whole_count
-from qolreview.labels import SHORT_DOMAIN_LABELS
+from qolreview.labels import COMPARISON_LABELS
 from qolreview.tables import IMPROVED, WORSENED, EffectDirection, VoteCounts
 
 DIRECTION_COLUMNS = (
@@ -71,9 +71,10 @@ def ci_clear(entry: Mapping[str, object]) -> bool:
     return entry["basis"] == "ci" and ci in (IMPROVED, WORSENED) and ci == entry["direction"]
 
 
-def _domains(directions: pd.DataFrame, votes: pd.DataFrame) -> list[str]:
+def _domains(directions: pd.DataFrame, votes: pd.DataFrame, domain_names: Mapping[str, str]) -> list[str]:
+    """The domains present, in the order of ``domain_names``; domains it does not name last."""
     present = list(dict.fromkeys([*directions["domain"], *votes["domain"]]))
-    known = [d for d in SHORT_DOMAIN_LABELS if d in present]
+    known = [d for d in domain_names if d in present]
     return known + [d for d in present if d not in known]
 
 
@@ -127,20 +128,23 @@ def effect_direction_plot(
     directions: pd.DataFrame,
     votes: pd.DataFrame,
     *,
+    domain_names: Mapping[str, str],
     width: style.Width = "double",
     palette: style.Palette = "cochrane",
 ) -> Captioned:
     """Draw the effect direction plot: ``directions`` (one row per study x domain result; an optional
     ``ci_direction`` column adds the CI layer) and ``votes`` (one row per domain: counts, proportion improved
-    as a fraction with its CI, sign-test p)."""
+    as a fraction with its CI, sign-test p). ``domain_names``: the review's domains -> their short names, in
+    display order (:func:`qolreview.labels.short_domain_labels`)."""
     require_columns(directions, DIRECTION_COLUMNS, "effect direction plot: directions table")
     require_columns(votes, VOTE_COLUMNS, "effect direction plot: votes table")
     unknown = set(directions["direction"]) - set(style.EDP_GLYPHS)
     if unknown:
         raise ValueError(f"effect direction plot: unknown directions {sorted(unknown)}")
-    domains = _domains(directions, votes)
+    domains = _domains(directions, votes, domain_names)
+    names = [domain_names.get(d, d) for d in domains]
     studies = directions.drop_duplicates("study_id")[["study_id", "label", "n", "rob_overall"]]
-    page = _measure(directions, votes, domains, studies, width, palette)
+    page = _measure(directions, votes, domains, names, studies, width, palette)
 
     with style.context():
         fig, ax = style.inch_canvas(page.cols.fig_w, page.fig_h)
@@ -148,13 +152,14 @@ def effect_direction_plot(
         _draw_rows(ax, page, studies, directions, domains, palette)
         _draw_summary(ax, page)
         _draw_legend(ax, page)
-    return Captioned(fig, _caption(directions, votes, domains), _alt(directions, votes, domains))
+    return Captioned(fig, _caption(directions, votes, domains, names), _alt(directions, votes, domains))
 
 
 def _measure(
     directions: pd.DataFrame,
     votes: pd.DataFrame,
     domains: list[str],
+    names: list[str],
     studies: pd.DataFrame,
     width: style.Width,
     palette: style.Palette,
@@ -162,7 +167,7 @@ def _measure(
     """Lay out the page top to bottom: domain headers, study rows, summary row, legend."""
     cols = _Columns.of(width, domains)
     font = cols.font
-    heads, rotated, head_in = _domain_heads(domains, cols)
+    heads, rotated, head_in = _domain_heads(names, cols)
     rule_y = style.MARGIN_IN + max(head_in, layout.height_in(1, font.base)) + PAD_IN
     labels = [layout.wrap(str(s), cols.label_w - GAP_IN, font.base) for s in studies["label"]]
     heights = [max(1.4 * cols.row_h, layout.height_in(len(lab), font.base) + 0.04) for lab in labels]
@@ -191,11 +196,10 @@ def _measure(
     )
 
 
-def _domain_heads(domains: list[str], cols: _Columns) -> tuple[list[list[str]], bool, float]:
+def _domain_heads(names: list[str], cols: _Columns) -> tuple[list[list[str]], bool, float]:
     """The domain headers wrapped to their column, or all turned 90 degrees when one does not fit; returns
     the header lines, whether they are rotated and the height they need (inches)."""
     font = cols.font
-    names = [SHORT_DOMAIN_LABELS.get(d, d) for d in domains]
     heads = [layout.wrap(name, cols.dom_w - GAP_IN, font.small, bold=True) for name in names]
     rotated = not all(layout.fits(h, cols.dom_w - GAP_IN, font.small, bold=True) for h in heads)
     if rotated:
@@ -403,13 +407,14 @@ def _legend_rows(
     return rows
 
 
-def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) -> str:
+def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str], names: list[str]) -> str:
     """The caption: the rule behind the arrows and the counts, the CI layer, the encodings and the counts."""
     k = directions["study_id"].nunique()
     parts = []
+    named = dict(zip(domains, names, strict=True))
     for v in votes.set_index("domain").reindex(domains).dropna(subset=["n_studies"]).itertuples():
         parts.append(
-            f"{SHORT_DOMAIN_LABELS.get(v.Index, v.Index)} {int(v.n_improved)}/"
+            f"{named[v.Index]} {int(v.n_improved)}/"
             f"{int(getattr(v, _denominator(votes)))} ({figure_p_statement(v.sign_test_p)})"
         )
     records = directions.to_dict("records")
@@ -425,12 +430,19 @@ def _caption(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) 
         if (directions["rob_overall"].map(lambda r: is_missing(r) or r == style.NOT_ASSESSED)).any()
         else ""
     )
+    comparisons = sorted(set(directions["comparison"])) if "comparison" in directions.columns else []
+    which = f" ({', '.join(COMPARISON_LABELS.get(c, c) for c in comparisons)})" if comparisons else ""
+    baseline = (
+        " Within an arm, a direction compares the arm with its own baseline, not with a control."
+        if "within_arm_prepost" in comparisons
+        else ""
+    )
     return (
-        f"Effect direction plot of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
+        f"Effect direction plot{which} of {plural(k, 'study')} across {plural(len(domains), 'domain')} "
         "(Thomson & Thomas 2013; Boon & Thomson 2021). \u25b2 improved, \u25bc worsened, \u25c4\u25ba no clear "
         "difference, \u25c1\u25b7 mixed or conflicting findings: the direction of the point estimates, with the "
         "70% rule for a study's several results in a domain, the same rule as the vote counts."
-        f"{layer} Arrow size shows the sample size and colour the overall risk of bias.{unassessed} "
+        f"{layer}{baseline} Arrow size shows the sample size and colour the overall risk of bias.{unassessed} "
         f"Studies with improvement out of those with a direction, by domain (sign test): {'; '.join(parts)}."
     )
 

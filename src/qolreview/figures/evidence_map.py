@@ -8,6 +8,7 @@ instrument headers, and any domain header that still does not fit, are rotated 9
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,6 @@ from matplotlib.axes import Axes
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.formatting import plural
-from qolreview.labels import SHORT_DOMAIN_LABELS
 
 MAP_COLUMNS = ("study_id", "label", "instrument", "domain", "status")
 MAP_LABEL_FRACTION = {"single": 0.24, "double": 0.24}
@@ -114,14 +114,15 @@ class _Layout:
     legend_top: float
 
 
-def evidence_map(data: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
-    """Draw the studies x instruments matrix with a glyph per status and a legend."""
+def evidence_map(data: pd.DataFrame, *, domain_names: Mapping[str, str], width: style.Width = "double") -> Captioned:
+    """Draw the studies x instruments matrix with a glyph per status and a legend; the instrument columns are
+    grouped under ``domain_names`` (the review's domains -> their short names, in display order)."""
     require_columns(data, MAP_COLUMNS, "evidence map: table")
     unknown = set(data["status"]) - set(style.EVIDENCE_STATUS_ORDER)
     if unknown:
         raise ValueError(f"evidence map: unknown statuses {sorted(unknown)}")
     best = _best_cells(data)
-    groups = _column_groups(best)
+    groups = _column_groups(best, domain_names)
     studies = best.drop_duplicates("study_id").sort_values("label")[["study_id", "label"]]
     page = _measure(groups, studies, width)
 
@@ -144,9 +145,9 @@ def _best_cells(data: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _column_groups(best: pd.DataFrame) -> list[_Group]:
-    """The instrument columns grouped by domain, domains in the order of ``SHORT_DOMAIN_LABELS``."""
-    order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
+def _column_groups(best: pd.DataFrame, domain_names: Mapping[str, str]) -> list[_Group]:
+    """The instrument columns grouped by domain, domains in the order of ``domain_names``."""
+    order = {d: i for i, d in enumerate(domain_names)}
     columns = sorted(
         best[["domain", "instrument"]].drop_duplicates().itertuples(index=False),
         key=lambda c: (order.get(c.domain, len(order)), c.domain, c.instrument),
@@ -154,7 +155,7 @@ def _column_groups(best: pd.DataFrame) -> list[_Group]:
     groups: list[_Group] = []
     for c in columns:
         if not groups or groups[-1].domain != c.domain:
-            groups.append(_Group(c.domain, SHORT_DOMAIN_LABELS.get(c.domain, c.domain), []))
+            groups.append(_Group(c.domain, domain_names.get(c.domain, c.domain), []))
         groups[-1].instruments.append(c.instrument)
     return groups
 

@@ -2,8 +2,8 @@
 300-dpi PNG in the family's folder, and write the family's captions fragment.
 
 Every entry point takes ``(inputs, outputs, settings)``: the rule's named files and the ``figures`` section
-of the configuration (``width``, ``palette``, ``forest_subgroup``; the forest rule also gets
-``subgroup_order``, the ``synthesis.subgroups`` list). ``outputs`` name ``figures`` (the folder) and
+of the configuration (``width``, ``palette``, ``forest_subgroup``, ``forest_max_rows``; the forest rule also
+gets ``subgroup_order``, the ``synthesis.subgroups`` list). ``outputs`` name ``figures`` (the folder) and
 ``captions`` (the fragment).
 """
 
@@ -18,19 +18,21 @@ from qolreview.figures import style
 from qolreview.figures.baujat import baujat_plot
 from qolreview.figures.bubble import bubble_plot
 from qolreview.figures.captions import Captioned, merge_captions, write_captions
-from qolreview.figures.cumulative import cumulative_forest_plot
+from qolreview.figures.cumulative import cumulative_forest_pages
 from qolreview.figures.data import evidence_map_table, trajectory_table
 from qolreview.figures.effect_direction import effect_direction_plot
 from qolreview.figures.evidence_map import evidence_map
-from qolreview.figures.forest import forest_plot
+from qolreview.figures.forest import forest_pages
 from qolreview.figures.funnel import funnel_plot
 from qolreview.figures.gosh import gosh_plot
 from qolreview.figures.influence import influence_plot
 from qolreview.figures.prisma import prisma_flow, write_prisma_csv
 from qolreview.figures.risk_of_bias import summary_plot, traffic_light_plot
 from qolreview.figures.save import save_figure
+from qolreview.figures.specification_curve import specification_curve
 from qolreview.figures.trajectories import trajectories_plot
-from qolreview.labels import COMPARISON_LABELS, SHORT_DOMAIN_LABELS, slug
+from qolreview.instruments import load_registry
+from qolreview.labels import COMPARISON_LABELS, short_domain_labels, slug
 from qolreview.parquet_io import read_table
 from qolreview.synthesis.diagnostics import moderator_values
 from qolreview.workflow import Files, Settings
@@ -46,6 +48,21 @@ def _save_all(figures: dict[str, Captioned], outputs: Files) -> None:
         save_figure(result.figure, out / stem)
         log.info("wrote %s.svg and %s.png", out / stem, out / stem)
     write_captions(figures, outputs["captions"])
+
+
+def _paged(figures: dict[str, Captioned], stem: str, pages: list[Captioned]) -> None:
+    """Add the pages of one plot to ``figures``: the first as ``stem``, the next as ``<stem>-page-2``, ..."""
+    for i, page in enumerate(pages, start=1):
+        name = stem if i == 1 else f"{stem}-page-{i}"
+        if name in figures:
+            raise ValueError(f"figure stem {name!r} is drawn twice")
+        figures[name] = page
+
+
+def _domain_names(inputs: Files) -> dict[str, str]:
+    """The review's domains -> their short names, in display order, from its registry files (input
+    ``instruments``: the bundled registry and the review's ``extra_instruments``)."""
+    return short_domain_labels(load_registry(inputs["instruments"]))
 
 
 def _comparison_label(comparison: str) -> str:
@@ -76,10 +93,13 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Forest plots: one per pooled analysis (stem ``forest-<analysis>``), with subgroup headings, subtotal
     diamonds and the test for subgroup differences for the variable chosen by :func:`subgroup_variable`;
     and one per comparison, window and measure gathering the analyses that were not pooled, grouped by
-    domain (stem ``forest-single-<comparison>-<window>-<measure>``)."""
+    domain (stem ``forest-single-<comparison>-<window>-<measure>``). A plot longer than ``forest_max_rows``
+    rows continues over pages ``<stem>-page-2``, ``<stem>-page-3``, ..."""
     meta, weights = read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"])
     groups = read_table(inputs["subgroups"])
     width, palette, subgroup = settings["width"], settings["palette"], settings["forest_subgroup"]
+    max_rows = settings["forest_max_rows"]
+    names, windows = _domain_names(inputs), settings["window_labels"]
     figures = {}
     unpooled = meta[~meta["pooled"].astype(bool)]
     for (comparison, window, measure), group in unpooled.groupby(["comparison", "window", "measure"], sort=True):
@@ -87,31 +107,35 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
         studies = weights[weights["analysis_id"].isin(domains.index)]
         if studies.empty:
             continue
-        order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
+        order = {d: i for i, d in enumerate(names)}
         studies = (
             studies.assign(
-                subgroup=studies["analysis_id"].map(domains).map(lambda d: SHORT_DOMAIN_LABELS.get(d, d)),
+                subgroup=studies["analysis_id"].map(domains).map(lambda d: names.get(d, d)),
                 _order=studies["analysis_id"].map(domains).map(lambda d, order=order: order.get(d, len(order))),
             )
             .sort_values(["_order", "analysis_id", "study_id"], kind="stable")
             .drop(columns="_order")
         )
-        title = f"{_comparison_label(str(comparison))}: analyses not pooled, {window} window"
-        figures[f"forest-single-{slug(comparison)}-{slug(window)}-{slug(measure)}"] = forest_plot(
+        window_name = windows.get(window, str(window).replace("_", " "))
+        title = f"{_comparison_label(str(comparison))}: analyses not pooled, {window_name} window"
+        pages = forest_pages(
             studies,
             None,
+            max_rows=max_rows,
             title=title,
             width=width,
             palette=palette,
             measure=str(measure),
             favours=_favours(str(comparison), settings),
         )
+        _paged(figures, f"forest-single-{slug(comparison)}-{slug(window)}-{slug(measure)}", pages)
     for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
         studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
         if studies.empty:
             continue
-        domain = SHORT_DOMAIN_LABELS.get(analysis["domain"], analysis["domain"])
-        title = f"{_comparison_label(str(analysis['comparison']))}: {domain}, {analysis['window']} window"
+        domain = names.get(analysis["domain"], analysis["domain"])
+        window = windows.get(analysis["window"], str(analysis["window"]).replace("_", " "))
+        title = f"{_comparison_label(str(analysis['comparison']))}: {domain}, {window} window"
         own = groups[groups["analysis_id"] == analysis["analysis_id"]]
         variable = subgroup_variable(own, subgroup, list(settings["subgroup_order"]))
         results = None
@@ -125,9 +149,10 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
                 "q_between_p": results["q_between_p"].iloc[0],
             }
             title += f", by {variable}"
-        figures[f"forest-{slug(analysis['analysis_id'])}"] = forest_plot(
+        pages = forest_pages(
             studies,
             analysis,
+            max_rows=max_rows,
             subgroups=results,
             title=title,
             width=width,
@@ -135,17 +160,20 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
             measure=str(analysis["measure"]),
             favours=_favours(str(analysis["comparison"]), settings),
         )
+        _paged(figures, f"forest-{slug(analysis['analysis_id'])}", pages)
     _save_all(figures, outputs)
 
 
 def run_effect_direction(inputs: Files, outputs: Files, settings: Settings) -> None:
     """One effect direction plot per comparison (stem ``effect-direction-<comparison>``)."""
     directions, votes = read_table(inputs["effect_direction"]), read_table(inputs["vote_counts"])
+    names = _domain_names(inputs)
     figures = {}
     for comparison in sorted(directions["comparison"].unique()):
         figures[f"effect-direction-{slug(comparison)}"] = effect_direction_plot(
             directions[directions["comparison"] == comparison],
             votes[votes["comparison"] == comparison],
+            domain_names=names,
             width=settings["width"],
             palette=settings["palette"],
         )
@@ -180,13 +208,18 @@ def _harmonized_tables(inputs: Files) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 def run_evidence_map(inputs: Files, outputs: Files, settings: Settings) -> None:
     """The evidence map (stem ``evidence-map``) of every reported result."""
     table = evidence_map_table(*_harmonized_tables(inputs))
-    _save_all({"evidence-map": evidence_map(table, width=settings["width"])}, outputs)
+    figure = evidence_map(table, domain_names=_domain_names(inputs), width=settings["width"])
+    _save_all({"evidence-map": figure}, outputs)
 
 
 def run_qol_over_time(inputs: Files, outputs: Files, settings: Settings) -> None:
     """QoL over time (stem ``qol-over-time``); no figure when no QoL value has a known timepoint."""
     table = trajectory_table(*_harmonized_tables(inputs))
-    _save_all({"qol-over-time": trajectories_plot(table, width=settings["width"])} if len(table) else {}, outputs)
+    if table.empty:
+        _save_all({}, outputs)
+        return
+    figure = trajectories_plot(table, domain_names=_domain_names(inputs), width=settings["width"])
+    _save_all({"qol-over-time": figure}, outputs)
 
 
 def run_captions(inputs: Files, outputs: Files, settings: Settings) -> None:
@@ -260,14 +293,20 @@ def run_influence(inputs: Files, outputs: Files, settings: Settings) -> None:
 
 
 def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
-    """Cumulative forest plots (stem ``cumulative-<analysis>``)."""
+    """Cumulative forest plots (stem ``cumulative-<analysis>``); one longer than ``forest_max_rows`` rows
+    continues over pages ``cumulative-<analysis>-page-2``, ..."""
     meta, cumulative = read_table(inputs["meta_analyses"]), read_table(inputs["cumulative"])
-    figures = {
-        f"cumulative-{slug(analysis['analysis_id'])}": cumulative_forest_plot(
-            rows, analysis, width=settings["width"], palette=settings["palette"], order_by=settings["order_by"]
+    figures: dict[str, Captioned] = {}
+    for analysis, rows in _pooled_rows(meta, cumulative):
+        pages = cumulative_forest_pages(
+            rows,
+            analysis,
+            max_rows=settings["forest_max_rows"],
+            width=settings["width"],
+            palette=settings["palette"],
+            order_by=settings["order_by"],
         )
-        for analysis, rows in _pooled_rows(meta, cumulative)
-    }
+        _paged(figures, f"cumulative-{slug(analysis['analysis_id'])}", pages)
     _save_all(figures, outputs)
 
 
@@ -279,5 +318,20 @@ def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
             rows, analysis, width=settings["width"], palette=settings["palette"]
         )
         for analysis, rows in _pooled_rows(meta, subsets)
+    }
+    _save_all(figures, outputs)
+
+
+def run_specification_curve(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Specification curves (stem ``specification-curve-<analysis>``) of the pooled analyses whose multiverse has
+    at least two pooled specifications."""
+    meta, table = read_table(inputs["meta_analyses"]), read_table(inputs["multiverse"])
+    pooled = table[table["status"] == "pooled"]
+    figures = {
+        f"specification-curve-{slug(analysis['analysis_id'])}": specification_curve(
+            rows, analysis, width=settings["width"], palette=settings["palette"]
+        )
+        for analysis, rows in _pooled_rows(meta, table)
+        if (pooled["analysis_id"] == analysis["analysis_id"]).sum() >= 2
     }
     _save_all(figures, outputs)

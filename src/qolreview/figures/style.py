@@ -263,10 +263,12 @@ MEASURE_SCALES = {
     "SMCR": "standardised mean change",
     "SMCC": "standardised mean change",
     "MD": "mean difference",
+    "MC": "mean change",
     "RR": "log risk ratio",
     "OR": "log odds ratio",
     "HR": "log hazard ratio",
     "RD": "risk difference",
+    "GEN": "reported effect",
 }
 """Scale of the harmonized effects by measure: ratios are analysed and plotted on the log scale
 (Cochrane Handbook 6.4.1; metafor ``escalc`` measures "RR" and "OR" are log ratios)."""
@@ -291,10 +293,12 @@ VALUE_KIND_LABELS = {
     "SMCR": "Standardised mean change",
     "SMCC": "Standardised mean change",
     "MD": "Mean difference",
+    "MC": "Mean change",
     "RR": "Log risk ratio (positive = fewer with problems)",
     "OR": "Log odds ratio (positive = fewer with problems)",
     "HR": "Log hazard ratio (positive = better)",
     "RD": "Risk difference",
+    "GEN": "Reported effect",
     "pct_change": "Change from baseline (%)",
 }
 """Y-axis labels of the QoL-over-time panels. Harmonized effects are signed so that positive = better

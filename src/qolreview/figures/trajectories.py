@@ -11,6 +11,7 @@ marker at the bound with an arrow towards the side where the value lies, and no 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -24,7 +25,7 @@ from matplotlib.gridspec import GridSpec
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.formatting import figure_number, is_missing, plural
-from qolreview.labels import COMPARISON_LABELS, SHORT_DOMAIN_LABELS
+from qolreview.labels import COMPARISON_LABELS
 
 RIGHT_MARGIN_IN = 0.2
 """Room right of the panels for the last x tick label."""
@@ -75,13 +76,10 @@ def bound_side(qualifier: object) -> int:
     return 0 if is_missing(qualifier) else BOUND_ARROWS.get(str(qualifier), 0)
 
 
-def panel_title(domain: str, comparison: str, kind: str) -> str:
-    """ "Domain: comparison, measure", e.g. "Overall QoL: between arms, SMD"."""
+def panel_title(domain_name: str, comparison: str, kind: str) -> str:
+    """ "Domain: comparison, measure", e.g. "Overall QoL: between arms, SMD", from the domain's short name."""
     measure = "% change" if kind == "pct_change" else style.MEASURE_COLUMN_LABELS.get(kind, kind)
-    return (
-        f"{SHORT_DOMAIN_LABELS.get(domain, domain)}: "
-        f"{COMPARISON_LABELS.get(comparison, comparison.replace('_', ' '))}, {measure}"
-    )
+    return f"{domain_name}: {COMPARISON_LABELS.get(comparison, comparison.replace('_', ' '))}, {measure}"
 
 
 @dataclass(frozen=True)
@@ -135,9 +133,12 @@ class _Layout:
         return (self.right - self.left) * self.fig_w / self.ncols
 
 
-def trajectories_plot(data: pd.DataFrame, *, width: style.Width = "double") -> Captioned:
+def trajectories_plot(
+    data: pd.DataFrame, *, domain_names: Mapping[str, str], width: style.Width = "double"
+) -> Captioned:
     """Small multiples of effect (or percent change) against weeks; ``ci_lb``/``ci_ub`` add error bars and an
-    optional ``value_qualifier`` marks bounds (:data:`BOUND_ARROWS`)."""
+    optional ``value_qualifier`` marks bounds (:data:`BOUND_ARROWS`). ``domain_names``: the review's domains ->
+    their short names, in display order (:func:`qolreview.labels.short_domain_labels`)."""
     require_columns(data, TRAJECTORY_COLUMNS, "trajectories: table")
     data = data.dropna(subset=["timepoint_weeks", "value"])
     if data.empty:
@@ -145,7 +146,7 @@ def trajectories_plot(data: pd.DataFrame, *, width: style.Width = "double") -> C
     qualifiers = data["value_qualifier"] if "value_qualifier" in data.columns else pd.Series(None, index=data.index)
     data = data.assign(_bound=[bound_side(q) for q in qualifiers])
     has_ci = {"ci_lb", "ci_ub"} <= set(data.columns)
-    panels = _panels(data)
+    panels = _panels(data, domain_names)
     parts = [data[(data["domain"] == d) & (data["comparison"] == c) & (data["value_kind"] == k)] for d, c, k in panels]
     small = style.fonts(width).small
     wrap_in = LABEL_SHARE * _Layout.axes_width_in(width, len(panels))
@@ -160,10 +161,10 @@ def trajectories_plot(data: pd.DataFrame, *, width: style.Width = "double") -> C
         grid = _panel_grid(fig, page)
         for i, (panel, part) in enumerate(zip(panels, parts, strict=True)):
             ax = fig.add_subplot(grid[i // page.ncols, i % page.ncols])
-            _label_panel(ax, page, panel_title(*panel), panel[2])
+            _label_panel(ax, page, _title(panel, domain_names), panel[2])
             _draw_panel(ax, part, texts[i], looks, has_ci, page)
         _draw_legend(fig, studies, looks, labels, width, page.font)
-    return Captioned(fig, *_caption_and_alt(data, panels, studies, has_ci))
+    return Captioned(fig, *_caption_and_alt(data, [_title(p, domain_names) for p in panels], studies, has_ci))
 
 
 def _label_height(lines: list[str], size: float) -> float:
@@ -194,9 +195,15 @@ def _panel_grid(fig: Figure, page: _Layout) -> GridSpec:
     )
 
 
-def _panels(data: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """The (domain, comparison, value kind) of each panel, in domain and then comparison order."""
-    order = {d: i for i, d in enumerate(SHORT_DOMAIN_LABELS)}
+def _title(panel: tuple[str, str, str], domain_names: Mapping[str, str]) -> str:
+    domain, comparison, kind = panel
+    return panel_title(domain_names.get(domain, domain), comparison, kind)
+
+
+def _panels(data: pd.DataFrame, domain_names: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The (domain, comparison, value kind) of each panel, in the order of ``domain_names`` and then of the
+    comparisons."""
+    order = {d: i for i, d in enumerate(domain_names)}
     comparisons = {c: i for i, c in enumerate(COMPARISON_LABELS)}
     return sorted(
         data.groupby(["domain", "comparison", "value_kind"]).groups,
@@ -416,13 +423,11 @@ def _draw_legend(
     )
 
 
-def _caption_and_alt(
-    data: pd.DataFrame, panels: list[tuple[str, str, str]], studies: list[str], has_ci: bool
-) -> tuple[str, str]:
+def _caption_and_alt(data: pd.DataFrame, titles: list[str], studies: list[str], has_ci: bool) -> tuple[str, str]:
     """The caption and alternative text: the panels, the studies, the span of weeks and of the values, the
     dodging and labels, and the bounds."""
     weeks = data["timepoint_weeks"].astype(float)
-    names = "; ".join(panel_title(*p) for p in panels)
+    names = "; ".join(titles)
     bounds = data[data["_bound"] != 0]
     listed = "; ".join(
         f"{series_label(str(b.instrument), b.subscale)} {b.value_qualifier} {figure_number(b.value)}"
@@ -442,7 +447,7 @@ def _caption_and_alt(
         )
     )
     alt = (
-        f"{plural(len(panels), 'panel')} of line charts ({names}) showing {plural(len(studies), 'study')} "
+        f"{plural(len(titles), 'panel')} of line charts ({names}) showing {plural(len(studies), 'study')} "
         f"followed from {weeks.min():.1f} to {weeks.max():.1f} weeks; values range from "
         f"{data['value'].min():.2f} to {data['value'].max():.2f}"
         + (f"; {plural(len(bounds), 'value')} reported only as a bound ({listed})." if len(bounds) else ".")

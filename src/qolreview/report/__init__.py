@@ -33,11 +33,19 @@ from qolreview.report.data import (
 from qolreview.report.diagnostics import influence_section, meta_regression_section, small_study_section
 from qolreview.report.figure_files import Figures
 from qolreview.report.limitations import limitations
-from qolreview.report.markup import bullet_list, code_block, escape_markdown, markdown_table, show
+from qolreview.report.markup import bullet_list, code_block, escape_markdown, markdown_table, show, table_or_note
 from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
 from qolreview.report.provenance import provenance_table
-from qolreview.report.sections import design_note, effect_direction_section, pooled_sections, risk_of_bias_section
+from qolreview.report.robustness import robustness_section, sensitivity_table
+from qolreview.report.sections import (
+    design_note,
+    effect_direction_section,
+    pooled_sections,
+    risk_of_bias_section,
+    study_selection_section,
+    unpooled_section,
+)
 from qolreview.report.tables import (
     cleaning_log_table,
     leave_one_out_table,
@@ -102,7 +110,9 @@ __all__ = [
     "pooled_sections",
     "provenance_table",
     "risk_of_bias_section",
+    "robustness_section",
     "secondary_outcomes_table",
+    "sensitivity_table",
     "show",
     "single_study_results",
     "small_study_section",
@@ -110,8 +120,11 @@ __all__ = [
     "source_cells_text",
     "study_characteristics",
     "study_labels",
+    "study_selection_section",
     "subgroup_table",
     "summary_of_findings_table",
+    "table_or_note",
+    "unpooled_section",
     "vote_count_table",
     "weeks",
     "window_spans",

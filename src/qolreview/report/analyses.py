@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from qolreview.formatting import is_missing, plural, report_number, report_p_statement
 from qolreview.labels import COMPARISON_LABELS
-from qolreview.report.wording import MEASURE_LABELS, domain_label, join_words, lower_first, measure_short
+from qolreview.report.data import ReportData
+from qolreview.report.wording import (
+    MEASURE_LABELS,
+    domain_label,
+    join_words,
+    lower_first,
+    measure_short,
+    window_words,
+)
 from qolreview.synthesis.pooling import CHE_TEST
 
 
@@ -14,18 +24,41 @@ def pooled_analyses(meta: pd.DataFrame) -> pd.DataFrame:
     return meta[meta["pooled"]].reset_index(drop=True)
 
 
-def analysis_title(row: pd.Series) -> str:
+def unpooled_reason(data: ReportData) -> str:
+    """Why no analysis was pooled, as a plain-text clause: no effect size, or fewer studies in every analysis than
+    ``synthesis.min_studies_to_pool``."""
+    meta = data["meta_analyses"]
+    if meta.empty:
+        if data["effect_sizes"].empty:
+            return "no reported result could become an effect size"
+        return "no effect size entered an analysis"
+    largest = int(meta["k"].max())
+    if largest == 1:
+        return "every analysis has a single study"
+    needed = data.config["synthesis"]["min_studies_to_pool"]
+    return f"every analysis has fewer than the {needed} studies needed to pool (the largest has {largest})"
+
+
+def analysis_title(row: pd.Series, domain_names: Mapping[str, str]) -> str:
+    """ "Domain, window (comparison, measure)" of one analysis."""
     return (
-        f"{domain_label(row['domain'])}, {row['window']} window "
+        f"{domain_label(row['domain'], domain_names)}, {window_words(row['window'])} window "
         f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])})"
     )
 
 
-def analysis_sentence(row: pd.Series, labels: dict[str, str], arms: tuple[str, str], span: str | None = None) -> str:
+def analysis_sentence(
+    row: pd.Series,
+    labels: dict[str, str],
+    arms: tuple[str, str],
+    domain_names: Mapping[str, str],
+    span: str | None = None,
+) -> str:
     """Sentences generated from one pooled analysis' numbers: estimate, interpretation of its interval,
     heterogeneity and prediction interval. Effects are signed so that positive means better quality of life.
 
-    ``arms`` names the intervention and the comparator (``review.intervention_label``, ``comparator_label``).
+    ``arms`` names the intervention and the comparator (``review.intervention_label``, ``comparator_label``);
+    ``domain_names`` the review's domains (:attr:`qolreview.report.data.ReportData.domain_names`).
     ``span`` is the window's span in weeks (:func:`qolreview.report.wording.window_spans`). A within-arm
     (pre-post) change is described as a change from baseline, never as an effect of the intervention: it also
     contains regression to the mean, placebo response and natural course, which a control arm accounts for
@@ -44,17 +77,19 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], arms: tuple[str, s
     else:
         test = "Knapp-Hartung adjusted test" if row["test"] == "knha" else "z test"
     between = row["comparison"] == "between_arms"
+    qol = row.get("qol", True)
+    outcome = "quality of life" if is_missing(qol) or qol else "the outcome"
     if row["ci_lb"] > 0:
         meaning = (
             f"The confidence interval lies entirely above zero, favouring {intervention}."
             if between
-            else "The confidence interval lies entirely above zero: quality of life was better than at baseline."
+            else f"The confidence interval lies entirely above zero: {outcome} was better than at baseline."
         )
     elif row["ci_ub"] < 0:
         meaning = (
             f"The confidence interval lies entirely below zero, favouring {comparator}."
             if between
-            else "The confidence interval lies entirely below zero: quality of life was worse than at baseline."
+            else f"The confidence interval lies entirely below zero: {outcome} was worse than at baseline."
         )
     else:
         meaning = (
@@ -71,7 +106,7 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], arms: tuple[str, s
     level = f"{row['level']:.0%}"
     estimate = report_number(row["estimate"])
     interval = f"{level} CI {report_number(row['ci_lb'])} to {report_number(row['ci_ub'])}"
-    window = f"the {row['window']} window" + (f" ({span})" if span else "")
+    window = f"the {window_words(row['window'])} window" + (f" ({span})" if span else "")
     within_model = (
         f" with {plural(row['k_effects'], 'effect size')} in the correlated-and-hierarchical-effects model"
         if che
@@ -80,7 +115,8 @@ def analysis_sentence(row: pd.Series, labels: dict[str, str], arms: tuple[str, s
     model = "pooled" if che else f"{row['method']} random-effects"
     text = (
         f"Pooling {plural(row['k'], 'study', 'studies')} ({who}){within_model}, the {model} "
-        f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for {lower_first(domain_label(row['domain']))} "
+        f"{MEASURE_LABELS.get(row['measure'], row['measure'])} for "
+        f"{lower_first(domain_label(row['domain'], domain_names))} "
         f"in {window} was {estimate} ({interval}; {report_p_statement(row['pval'])}, {test}). {meaning}"
     )
     if not is_missing(row.get("tau2")):

@@ -22,6 +22,8 @@ from decimal import Decimal
 
 import pandas as pd
 
+from qolreview.formatting import plural
+
 OUTCOME_QUANTITIES = ("pct_change", "change_mean")
 _DIRECTION_WORDS = {"improved": "improved", "worsened": "worsened", "no_change": "no change", "mixed": "mixed"}
 _EVIDENCE_WORDS = {
@@ -160,7 +162,8 @@ def _check_study_count(claim: pd.Series, studies: pd.DataFrame) -> ClaimCheck:
     return ClaimCheck(
         claim["claim_id"],
         verdict,
-        f"the workbook lists {len(studies)} studies ({confirmed} confirmed, {len(studies) - confirmed} provisional)",
+        f"the workbook lists {plural(len(studies), 'study', 'studies')} ({confirmed} confirmed, "
+        f"{len(studies) - confirmed} provisional)",
         "; ".join(str(c) for c in studies["cell_study_id"]),
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from qolreview.formatting import plural
-from qolreview.instruments import load_registry
 from qolreview.report.claims import check_claims
 from qolreview.report.data import ReportData
 from qolreview.report.markup import escape_markdown
@@ -19,8 +18,7 @@ def checked_claims(data: ReportData) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["claim_id", "statement", "source_id", "study_id", "cell_statement", "verdict", "evidence", "cells"]
         )
-    files = [data.config["instruments"], *data.config.get("extra_instruments", [])]
-    registry = load_registry([data.project_dir / f for f in files])
+    registry = data.registry
     qol = {name for name in registry.names if registry.instrument(name).qol}
     return check_claims(claims, data["studies"], data["outcomes"], qol)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pandas as pd
 import yaml
 
 from qolreview.atomic import write_bytes_atomic
+from qolreview.instruments import Registry, load_registry
+from qolreview.labels import domain_labels
 from qolreview.parquet_io import read_table
 from qolreview.tables import DIAGNOSTIC_METHODS
 
@@ -26,6 +29,18 @@ class ReportData:
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The review's instrument registry: the bundled one (or the configured ``instruments``) and its
+        ``extra_instruments``, paths relative to ``project_dir``."""
+        files = [self.config["instruments"], *self.config.get("extra_instruments", [])]
+        return load_registry([self.project_dir / f for f in files])
+
+    @property
+    def domain_names(self) -> dict[str, str]:
+        """The review's domains -> their names in the report, in display order (quality-of-life domains first)."""
+        return domain_labels(self.registry)
 
 
 TABLE_FILES = {
@@ -56,6 +71,9 @@ TABLE_FILES = {
     "cumulative": "synthesis/cumulative.parquet",
     "gosh": "synthesis/gosh.parquet",
     **{f"{method}_failures": f"synthesis/{method}_failures.parquet" for method in DIAGNOSTIC_METHODS},
+    "sensitivity_analyses": "sensitivity/sensitivity_analyses.parquet",
+    "multiverse_summary": "sensitivity/multiverse_summary.parquet",
+    "multiverse_factors": "sensitivity/multiverse_factors.parquet",
 }
 
 

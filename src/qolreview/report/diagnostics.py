@@ -32,8 +32,8 @@ def not_run_reason(meta: pd.DataFrame, min_studies: int, what: str, handbook: st
     )
 
 
-def _titles(meta: pd.DataFrame) -> Mapping[str, str]:
-    return {row["analysis_id"]: analysis_title(row) for _, row in meta.iterrows()}
+def _titles(data: ReportData) -> Mapping[str, str]:
+    return {row["analysis_id"]: analysis_title(row, data.domain_names) for _, row in data["meta_analyses"].iterrows()}
 
 
 def failures_sentence(data: ReportData, method: str, what: str) -> str:
@@ -42,7 +42,7 @@ def failures_sentence(data: ReportData, method: str, what: str) -> str:
     failures = data[f"{method}_failures"]
     if failures.empty:
         return ""
-    titles = _titles(data["meta_analyses"])
+    titles = _titles(data)
     items = [
         f"{titles.get(row.analysis_id, row.analysis_id)}{'' if pd.isna(row.moderator) else f' on {row.moderator}'} "
         f"({row.reason})"
@@ -62,7 +62,7 @@ def small_study_section(data: ReportData, figs: Figures) -> str:
             "Small-study effects were not assessed",
             "Cochrane Handbook 13.3.5.4",
         )
-    titles = _titles(data["meta_analyses"])
+    titles = _titles(data)
     tests_of = data["meta_analyses"].set_index("analysis_id")["test"].to_dict()
     table = pd.DataFrame(
         {
@@ -111,7 +111,7 @@ def meta_regression_section(data: ReportData, figs: Figures) -> str:
         return failed or not_run_reason(
             data["meta_analyses"], settings["min_studies"], "Meta-regression was not run", "Cochrane Handbook 10.11.5.1"
         )
-    titles = _titles(data["meta_analyses"])
+    titles = _titles(data)
     shown = pd.DataFrame(
         {
             "Analysis": table["analysis_id"].map(titles),
@@ -143,18 +143,13 @@ def meta_regression_section(data: ReportData, figs: Figures) -> str:
 
 
 def influence_section(data: ReportData, figs: Figures) -> str:
-    """Influential studies per analysis, with the influence and Baujat plots, the cumulative meta-analyses and
-    the GOSH plots."""
+    """Influential studies per analysis, with the influence and Baujat plots, and the cumulative meta-analyses."""
     config = data.config["synthesis"]
-    influence, cumul, gosh = data["influence"], data["cumulative"], data["gosh"]
+    influence, cumul = data["influence"], data["cumulative"]
     meta = data["meta_analyses"]
     failed = {
         method: failures_sentence(data, method, what)
-        for method, what in (
-            ("influence", "Influence diagnostics"),
-            ("cumulative", "Cumulative meta-analysis"),
-            ("gosh", "The GOSH analysis"),
-        )
+        for method, what in (("influence", "Influence diagnostics"), ("cumulative", "Cumulative meta-analysis"))
     }
     parts = [failed["influence"]]
     if influence.empty:
@@ -162,7 +157,7 @@ def influence_section(data: ReportData, figs: Figures) -> str:
             parts.append(not_run_reason(meta, config["influence"]["min_studies"], "Influence diagnostics were not run"))
     else:
         labels = study_labels(data["studies"])
-        titles = _titles(meta)
+        titles = _titles(data)
         lines = []
         for aid, rows in influence.groupby("analysis_id", sort=True):
             flagged = [labels.get(s, s) for s in rows.loc[rows["influential"].astype(bool), "study_id"]]
@@ -194,13 +189,21 @@ def influence_section(data: ReportData, figs: Figures) -> str:
         order = escape_markdown(config["cumulative"]["order_by"])
         parts.append(f"Cumulative meta-analyses add the studies in order of {order}.\n")
         parts += [
-            figs.markdown(f"cumulative-{slug(aid)}", f"fig-cumulative-{i + 1}")
+            figs.markdown_pages(f"cumulative-{slug(aid)}", f"fig-cumulative-{i + 1}")
             for i, aid in enumerate(sorted(cumul["analysis_id"].unique()))
         ]
-    parts.append(failed["gosh"])
+    return "\n".join(part for part in parts if part)
+
+
+def gosh_section(data: ReportData, figs: Figures) -> str:
+    """The GOSH plots of the pooled analyses with enough studies, or why there are none."""
+    config, gosh = data.config["synthesis"], data["gosh"]
+    parts = [failures_sentence(data, "gosh", "The GOSH analysis")]
     if gosh.empty:
-        if not failed["gosh"]:
-            parts.append(not_run_reason(meta, config["gosh"]["min_studies"], "GOSH analysis was not run"))
+        if not parts[0]:
+            parts.append(
+                not_run_reason(data["meta_analyses"], config["gosh"]["min_studies"], "GOSH analysis was not run")
+            )
     else:
         parts.append(
             escape_markdown(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qolreview.formatting import plural
+from qolreview.report.analyses import unpooled_reason
 from qolreview.report.data import ReportData
 from qolreview.report.overview import inclusion_summary
 
@@ -22,7 +23,14 @@ def limitations(data: ReportData) -> list[str]:
         )
     pooled = meta[meta["pooled"].astype(bool)]
     if pooled.empty:
-        items.append("No analysis had enough studies to pool; every result is a single study or a vote count.")
+        rest = (
+            "every result is reported study by study or as a vote count"
+            if len(meta)
+            else "the vote counts of the direction of effect are the only synthesis"
+            if len(data["vote_counts"])
+            else "no result could be synthesised"
+        )
+        items.append(f"No analysis was pooled: {unpooled_reason(data)}; {rest}.")
     else:
         small = int((pooled["k"] == 2).sum())
         if small:
@@ -38,11 +46,18 @@ def limitations(data: ReportData) -> list[str]:
             items.append(
                 f"{which} on two studies, so between-study variance and prediction intervals are barely estimable."
             )
-    single = int((~meta["pooled"].astype(bool)).sum())
+    unpooled = meta[~meta["pooled"].astype(bool)]
+    single = int((unpooled["k"] == 1).sum())
     if single:
         items.append(
             f"{plural(single, 'analysis', 'analyses')} had a single study and "
             f"{'is' if single == 1 else 'are'} reported without pooling."
+        )
+    if several := len(unpooled) - single:
+        items.append(
+            f"{plural(several, 'analysis', 'analyses')} of several studies had fewer than the "
+            f"{data.config['synthesis']['min_studies_to_pool']} needed to pool and "
+            f"{'is' if several == 1 else 'are'} reported study by study."
         )
     if (meta["comparison"] != "between_arms").any():
         items.append(

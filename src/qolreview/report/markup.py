@@ -62,6 +62,13 @@ def markdown_table(table: pd.DataFrame, caption: str, label: str) -> str:
     return _pipe_table(table) + f"\n: {escape_markdown(caption)} {{#{label}}}\n"
 
 
+def table_or_note(table: pd.DataFrame, caption: str, label: str, note: str = "") -> str:
+    """:func:`markdown_table`, or the plain-text ``note`` saying why there is nothing to show (empty when the text
+    around says it) when ``table`` has no rows: no table is shown with a header alone (for ``output: asis``
+    cells)."""
+    return markdown_table(table, caption, label) if len(table) else escape_markdown(note) + "\n"
+
+
 def bullet_list(items: list[str]) -> str:
     """A Markdown bullet list of plain-text items (for ``output: asis`` cells), one item per line."""
     return "".join(f"- {escape_markdown(item)}\n" for item in items)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from qolreview.formatting import plural, report_number
+from qolreview.labels import study_labels
+from qolreview.report.analyses import unpooled_reason
 from qolreview.report.data import ReportData
 from qolreview.report.markup import escape_markdown
 from qolreview.report.wording import (
@@ -15,14 +17,66 @@ from qolreview.report.wording import (
     weeks,
     window_spans,
 )
+from qolreview.sensitivity import parse_sensitivity
+from qolreview.sensitivity.factors import describe, primary_choices
 from qolreview.synthesis.narrative import EDP_THRESHOLD
 from qolreview.synthesis.pooling import LEAVE_ONE_OUT_MIN_STUDIES
-from qolreview.tables import RATIO_MEASURES
+from qolreview.tables import MIXED_BASES, RATIO_MEASURES, UNTIMED_RULE
 
 
 def _counts_text(values: pd.Series) -> str:
     counts = values.value_counts().sort_index()
     return join_words([f"{name} ({n})" for name, n in counts.items()])
+
+
+BASIS_WORDS = {"change": "changes from baseline", "final": "final values"}
+
+
+def _outcome_basis(selected: pd.DataFrame, meta: pd.DataFrame) -> str:
+    """Whether the continuous effects rest on changes from baseline or on final values, and how the two were
+    combined: together in a mean difference, never in a standardised one (Cochrane Handbook 10.5.2)."""
+    based = selected[selected["outcome_basis"].notna() & (selected["comparison"] == "between_arms")]
+    if based.empty:
+        return ""
+    counts = based["outcome_basis"].value_counts().sort_index()
+    text = "Continuous effects between arms: " + join_words(
+        [f"{n} from {BASIS_WORDS.get(basis, basis)}" for basis, n in counts.items()]
+    )
+    if len(counts) == 1:
+        return text + "."
+    mixed = int((meta["outcome_basis"] == MIXED_BASES).sum())
+    return (
+        f"{text}. Change and final values may be combined in a mean difference, which is in the instrument's units "
+        f"either way, but not in a standardised mean difference, whose SDs differ between the two (Cochrane Handbook "
+        f"10.5.2): standardised analyses were formed separately for change and for final values"
+        + (
+            f", and {plural(mixed, 'mean-difference analysis', 'mean-difference analyses')} combined both."
+            if mixed
+            else "."
+        )
+    )
+
+
+def _untimed_window(cfg: dict, selected: pd.DataFrame, labels: dict[str, str]) -> str:
+    """The window the review declared for results reported without a time, and which results it holds."""
+    window = cfg["harmonize"].get("untimed_window")
+    if not window:
+        return ""
+    placed = selected[selected["window_rule"] == UNTIMED_RULE]
+    declared = (
+        f"Results reported without a time in weeks ({join_words([f'“{t}”' for t in window['timepoints']])}) were "
+        f"placed in their own window, {window['label']}, by their timepoint label; no time was assumed for them, and "
+        f"the window was never pooled with a timed one."
+    )
+    if placed.empty:
+        return declared + " No selected result was placed there."
+    who = join_words(
+        [
+            f"{labels.get(sid, sid)} ({join_words(sorted(set(rows['timepoint'])))})"
+            for sid, rows in placed.groupby("study_id", sort=True)
+        ]
+    )
+    return f"{declared} It holds {plural(len(placed), 'effect size')}: {who}."
 
 
 def _with_abbreviation(measure: str) -> str:
@@ -96,10 +150,10 @@ def methods_facts(data: ReportData) -> dict[str, str]:
             f"an analysis; prediction intervals from √(τ² + SE²) and Q-profile confidence intervals for τ² and "
             f"I². Several effects of one study in one analysis were {combined[syn['multiple_effects']]}. "
         )
-    model += (
-        f"Subgroups: {join_words(list(syn['subgroups']))}; leave-one-out for pooled analyses with "
-        f"k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}."
-    )
+    if data["meta_analyses"]["pooled"].astype(bool).any():
+        model += _subgroups_and_leave_one_out(data)
+    else:
+        model = f"No analysis was pooled: {unpooled_reason(data)}."
     spans = window_spans(cfg["harmonize"]["windows"])
     choice = (
         "the latest timepoint"
@@ -124,19 +178,29 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         f"when the intervals of at least {EDP_THRESHOLD:.0%} of the study's results in the domain exclude no "
         f"effect; this layer enters neither the arrows nor the counts."
     )
+    if data["vote_counts"].empty:
+        swim = (
+            "No result has a direction of effect (an effect size, or a direction reported in words), so nothing was "
+            "synthesised without meta-analysis."
+        )
     tools = data["studies"]["rob_tool"].dropna()
     rob = data["risk_of_bias"]
-    assessed = rob[rob["judgement"] != "Not assessed"]["study_id"].nunique()
+    judged = rob[rob["judgement"] != "Not assessed"]
+    assessed = judged["study_id"].nunique()
     declared = list(data.config["review"]["risk_of_bias_tools"])
     risk = (
         (f"The review assessed risk of bias with {join_words(declared)}. " if declared else "")
         + f"Risk-of-bias tools named per study: {_counts_text(tools) if len(tools) else 'none recorded'}. "
-        f"Judgements were entered for {assessed} of {plural(len(data['studies']), 'study', 'studies')}; "
-        f"studies without judgements are shown as not assessed."
+        + (
+            f"Judgements were entered for {assessed} of {plural(len(data['studies']), 'study', 'studies')}; "
+            f"studies without judgements are shown as not assessed."
+            if assessed
+            else "No risk-of-bias judgement was extracted, so every study is shown as not assessed."
+        )
         + (
             " Newcastle-Ottawa stars are converted to Good/Fair/Poor with the AHRQ standards (thresholds in the "
             "configuration)."
-            if "NOS" in set(tools) | set(rob["tool"])
+            if "NOS" in set(judged["tool"])
             else ""
         )
     )
@@ -146,42 +210,119 @@ def methods_facts(data: ReportData) -> dict[str, str]:
         f"GRADE certainty was derived from the reviewers' judgements for {graded} of "
         f"{plural(len(sof), 'outcome')}; "
         f'without judgements the certainty reads "not assessed".'
-        + (
-            " In the summary of findings, a risk, odds or hazard ratio is shown as the ratio of its event "
-            "(back-transformed from the log scale, with the sign reversal of adverse events undone), with absolute "
-            "effects per 1,000 participants from the median comparator-arm risk of the included studies (Cochrane "
-            "Handbook 14.1.5; Guyatt et al. 2013)."
-            if sof["measure"].isin(RATIO_MEASURES).any()
-            else ""
-        )
+        if graded
+        else 'No GRADE judgement was extracted, so the certainty of every outcome reads "not assessed".'
+        if len(sof)
+        else "No outcome has a result to summarise or grade."
+    ) + (
+        " In the summary of findings, a risk, odds or hazard ratio is shown as the ratio of its event "
+        "(back-transformed from the log scale, with the sign reversal of adverse events undone), with absolute "
+        "effects per 1,000 participants from the median comparator-arm risk of the included studies (Cochrane "
+        "Handbook 14.1.5; Guyatt et al. 2013)."
+        if sof["measure"].isin(RATIO_MEASURES).any()
+        else ""
     )
+    labels = study_labels(data["studies"])
     facts = {
         "measures": " ".join(measures) or "No effect size could be computed.",
+        "signs": "Every effect is signed so that a positive value means a better outcome: results on instruments "
+        "where higher scores are worse were multiplied by −1."
+        if len(effects)
+        else "",
+        "timing": " ".join(
+            t for t in (_outcome_basis(selected, data["meta_analyses"]), _untimed_window(cfg, selected, labels)) if t
+        ),
         "conversions": conversions,
         "correlation": correlation,
         "model": model,
         "swim": swim,
         "risk_of_bias": risk,
         "grade": grade,
-        "diagnostics": _diagnostics_methods(cfg["synthesis"]),
+        "diagnostics": _diagnostics_methods(data),
+        "sensitivity": _sensitivity_methods(cfg),
     }
     return {key: escape_markdown(text) for key, text in facts.items()}
 
 
-def _diagnostics_methods(syn: dict) -> str:
-    """What the run was set to do beyond pooling, with the minimum number of studies for each method."""
-    regression = (
-        f"meta-regression on {join_words(list(syn['meta_regression']['moderators']))}, one moderator at a time "
-        f"(at least {syn['meta_regression']['min_studies']} studies)"
-        if syn["meta_regression"]["moderators"]
-        else "no meta-regression (no moderator named)"
+def _subgroups_and_leave_one_out(data: ReportData) -> str:
+    """The subgroup variables that split a pooled analysis into two subgroups or more, those that split none, and
+    whether leave-one-out ran."""
+    configured = list(data.config["synthesis"]["subgroups"])
+    formed = set(data["subgroups"]["subgroup_var"])
+    parts = []
+    if by := [v for v in configured if v in formed]:
+        parts.append(f"Subgroups: {join_words(by)}")
+    if not_by := [v for v in configured if v not in formed]:
+        parts.append(f"no pooled analysis had studies in two subgroups by {join_words(not_by)}")
+    parts.append(
+        f"leave-one-out for pooled analyses with k ≥ {LEAVE_ONE_OUT_MIN_STUDIES}"
+        if len(data["leave_one_out"])
+        else f"no pooled analysis had the {LEAVE_ONE_OUT_MIN_STUDIES} studies leave-one-out needs"
     )
+    text = "; ".join(parts)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _diagnostics_methods(data: ReportData) -> str:
+    """The diagnostics of the pooled analyses that ran, each with the minimum number of studies it needs, and those
+    that ran on no analysis for want of studies: no method is described that the run did not apply."""
+    syn = data.config["synthesis"]
+    meta = data["meta_analyses"]
+    pooled = meta[meta["pooled"].astype(bool)]
+    if pooled.empty:
+        return "Not run: no analysis was pooled."
+    moderators = list(syn["meta_regression"]["moderators"])
     gosh = syn["gosh"]
-    return (
-        f"Pooled analyses were followed by {regression}; small-study effects (Egger's regression test, the rank "
-        f"correlation test and trim-and-fill, at least {syn['small_study_effects']['min_studies']} studies); "
-        f"influence diagnostics (at least {syn['influence']['min_studies']} studies); cumulative meta-analysis "
-        f"in order of {syn['cumulative']['order_by']} (at least {syn['cumulative']['min_studies']} studies); and "
-        f"GOSH over every subset of studies, or a seeded sample of {gosh['max_subsets']:,} (seed {gosh['seed']}), "
-        f"at least {gosh['min_studies']} studies. Each used the analysis' own estimator and test."
+    methods = {
+        "meta_regression": (f"meta-regression on {join_words(moderators)}, one moderator at a time", "meta-regression"),
+        "small_study_effects": (
+            "Egger's regression test, the rank correlation test and trim-and-fill for small-study effects",
+            "the small-study tests",
+        ),
+        "influence": ("influence diagnostics", "influence diagnostics"),
+        "cumulative": (
+            f"cumulative meta-analysis in order of {syn['cumulative']['order_by']}",
+            "cumulative meta-analysis",
+        ),
+        "gosh": (
+            f"GOSH over every subset of studies, or a sample of {gosh['max_subsets']:,} subsets drawn with seed "
+            f"{gosh['seed']}",
+            "GOSH",
+        ),
+    }
+    if not moderators:
+        del methods["meta_regression"]
+    ran = [m for m in methods if len(data[m]) or len(data[f"{m}_failures"])]
+    parts = []
+    if ran:
+        described = [f"{methods[m][0]} (at least {syn[m]['min_studies']} studies)" for m in ran]
+        listed = described[0] if len(ran) == 1 else "; ".join(described[:-1]) + f"; and {described[-1]}"
+        parts.append(f"Pooled analyses were followed by {listed}. Each used the analysis' own estimator and test.")
+    if skipped := [m for m in methods if m not in ran]:
+        largest = plural(int(pooled["k"].max()), "study", "studies")
+        needs = join_words([f"{methods[m][1]} (at least {syn[m]['min_studies']} studies)" for m in skipped])
+        parts.append(f"Not run, as the largest pooled analysis has {largest}: {needs}.")
+    if not moderators:
+        parts.append("No meta-regression: no moderator was named.")
+    return " ".join(parts)
+
+
+def _sensitivity_methods(cfg: dict) -> str:
+    """The declared sensitivity analyses and the multiverse factors of the configuration (docs/sensitivity.md)."""
+    parsed = parse_sensitivity(cfg.get("sensitivity"))
+    primary = primary_choices(cfg)
+    declared = [a.description or describe({**primary, **a.departures}, primary) for a in parsed.analyses]
+    text = (
+        "Declared sensitivity analyses (Cochrane Handbook 10.14), each on every pooled analysis: "
+        f"{'; '.join(declared)}."
+        if declared
+        else "No sensitivity analysis was declared."
     )
+    if parsed.n_specifications > 1:
+        factors = join_words([f"{name} ({', '.join(map(str, levels))})" for name, levels in parsed.factors.items()])
+        text += (
+            f" Multiverse (Steegen et al. 2016): every combination of {factors}, "
+            f"{report_number(parsed.n_specifications, 0)} specifications per pooled analysis, summarised by the "
+            f"share reaching the primary conclusion and the factor that moves the estimate most."
+        )
+    return text

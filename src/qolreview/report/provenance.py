@@ -47,7 +47,7 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
         rows.append(
             (
                 "Analysis",
-                analysis_title(m),
+                analysis_title(m, data.domain_names),
                 estimate_with_ci(m["estimate"], m["ci_lb"], m["ci_ub"]),
                 str(m["source_cells"]),
             )
@@ -56,7 +56,8 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
         rows.append(
             (
                 "Subgroup",
-                f"{analysis_title(meta.loc[g['analysis_id']])}: {g['subgroup_var']} = {g['subgroup']}",
+                f"{analysis_title(meta.loc[g['analysis_id']], data.domain_names)}: "
+                f"{g['subgroup_var']} = {g['subgroup']}",
                 estimate_with_ci(g["estimate"], g["ci_lb"], g["ci_ub"]),
                 str(meta.loc[g["analysis_id"], "source_cells"]),
             )
@@ -67,7 +68,7 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
         rows.append(
             (
                 "Vote count",
-                f"{domain_label(v['domain'])} ({COMPARISON_LABELS.get(v['comparison'])})",
+                f"{domain_label(v['domain'], data.domain_names)} ({COMPARISON_LABELS.get(v['comparison'])})",
                 f"{report_number(v['n_improved'], 0)} of {report_number(v['n_studies'], 0)} improved",
                 "; ".join(str(c) for c in counted["source_cells"]),
             )
@@ -76,7 +77,7 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
         rows.append(
             (
                 "Summary of findings",
-                domain_label(f["outcome"]),
+                domain_label(f["outcome"], data.domain_names),
                 f"{report_number(f['k'], 0)} ({report_number(f['n_participants'], 0)}); {f['certainty']}",
                 str(f["source_cells"]),
             )

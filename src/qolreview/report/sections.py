@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qolreview.formatting import plural
 from qolreview.labels import slug, study_labels
-from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses
+from qolreview.report.analyses import analysis_sentence, analysis_title, pooled_analyses, unpooled_reason
 from qolreview.report.data import ReportData
 from qolreview.report.figure_files import Figures
-from qolreview.report.markup import escape_markdown, markdown_table
-from qolreview.report.tables import leave_one_out_table, subgroup_table
+from qolreview.report.markup import escape_markdown, markdown_table, table_or_note
+from qolreview.report.tables import leave_one_out_table, single_study_results, subgroup_table
 from qolreview.report.wording import design_counts, join_words, lower_first, window_spans
 from qolreview.workbook.spec import RANDOMISED_DESIGNS
 
@@ -23,7 +24,7 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
     subgroup and leave-one-out tables when the synthesis produced them."""
     meta = pooled_analyses(data["meta_analyses"])
     if meta.empty:
-        return "No analysis had enough studies to pool.\n"
+        return escape_markdown(f"No analysis was pooled: {unpooled_reason(data)}.") + "\n"
     labels = study_labels(data["studies"])
     designs = data["studies"].set_index("study_id")["design"]
     spans = window_spans(data.config["harmonize"]["windows"])
@@ -32,13 +33,13 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
     parts = []
     for i, row in meta.iterrows():
         n = i + 1
-        title = analysis_title(row)
+        title = analysis_title(row, data.domain_names)
         stem = "forest-" + slug(row["analysis_id"])
         see = f" See @fig-forest-{n}." if figs.has(stem) else ""
-        sentence = analysis_sentence(row, labels, arms, spans.get(row["window"]))
+        sentence = analysis_sentence(row, labels, arms, data.domain_names, spans.get(row["window"]))
         text = [
             f"### {escape_markdown(title)}\n",
-            figs.markdown(stem, f"fig-forest-{n}"),
+            figs.markdown_pages(stem, f"fig-forest-{n}"),
             f"{escape_markdown(sentence)}{see}{escape_markdown(design_note(row['study_ids'], designs))}\n",
         ]
         groups = subgroups[subgroups["analysis_id"] == row["analysis_id"]]
@@ -64,6 +65,26 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
     return "\n".join(parts)
 
 
+def unpooled_section(data: ReportData, figs: Figures) -> str:
+    """The effects of the analyses not pooled, study by study (``tbl-single``), with their forest plots; or why
+    there are none."""
+    meta = data["meta_analyses"]
+    unpooled = meta[~meta["pooled"].astype(bool)]
+    needed = data.config["synthesis"]["min_studies_to_pool"]
+    table = single_study_results(data["study_weights"], meta, study_labels(data["studies"]), data.domain_names)
+    caption = (
+        "Effects from analyses with a single study (not pooled)."
+        if (unpooled["k"] == 1).all()
+        else f"Effects from analyses not pooled: a single study, or fewer than the {needed} studies needed to pool."
+    )
+    note = (
+        f"No result is reported without pooling: {unpooled_reason(data)}."
+        if meta.empty
+        else f"Every analysis pooled at least {needed} studies."
+    )
+    return table_or_note(table, caption, "tbl-single", note) + "\n" + figs.all_markdown("forest-single-", "fig-single")
+
+
 def design_note(study_ids: str, designs: pd.Series) -> str:
     """A warning sentence (plain text) when an analysis pools randomised with non-randomised studies, whose biases
     differ (Cochrane Handbook, chapter 24); empty otherwise. ``designs`` maps study ids to workbook design codes."""
@@ -78,8 +99,20 @@ def design_note(study_ids: str, designs: pd.Series) -> str:
     )
 
 
-def effect_direction_section(figs: Figures) -> str:
-    """The effect-direction plots (between arms, within arm) and the sentence that refers to them."""
+def study_selection_section(data: ReportData, figs: Figures) -> str:
+    """The PRISMA 2020 flow diagram and how to read it; when no count was extracted, the statement that none was."""
+    how = (
+        'No PRISMA flow count was extracted: every box of the flow diagram reads "n = not reported".'
+        if data["prisma"]["n"].isna().all()
+        else 'The PRISMA 2020 flow diagram shows the flow of records; a box whose count was not reported reads "n = '
+        'not reported".'
+    )
+    return f"{figs.markdown('prisma', 'fig-prisma')}\n{how}\n"
+
+
+def effect_direction_section(figs: Figures, votes: pd.DataFrame) -> str:
+    """The effect-direction plots (between arms, within arm) and the sentence that refers to them and to the vote
+    counts (``tbl-votes``, shown when ``votes`` has rows), or one sentence when no result has a direction."""
     plots = {
         "between-arms": ("fig-effect-direction", "between arms"),
         "within-arm-prepost": ("fig-effect-direction-prepost", "within arm, change from baseline"),
@@ -90,20 +123,25 @@ def effect_direction_section(figs: Figures) -> str:
         text += figs.markdown(stem, label) + "\n"
         if figs.has(stem):
             refs.append(f"@{label} ({what})")
-    shown = join_words([*refs, "@tbl-votes"])
-    return text + f"{shown} summarise the direction of effect of every study in every domain.\n"
+    if len(votes):
+        refs.append("@tbl-votes")
+    if not refs:
+        return "No result has a direction of effect, so there is nothing to plot or count.\n"
+    verb = "summarises" if len(refs) == 1 else "summarise"
+    return text + f"{join_words(refs)} {verb} the direction of effect of every study in every domain.\n"
 
 
 def risk_of_bias_section(data: ReportData, figs: Figures) -> str:
-    """Risk-of-bias figures per tool, or the statement that no study was assessed."""
+    """Risk-of-bias figures per tool, with how many studies were assessed, or the statement that none was."""
     rob = data["risk_of_bias"]
     assessed = rob[rob["judgement"] != "Not assessed"]
     k = len(data["studies"])
     assessed_k = assessed["study_id"].nunique()
-    text = (
-        f"No risk-of-bias judgements were available for any of the {k} studies.\n\n"
-        if assessed_k == 0
-        else f"Judgements were entered for {assessed_k} of {k} studies; studies without judgements are shown as "
-        f'"not assessed", never as low risk.\n\n'
-    )
-    return text + figs.all_markdown("rob-", "fig-rob")
+    if assessed_k == 0:
+        shown = "No risk-of-bias judgement was extracted: " + ("the study is" if k == 1 else f"all {k} studies are")
+    else:
+        shown = (
+            f"Judgements were entered for {assessed_k} of {plural(k, 'study', 'studies')}; studies without judgements "
+            "are"
+        )
+    return f'{shown} shown as "not assessed", never as low risk.\n\n' + figs.all_markdown("rob-", "fig-rob")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from qolreview.formatting import MISSING, estimate_with_ci, is_missing, plural, report_number, report_p_statement
-from qolreview.labels import COMPARISON_LABELS, DOMAIN_LABELS, study_labels
+from qolreview.labels import COMPARISON_LABELS, study_labels
 from qolreview.report.data import ReportData
 from qolreview.report.wording import (
     design_label,
@@ -14,6 +16,7 @@ from qolreview.report.wording import (
     measure_short,
     measure_unit,
     source_cells_text,
+    window_words,
 )
 from qolreview.tables import ADVERSE, FAVOURABLE, RATIO_MEASURES
 
@@ -57,7 +60,9 @@ def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataF
     return out
 
 
-def single_study_results(weights: pd.DataFrame, meta: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+def single_study_results(
+    weights: pd.DataFrame, meta: pd.DataFrame, labels: dict[str, str], domain_names: Mapping[str, str]
+) -> pd.DataFrame:
     """Analyses with one study: the study's effect, reported without pooling."""
     single = meta[~meta["pooled"]]
     rows = weights.merge(single[["analysis_id", "comparison", "domain", "window", "measure"]], on="analysis_id")
@@ -65,8 +70,8 @@ def single_study_results(weights: pd.DataFrame, meta: pd.DataFrame, labels: dict
         {
             "Study": rows["study_id"].map(lambda s: labels.get(s, s)),
             "Comparison": rows["comparison"].map(COMPARISON_LABELS),
-            "Domain": rows["domain"].map(domain_label),
-            "Window": rows["window"],
+            "Domain": rows["domain"].map(lambda d: domain_label(d, domain_names)),
+            "Window": rows["window"].map(window_words),
             "Instrument(s)": rows["instruments"],
             "Measure": [measure_unit(m, i) for m, i in zip(rows["measure"], rows["instruments"], strict=True)],
             "Effect (95% CI)": [
@@ -77,17 +82,18 @@ def single_study_results(weights: pd.DataFrame, meta: pd.DataFrame, labels: dict
     )
 
 
-def vote_count_table(votes: pd.DataFrame) -> pd.DataFrame:
+def vote_count_table(votes: pd.DataFrame, domain_names: Mapping[str, str]) -> pd.DataFrame:
     """Vote counts per comparison and domain (SWiM item 4: vote counting based on the direction of effect),
-    quality-of-life domains first, in the order of :data:`~qolreview.labels.DOMAIN_LABELS`."""
-    order = {domain: i for i, domain in enumerate(DOMAIN_LABELS)}
+    domains in the order of ``domain_names`` (:attr:`~qolreview.report.data.ReportData.domain_names`: quality-of-life
+    domains first)."""
+    order = {domain: i for i, domain in enumerate(domain_names)}
     votes = votes.assign(_order=votes["domain"].map(order).fillna(len(order))).sort_values(
         ["comparison", "_order", "domain"], kind="stable"
     )
     return pd.DataFrame(
         {
             "Comparison": votes["comparison"].map(lambda c: COMPARISON_LABELS.get(c, c)),
-            "Domain": votes["domain"].map(domain_label),
+            "Domain": votes["domain"].map(lambda d: domain_label(d, domain_names)),
             "Studies": votes["n_studies"].map(lambda v: report_number(v, 0)),
             "Improved": votes["n_improved"].map(lambda v: report_number(v, 0)),
             "Worsened": votes["n_worsened"].map(lambda v: report_number(v, 0)),
@@ -160,7 +166,9 @@ def _relative_effect(row: pd.Series) -> str:
         text = estimate_with_ci(row["relative_effect"], row["relative_ci_lb"], row["relative_ci_ub"])
         return f"{row['measure']} {text}, {EVENT_WORDS[row['event']]}"
     if is_missing(row["estimate"]):
-        return MISSING
+        if is_missing(row["k"]):
+            return "no effect size (direction only)"
+        return "not pooled (too few studies)" if int(row["k"]) > 1 else MISSING
     measure = row["measure"]
     label = f"log {measure} (positive = better)" if measure in RATIO_MEASURES else measure_short(measure)
     return f"{label}: {estimate_with_ci(row['estimate'], row['ci_lb'], row['ci_ub'])}"
@@ -185,38 +193,44 @@ def _absolute_effect(row: pd.Series) -> str:
     )
 
 
-def _one_study(k: object) -> bool:
-    """Whether an analysis has exactly one study (a narrative-only outcome has no k)."""
-    return not is_missing(k) and int(k) == 1  # type: ignore[call-overload]
+def _unpooled(row: pd.Series) -> str | None:
+    """Why a summary-of-findings row has no pooled result (a single study, too few studies to pool, or no effect size:
+    an outcome with directions only, which has no k); None when it was pooled."""
+    if is_missing(row["k"]):
+        return "not applicable (no effect size)"
+    if int(row["k"]) == 1:
+        return ONE_STUDY
+    return "not applicable (not pooled)" if is_missing(row["estimate"]) else None
 
 
 def _prediction_interval(row: pd.Series) -> str:
-    """The prediction interval on the scale of the effect column; a single study has none."""
-    if _one_study(row["k"]):
-        return ONE_STUDY
+    """The prediction interval on the scale of the effect column; an analysis not pooled has none."""
+    if reason := _unpooled(row):
+        return reason
     lb, ub = ("relative_pi_lb", "relative_pi_ub") if not is_missing(row["event"]) else ("pi_lb", "pi_ub")
     return MISSING if is_missing(row[lb]) else f"{report_number(row[lb])} to {report_number(row[ub])}"
 
 
-def summary_of_findings_table(sof: pd.DataFrame) -> pd.DataFrame:
+def summary_of_findings_table(sof: pd.DataFrame, domain_names: Mapping[str, str]) -> pd.DataFrame:
     """The summary-of-findings table (Cochrane Handbook 14.1; Guyatt et al. 2013): one row per outcome. A ratio
     measure shows the event's risk, odds or hazard ratio (not its logarithm) and the absolute effect per 1,000 from the
-    assumed comparator risk; heterogeneity and the prediction interval do not exist for a single study, which
-    the table says rather than "not reported"."""
+    assumed comparator risk; an estimate, heterogeneity and the prediction interval do not exist for an analysis not
+    pooled (a single study, too few studies) or an outcome without effect sizes, which the table says rather than
+    "not reported"."""
     rows = [row for _, row in sof.iterrows()]
     return pd.DataFrame(
         {
-            "Outcome": sof["outcome"].map(domain_label),
+            "Outcome": sof["outcome"].map(lambda d: domain_label(d, domain_names)),
             "Studies (participants)": [
-                f"{report_number(k, 0)} ({report_number(n, 0)})"
+                "none with an effect size" if is_missing(k) else f"{report_number(k, 0)} ({report_number(n, 0)})"
                 for k, n in zip(sof["k"], sof["n_participants"], strict=True)
             ],
             "Effect (95% CI)": [_relative_effect(row) for row in rows],
             "Absolute effect per 1,000 (95% CI)": [_absolute_effect(row) for row in rows],
             "Prediction interval": [_prediction_interval(row) for row in rows],
             "I²": [
-                ONE_STUDY if _one_study(k) else MISSING if is_missing(v) else f"{report_number(v, 1)}%"
-                for k, v in zip(sof["k"], sof["i2"], strict=True)
+                _unpooled(row) or (MISSING if is_missing(row["i2"]) else f"{report_number(row['i2'], 1)}%")
+                for row in rows
             ],
             "Direction (improved / studies)": [
                 f"{report_number(i, 0)} / {report_number(n, 0)}"

@@ -6,18 +6,18 @@ figures), which never print ``nan`` or ``None``: a missing value reads "not repo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from qolreview.formatting import MISSING, is_missing, plural
-from qolreview.labels import DOMAIN_LABELS
 from qolreview.provenance import compact_cells
 
 COMPARISON_ADJECTIVES = {"between_arms": "between-arm", "within_arm_prepost": "within-arm (pre-post)"}
 
 
-MEASURE_SHORT = {"RR": "log RR", "OR": "log OR"}
+MEASURE_SHORT = {"RR": "log RR", "OR": "log OR", "HR": "log HR"}
 """Short measure names for tables: ratio measures are analysed and shown on the log scale."""
 
 
@@ -29,6 +29,7 @@ MEASURE_LABELS = {
     "MC": "mean change",
     "RR": "log risk ratio",
     "OR": "log odds ratio",
+    "HR": "log hazard ratio",
     "RD": "risk difference",
     "GEN": "reported effect",
 }
@@ -49,8 +50,16 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def domain_label(domain: str) -> str:
-    return DOMAIN_LABELS.get(domain, domain.replace("_", " "))
+def domain_label(domain: str, names: Mapping[str, str]) -> str:
+    """The domain's name in ``names`` (:attr:`qolreview.report.data.ReportData.domain_names`), else its key in
+    words."""
+    return names.get(domain, domain.replace("_", " "))
+
+
+def window_words(window: str) -> str:
+    """A time window's name in words: its key with underscores as spaces ("end_of_treatment" -> "end of
+    treatment")."""
+    return str(window).replace("_", " ")
 
 
 def measure_short(measure: str) -> str:
@@ -73,10 +82,16 @@ def source_cells_text(cells: object) -> str:
 
 DESIGN_LABELS = {
     "rct": ("RCT", "RCTs"),
+    "cluster_rct": ("cluster RCT", "cluster RCTs"),
+    "crossover_rct": ("crossover RCT", "crossover RCTs"),
     "post_hoc_rct": ("post hoc analysis of RCTs", "post hoc analyses of RCTs"),
     "nrsi": ("non-randomised study", "non-randomised studies"),
-    "single_arm": ("single-arm study", "single-arm studies"),
     "cohort": ("cohort study", "cohort studies"),
+    "case_control": ("case-control study", "case-control studies"),
+    "cross_sectional": ("cross-sectional study", "cross-sectional studies"),
+    "before_after": ("before-after study", "before-after studies"),
+    "single_arm": ("single-arm study", "single-arm studies"),
+    "case_series": ("case series", "case series"),
 }
 """Readable names (singular, plural) of the workbook's design vocabulary (:data:`qolreview.workbook.spec.DESIGNS`)."""
 

@@ -383,6 +383,34 @@ RISK_OF_BIAS = Sheet(
     ),
 )
 
+PRISMA_BOXES = (
+    "previous_studies",
+    "previous_reports",
+    "database_results",
+    "register_results",
+    "website_results",
+    "organisation_results",
+    "citations_results",
+    "duplicates",
+    "excluded_automatic",
+    "excluded_other",
+    "records_screened",
+    "records_excluded",
+    "dbr_sought_reports",
+    "dbr_notretrieved_reports",
+    "other_sought_reports",
+    "other_notretrieved_reports",
+    "dbr_assessed",
+    "dbr_excluded",
+    "other_assessed",
+    "other_excluded",
+    "new_studies",
+    "new_reports",
+    "total_studies",
+    "total_reports",
+)
+"""Box keys of the PRISMA2020 R package's data template (Haddaway et al. 2022)."""
+
 PRISMA = Sheet(
     name="prisma",
     description="PRISMA 2020 flow counts, one row per box (keys of the PRISMA2020 R package template).",
@@ -390,10 +418,12 @@ PRISMA = Sheet(
     columns=(
         _c(
             "box",
-            "id",
-            "Box key, e.g. `database_results`, `records_screened`, `total_studies`.",
+            "enum",
+            "Box key of the PRISMA2020 R package's template (the drop-down lists them; docs/new_review.md says "
+            "what each counts), e.g. `database_results`, `records_screened`, `total_studies`.",
             required=True,
             not_null=True,
+            vocabulary=PRISMA_BOXES,
         ),
         _c("n", "int", "Count; empty when not reported.", required=True, minimum=0),
         _c("detail", "text", "Breakdown, e.g. exclusion reasons as `reason, n; reason, n`.", required=True),
@@ -496,34 +526,6 @@ OUTCOME_VALUES = (
     "pct_responders",
 )
 """The ``outcomes`` columns that hold a reported result (beyond n, the correlation and notes)."""
-
-PRISMA_BOXES = (
-    "previous_studies",
-    "previous_reports",
-    "database_results",
-    "register_results",
-    "website_results",
-    "organisation_results",
-    "citations_results",
-    "duplicates",
-    "excluded_automatic",
-    "excluded_other",
-    "records_screened",
-    "records_excluded",
-    "dbr_sought_reports",
-    "dbr_notretrieved_reports",
-    "other_sought_reports",
-    "other_notretrieved_reports",
-    "dbr_assessed",
-    "dbr_excluded",
-    "other_assessed",
-    "other_excluded",
-    "new_studies",
-    "new_reports",
-    "total_studies",
-    "total_reports",
-)
-"""Box keys of the PRISMA2020 R package's data template (Haddaway et al. 2022)."""
 
 
 class VocabularyError(InputError, ValueError):
