@@ -12,10 +12,9 @@ import pytest
 from markdown_text import plain
 
 from qolreview import report as R
-from qolreview.report.diagnostics import gosh_section
 from qolreview.instruments import BUNDLED_REGISTRY
 from qolreview.meta import cumulative, egger_test, gosh, influence, rank_correlation_test, trim_and_fill
-from qolreview.report.diagnostics import not_run_reason
+from qolreview.report.diagnostics import gosh_section, not_run_reason
 from qolreview.tables import (
     DIAGNOSTIC_METHODS,
     Cumulative,

@@ -1062,3 +1062,13 @@ def test_sections_without_rows_say_so_instead_of_showing_an_empty_table(tmp_path
     assert R.study_selection_section(data, figs).endswith(
         'No PRISMA flow count was extracted: every box of the flow diagram reads "n = not reported".\n'
     )
+
+
+def test_analysis_titles_name_the_basis_of_a_split_smd_and_the_window_in_words():
+    assert R.analysis_title(_analysis(), DOMAINS) == "Overall QoL / health status, short window (between arms, SMD)"
+    final = _analysis(analysis_id="between_arms|overall|short|SMD|final")
+    change = _analysis(analysis_id="between_arms|overall|short|SMD|change", window="end_of_treatment")
+    assert R.analysis_title(final, DOMAINS).endswith("short window (between arms, SMD, final values)")
+    assert R.analysis_title(change, DOMAINS) == (
+        "Overall QoL / health status, end of treatment window (between arms, SMD, changes from baseline)"
+    )

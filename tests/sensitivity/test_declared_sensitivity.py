@@ -62,7 +62,7 @@ def test_each_declared_analysis_equals_the_plain_calls_on_its_subset(table: pd.D
 def test_a_departure_that_touches_nothing_reads_unchanged(table: pd.DataFrame) -> None:
     rows = table[(table["sensitivity"] == "r_high") & (table["analysis_id"] == OVERALL_13)]
     assert list(rows["status"]) == ["unchanged"]  # final values between arms use no pre-post correlation
-    assert "does not change this analysis (the same 13 studies" in rows["sentence"].iloc[0]
+    assert ": unchanged (the same 13 studies" in rows["sentence"].iloc[0]
     within = table[(table["sensitivity"] == "r_high") & table["analysis_id"].str.startswith("within_arm")]
     assert within["status"].eq("pooled").any()
 
@@ -90,7 +90,7 @@ def test_excluding_provisional_studies_that_leave_one_study_gives_a_sentence() -
     row = table[table["analysis_id"] == "between_arms|overall|short|SMD|final"].iloc[0]
     assert row["status"] == "not_poolable" and row["k"] == 1
     assert row["sentence"] == (
-        "Excluding provisionally included studies leaves 1 study (4 of the 5 studies left out): not poolable."
+        "Excluding provisionally included studies: 1 study left (4 of the 5 studies left out), not poolable."
     )
     assert pd.isna(row["estimate"]) and pd.isna(row["same_conclusion"])
     assert (
@@ -103,5 +103,5 @@ def test_excluding_provisional_studies_that_leave_one_study_gives_a_sentence() -
 
 def test_a_filter_that_leaves_no_study_reads_no_studies(table: pd.DataFrame) -> None:
     empty = table[table["status"] == "no_studies"]
-    assert len(empty) and empty["sentence"].str.endswith("leaves no study: not poolable.").all()
+    assert len(empty) and empty["sentence"].str.endswith(": no study left, not poolable.").all()
     assert (empty["k"] == 0).all()

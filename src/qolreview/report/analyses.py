@@ -10,6 +10,7 @@ from qolreview.formatting import is_missing, plural, report_number, report_p_sta
 from qolreview.labels import COMPARISON_LABELS
 from qolreview.report.data import ReportData
 from qolreview.report.wording import (
+    BASIS_WORDS,
     MEASURE_LABELS,
     domain_label,
     join_words,
@@ -40,10 +41,13 @@ def unpooled_reason(data: ReportData) -> str:
 
 
 def analysis_title(row: pd.Series, domain_names: Mapping[str, str]) -> str:
-    """ "Domain, window (comparison, measure)" of one analysis."""
+    """ "Domain, window (comparison, measure)" of one analysis; an SMD analysis split by outcome basis
+    (:func:`qolreview.synthesis.pooling.split_by_basis`) also names its basis ("SMD, final values")."""
+    qualifier = str(row["analysis_id"]).rsplit("|", 1)[-1]
+    basis = f", {BASIS_WORDS[qualifier]}" if row["measure"] == "SMD" and qualifier in BASIS_WORDS else ""
     return (
         f"{domain_label(row['domain'], domain_names)}, {window_words(row['window'])} window "
-        f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])})"
+        f"({COMPARISON_LABELS.get(row['comparison'], row['comparison'])}, {measure_short(row['measure'])}{basis})"
     )
 
 

@@ -10,6 +10,7 @@ from qolreview.report.analyses import unpooled_reason
 from qolreview.report.data import ReportData
 from qolreview.report.markup import escape_markdown
 from qolreview.report.wording import (
+    BASIS_WORDS,
     COMPARISON_ADJECTIVES,
     MEASURE_LABELS,
     join_words,
@@ -27,9 +28,6 @@ from qolreview.tables import MIXED_BASES, RATIO_MEASURES, UNTIMED_RULE
 def _counts_text(values: pd.Series) -> str:
     counts = values.value_counts().sort_index()
     return join_words([f"{name} ({n})" for name, n in counts.items()])
-
-
-BASIS_WORDS = {"change": "changes from baseline", "final": "final values"}
 
 
 def _outcome_basis(selected: pd.DataFrame, meta: pd.DataFrame) -> str:

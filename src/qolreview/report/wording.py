@@ -13,6 +13,7 @@ import pandas as pd
 
 from qolreview.formatting import MISSING, is_missing, plural
 from qolreview.provenance import compact_cells
+from qolreview.synthesis.pooling import BASIS_NOT_STATED
 
 COMPARISON_ADJECTIVES = {"between_arms": "between-arm", "within_arm_prepost": "within-arm (pre-post)"}
 
@@ -54,6 +55,10 @@ def domain_label(domain: str, names: Mapping[str, str]) -> str:
     """The domain's name in ``names`` (:attr:`qolreview.report.data.ReportData.domain_names`), else its key in
     words."""
     return names.get(domain, domain.replace("_", " "))
+
+
+BASIS_WORDS = {"change": "changes from baseline", "final": "final values", BASIS_NOT_STATED: "basis not stated"}
+"""What a continuous effect compares (``outcome_basis``), in words."""
 
 
 def window_words(window: str) -> str:

@@ -104,14 +104,14 @@ def _sentence(description: str, status: str, run: _Pooled, primary: _Pooled, row
     k, k0 = len(run.per_study), len(primary.per_study)
     left_out = len(set(primary.per_study["study_id"]) - set(run.per_study["study_id"]))
     if status == UNCHANGED:
-        return f"{description} does not change this analysis (the same {plural(k0, 'study')}, effects and model)."
+        return f"{description}: unchanged (the same {plural(k0, 'study')}, effects and model)."
     if status == NO_STUDIES:
-        return f"{description} leaves no study: not poolable."
+        return f"{description}: no study left, not poolable."
     lost = f" ({left_out} of the {plural(k0, 'study')} left out)" if left_out else ""
     if status == NOT_POOLABLE:
-        return f"{description} leaves {plural(k, 'study')}{lost}: not poolable."
+        return f"{description}: {plural(k, 'study')} left{lost}, not poolable."
     if status == NOT_CONVERGED:
-        return f"{description} leaves {plural(k, 'study')}{lost}, whose model does not converge: no estimate."
+        return f"{description}: {plural(k, 'study')} left{lost}, whose model does not converge: no estimate."
     level = float(run.settings.level)
     primary_fit = (row["primary_estimate"], row["primary_ci_lb"], row["primary_ci_ub"])
     return (
