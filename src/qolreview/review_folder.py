@@ -66,6 +66,16 @@ extra_instruments: []
 # This review's own synonyms files (same format as the pipeline's config/synonyms.yaml), merged after the
 # pipeline's generic ones: e.g. brand names of its interventions mapped to the names of its vocabulary.
 extra_synonyms: []
+
+# Robustness (the pipeline's docs/sensitivity.md): declared sensitivity analyses and a multiverse, e.g.
+# sensitivity:
+#   analyses:
+#     - name: low_risk_of_bias
+#       departures: {risk_of_bias: exclude_high}
+#   multiverse:
+#     factors:
+#       method: [REML, DL, PM]
+#       pre_post_r: [0.3, 0.5, 0.7]
 """
 
 SNAKEFILE_TEMPLATE = """\
