@@ -583,6 +583,8 @@ SENSITIVITY_STATUSES = ("pooled", "unchanged", "not_poolable", "no_studies", "no
 """What became of a pooled primary analysis under a sensitivity analysis or a multiverse specification: pooled,
 unchanged (same studies, effects and model: declared analyses only), too few studies left, none left, or a model
 that did not converge."""
+SENSITIVITY_RESULT_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "pi_lb", "pi_ub", "tau2", "i2")
+"""The result columns of a sensitivity analysis and of a multiverse row."""
 MULTIVERSE_FITS = ("random_effects", "che")
 """The model of a multiverse cell: random effects of one row per study, or the CHE model of all effects."""
 

@@ -30,11 +30,9 @@ from qolreview.sensitivity.factors import (
     primary_choices,
 )
 from qolreview.synthesis.pooling import CHE_TEST, PoolingSettings, one_effect_per_study, pooled_fields
-from qolreview.tables import SENSITIVITY_STATUSES, SensitivityAnalyses
+from qolreview.tables import SENSITIVITY_RESULT_FIELDS, SENSITIVITY_STATUSES, SensitivityAnalyses
 
 POOLED, UNCHANGED, NOT_POOLABLE, NO_STUDIES, NOT_CONVERGED = SENSITIVITY_STATUSES
-SENSITIVITY_RESULT_FIELDS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "pi_lb", "pi_ub", "tau2", "i2")
-"""The result columns of a sensitivity analysis (a subset of the engine's ``RESULT_FIELDS``)."""
 
 
 @dataclass(frozen=True)

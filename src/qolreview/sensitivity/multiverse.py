@@ -40,11 +40,9 @@ from qolreview.sensitivity.factors import (
     primary_choices,
 )
 from qolreview.sensitivity.grid import select_specifications, specification_grid
-from qolreview.tables import SENSITIVITY_STATUSES, Multiverse
+from qolreview.tables import SENSITIVITY_RESULT_FIELDS, SENSITIVITY_STATUSES, Multiverse
 
 POOLED, _UNCHANGED, NOT_POOLABLE, NO_STUDIES, NOT_CONVERGED = SENSITIVITY_STATUSES
-STATS = ("estimate", "se", "ci_lb", "ci_ub", "pval", "pi_lb", "pi_ub", "tau2", "i2")
-"""Result columns of a multiverse row."""
 _CHE_FIELDS = {
     "estimate": "estimate",
     "se": "robust_se",
@@ -185,7 +183,7 @@ def _fit_che(
                     cache[key] = {name: float(getattr(fit, attr)) for name, attr in _CHE_FIELDS.items()}
                     cache[key]["converged"] = 1.0
                 except ConvergenceError:
-                    cache[key] = {name: np.nan for name in STATS} | {"converged": 0.0}
+                    cache[key] = {name: np.nan for name in SENSITIVITY_RESULT_FIELDS} | {"converged": 0.0}
             out.che[int(cell) * out.n_analyses + int(a)] = cache[key]
 
 
@@ -245,7 +243,7 @@ def _fit_random_effects(
 ) -> dict[str, np.ndarray]:
     """Fit every needed random-effects problem with ``method`` and ``test``; results by problem label (dense)."""
     n_labels = len(cells.k) * cells.n_analyses
-    result = {name: np.full(n_labels, np.nan) for name in STATS}
+    result = {name: np.full(n_labels, np.nan) for name in SENSITIVITY_RESULT_FIELDS}
     result["converged"] = np.zeros(n_labels)
     if not cells.problems:
         return result
@@ -270,7 +268,7 @@ def _fit_random_effects(
             nonconverged="flag",
         )
         at = fits["problem"].to_numpy(np.int64)
-        for name in STATS:
+        for name in SENSITIVITY_RESULT_FIELDS:
             result[name][at] = fits[name].to_numpy(float)
         result["converged"][at] = fits["converged"].to_numpy(float)
     return result
@@ -327,19 +325,19 @@ def multiverse(
     cells, spec_cell = _build_cells(inputs, config, grid, targets)
     n_s, n_a = len(grid), len(targets)
     labels = (spec_cell[None, :] * n_a + np.arange(n_a)[:, None]).ravel()  # analysis-major: row = a * n_s + s
-    stats = {name: np.full(labels.size, np.nan) for name in STATS}
+    stats = {name: np.full(labels.size, np.nan) for name in SENSITIVITY_RESULT_FIELDS}
     converged = np.zeros(labels.size, dtype=bool)
     che = np.tile(grid["multiple_effects"].to_numpy() == "che", n_a)
     for (method, test), sub in grid[~grid["multiple_effects"].eq("che")].groupby(["method", "test"], sort=True):
         rows = np.flatnonzero(~che & np.tile(grid.index.isin(sub.index), n_a))
         fitted = _fit_random_effects(cells, np.unique(labels[rows]), str(method), str(test), settings.level)
-        for name in STATS:
+        for name in SENSITIVITY_RESULT_FIELDS:
             stats[name][rows] = fitted[name][labels[rows]]
         converged[rows] = fitted["converged"][labels[rows]] > 0
     for row in np.flatnonzero(che):
         found = cells.che.get(int(labels[row]))
         if found is not None:
-            for name in STATS:
+            for name in SENSITIVITY_RESULT_FIELDS:
                 stats[name][row] = found[name]
             converged[row] = found["converged"] > 0
     k = np.concatenate(cells.k)[labels] if cells.k else np.zeros(labels.size, np.int64)
