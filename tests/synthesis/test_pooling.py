@@ -155,6 +155,29 @@ def test_composite_mode_combines_a_study_s_effects() -> None:
     assert bool(row["direction_flipped"]) is False
 
 
+def test_studies_of_one_effect_and_of_several_come_out_in_study_order() -> None:
+    """Single-effect studies take a quicker path than studies with several effects: their rows are the same."""
+    effects = frame(
+        effect("e5", "s3", "ket", 0.7, 0.05),
+        effect("e1", "s2", "ket", 0.2, 0.04),
+        effect("e2", "s2", "ket", 0.6, 0.09, instrument="EQ-5D-5L"),
+        effect("e3", "s1", "esk", 0.3, 0.05),
+    )
+    settings = PoolingSettings(multiple_effects="composite")
+    table = one_effect_per_study(effects, settings)
+    assert table["study_id"].tolist() == ["s1", "s2", "s3"]
+    assert table["selection"].tolist() == ["single", "composite", "single"]
+    alone = one_effect_per_study(effects[effects["study_id"] == "s3"], settings)
+    pd.testing.assert_frame_equal(table.iloc[[2]].reset_index(drop=True), alone)
+    z = stats.norm.ppf(0.975)
+    assert table.iloc[0][["yi", "vi", "ci_lb", "n"]].tolist() == pytest.approx(
+        [0.3, 0.05, 0.3 - z * math.sqrt(0.05), float(effects.iloc[3]["n1"] + effects.iloc[3]["n2"])]
+    )
+    assert (table.iloc[0]["effect_ids"], table.iloc[0]["arm_ids"]) == ("e3", ("esk",))
+    priority = one_effect_per_study(effects, PoolingSettings(multiple_effects="priority"))
+    assert priority["selection"].tolist() == ["single", "priority", "single"]
+
+
 def test_a_study_s_row_carries_the_sign_flip_its_effects_share() -> None:
     flipped = effect("e1", "s1", "ket", 0.2, 0.04) | {"direction_flipped": True}
     plain = effect("e2", "s1", "ket", 0.6, 0.09, instrument="EQ-5D-5L")

@@ -449,9 +449,8 @@ def _select_sources(df: pd.DataFrame) -> pd.DataFrame:
         for w, t in zip(out["timepoint_weeks"], out["timepoint"], strict=True)
     ]
     keys = ["study_id", "arm_id", "comparator_arm_id", "comparison", "instrument", "subscale", "_time"]
-    for _, rows in out.groupby(keys, sort=True, dropna=False):
-        if len(rows) < 2:
-            continue
+    shared = out[out.duplicated(keys, keep=False)]  # only comparisons given more than once need a choice
+    for _, rows in shared.groupby(keys, sort=True, dropna=False):
         ordered = rows.sort_values(["_priority", "_adjusted", "effect_id"], kind="stable")
         kept = ordered.iloc[0]
         for index in ordered.index[1:]:

@@ -116,6 +116,7 @@ def choose_timepoints(
     out = effects.copy()
     keys = [*group, "window"]
     candidates = out[out["selected"] & out["window"].notna()]
+    candidates = candidates[candidates.duplicated(keys, keep=False)]  # a single row per window needs no choice
     for key, rows in candidates.groupby(keys, sort=True, dropna=False):
         weeks = rows["timepoint_weeks"].astype(float)
         if weeks.nunique() < 2:

@@ -135,7 +135,7 @@ class PoolingSettings:
         values = {key: config[key] for key in cls.__dataclass_fields__ if key in config}
         for key in ("instrument_priority", "subgroups"):
             if key in values:
-                values[key] = tuple(values[key])  # type: ignore[arg-type]
+                values[key] = tuple(values[key])
         if values.get("multiple_effects", "composite") not in MULTIPLE_EFFECTS:
             raise ValueError(
                 f"synthesis.multiple_effects must be one of {', '.join(MULTIPLE_EFFECTS)}, "
@@ -143,7 +143,7 @@ class PoolingSettings:
             )
         if values.get("raw_units", "beside") not in RAW_UNITS:
             raise ValueError(f"synthesis.raw_units must be one of {', '.join(RAW_UNITS)}, got {values['raw_units']!r}")
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -297,51 +297,121 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
     row's effects share (NA when they differ), so that ratios can be taken back to their event.
     """
     z = float(stats.norm.ppf(0.5 + settings.level / 2))
-    rows = []
-    for study_id, group in effects.groupby("study_id", sort=True):
-        group = group.sort_values("effect_id", kind="stable")
-        n_each = group["n1"].astype(float) + group["n2"].astype(float).fillna(0.0)
-        if len(group) > 1 and settings.multiple_effects == "priority":
-            ranks = group["instrument"].map(lambda i: _priority_rank(i, settings.instrument_priority))
-            group = (
-                group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"], kind="stable").head(1)
-            )
-            selection = "priority"
-        elif len(group) == 1:
-            selection = "single"
-        else:
-            selection = "che" if settings.multiple_effects == "che" else "composite"
-        if selection in ("composite", "che"):
-            correlation = settings.che_rho if selection == "che" else settings.composite_correlation
-            composite = combine_dependent(group["yi"].to_numpy(float), group["vi"].to_numpy(float), correlation)
-            yi, vi = composite.estimate, composite.variance
-            ci_lb, ci_ub = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
-            n = float(n_each.max())
-        else:
-            one = group.iloc[0]
-            yi, vi = float(one["yi"]), float(one["vi"])
-            ci_lb = one["ci_lb"] if pd.notna(one["ci_lb"]) else yi - z * np.sqrt(vi)
-            ci_ub = one["ci_ub"] if pd.notna(one["ci_ub"]) else yi + z * np.sqrt(vi)
-            n = float(n_each.loc[group.index[0]])
-        rows.append(
-            {
-                "study_id": study_id,
-                "effect_ids": "; ".join(group["effect_id"].astype(str)),
-                "instruments": "; ".join(sorted(set(group["instrument"]))),
-                "arm_ids": tuple(sorted(set(group["arm_id"].dropna().astype(str)))),
-                "yi": float(yi),
-                "vi": float(vi),
-                "ci_lb": float(ci_lb),
-                "ci_ub": float(ci_ub),
-                "n": n,
-                "composite": selection in ("composite", "che"),
-                "selection": selection,
-                "direction_flipped": _shared_flag(group["direction_flipped"]),
-                "max_timepoint_weeks": group["timepoint_weeks"].max(),
-                "source_cells": merge_cells(group["source_cells"]),
-            }
-        )
-    return pd.DataFrame(rows)
+    n_each = effects["n1"].astype(float) + effects["n2"].astype(float).fillna(0.0)
+    effects = effects.assign(_n=n_each)
+    several = effects["study_id"].duplicated(keep=False)
+    singles = effects.loc[~several, SINGLE_ROW_COLUMNS].to_dict("records")
+    rows = {record["study_id"]: _single_row(record, z) for record in singles}
+    for study_id, group in effects[several].groupby("study_id", sort=False):
+        rows[study_id] = _study_row(study_id, group.sort_values("effect_id", kind="stable"), settings, z)
+    return pd.DataFrame([rows[study_id] for study_id in sorted(rows)])
+
+
+SINGLE_ROW_COLUMNS = [
+    "study_id",
+    "effect_id",
+    "instrument",
+    "arm_id",
+    "yi",
+    "vi",
+    "ci_lb",
+    "ci_ub",
+    "_n",
+    "direction_flipped",
+    "timepoint_weeks",
+    "source_cells",
+]
+
+
+def _single_row(effect: dict[str, object], z: float) -> dict[str, object]:
+    """The row of a study with one effect (``selection`` "single"); its CI computed when not reported. A study's
+    effects are taken one record at a time here: most studies have one, and grouping costs more than the row."""
+    yi, vi = float(effect["yi"]), float(effect["vi"])
+    ci_lb = effect["ci_lb"] if pd.notna(effect["ci_lb"]) else yi - z * np.sqrt(vi)
+    ci_ub = effect["ci_ub"] if pd.notna(effect["ci_ub"]) else yi + z * np.sqrt(vi)
+    arm = effect["arm_id"]
+    return _row(
+        effect["study_id"],
+        effect_ids=str(effect["effect_id"]),
+        instruments=str(effect["instrument"]),
+        arm_ids=() if pd.isna(arm) else (str(arm),),
+        yi=yi,
+        vi=vi,
+        ci=(ci_lb, ci_ub),
+        n=float(effect["_n"]),
+        selection="single",
+        direction_flipped=bool(effect["direction_flipped"]),
+        max_timepoint_weeks=effect["timepoint_weeks"],
+        source_cells=merge_cells([effect["source_cells"]]),
+    )
+
+
+def _study_row(study_id: object, group: pd.DataFrame, settings: PoolingSettings, z: float) -> dict[str, object]:
+    """The row of a study with several effects (in ``effect_id`` order): the one ``priority`` selects, or their
+    composite (``composite``, ``che``)."""
+    if settings.multiple_effects == "priority":
+        ranks = group["instrument"].map(lambda i: _priority_rank(i, settings.instrument_priority))
+        group = group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"], kind="stable").head(1)
+        one = group.iloc[0]
+        yi, vi = float(one["yi"]), float(one["vi"])
+        ci_lb = one["ci_lb"] if pd.notna(one["ci_lb"]) else yi - z * np.sqrt(vi)
+        ci_ub = one["ci_ub"] if pd.notna(one["ci_ub"]) else yi + z * np.sqrt(vi)
+        selection, n = "priority", float(one["_n"])
+    else:
+        selection = "che" if settings.multiple_effects == "che" else "composite"
+        correlation = settings.che_rho if selection == "che" else settings.composite_correlation
+        composite = combine_dependent(group["yi"].to_numpy(float), group["vi"].to_numpy(float), correlation)
+        yi, vi = composite.estimate, composite.variance
+        ci_lb, ci_ub = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
+        n = float(group["_n"].max())
+    return _row(
+        study_id,
+        effect_ids="; ".join(group["effect_id"].astype(str)),
+        instruments="; ".join(sorted(set(group["instrument"]))),
+        arm_ids=tuple(sorted(set(group["arm_id"].dropna().astype(str)))),
+        yi=yi,
+        vi=vi,
+        ci=(ci_lb, ci_ub),
+        n=n,
+        selection=selection,
+        direction_flipped=_shared_flag(group["direction_flipped"]),
+        max_timepoint_weeks=group["timepoint_weeks"].max(),
+        source_cells=merge_cells(group["source_cells"]),
+    )
+
+
+def _row(
+    study_id: object,
+    *,
+    effect_ids: str,
+    instruments: str,
+    arm_ids: tuple[str, ...],
+    yi: float,
+    vi: float,
+    ci: tuple[object, object],
+    n: float,
+    selection: str,
+    direction_flipped: object,
+    max_timepoint_weeks: object,
+    source_cells: str,
+) -> dict[str, object]:
+    """One row of :func:`one_effect_per_study`, its columns in their order."""
+    return {
+        "study_id": study_id,
+        "effect_ids": effect_ids,
+        "instruments": instruments,
+        "arm_ids": arm_ids,
+        "yi": float(yi),
+        "vi": float(vi),
+        "ci_lb": float(ci[0]),
+        "ci_ub": float(ci[1]),
+        "n": n,
+        "composite": selection in ("composite", "che"),
+        "selection": selection,
+        "direction_flipped": direction_flipped,
+        "max_timepoint_weeks": max_timepoint_weeks,
+        "source_cells": source_cells,
+    }
 
 
 def _shared_flag(flags: pd.Series) -> object:
