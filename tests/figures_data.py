@@ -266,6 +266,16 @@ def gid_texts(fig, gid) -> list[str]:
     return [t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == gid]
 
 
+def gid_mark_sizes(fig, gid) -> list[float]:
+    """The size (pt²) of every mark of the scatter collections whose gid is ``gid``, in drawing order."""
+    return [float(size) for ax in fig.axes for c in ax.collections if c.get_gid() == gid for size in c.get_sizes()]
+
+
+def gid_mark_count(fig, gid) -> int:
+    """How many marks the scatter collections whose gid is ``gid`` hold."""
+    return sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections if c.get_gid() == gid)
+
+
 def gid_collections(fig, prefix) -> list[str]:
     """The gids of every collection (scatter marks) of a figure whose gid starts with ``prefix``."""
     return [c.get_gid() for ax in fig.axes for c in ax.collections if (c.get_gid() or "").startswith(prefix)]

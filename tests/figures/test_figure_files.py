@@ -21,8 +21,8 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
             ("prisma", prisma_flow(prisma())),
             ("rob", traffic_light_plot(risk_of_bias(), "ROBINS-I")),
         ):
-            save_figure(result.figure, tmp_path / run / stem)
-            entries[stem] = result
+            svg, _ = save_figure(result.figure, tmp_path / run / stem)
+            entries[stem] = {"caption": result.caption, "alt": result.alt, "file": svg.name}
         write_captions(entries, tmp_path / run / "captions.json")
     for name in ("edp.svg", "edp.png", "prisma.svg", "prisma.png", "rob.svg", "rob.png", "captions.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.patches import Polygon
 
-from figures_data import assert_no_text_overlap, forest_studies, pooled
+from figures_data import assert_no_text_overlap, forest_studies, gid_mark_count, gid_mark_sizes, pooled
 from qolreview.figures.forest import forest_plot
 from qolreview.figures.save import save_figure
 
@@ -56,7 +56,7 @@ def test_text_columns_and_heterogeneity():
     assert _texts(fig, "weight-text")[0].get_text() == f"{first.weight_pct:.1f}%"
     notes = " ".join(t.get_text() for t in _texts(fig, "note-text")).replace("\n", " ")
     assert "τ² = 0.012, I² = 34.5%, Q = 6.10 (df = 4), p = 0.190" in notes
-    assert len([c for c in fig.axes[0].collections if c.get_gid() == "study-square"]) == 5
+    assert gid_mark_count(fig, "study-square") == 5
     favours = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts if t.get_gid() == "favours-label"]
     assert favours == ["Favours control", "Favours ketamine/esketamine"]
     assert "pooled SMD 0.31 (95% CI 0.12 to 0.50)" in result.caption
@@ -66,7 +66,7 @@ def test_text_columns_and_heterogeneity():
 def test_square_area_is_proportional_to_weight():
     studies = forest_studies(5)
     fig = forest_plot(studies, pooled(5)).figure
-    sizes = [c.get_sizes()[0] for c in fig.axes[0].collections if c.get_gid() == "study-square"]
+    sizes = gid_mark_sizes(fig, "study-square")
     w = studies["weight_pct"].to_numpy()
     expected = np.maximum(6.0, 64.0 * w / w.max())
     assert sizes == pytest.approx(expected)
@@ -101,7 +101,7 @@ def test_subgroup_diamonds_and_rob_dots():
     diamonds = [p for p in fig.axes[0].patches if p.get_gid() == "subgroup-diamond"]
     assert len(diamonds) == 2
     assert sorted(t.get_text() for t in _texts(fig, "heading-label")) == ["esketamine", "ketamine"]
-    assert len([c for c in fig.axes[0].collections if c.get_gid() == "rob-dot"]) == 6
+    assert gid_mark_count(fig, "rob-dot") == 6
 
 
 def test_axis_covers_wide_subtotal_diamonds():

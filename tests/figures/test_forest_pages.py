@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from figures_data import assert_no_text_overlap, forest_studies, gid_collections, gid_texts, pooled
+from figures_data import assert_no_text_overlap, forest_studies, gid_mark_count, gid_mark_sizes, gid_texts, pooled
 from qolreview.figures import style
 from qolreview.figures.cumulative import cumulative_forest_pages, cumulative_forest_plot
 from qolreview.figures.forest import forest_pages, forest_plot
@@ -64,11 +64,11 @@ def test_two_hundred_studies_continue_over_pages():
     per_page = [gid_texts(page.figure, "row-label") for page in pages]
     assert [len(labels) for labels in per_page] == [50, 50, 50, 49, 1]
     assert [label for labels in per_page for label in labels] == studies["label"].tolist()
-    assert [len(gid_collections(page.figure, "study-square")) for page in pages] == [50, 50, 50, 49, 1]
+    assert [gid_mark_count(page.figure, "study-square") for page in pages] == [50, 50, 50, 49, 1]
     one = forest_plot(studies, pooled(200), title=TITLE, favours=FAVOURS)
     whole = one.figure  # square sizes: the weights of the whole analysis
-    sizes = [c.get_sizes()[0] for c in whole.axes[0].collections if c.get_gid() == "study-square"]
-    paged = [c.get_sizes()[0] for p in pages for c in p.figure.axes[0].collections if c.get_gid() == "study-square"]
+    sizes = gid_mark_sizes(whole, "study-square")
+    paged = [size for page in pages for size in gid_mark_sizes(page.figure, "study-square")]
     assert paged == sizes
     for i, page in enumerate(pages, start=1):
         last = i == len(pages)
@@ -215,7 +215,9 @@ def test_short_cumulative_plot_is_one_page_as_before(tmp_path):
 # Pipeline stems -----------------------------------------------------------------------------------------
 
 
-def test_stage_writes_every_page_under_its_stem(tmp_path):
+def _stage_inputs(tmp_path):
+    """The synthesis tables of a pooled analysis (a1) and an analysis not pooled (b1) of 30 studies, and the
+    settings of the forest and cumulative rules."""
     pooled_studies = _short_labels(forest_studies(30)).assign(analysis_id="a1")
     single = _short_labels(forest_studies(30, seed=2)).assign(analysis_id="b1", weight_pct=np.nan)
     meta = pd.DataFrame(
@@ -245,7 +247,11 @@ def test_stage_writes_every_page_under_its_stem(tmp_path):
         "order_by": "year",
         "window_labels": {"short": "end of treatment"},
     }
-    inputs = {**{k: str(v) for k, v in paths.items()}, "instruments": [str(BUNDLED_REGISTRY)]}
+    return {**{k: str(v) for k, v in paths.items()}, "instruments": [str(BUNDLED_REGISTRY)]}, settings
+
+
+def test_stage_writes_every_page_under_its_stem(tmp_path):
+    inputs, settings = _stage_inputs(tmp_path)
     for run, family in ((run_forest, "forest"), (run_cumulative, "cumulative")):
         outputs = {"figures": str(tmp_path / family), "captions": str(tmp_path / f"{family}.json")}
         run(inputs, outputs, settings)
@@ -263,3 +269,26 @@ def test_stage_writes_every_page_under_its_stem(tmp_path):
         for stem in stems:
             assert (tmp_path / family / f"{stem}.svg").is_file() and (tmp_path / family / f"{stem}.png").is_file()
     assert "continued (page 2 of 2)" in forest["forest-a1-page-2"]["caption"]
+    assert forest["forest-a1"]["file"] == (tmp_path / "forest" / "forest-a1.svg").as_posix()
+
+
+def test_parts_of_a_family_draw_the_same_files_between_them(tmp_path):
+    """Each part draws every parts-th plot (here the plot not pooled, then the pooled one); together the parts hold
+    the files and captions of one job, byte for byte."""
+    inputs, settings = _stage_inputs(tmp_path)
+    run_forest(inputs, {"figures": str(tmp_path / "whole"), "captions": str(tmp_path / "whole.json")}, settings)
+    captions = {}
+    for part in (0, 1):
+        outputs = {"figures": str(tmp_path / f"part-{part}"), "captions": str(tmp_path / f"part-{part}.json")}
+        run_forest(inputs, outputs, {**settings, "part": part, "parts": 2})
+        captions[part] = json.loads((tmp_path / f"part-{part}.json").read_text(encoding="utf-8"))
+    assert sorted(captions[0]) == ["forest-single-between-arm-short-smd", "forest-single-between-arm-short-smd-page-2"]
+    assert sorted(captions[1]) == ["forest-a1", "forest-a1-page-2"]
+    whole = json.loads((tmp_path / "whole.json").read_text(encoding="utf-8"))
+    for part, entries in captions.items():
+        for stem, entry in entries.items():
+            assert {**entry, "file": ""} == {**whole[stem], "file": ""}
+            for suffix in (".svg", ".png"):
+                drawn = (tmp_path / f"part-{part}" / stem).with_suffix(suffix).read_bytes()
+                assert drawn == (tmp_path / "whole" / stem).with_suffix(suffix).read_bytes()
+    assert sorted(whole) == sorted([*captions[0], *captions[1]])

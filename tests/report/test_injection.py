@@ -75,7 +75,13 @@ def _hostile_figures(results: Path, texts: list[str]) -> R.Figures:
         '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>',
         encoding="utf-8",
     )
-    captions = {"forest-a": {"caption": " ".join(texts), "alt": " ".join(texts) + '" onload="alert(4)'}}
+    captions = {
+        "forest-a": {
+            "caption": " ".join(texts),
+            "alt": " ".join(texts) + '" onload="alert(4)',
+            "file": f"{results.name}/figures/forest/forest-a.svg",
+        }
+    }
     (figures / "captions.json").write_text(json.dumps(captions), encoding="utf-8")
     return R.Figures(results.parent, results.name)
 

@@ -201,15 +201,17 @@ def test_every_target_exists(pipeline: Callable[[str], PipelineRun], review: str
     missing = [p for p in expected if not (results / p).is_file() or (results / p).stat().st_size == 0]
     assert missing == []
     captions = json.loads((results / "figures" / "captions.json").read_text(encoding="utf-8"))
-    svgs = {p.stem for p in (results / "figures").glob("*/*.svg")}
-    pngs = {p.stem for p in (results / "figures").glob("*/*.png")}
+    svgs = {p.stem for p in (results / "figures").rglob("*.svg")}
+    pngs = {p.stem for p in (results / "figures").rglob("*.png")}
     assert set(captions) == svgs == pngs
+    files = [Path(entry["file"]) for entry in captions.values()]
+    assert all((results.parent / file).is_file() for file in files)
     diagnostics = {
         family
         for family, table in DIAGNOSTIC_FIGURE_FAMILIES.items()
         if len(read_table(results / "synthesis" / f"{table}.parquet"))
     }
-    assert {p.parent.name for p in (results / "figures").glob("*/*.svg")} == set(FIGURE_FAMILIES) | diagnostics
+    assert {file.relative_to("results/figures").parts[0] for file in files} == set(FIGURE_FAMILIES) | diagnostics
     assert all(entry["caption"] and entry["alt"] for entry in captions.values())
 
 

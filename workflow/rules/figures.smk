@@ -1,5 +1,5 @@
 # Stage 4, figures: one rule per figure family. Each writes SVG and 300-dpi PNG files in its folder and a
-# captions fragment; fig_captions merges them into results/figures/captions.json ({stem: {caption, alt}}).
+# captions fragment; fig_captions merges them into results/figures/captions.json ({stem: {caption, alt, file}}).
 
 FIGURE_FAMILIES = [
     "forest",
@@ -15,6 +15,25 @@ FIGURE_FAMILIES = [
     "gosh",
     "specification_curve",
 ]
+# The per-analysis families, each split into figures.jobs Snakemake jobs ({part}: 0, 1, ...) drawing every
+# jobs-th analysis into results/figures/<family>/part-<part>/.
+SPLIT_FAMILIES = ["forest", "funnel", "influence", "cumulative"]
+FIGURE_PARTS = range(config["figures"]["jobs"])
+
+
+def figure_folder_names():
+    """The folders of the run's figures under results/figures (and of their captions fragments under
+    results/figures/captions): one per family, <family>/part-<part> for each part of a split family."""
+    return [
+        name
+        for family in FIGURE_FAMILIES
+        for name in ([f"{family}/part-{part}" for part in FIGURE_PARTS] if family in SPLIT_FAMILIES else [family])
+    ]
+
+
+def figure_part_settings(wildcards, *keys):
+    """The figures settings ``keys`` of a split family's rule, with its part and the number of parts."""
+    return {**settings("figures", *keys), "part": int(wildcards.part), "parts": config["figures"]["jobs"]}
 
 
 # Forest plots (metafor's forest() layout): one per pooled analysis, with subgroup subtotals and the test for
@@ -28,22 +47,24 @@ rule fig_forest:
         instruments=[config["instruments"], *config["extra_instruments"]],
     output:
         figures=report(
-            directory("results/figures/forest"),
+            directory("results/figures/forest/part-{part}"),
             patterns=["{name}.svg"],
             caption="../report/forest.rst",
             category="Figures",
         ),
-        captions="results/figures/captions/forest.json",
+        captions="results/figures/captions/forest/part-{part}.json",
     log:
-        "results/logs/fig_forest.log",
+        "results/logs/fig_forest-{part}.log",
+    wildcard_constraints:
+        part=r"\d+",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
     params:
         library=LIBRARY,
-        settings={
-            **settings("figures", "width", "palette", "forest_subgroup", "forest_max_rows"),
+        settings=lambda wildcards: {
+            **figure_part_settings(wildcards, "width", "palette", "forest_subgroup", "forest_max_rows"),
             "subgroup_order": config["synthesis"]["subgroups"],
             "window_labels": window_labels(),
             "intervention_label": config["review"]["intervention_label"],
@@ -203,21 +224,23 @@ rule fig_funnel:
         filled_studies="results/synthesis/filled_studies.parquet",
     output:
         figures=report(
-            directory("results/figures/funnel"),
+            directory("results/figures/funnel/part-{part}"),
             patterns=["{name}.svg"],
             caption="../report/funnel.rst",
             category="Figures",
         ),
-        captions="results/figures/captions/funnel.json",
+        captions="results/figures/captions/funnel/part-{part}.json",
     log:
-        "results/logs/fig_funnel.log",
+        "results/logs/fig_funnel-{part}.log",
+    wildcard_constraints:
+        part=r"\d+",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=lambda wildcards: figure_part_settings(wildcards, "width", "palette"),
     script:
         "../scripts/fig_funnel.py"
 
@@ -258,21 +281,23 @@ rule fig_influence:
         influence="results/synthesis/influence.parquet",
     output:
         figures=report(
-            directory("results/figures/influence"),
+            directory("results/figures/influence/part-{part}"),
             patterns=["{name}.svg"],
             caption="../report/influence.rst",
             category="Figures",
         ),
-        captions="results/figures/captions/influence.json",
+        captions="results/figures/captions/influence/part-{part}.json",
     log:
-        "results/logs/fig_influence.log",
+        "results/logs/fig_influence-{part}.log",
+    wildcard_constraints:
+        part=r"\d+",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=lambda wildcards: figure_part_settings(wildcards, "width", "palette"),
     script:
         "../scripts/fig_influence.py"
 
@@ -284,22 +309,24 @@ rule fig_cumulative:
         cumulative="results/synthesis/cumulative.parquet",
     output:
         figures=report(
-            directory("results/figures/cumulative"),
+            directory("results/figures/cumulative/part-{part}"),
             patterns=["{name}.svg"],
             caption="../report/cumulative.rst",
             category="Figures",
         ),
-        captions="results/figures/captions/cumulative.json",
+        captions="results/figures/captions/cumulative/part-{part}.json",
     log:
-        "results/logs/fig_cumulative.log",
+        "results/logs/fig_cumulative-{part}.log",
+    wildcard_constraints:
+        part=r"\d+",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
     params:
         library=LIBRARY,
-        settings={
-            **settings("figures", "width", "palette", "forest_max_rows"),
+        settings=lambda wildcards: {
+            **figure_part_settings(wildcards, "width", "palette", "forest_max_rows"),
             "order_by": config["synthesis"]["cumulative"]["order_by"],
         },
     script:
@@ -335,7 +362,7 @@ rule fig_gosh:
 # The captions and alt texts of every figure in one file, read by the report.
 rule fig_captions:
     input:
-        fragments=expand("results/figures/captions/{family}.json", family=FIGURE_FAMILIES),
+        fragments=expand("results/figures/captions/{name}.json", name=figure_folder_names()),
     output:
         captions="results/figures/captions.json",
     log:

@@ -39,7 +39,7 @@ rule report:
         synthesis=expand("results/synthesis/{table}.parquet", table=SYNTHESIS_TABLES),
         sensitivity=expand("results/sensitivity/{table}.parquet", table=SENSITIVITY_TABLES),
         captions="results/figures/captions.json",
-        figures=expand("results/figures/{family}", family=FIGURE_FAMILIES),
+        figures=expand("results/figures/{name}", name=figure_folder_names()),
     output:
         **{
             output_format: report(

@@ -44,15 +44,11 @@ def heterogeneity_text(pooled: Mapping[str, object]) -> str:
     )
 
 
-def write_captions(entries: Mapping[str, Captioned | Mapping[str, str]], path: str | Path) -> Path:
-    """Write ``{figure_file_stem: {caption, alt}}`` as sorted, indented UTF-8 JSON (atomically, with ordinary
-    permissions). Captions and alt texts are plain text; the report escapes them where it puts them in Markdown."""
-    data = {}
-    for stem, entry in entries.items():
-        if isinstance(entry, Captioned):
-            data[stem] = {"caption": entry.caption, "alt": entry.alt}
-        else:
-            data[stem] = {"caption": str(entry["caption"]), "alt": str(entry["alt"])}
+def write_captions(entries: Mapping[str, Mapping[str, str]], path: str | Path) -> Path:
+    """Write ``{figure_file_stem: {caption, alt, file}}`` (``file``: the SVG file, relative to the working
+    directory) as sorted, indented UTF-8 JSON (atomically, with ordinary permissions). Captions and alt texts are
+    plain text; the report escapes them where it puts them in Markdown."""
+    data = {stem: {key: str(value) for key, value in entry.items()} for stem, entry in entries.items()}
     path = Path(path)
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     write_bytes_atomic({path: text.encode("utf-8")})

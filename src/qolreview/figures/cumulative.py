@@ -352,7 +352,9 @@ def _caption(steps: pd.DataFrame, analysis: Mapping[str, object], measure: str, 
     if measure in style.MEASURE_SCALES:
         text += f" Scale: {style.MEASURE_SCALES[measure]}."
     text += (
-        f" First estimate ({first['label']}, {_order_text(first['order_value'])}): {_step_text(first, level)}; "
+        f" First estimate ({first['label']}"
+        + (f", {_order_text(first['order_value'])}" if finite(first["order_value"]) else f", no {order}")
+        + f"): {_step_text(first, level)}; "
         f"final estimate with all {k} studies: {_step_text(last, level)}."
     )
     return text

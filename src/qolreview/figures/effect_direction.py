@@ -452,8 +452,9 @@ def _alt(directions: pd.DataFrame, votes: pd.DataFrame, domains: list[str]) -> s
     counts = directions["direction"].value_counts()
     boxed = sum(ci_clear(entry) for entry in directions.to_dict("records"))
     return (
-        f"Table-like chart: {directions['study_id'].nunique()} studies in rows, {len(domains)} outcome "
-        f"domains in columns. {int(counts.get('improved', 0))} results improved, "
+        f"Table-like chart: {plural(directions['study_id'].nunique(), 'study')} in rows, "
+        f"{plural(len(domains), 'outcome domain')} in columns. "
+        f"{plural(int(counts.get('improved', 0)), 'result')} improved, "
         f"{int(counts.get('worsened', 0))} worsened, "
         f"{int(counts.get('no_clear_difference', 0) + counts.get('mixed', 0))} showed no clear difference or "
         "mixed findings (direction of the point estimates)"

@@ -309,7 +309,7 @@ def _caption_and_alt(best: pd.DataFrame, n_studies: int, groups: list[_Group]) -
         f"domain. Cells by the most informative form of the result: {summary}."
     )
     alt = (
-        f"Matrix with {n_studies} studies in rows and {n_columns} instrument columns grouped into "
-        f"{best['domain'].nunique()} domains. {summary.capitalize()}."
+        f"Matrix with {plural(n_studies, 'study')} in rows and {plural(n_columns, 'instrument column')} grouped "
+        f"into {plural(best['domain'].nunique(), 'domain')}. {summary.capitalize()}."
     )
     return caption, alt

@@ -627,7 +627,9 @@ def _draw_headers(cells: _Cells, heads: Mapping[str, list[str]], show_rob: bool)
 def _draw_rows(
     cells: _Cells, rows: list[_Row], max_w: float, lo: float, hi: float, show_rob: bool, palette: style.Palette
 ) -> None:
-    """Every row in order: its label, then the study, diamond or prediction-interval marks and text."""
+    """Every row in order: its label, then the study, diamond or prediction-interval marks and text; the study
+    squares and risk-of-bias dots of the page are drawn together at the end."""
+    marks = _Marks(palette)
     for row in rows:
         y = row.centre
         if row.kind == "text":
@@ -644,11 +646,41 @@ def _draw_rows(
             bold=bold,
         )
         if row.kind == "study":
-            _draw_study(cells, row.data, y, max_w, lo, hi, show_rob, palette)
+            _draw_study(cells, marks, row.data, y, max_w, lo, hi, show_rob, palette)
         elif row.kind in ("pooled", "subgroup"):
             _draw_diamond(cells, row.kind, row.data, y)
         elif row.kind == "pi":
             _draw_prediction_interval(cells, row.data, y, lo, hi)
+    marks.draw(cells.ax, cells.transform)
+
+
+@dataclass
+class _Marks:
+    """The study squares (x, y, area in pt²) and risk-of-bias dots (x, y, judgement) of a page, drawn as one
+    collection each: one matplotlib collection per study makes drawing and saving grow with its overhead."""
+
+    palette: style.Palette
+    squares: list[tuple[float, float, float]] = field(default_factory=list)
+    rob: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def draw(self, ax: Axes, transform: Transform) -> None:
+        if self.squares:
+            x, y, area = zip(*self.squares, strict=True)
+            ax.scatter(x, y, s=area, marker="s", color=style.INK, zorder=3, linewidths=0, gid="study-square")
+        if self.rob:
+            x, y, labels = zip(*self.rob, strict=True)
+            ax.scatter(
+                x,
+                y,
+                s=style.ROB_DOT_PT2,
+                color=[style.rob_colour(label, self.palette) for label in labels],
+                edgecolors=style.INK,
+                linewidths=0.4,
+                transform=transform,
+                clip_on=False,
+                zorder=3,
+                gid="rob-dot",
+            )
 
 
 def _square_area(weight: object, max_w: float) -> float:
@@ -660,6 +692,7 @@ def _square_area(weight: object, max_w: float) -> float:
 
 def _draw_study(
     cells: _Cells,
+    marks: _Marks,
     d: Mapping[str, object],
     y: float,
     max_w: float,
@@ -680,11 +713,11 @@ def _draw_study(
     area = _square_area(w, max_w)
     _whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci")
     if lo <= float(d["yi"]) <= hi:
-        cells.ax.scatter(
-            [float(d["yi"])], [y], s=area, marker="s", color=style.INK, zorder=3, linewidths=0, gid="study-square"
-        )
+        marks.squares.append((float(d["yi"]), y, area))
     if show_rob:
-        _rob_dot(cells.ax, cells.transform, cells.x_rob, y, d.get("rob_overall"), palette)
+        label = style.NOT_ASSESSED if is_missing(d.get("rob_overall")) else str(d.get("rob_overall"))
+        marks.rob.append((cells.x_rob, y, label))
+        _rob_symbol(cells.ax, cells.transform, cells.x_rob, y, label, palette)
 
 
 def _draw_diamond(cells: _Cells, kind: str, d: Mapping[str, object], y: float) -> None:
@@ -795,21 +828,8 @@ def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str,
             )
 
 
-def _rob_dot(ax, transform, x: float, y: float, judgement: object, palette: style.Palette) -> None:
-    """The overall risk-of-bias judgement as a coloured dot with its symbol."""
-    label = style.NOT_ASSESSED if is_missing(judgement) else str(judgement)
-    ax.scatter(
-        [x],
-        [y],
-        s=style.ROB_DOT_PT2,
-        color=style.rob_colour(label, palette),
-        edgecolors=style.INK,
-        linewidths=0.4,
-        transform=transform,
-        clip_on=False,
-        zorder=3,
-        gid="rob-dot",
-    )
+def _rob_symbol(ax, transform, x: float, y: float, label: str, palette: style.Palette) -> None:
+    """The symbol of an overall risk-of-bias judgement, on its dot (drawn by :class:`_Marks`)."""
     ax.text(
         x,
         y,

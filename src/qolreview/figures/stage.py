@@ -10,7 +10,10 @@ gets ``subgroup_order``, the ``synthesis.subgroups`` list). ``outputs`` name ``f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -38,25 +41,54 @@ from qolreview.synthesis.diagnostics import moderator_values
 from qolreview.workflow import Files, Settings
 
 log = logging.getLogger(__name__)
+Unit = TypeVar("Unit")
+
+
+class _Family:
+    """The figures of one family as they are drawn: each saved in the ``figures`` folder at once (so one figure
+    is in memory at a time), its caption, alt text and SVG file kept for the ``captions`` fragment, written on
+    leaving the ``with`` block without error."""
+
+    def __init__(self, outputs: Files) -> None:
+        self.folder = Path(outputs["figures"])
+        self.captions_path = outputs["captions"]
+        self.captions: dict[str, dict[str, str]] = {}
+
+    def __enter__(self) -> _Family:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is None:
+            write_captions(self.captions, self.captions_path)
+
+    def add(self, stem: str, result: Captioned) -> None:
+        """Save ``result`` as ``<stem>.svg`` and ``<stem>.png``; a stem drawn twice is an error."""
+        if stem in self.captions:
+            raise ValueError(f"figure stem {stem!r} is drawn twice")
+        svg, _ = save_figure(result.figure, self.folder / stem)
+        self.captions[stem] = {"caption": result.caption, "alt": result.alt, "file": svg.as_posix()}
+        log.info("wrote %s.svg and %s.png", self.folder / stem, self.folder / stem)
+
+    def add_pages(self, stem: str, pages: list[Captioned]) -> None:
+        """The pages of one plot: the first as ``stem``, the next as ``<stem>-page-2``, ..."""
+        for i, page in enumerate(pages, start=1):
+            self.add(stem if i == 1 else f"{stem}-page-{i}", page)
 
 
 def _save_all(figures: dict[str, Captioned], outputs: Files) -> None:
-    """Save every figure in the ``figures`` folder and write the ``captions`` fragment."""
-    out = Path(outputs["figures"])
-    out.mkdir(parents=True, exist_ok=True)
-    for stem, result in sorted(figures.items()):
-        save_figure(result.figure, out / stem)
-        log.info("wrote %s.svg and %s.png", out / stem, out / stem)
-    write_captions(figures, outputs["captions"])
+    """Save the figures of a family drawn together (families of a few figures)."""
+    with _Family(outputs) as family:
+        for stem, result in sorted(figures.items()):
+            family.add(stem, result)
 
 
-def _paged(figures: dict[str, Captioned], stem: str, pages: list[Captioned]) -> None:
-    """Add the pages of one plot to ``figures``: the first as ``stem``, the next as ``<stem>-page-2``, ..."""
-    for i, page in enumerate(pages, start=1):
-        name = stem if i == 1 else f"{stem}-page-{i}"
-        if name in figures:
-            raise ValueError(f"figure stem {name!r} is drawn twice")
-        figures[name] = page
+def _in_part(units: list[Unit], settings: Settings) -> list[Unit]:
+    """The share of ``units`` (in their sorted order) drawn by this job: every ``parts``-th unit from index
+    ``part`` (settings ``part`` and ``parts``; all of them when absent). The parts of a family run as separate
+    jobs; each figure depends on its own data only, so the files do not depend on how many there are."""
+    part, parts = int(settings.get("part", 0)), int(settings.get("parts", 1))
+    return units[part::parts]
 
 
 def _domain_names(inputs: Files) -> dict[str, str]:
@@ -89,79 +121,98 @@ def subgroup_variable(subgroups: pd.DataFrame, choice: str, order: list[str]) ->
     return next((variable for variable in order if variable in present), None)
 
 
+def _unpooled_forest(
+    key: tuple[object, object, object],
+    group: pd.DataFrame,
+    weights: pd.DataFrame,
+    names: dict[str, str],
+    settings: Settings,
+) -> tuple[str, list[Captioned]]:
+    """The pages of the forest plot of one comparison, window and measure gathering the analyses not pooled,
+    grouped by domain in the registry's order."""
+    comparison, window, measure = key
+    domains = group.set_index("analysis_id")["domain"]
+    studies = weights[weights["analysis_id"].isin(domains.index)]
+    order = {d: i for i, d in enumerate(names)}
+    studies = (
+        studies.assign(
+            subgroup=studies["analysis_id"].map(domains).map(lambda d: names.get(d, d)),
+            _order=studies["analysis_id"].map(domains).map(lambda d: order.get(d, len(order))),
+        )
+        .sort_values(["_order", "analysis_id", "study_id"], kind="stable")
+        .drop(columns="_order")
+    )
+    window_name = settings["window_labels"].get(window, str(window).replace("_", " "))
+    pages = forest_pages(
+        studies,
+        None,
+        max_rows=settings["forest_max_rows"],
+        title=f"{_comparison_label(str(comparison))}: analyses not pooled, {window_name} window",
+        width=settings["width"],
+        palette=settings["palette"],
+        measure=str(measure),
+        favours=_favours(str(comparison), settings),
+    )
+    return f"forest-single-{slug(comparison)}-{slug(window)}-{slug(measure)}", pages
+
+
+def _pooled_forest(
+    analysis: dict[str, object], studies: pd.DataFrame, own: pd.DataFrame, names: dict[str, str], settings: Settings
+) -> tuple[str, list[Captioned]]:
+    """The pages of the forest plot of one pooled analysis (``studies``: its study weights; ``own``: its
+    subgroup results), split by the variable :func:`subgroup_variable` chooses."""
+    domain = names.get(str(analysis["domain"]), str(analysis["domain"]))
+    window = settings["window_labels"].get(analysis["window"], str(analysis["window"]).replace("_", " "))
+    title = f"{_comparison_label(str(analysis['comparison']))}: {domain}, {window} window"
+    variable = subgroup_variable(own, settings["forest_subgroup"], list(settings["subgroup_order"]))
+    results = None
+    if variable is not None:
+        results = own[own["subgroup_var"] == variable]
+        studies = studies.assign(subgroup=studies[variable].fillna("not reported"))
+        studies = studies.sort_values(["subgroup", "study_id"], kind="stable")
+        analysis = {
+            **analysis,
+            "q_between": results["q_between"].iloc[0],
+            "q_between_p": results["q_between_p"].iloc[0],
+        }
+        title += f", by {variable}"
+    pages = forest_pages(
+        studies,
+        analysis,
+        max_rows=settings["forest_max_rows"],
+        subgroups=results,
+        title=title,
+        width=settings["width"],
+        palette=settings["palette"],
+        measure=str(analysis["measure"]),
+        favours=_favours(str(analysis["comparison"]), settings),
+    )
+    return f"forest-{slug(analysis['analysis_id'])}", pages
+
+
 def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
-    """Forest plots: one per pooled analysis (stem ``forest-<analysis>``), with subgroup headings, subtotal
-    diamonds and the test for subgroup differences for the variable chosen by :func:`subgroup_variable`;
-    and one per comparison, window and measure gathering the analyses that were not pooled, grouped by
-    domain (stem ``forest-single-<comparison>-<window>-<measure>``). A plot longer than ``forest_max_rows``
-    rows continues over pages ``<stem>-page-2``, ``<stem>-page-3``, ..."""
+    """Forest plots: one per comparison, window and measure gathering the analyses that were not pooled,
+    grouped by domain (stem ``forest-single-<comparison>-<window>-<measure>``); and one per pooled analysis
+    (stem ``forest-<analysis>``), with subgroup headings, subtotal diamonds and the test for subgroup
+    differences. A plot longer than ``forest_max_rows`` rows continues over pages ``<stem>-page-2``, ...
+    This job draws its part of the plots (:func:`_in_part`)."""
     meta, weights = read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"])
-    groups = read_table(inputs["subgroups"])
-    width, palette, subgroup = settings["width"], settings["palette"], settings["forest_subgroup"]
-    max_rows = settings["forest_max_rows"]
-    names, windows = _domain_names(inputs), settings["window_labels"]
-    figures = {}
+    subgroups = read_table(inputs["subgroups"])
+    groups, none = dict(tuple(subgroups.groupby("analysis_id", sort=False))), subgroups.iloc[0:0]
+    names = _domain_names(inputs)
+    by_analysis = dict(tuple(weights.groupby("analysis_id", sort=False)))
+    plots: list[Callable[[], tuple[str, list[Captioned]]]] = []
     unpooled = meta[~meta["pooled"].astype(bool)]
-    for (comparison, window, measure), group in unpooled.groupby(["comparison", "window", "measure"], sort=True):
-        domains = group.set_index("analysis_id")["domain"]
-        studies = weights[weights["analysis_id"].isin(domains.index)]
-        if studies.empty:
-            continue
-        order = {d: i for i, d in enumerate(names)}
-        studies = (
-            studies.assign(
-                subgroup=studies["analysis_id"].map(domains).map(lambda d: names.get(d, d)),
-                _order=studies["analysis_id"].map(domains).map(lambda d, order=order: order.get(d, len(order))),
-            )
-            .sort_values(["_order", "analysis_id", "study_id"], kind="stable")
-            .drop(columns="_order")
-        )
-        window_name = windows.get(window, str(window).replace("_", " "))
-        title = f"{_comparison_label(str(comparison))}: analyses not pooled, {window_name} window"
-        pages = forest_pages(
-            studies,
-            None,
-            max_rows=max_rows,
-            title=title,
-            width=width,
-            palette=palette,
-            measure=str(measure),
-            favours=_favours(str(comparison), settings),
-        )
-        _paged(figures, f"forest-single-{slug(comparison)}-{slug(window)}-{slug(measure)}", pages)
+    for key, group in unpooled.groupby(["comparison", "window", "measure"], sort=True):
+        if group["analysis_id"].isin(by_analysis).any():
+            plots.append(partial(_unpooled_forest, key, group, weights, names, settings))
     for analysis in meta[meta["pooled"].astype(bool)].sort_values("analysis_id").to_dict("records"):
-        studies = weights[weights["analysis_id"] == analysis["analysis_id"]]
-        if studies.empty:
-            continue
-        domain = names.get(analysis["domain"], analysis["domain"])
-        window = windows.get(analysis["window"], str(analysis["window"]).replace("_", " "))
-        title = f"{_comparison_label(str(analysis['comparison']))}: {domain}, {window} window"
-        own = groups[groups["analysis_id"] == analysis["analysis_id"]]
-        variable = subgroup_variable(own, subgroup, list(settings["subgroup_order"]))
-        results = None
-        if variable is not None:
-            results = own[own["subgroup_var"] == variable]
-            studies = studies.assign(subgroup=studies[variable].fillna("not reported"))
-            studies = studies.sort_values(["subgroup", "study_id"], kind="stable")
-            analysis = {
-                **analysis,
-                "q_between": results["q_between"].iloc[0],
-                "q_between_p": results["q_between_p"].iloc[0],
-            }
-            title += f", by {variable}"
-        pages = forest_pages(
-            studies,
-            analysis,
-            max_rows=max_rows,
-            subgroups=results,
-            title=title,
-            width=width,
-            palette=palette,
-            measure=str(analysis["measure"]),
-            favours=_favours(str(analysis["comparison"]), settings),
-        )
-        _paged(figures, f"forest-{slug(analysis['analysis_id'])}", pages)
-    _save_all(figures, outputs)
+        aid = analysis["analysis_id"]
+        if aid in by_analysis:
+            plots.append(partial(_pooled_forest, analysis, by_analysis[aid], groups.get(aid, none), names, settings))
+    with _Family(outputs) as family:
+        for draw in _in_part(plots, settings):
+            family.add_pages(*draw())
 
 
 def run_effect_direction(inputs: Files, outputs: Files, settings: Settings) -> None:
@@ -242,17 +293,19 @@ def run_funnel(inputs: Files, outputs: Files, settings: Settings) -> None:
     effects, trim-and-fill's imputed studies drawn open."""
     meta, weights = read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"])
     tests, filled = read_table(inputs["small_study_effects"]), read_table(inputs["filled_studies"])
-    figures = {}
-    for analysis, rows in _pooled_rows(meta, tests):
-        aid = analysis["analysis_id"]
-        figures[f"funnel-{slug(aid)}"] = funnel_plot(
-            weights[weights["analysis_id"] == aid],
-            {**analysis, **rows.iloc[0].to_dict()},
-            filled[filled["analysis_id"] == aid],
-            width=settings["width"],
-            palette=settings["palette"],
-        )
-    _save_all(figures, outputs)
+    with _Family(outputs) as family:
+        for analysis, rows in _in_part(_pooled_rows(meta, tests), settings):
+            aid = analysis["analysis_id"]
+            family.add(
+                f"funnel-{slug(aid)}",
+                funnel_plot(
+                    weights[weights["analysis_id"] == aid],
+                    {**analysis, **rows.iloc[0].to_dict()},
+                    filled[filled["analysis_id"] == aid],
+                    width=settings["width"],
+                    palette=settings["palette"],
+                ),
+            )
 
 
 def run_bubble(inputs: Files, outputs: Files, settings: Settings) -> None:
@@ -260,66 +313,59 @@ def run_bubble(inputs: Files, outputs: Files, settings: Settings) -> None:
     weights, regression = read_table(inputs["study_weights"]), read_table(inputs["meta_regression"])
     studies = read_table(inputs["studies"])
     measures = read_table(inputs["meta_analyses"]).set_index("analysis_id")["measure"]
-    figures = {}
-    for (aid, moderator), rows in regression.groupby(["analysis_id", "moderator"], sort=True):
-        own = weights[weights["analysis_id"] == aid].reset_index(drop=True)
-        values = moderator_values(own, studies, str(moderator))
-        known = values.notna().to_numpy()
-        figures[f"bubble-{slug(aid)}-{slug(moderator)}"] = bubble_plot(
-            own[known].reset_index(drop=True),
-            values[known].reset_index(drop=True),
-            rows,
-            moderator=str(moderator),
-            width=settings["width"],
-            palette=settings["palette"],
-            measure=str(measures[aid]),
-        )
-    _save_all(figures, outputs)
+    with _Family(outputs) as family:
+        for (aid, moderator), rows in regression.groupby(["analysis_id", "moderator"], sort=True):
+            own = weights[weights["analysis_id"] == aid].reset_index(drop=True)
+            values = moderator_values(own, studies, str(moderator))
+            known = values.notna().to_numpy()
+            plot = bubble_plot(
+                own[known].reset_index(drop=True),
+                values[known].reset_index(drop=True),
+                rows,
+                moderator=str(moderator),
+                width=settings["width"],
+                palette=settings["palette"],
+                measure=str(measures[aid]),
+            )
+            family.add(f"bubble-{slug(aid)}-{slug(moderator)}", plot)
 
 
 def run_influence(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Influence panels (stem ``influence-<analysis>``) and Baujat plots (``baujat-<analysis>``)."""
     meta, weights, influence = (read_table(inputs[name]) for name in ("meta_analyses", "study_weights", "influence"))
-    figures = {}
-    for analysis, rows in _pooled_rows(meta, influence):
-        aid = analysis["analysis_id"]
-        figures[f"influence-{slug(aid)}"] = influence_plot(
-            rows, analysis, width=settings["width"], palette=settings["palette"]
-        )
-        figures[f"baujat-{slug(aid)}"] = baujat_plot(
-            weights[weights["analysis_id"] == aid], analysis, width=settings["width"], palette=settings["palette"]
-        )
-    _save_all(figures, outputs)
+    width, palette = settings["width"], settings["palette"]
+    with _Family(outputs) as family:
+        for analysis, rows in _in_part(_pooled_rows(meta, influence), settings):
+            aid = analysis["analysis_id"]
+            family.add(f"influence-{slug(aid)}", influence_plot(rows, analysis, width=width, palette=palette))
+            own = weights[weights["analysis_id"] == aid]
+            family.add(f"baujat-{slug(aid)}", baujat_plot(own, analysis, width=width, palette=palette))
 
 
 def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Cumulative forest plots (stem ``cumulative-<analysis>``); one longer than ``forest_max_rows`` rows
     continues over pages ``cumulative-<analysis>-page-2``, ..."""
     meta, cumulative = read_table(inputs["meta_analyses"]), read_table(inputs["cumulative"])
-    figures: dict[str, Captioned] = {}
-    for analysis, rows in _pooled_rows(meta, cumulative):
-        pages = cumulative_forest_pages(
-            rows,
-            analysis,
-            max_rows=settings["forest_max_rows"],
-            width=settings["width"],
-            palette=settings["palette"],
-            order_by=settings["order_by"],
-        )
-        _paged(figures, f"cumulative-{slug(analysis['analysis_id'])}", pages)
-    _save_all(figures, outputs)
+    with _Family(outputs) as family:
+        for analysis, rows in _in_part(_pooled_rows(meta, cumulative), settings):
+            pages = cumulative_forest_pages(
+                rows,
+                analysis,
+                max_rows=settings["forest_max_rows"],
+                width=settings["width"],
+                palette=settings["palette"],
+                order_by=settings["order_by"],
+            )
+            family.add_pages(f"cumulative-{slug(analysis['analysis_id'])}", pages)
 
 
 def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
     """GOSH plots (stem ``gosh-<analysis>``)."""
     meta, subsets = read_table(inputs["meta_analyses"]), read_table(inputs["gosh"])
-    figures = {
-        f"gosh-{slug(analysis['analysis_id'])}": gosh_plot(
-            rows, analysis, width=settings["width"], palette=settings["palette"]
-        )
-        for analysis, rows in _pooled_rows(meta, subsets)
-    }
-    _save_all(figures, outputs)
+    with _Family(outputs) as family:
+        for analysis, rows in _pooled_rows(meta, subsets):
+            plot = gosh_plot(rows, analysis, width=settings["width"], palette=settings["palette"])
+            family.add(f"gosh-{slug(analysis['analysis_id'])}", plot)
 
 
 def run_specification_curve(inputs: Files, outputs: Files, settings: Settings) -> None:
@@ -327,11 +373,9 @@ def run_specification_curve(inputs: Files, outputs: Files, settings: Settings) -
     at least two pooled specifications."""
     meta, table = read_table(inputs["meta_analyses"]), read_table(inputs["multiverse"])
     pooled = table[table["status"] == "pooled"]
-    figures = {
-        f"specification-curve-{slug(analysis['analysis_id'])}": specification_curve(
-            rows, analysis, width=settings["width"], palette=settings["palette"]
-        )
-        for analysis, rows in _pooled_rows(meta, table)
-        if (pooled["analysis_id"] == analysis["analysis_id"]).sum() >= 2
-    }
-    _save_all(figures, outputs)
+    counts = pooled["analysis_id"].value_counts()
+    with _Family(outputs) as family:
+        for analysis, rows in _pooled_rows(meta, table):
+            if counts.get(analysis["analysis_id"], 0) >= 2:
+                plot = specification_curve(rows, analysis, width=settings["width"], palette=settings["palette"])
+                family.add(f"specification-curve-{slug(analysis['analysis_id'])}", plot)
