@@ -78,7 +78,7 @@ def test_parameters_are_injected_and_renderer_is_stated(rendered: tuple[Path, st
 def test_figures_are_embedded_numbered_and_captioned(rendered: tuple[Path, str]) -> None:
     _, html = rendered
     figures = re.findall(r'<figure id="(fig-[\w-]+)">(.*?)</figure>', html, re.S)
-    assert [name for name, _ in figures] == ["fig-line", "fig-svg", "fig-static"]
+    assert [name for name, _ in figures] == ["fig-line", "fig-svg", "fig-static", "fig-linked"]
     body = dict(figures)
     assert 'src="data:image/png;base64,' in body["fig-line"]
     assert 'src="data:image/svg+xml;base64,' in body["fig-svg"]
@@ -88,6 +88,11 @@ def test_figures_are_embedded_numbered_and_captioned(rendered: tuple[Path, str])
     assert "<figcaption>Figure 1: A line through the points</figcaption>" in html
     assert "<figcaption>Figure 2: The same line as SVG</figcaption>" in html
     assert "<figcaption>Figure 3: A static diagram</figcaption>" in html
+    # A figure div holding a link (a figure past the report's budget): numbered, captioned, neither embedded
+    # nor enlarged.
+    assert '<a href="diagram.svg" title="Two boxes">Open the figure (SVG)</a>' in body["fig-linked"]
+    assert "<img" not in body["fig-linked"] and "zoom" not in body["fig-linked"]
+    assert "<figcaption>Figure 4: The same diagram, linked rather than embedded</figcaption>" in " ".join(html.split())
 
 
 def test_figures_enlarge_without_a_script(rendered: tuple[Path, str]) -> None:

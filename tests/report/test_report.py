@@ -15,6 +15,7 @@ from qolreview import report as R
 from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
 from qolreview.instruments import bundled_registry
 from qolreview.labels import domain_labels
+from qolreview.report.sections import influential_omissions
 from qolreview.synthesis.grade import RATIO_FIELDS
 from qolreview.tables import DIAGNOSTIC_METHODS
 
@@ -679,8 +680,12 @@ def _figures(tmp_path: Path) -> R.Figures:
     (figures / "forest").mkdir(parents=True)
     (figures / "forest" / "forest-a.svg").write_text("<svg/>", encoding="utf-8")
     captions = {
-        "forest-a": {"caption": "Forest plot.", "alt": 'A "forest" plot'},
-        "forest-b": {"caption": "Not drawn.", "alt": "none"},
+        "forest-a": {
+            "caption": "Forest plot.",
+            "alt": 'A "forest" plot',
+            "file": "results/figures/forest/forest-a.svg",
+        },
+        "forest-b": {"caption": "Not drawn.", "alt": "none", "file": "results/figures/forest/forest-b.svg"},
     }
     (figures / "captions.json").write_text(json.dumps(captions), encoding="utf-8")
     return R.Figures(tmp_path, "results")
@@ -701,6 +706,27 @@ def test_figures_markdown_with_and_without_the_figure(tmp_path):
     assert "@fig-effect-direction" not in text
     assert R.effect_direction_section(figs, votes.iloc[:0]) == (
         "No result has a direction of effect, so there is nothing to plot or count.\n"
+    )
+
+
+def test_figures_past_the_budget_are_linked_from_the_report_folder(tmp_path):
+    figures = tmp_path / "results" / "figures" / "forest" / "part-1"
+    figures.mkdir(parents=True)
+    captions = {}
+    for stem in ("forest-a", "forest-b", "forest-c"):
+        (figures / f"{stem}.svg").write_text("<svg/>" + " " * 994, encoding="utf-8")  # 1,000 bytes each
+        captions[stem] = {"caption": f"Plot {stem[-1]}.", "alt": f'The "{stem}" data', "file": f"{figures}/{stem}.svg"}
+    (tmp_path / "results" / "figures" / "captions.json").write_text(json.dumps(captions), encoding="utf-8")
+    assert R.Figures(tmp_path, "results").budget_note() == ""  # no budget: every figure is embedded
+    figs = R.Figures(tmp_path, "results", budget_mb=0.002)
+    assert "take 0.0 MB: the report embeds them up to 0.002 MB" in figs.budget_note()
+    # In the order asked for: the first two fit in 2,000 bytes, the third is linked.
+    assert figs.markdown("forest-c", "fig-c").startswith("![Plot c\\.](<")
+    assert figs.markdown("forest-a", "fig-a").startswith("![Plot a\\.](<")
+    assert figs.markdown("forest-b", "fig-b") == (
+        "\n::: {#fig-b}\n"
+        '[Open the figure (SVG, 1 kB)](<../figures/forest/part-1/forest-b.svg> "The \\"forest-b\\" data")\n\n'
+        "Plot b\\.\n:::\n"
     )
 
 
@@ -759,11 +785,22 @@ def test_cleaning_log_and_not_convertible_tables():
         }
     )
     assert list(R.cleaning_log_table(log).iloc[0]) == [
-        "raw/x.xlsx › outcomes › E2",
+        "raw/x.xlsx › outcomes!E2",
         "timepoint_weeks",
         "week 16",
         "16",
         "timepoint_to_weeks",
+        "1",
+    ]
+    # The same change in many cells is one row, its cells in row order.
+    repeated = pd.concat([log] * 3, ignore_index=True).assign(cell=["E10", "E2", "F3"])
+    assert list(R.cleaning_log_table(repeated).iloc[0]) == [
+        "raw/x.xlsx › outcomes!E2,F3,E10",
+        "timepoint_weeks",
+        "week 16",
+        "16",
+        "timepoint_to_weeks",
+        "3",
     ]
     log = pd.DataFrame(
         {
@@ -1072,3 +1109,18 @@ def test_analysis_titles_name_the_basis_of_a_split_smd_and_the_window_in_words()
     assert R.analysis_title(change, DOMAINS) == (
         "Overall QoL / health status, end of treatment window (between arms, SMD, changes from baseline)"
     )
+
+
+def test_leave_one_out_of_a_large_analysis_shows_the_omissions_that_matter():
+    pooled = pd.Series({"estimate": 0.30, "pval": 0.01, "level": 0.95})
+    shifts = [0.001 * i for i in range(30)]  # study i moves the estimate by 0.001 i
+    left = pd.DataFrame(
+        {
+            "omitted_label": [f"Study {i}" for i in range(30)],
+            "estimate": [0.30 + (s if i % 2 else -s) for i, s in enumerate(shifts)],
+            "pval": [0.2 if i == 3 else 0.01 for i in range(30)],  # leaving out study 3 loses significance
+        }
+    )
+    shown = influential_omissions(left, pooled)
+    assert shown["omitted_label"].tolist() == [f"Study {i}" for i in range(29, 19, -1)] + ["Study 3"]
+    assert influential_omissions(left.iloc[:10], pooled).equals(left.iloc[:10])

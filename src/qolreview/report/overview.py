@@ -103,8 +103,9 @@ def missing_items(data: ReportData) -> list[str]:
     return items
 
 
-def about_callout(data: ReportData, renderer: str) -> str:
-    """The "what this report is" box (Markdown): the review, the studies it covers and what is missing."""
+def about_callout(data: ReportData, renderer: str, figures_note: str = "") -> str:
+    """The "what this report is" box (Markdown): the review, the studies it covers, what is missing, and
+    ``figures_note`` (Markdown: how the figures are included, when some are linked)."""
     review = data.config["review"]
     reference = "; ".join(
         str(review[key]).rstrip(".") if key != "doi" else f"doi {review[key]}"
@@ -138,6 +139,8 @@ def about_callout(data: ReportData, renderer: str) -> str:
             "",
             "Each result that could not become an effect size is listed with the reason in @sec-not-convertible.",
         ]
+    if figures_note:
+        lines += ["", figures_note]
     lines += [":::", ""]
     return "\n".join(lines)
 

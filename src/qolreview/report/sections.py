@@ -57,12 +57,40 @@ def pooled_sections(data: ReportData, figs: Figures) -> str:
             )
         left = loo[loo["analysis_id"] == row["analysis_id"]]
         if len(left):
-            text.append(f"@tbl-loo-{n} repeats the analysis leaving out each study in turn.\n")
+            shown = influential_omissions(left, row)
+            if len(shown) == len(left):
+                text.append(f"@tbl-loo-{n} repeats the analysis leaving out each study in turn.\n")
+            else:
+                text.append(
+                    f"@tbl-loo-{n} repeats the analysis leaving out, in turn, the {len(shown)} of the "
+                    f"{len(left)} studies whose omission moves the pooled estimate most or changes whether its "
+                    "confidence interval excludes no effect; the rows of every study are in "
+                    "`results/synthesis/leave_one_out.parquet`.\n"
+                )
             text.append(
-                markdown_table(leave_one_out_table(left), f"Leave-one-out: {lower_first(title)}.", f"tbl-loo-{n}")
+                markdown_table(leave_one_out_table(shown), f"Leave-one-out: {lower_first(title)}.", f"tbl-loo-{n}")
             )
         parts.append("\n".join(text))
     return "\n".join(parts)
+
+
+LEAVE_ONE_OUT_ROWS = 10
+"""Leave-one-out rows shown per analysis in the report, besides those that change the conclusion: a large analysis
+would otherwise show a row per study."""
+
+
+def influential_omissions(left: pd.DataFrame, pooled: pd.Series) -> pd.DataFrame:
+    """The leave-one-out rows of an analysis the report shows: all of them up to ``LEAVE_ONE_OUT_ROWS``; else those
+    whose omission moves the pooled estimate most, and every one whose omission changes whether the result is
+    statistically significant at the analysis' level, in order of the shift."""
+    if len(left) <= LEAVE_ONE_OUT_ROWS:
+        return left
+    shift = (left["estimate"].astype(float) - float(pooled["estimate"])).abs()
+    alpha = 1 - float(pooled["level"])
+    flips = (left["pval"].astype(float) < alpha) != (float(pooled["pval"]) < alpha)
+    order = shift.sort_values(ascending=False, kind="stable").index
+    keep = set(order[:LEAVE_ONE_OUT_ROWS]) | set(left.index[flips.to_numpy()])
+    return left.loc[[index for index in order if index in keep]]
 
 
 def unpooled_section(data: ReportData, figs: Figures) -> str:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from qolreview.formatting import MISSING, estimate_with_ci, is_missing, plural, report_number, report_p_statement
 from qolreview.labels import COMPARISON_LABELS, study_labels
+from qolreview.provenance import compact_cells
 from qolreview.report.data import ReportData
 from qolreview.report.wording import (
     design_label,
@@ -287,8 +288,11 @@ def not_convertible_table(nc: pd.DataFrame, labels: dict[str, str]) -> pd.DataFr
 
 
 def cleaning_log_table(log: pd.DataFrame) -> pd.DataFrame:
-    """Every value the clean stage changed. Numbers are shown with up to 4 decimals ("3.5714" for 25 days
-    in weeks); a value the rule cleared reads "(empty)", not "not reported"."""
+    """Every value the clean stage changed, one row per change (column, old value, new value, rule) with the cells
+    it was made in (``file › sheet!E2,E3``, in row order): the same conversion of many cells ("week 4" to 4 in every
+    row) is one row, so the table grows with the kinds of change rather than with the workbook. Numbers are shown
+    with up to 4 decimals ("3.5714" for 25 days in weeks); a value the rule cleared reads "(empty)", not "not
+    reported"."""
 
     def shown(value: object) -> str:
         if is_missing(value) or value == "":
@@ -296,12 +300,19 @@ def cleaning_log_table(log: pd.DataFrame) -> pd.DataFrame:
         number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
         return str(value) if is_missing(number) or "." not in str(value) else f"{number:.4f}".rstrip("0").rstrip(".")
 
-    return pd.DataFrame(
+    keys = ["file", "sheet", "column", "old_value", "new_value", "rule"]
+    changes = log.assign(old_value=log["old_value"].map(shown), new_value=log["new_value"].map(shown))
+    grouped = changes.groupby(keys, sort=False, dropna=False)["cell"]
+    rows = [
         {
-            "Cell": log["file"] + " › " + log["sheet"] + " › " + log["cell"],
-            "Column": log["column"],
-            "Old value": log["old_value"].map(shown),
-            "New value": log["new_value"].map(shown),
-            "Rule": log["rule"],
+            "Cells": f"{file} › {compact_cells('; '.join(f'{sheet}!{cell}' for cell in cells))}",
+            "Column": column,
+            "Old value": old,
+            "New value": new,
+            "Rule": rule,
+            "Changes": report_number(len(cells), 0),
         }
-    ).reset_index(drop=True)
+        for (file, sheet, column, old, new, rule), cells in grouped
+    ]
+    columns = ["Cells", "Column", "Old value", "New value", "Rule", "Changes"]
+    return pd.DataFrame(rows, columns=columns)

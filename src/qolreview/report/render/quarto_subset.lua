@@ -6,7 +6,8 @@ Implements a documented subset of Quarto's Markdown extensions (see docs/renderi
     "## Title" first heading or a title="..." attribute, rendered as titled boxes;
   * HTML tables from cell outputs (raw HTML blocks holding a <table>) become pandoc tables;
   * floats: divs or figures with an id "fig-..." become numbered figures ("Figure 1: ...")
-    captioned from fig-cap, with the image alt text from fig-alt; divs with an id "tbl-..."
+    captioned from fig-cap or, as in Quarto, a div's last paragraph, with the image alt text from fig-alt
+    (a figure div holds an image, or a link to the figure's file); divs with an id "tbl-..."
     caption the table they hold from tbl-cap ("Table 1: ..."); Markdown tables captioned
     ": text {#tbl-...}" are numbered as well;
   * sections are numbered (metadata number-sections: true) and headings with an id
@@ -84,11 +85,16 @@ local function make_float(div)
   if kind == "fig" then
     local caption = div.attributes["fig-cap"]
     local content = apply_alt(div.content, div.attributes["fig-alt"])
-    local images = 0
-    content:walk({ Image = function() images = images + 1 end })
-    if images == 0 then error("figure " .. div.identifier .. " has no image") end
-    return pandoc.Figure(content, { caption and pandoc.Plain(markdown_inlines(caption)) or nil },
-      pandoc.Attr(div.identifier))
+    local images, links = 0, 0
+    content:walk({ Image = function() images = images + 1 end, Link = function() links = links + 1 end })
+    if images == 0 and links == 0 then error("figure " .. div.identifier .. " has no image") end
+    local caption_blocks = { caption and pandoc.Plain(markdown_inlines(caption)) or nil }
+    -- Quarto's figure div: its last paragraph is the caption (a linked figure holds a link and its caption).
+    if not caption and #content > 1 and content[#content].t == "Para" then
+      caption_blocks = { pandoc.Plain(content[#content].content) }
+      content = pandoc.Blocks({ table.unpack(content, 1, #content - 1) })
+    end
+    return pandoc.Figure(content, caption_blocks, pandoc.Attr(div.identifier))
   elseif kind == "tbl" then
     local found = false
     local content = div.content:walk({
@@ -205,9 +211,13 @@ local function stable_source(image)
   return image
 end
 
---- A figure whose images open an enlarged view of it (#<id>-zoom) and close it again (#<id>).
+--- A figure whose images open an enlarged view of it (#<id>-zoom) and close it again (#<id>); a figure without an
+--- image (a link to the figure's file) is left as it is.
 local function zoomable(figure)
   if figure.identifier == "" then return nil end
+  local images = 0
+  figure.content:walk({ Image = function() images = images + 1 end })
+  if images == 0 then return nil end
   local zoom = figure.identifier .. "-zoom"
   local content = figure.content:walk({
     Image = function(image)
