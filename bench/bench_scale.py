@@ -2,10 +2,11 @@
 
 Each review is generated (seeded) with two arms per study, QoL outcomes on four subscales (four domains) at
 four timepoints (three windows), one contrast per study, risk-of-bias judgements with three tools and PRISMA
-counts, so every stage and most figures have work. It runs cold in a temporary copy of the project (2 cores),
-then once more to time the no-op rerun. Per rule: the time and peak memory each rule logs
-(``qolreview.workflow.usage_line``). Printed: a table per size, the report's size, and time(1,000) /
-time(100). Sizes: ``python -m bench.bench_scale 10 100`` (default 10, 100 and 1,000).
+counts, so every stage and most figures have work. It runs cold in a temporary copy of the project (2 cores, or
+``--cores=N``), then once more to time the no-op rerun. Per rule: its jobs (a split rule has several), their
+summed time and largest peak memory as each job logs them (``qolreview.workflow.usage_line``). Printed: a table
+per size with the work done (pooled analyses, figures), the report's size, and time(1,000) / time(100). Sizes:
+``python -m bench.bench_scale 10 100`` (default 10, 100 and 1,000).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from bench.bench_clean import write_sheets
@@ -33,6 +35,7 @@ SUBSCALES = ("physical health", "psychological", "social relationships", "enviro
 TIMEPOINTS = ("baseline", "week 1", "week 4", "week 12", "week 26")
 ROB = (("RoB2", ("Low", "Some concerns", "High")), ("ROBINS-I", ("Low", "Moderate", "Serious")))
 USAGE = re.compile(r"rule finished in ([0-9.]+) s, peak memory ([0-9]+) MB")
+PART = re.compile(r"-[0-9]+$")
 
 
 def _study(s: int, rng: np.random.Generator) -> dict[str, list[dict[str, object]]]:
@@ -136,10 +139,10 @@ def build_review(path: Path, n_studies: int) -> None:
     write_sheets(path, sheets)
 
 
-def _run(project: Path) -> float:
+def _run(project: Path, cores: int) -> float:
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "scale.yaml"],
+        [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", "scale.yaml"],
         cwd=project,
         capture_output=True,
         text=True,
@@ -150,18 +153,22 @@ def _run(project: Path) -> float:
     return time.perf_counter() - start
 
 
-def _rule_usage(project: Path) -> dict[str, tuple[float, int]]:
-    """Each rule's logged time and peak memory."""
-    usage = {}
+def _rule_usage(project: Path) -> dict[str, tuple[int, float, int]]:
+    """Each rule's jobs (the parts of a split rule, ``<rule>-<part>.log``), their summed logged time and their
+    largest peak memory."""
+    usage: dict[str, tuple[int, float, int]] = {}
     for log in sorted((project / "results" / "logs").glob("*.log")):
         found = USAGE.findall(log.read_text(encoding="utf-8"))
         if found:
-            usage[log.stem] = (float(found[-1][0]), int(found[-1][1]))
+            rule = PART.sub("", log.stem)
+            jobs, seconds, peak = usage.get(rule, (0, 0.0, 0))
+            usage[rule] = (jobs + 1, seconds + float(found[-1][0]), max(peak, int(found[-1][1])))
     return usage
 
 
-def measure(n_studies: int, workdir: Path) -> dict[str, object]:
-    """Cold run, per-rule usage, report size and no-op rerun of a review of ``n_studies`` studies."""
+def measure(n_studies: int, workdir: Path, cores: int = 2) -> dict[str, object]:
+    """Cold run on ``cores`` cores, per-rule usage, the work (pooled analyses, figure files), report size and no-op
+    rerun of a review of ``n_studies`` studies."""
     project = workdir / f"scale-{n_studies}"
     project.mkdir()
     for name in COPIED:
@@ -171,30 +178,44 @@ def measure(n_studies: int, workdir: Path) -> dict[str, object]:
     review = {key: f"synthetic {key}" for key in OWN_IDENTITY} | {"title": f"Synthetic review of {n_studies} studies"}
     config = {"review": review, "extraction": "scale.xlsx"}
     (project / "scale.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    cold = _run(project)
-    usage = _rule_usage(project)
-    report_mb = (project / "results" / "report" / "review.html").stat().st_size / 1e6
-    noop = _run(project)
-    return {"studies": n_studies, "cold": cold, "noop": noop, "report_mb": report_mb, "rules": usage}
+    cold = _run(project, cores)
+    results = project / "results"
+    meta = pd.read_parquet(results / "synthesis" / "meta_analyses.parquet", columns=["pooled"])
+    svgs = list((results / "figures").rglob("*.svg"))
+    return {
+        "studies": n_studies,
+        "cores": cores,
+        "cold": cold,
+        "rules": _rule_usage(project),
+        "pooled": int(meta["pooled"].sum()),
+        "figures": len(svgs),
+        "figures_mb": sum(svg.stat().st_size for svg in svgs) / 1e6,
+        "report_mb": (results / "report" / "review.html").stat().st_size / 1e6,
+        "noop": _run(project, cores),
+    }
 
 
 def _print(result: dict[str, object]) -> None:
     print(
-        f"{result['studies']:,} studies: cold {result['cold']:.1f} s, no-op rerun {result['noop']:.1f} s, "
-        f"report {result['report_mb']:.1f} MB"
+        f"{result['studies']:,} studies ({result['pooled']} pooled analyses, {result['figures']} figures, "
+        f"{result['figures_mb']:.1f} MB of SVG), {result['cores']} cores: cold {result['cold']:.1f} s, "
+        f"no-op rerun {result['noop']:.1f} s, report {result['report_mb']:.1f} MB"
     )
     rules = result["rules"]
     assert isinstance(rules, dict)
-    for rule, (seconds, peak) in sorted(rules.items(), key=lambda item: -item[1][0]):
-        print(f"  {rule:<22} {seconds:8.2f} s  {peak:6d} MB")
+    print(f"  {'rule':<24} {'jobs':>4} {'time (s, summed)':>17} {'peak (MB)':>10}")
+    for rule, (jobs, seconds, peak) in sorted(rules.items(), key=lambda item: -item[1][1]):
+        print(f"  {rule:<24} {jobs:4d} {seconds:17.2f} {peak:10d}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    sizes = [int(a) for a in (sys.argv[1:] if argv is None else argv)] or list(SIZES)
+    args = sys.argv[1:] if argv is None else argv
+    cores = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--cores=")), 2)
+    sizes = [int(a) for a in args if not a.startswith("--")] or list(SIZES)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            results[n] = measure(n, Path(tmp))
+            results[n] = measure(n, Path(tmp), cores)
             _print(results[n])
     if 100 in results and 1_000 in results:
         ratio = results[1_000]["cold"] / results[100]["cold"]

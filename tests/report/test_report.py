@@ -15,6 +15,7 @@ from qolreview import report as R
 from qolreview.formatting import estimate_with_ci, plural, report_number, report_p_statement
 from qolreview.instruments import bundled_registry
 from qolreview.labels import domain_labels
+from qolreview.report.provenance import write_provenance
 from qolreview.report.sections import influential_omissions
 from qolreview.synthesis.grade import RATIO_FIELDS
 from qolreview.tables import DIAGNOSTIC_METHODS
@@ -527,6 +528,21 @@ def test_inclusion_summary_and_missing_items():
         callout
     )
     assert callout.rstrip().endswith(":::")
+
+
+def test_provenance_is_listed_or_counted_and_written_as_csv(tmp_path, monkeypatch):
+    data = _data()
+    table = R.provenance_table(data)
+    listed = plain(R.provenance_section(data))
+    assert listed.startswith("The same table is in [provenance.csv](<provenance.csv>), beside this report.")
+    assert "{#tbl-provenance}" in listed and "Study characteristics" in listed
+    monkeypatch.setattr("qolreview.report.provenance.PROVENANCE_ROWS", len(table) - 1)
+    counted = plain(R.provenance_section(data))
+    assert counted.startswith(f"This report shows {len(table)} numbers, too many to list here: @tbl-provenance")
+    assert f"| Effect size | {len(data['effect_sizes'])} |" in counted
+    assert counted.count("\n|") == 2 + table["Where"].nunique()  # header, rule, a row per place
+    write_provenance(table, tmp_path / "provenance.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "provenance.csv", dtype=str, keep_default_na=False), table)
 
 
 def test_provenance_table_covers_every_effect_analysis_and_vote():

@@ -197,6 +197,7 @@ def test_every_target_exists(pipeline: Callable[[str], PipelineRun], review: str
         "figures/prisma_counts.csv",
         "report/review.html",
         "report/config_used.yaml",
+        "report/provenance.csv",
     ]
     missing = [p for p in expected if not (results / p).is_file() or (results / p).stat().st_size == 0]
     assert missing == []

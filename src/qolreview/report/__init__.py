@@ -36,7 +36,7 @@ from qolreview.report.limitations import limitations
 from qolreview.report.markup import bullet_list, code_block, escape_markdown, markdown_table, show, table_or_note
 from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
-from qolreview.report.provenance import provenance_table
+from qolreview.report.provenance import provenance_section, provenance_table
 from qolreview.report.robustness import robustness_section, sensitivity_table
 from qolreview.report.sections import (
     design_note,
@@ -108,6 +108,7 @@ __all__ = [
     "not_convertible_table",
     "pooled_analyses",
     "pooled_sections",
+    "provenance_section",
     "provenance_table",
     "risk_of_bias_section",
     "robustness_section",

@@ -1,14 +1,19 @@
-"""The auditors' table: every number the report shows, with the workbook cells it was computed from."""
+"""The auditors' table: every number the report shows, with the workbook cells it was computed from; in the report
+(in full, or counted when long) and as ``provenance.csv`` beside it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from qolreview.atomic import write_bytes_atomic
 from qolreview.formatting import estimate_with_ci, report_number
 from qolreview.labels import COMPARISON_LABELS, study_labels
 from qolreview.report.analyses import analysis_title
 from qolreview.report.claims_check import checked_claims
 from qolreview.report.data import ReportData
+from qolreview.report.markup import markdown_table
 from qolreview.report.wording import domain_label, measure_short, source_cells_text
 
 
@@ -87,3 +92,32 @@ def provenance_table(data: ReportData) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["Where", "What", "Value", "Source cells"])
     table["Source cells"] = table["Source cells"].map(source_cells_text)
     return table
+
+
+PROVENANCE_FILE = "provenance.csv"
+"""The provenance table as CSV, written beside the report by the ``provenance`` rule."""
+PROVENANCE_ROWS = 500
+"""Rows of the provenance table the report shows in full; a longer table is counted by where its numbers appear,
+and read in ``provenance.csv``."""
+
+
+def write_provenance(table: pd.DataFrame, path: str | Path) -> None:
+    """The provenance table as UTF-8 CSV with a header (atomically, with ordinary permissions)."""
+    write_bytes_atomic({Path(path): table.to_csv(index=False, lineterminator="\n").encode("utf-8")})
+
+
+def provenance_section(data: ReportData) -> str:
+    """The provenance table (``tbl-provenance``) and where its CSV file is; above ``PROVENANCE_ROWS`` rows, the number
+    of values per place in the report instead, so that a large review's report stays small."""
+    table = provenance_table(data)
+    where = f"[{PROVENANCE_FILE}](<{PROVENANCE_FILE}>), beside this report"
+    if len(table) <= PROVENANCE_ROWS:
+        caption = "Numbers shown in this report and the workbook cells they were computed from."
+        return f"The same table is in {where}.\n\n" + markdown_table(table, caption, "tbl-provenance")
+    counts = table.groupby("Where", sort=False).size()
+    summary = pd.DataFrame({"Where": counts.index, "Numbers": [report_number(n, 0) for n in counts]})
+    return (
+        f"This report shows {report_number(len(table), 0)} numbers, too many to list here: @tbl-provenance counts "
+        f"them by where they appear, and {where}, gives each with the workbook cells it was computed from.\n\n"
+        + markdown_table(summary, "Numbers shown in this report, by where they appear.", "tbl-provenance")
+    )

@@ -1,4 +1,5 @@
-"""The report rules: the run's configuration as used, and the report rendered from ``report/review.qmd``.
+"""The report rules: the run's configuration as used, the provenance of every number, and the report rendered from
+``report/review.qmd``.
 
 Every entry point takes ``(inputs, outputs, settings)``: the rule's named files and its settings.
 """
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from qolreview.report.data import write_config
+from qolreview.report.data import load, write_config
 from qolreview.report.markup import escape_markdown
+from qolreview.report.provenance import provenance_table, write_provenance
 from qolreview.report.render import render_report
 from qolreview.workflow import Files, Settings
 
@@ -30,6 +32,15 @@ QUARTO_PROJECT = "_quarto.yml"
 def run_config_used(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Write the validated configuration of the run (``settings["config"]``) to output ``config_used``."""
     write_config(dict(settings["config"]), outputs["config_used"])
+
+
+def run_provenance(inputs: Files, outputs: Files, settings: Settings) -> None:
+    """Every number the report shows with the workbook cells it was computed from
+    (:func:`~qolreview.report.provenance.provenance_table`), as CSV (output ``provenance``), from the results tables
+    and the configuration as used (input ``config_used``)."""
+    table = provenance_table(load(".", RESULTS_DIR, inputs["config_used"]))
+    write_provenance(table, outputs["provenance"])
+    log.info("%d numbers and their source cells", len(table))
 
 
 def run(inputs: Files, outputs: Files, settings: Settings) -> None:
