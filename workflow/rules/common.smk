@@ -96,3 +96,39 @@ def all_targets():
         "results/figures/prisma_counts.csv",
         "results/report/review.html",
     ]
+
+
+# The figure families (workflow/rules/figures.smk), one rule each.
+FIGURE_FAMILIES = [
+    "forest",
+    "effect_direction",
+    "risk_of_bias",
+    "prisma",
+    "evidence_map",
+    "qol_over_time",
+    "funnel",
+    "bubble",
+    "influence",
+    "cumulative",
+    "gosh",
+    "specification_curve",
+]
+# The per-analysis families, each split into figures.jobs Snakemake jobs ({part}: 0, 1, ...) drawing every
+# jobs-th analysis into results/figures/<family>/part-<part>/.
+SPLIT_FAMILIES = ["forest", "funnel", "influence", "cumulative"]
+FIGURE_PARTS = range(config["figures"]["jobs"])
+
+
+def figure_folder_names():
+    """The folders of the run's figures under results/figures (and of their captions fragments under
+    results/figures/captions): one per family, <family>/part-<part> for each part of a split family."""
+    return [
+        name
+        for family in FIGURE_FAMILIES
+        for name in ([f"{family}/part-{part}" for part in FIGURE_PARTS] if family in SPLIT_FAMILIES else [family])
+    ]
+
+
+def figure_part_settings(wildcards, *keys):
+    """The figures settings ``keys`` of a split family's rule, with its part and the number of parts."""
+    return {**settings("figures", *keys), "part": int(wildcards.part), "parts": config["figures"]["jobs"]}
