@@ -524,7 +524,7 @@ PRISMA_PART = "xl/worksheets/sheet6.xml"
 MAX_SECONDS, MAX_PEAK_MB = 60, 600
 FAR_CELL = (
     f"{WB} › studies: a cell at XFD1048576 makes the sheet a grid of 17,179,869,184 cells from A1, more than the "
-    "1,000,000 this reader accepts in all sheets; delete whatever is in or near XFD1048576 (in Excel, Ctrl+End "
+    "4,000,000 this reader accepts in all sheets; delete whatever is in or near XFD1048576 (in Excel, Ctrl+End "
     "goes to the last used cell)"
 )
 

@@ -46,11 +46,12 @@ Merge = tuple[tuple[int, int], tuple[int, int]]
 """A merged range as calamine gives it: ((first row, first column), (last row, last column)), 0-based."""
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SEARCH_ROWS = 10
-MAX_CELLS = 1_000_000
+MAX_CELLS = 4_000_000
 """The most grid cells (rows x columns from A1, summed over the sheets read) a workbook may span: calamine
 builds each sheet's dense grid, and a cell then costs up to about 300 bytes through cleaning (its value,
-its address, its problem). The benchmark workbook of 25,000 data rows spans 665,000 cells; a single cell at
-XFD1048576 spans 17 billion."""
+its address, its problem), 1.2 GB at most. The benchmark workbook of 25,000 data rows spans 665,000 cells, a
+synthetic review of 1,000 studies with 40 outcome rows each about 1,000,000; a single cell at XFD1048576 spans
+17 billion."""
 MAX_FORMULA_CELLS = 100_000
 """The most cells with a formula in the sheets read: each is recorded in the cleaning log."""
 
