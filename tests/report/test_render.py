@@ -500,6 +500,9 @@ def test_real_quarto_render(tmp_path: Path) -> None:
     assert "\\" not in text
     _no_line_break_in_number_cells(html)
     assert 'class="lightbox"' in html
+    linked = re.search(r'<div id="fig-linked" class="quarto-float.*?</figure>', html, re.S).group(0)
+    assert '<a href="diagram.svg" title="Two boxes">Open the figure (SVG)</a>' in linked
+    assert "Figure 4: The same diagram, linked rather than embedded" in " ".join(linked.split())
     assert sorted(path.name for path in sources.iterdir()) == ["_quarto.yml", "features.qmd"]
     assert list((tmp_path / "results").iterdir()) == []
 
