@@ -9,7 +9,7 @@ import pytest
 from figures_data import DOMAIN_NAMES, assert_no_text_overlap, evidence, gid_collections, gid_texts
 from qolreview.figures.evidence_map import evidence_map
 from qolreview.figures.save import save_figure
-from qolreview.figures.trajectories import series_label, spread, trajectories_plot
+from qolreview.figures.trajectories import MAX_LABELLED_STUDIES, series_label, spread, trajectories_plot
 
 
 def test_trajectories_panels_and_lines():
@@ -71,6 +71,36 @@ def test_points_at_one_time_are_dodged_and_labelled_by_instrument(width, n):
     assert len(set(np.round(xs, 9))) == n and np.mean(xs) == pytest.approx(4.0)
     assert sorted(gid_texts(fig, "series-label")) == sorted(f"Instrument {i}" for i in range(n))
     assert_no_text_overlap(fig)
+
+
+def test_a_review_of_many_studies_gets_the_compact_figure_of_a_fixed_size():
+    """Above MAX_LABELLED_STUDIES studies: grey lines in one collection per panel, the median in bold, no labels
+    or legend; the figure does not grow with the studies."""
+
+    def review(k: int) -> pd.DataFrame:
+        rows = _same_time(3 * k).assign(
+            study_id=[f"s{i // 3:03d}" for i in range(3 * k)],
+            label=[f"Study {i // 3}" for i in range(3 * k)],
+            instrument="EQ-5D-5L",
+            timepoint_weeks=[[0.0, 4.0, 12.0][i % 3] for i in range(3 * k)],
+            value=[[0.0, 1.0, 2.0][i % 3] + 0.01 * (i // 3) for i in range(3 * k)],
+        )
+        return rows.drop(columns=["ci_lb", "ci_ub"])
+
+    small = trajectories_plot(review(MAX_LABELLED_STUDIES + 1), domain_names=DOMAIN_NAMES)
+    large = trajectories_plot(review(300), domain_names=DOMAIN_NAMES)
+    assert tuple(small.figure.get_size_inches()) == tuple(large.figure.get_size_inches())
+    ax = large.figure.axes[0]
+    (lines,) = [c for c in ax.collections if c.get_gid() == "series"]
+    assert len(lines.get_segments()) == 300
+    (median,) = [ln for ln in ax.lines if ln.get_gid() == "median"]
+    assert list(median.get_xdata()) == [0.0, 4.0, 12.0]
+    assert list(median.get_ydata()) == pytest.approx([1.495, 2.495, 3.495])  # 0/1/2 + the median offset 1.495
+    assert gid_texts(large.figure, "series-label") == [] and not large.figure.legends
+    assert large.caption.startswith("Quality of life over time in 300 studies: one panel per domain")
+    assert f"With more than {MAX_LABELLED_STUDIES} studies the lines are not labelled" in large.caption
+    labelled = trajectories_plot(review(MAX_LABELLED_STUDIES), domain_names=DOMAIN_NAMES).figure
+    assert len(gid_texts(labelled, "series-label")) == MAX_LABELLED_STUDIES
 
 
 @pytest.mark.parametrize("width", ["double", "single"])

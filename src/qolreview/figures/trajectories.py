@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
@@ -61,6 +62,10 @@ LABEL_SHARE = 0.42
 """Largest share of a panel's width given to the series labels."""
 BOUND_ARROW_SHARE = 0.15
 """Length of a bound's arrow as a share of the panel's range of values."""
+MAX_LABELLED_STUDIES = 30
+"""The most studies whose series are drawn apart (own colour, label and legend entry); a larger review gets the
+compact figure, its series as thin grey lines and the median at each timepoint, whose size does not grow with the
+number of studies."""
 
 
 def series_label(instrument: str, subscale: object) -> str:
@@ -148,10 +153,13 @@ def trajectories_plot(
     has_ci = {"ci_lb", "ci_ub"} <= set(data.columns)
     panels = _panels(data, domain_names)
     parts = [data[(data["domain"] == d) & (data["comparison"] == c) & (data["value_kind"] == k)] for d, c, k in panels]
+    studies = list(dict.fromkeys(data.sort_values("study_id")["study_id"]))
+    titles = [_title(p, domain_names) for p in panels]
+    if len(studies) > MAX_LABELLED_STUDIES:
+        return _compact_plot(data, panels, parts, titles, len(studies), width)
     small = style.fonts(width).small
     wrap_in = LABEL_SHARE * _Layout.axes_width_in(width, len(panels))
     texts = [_series_texts(part, wrap_in, small) for part in parts]
-    studies = list(dict.fromkeys(data.sort_values("study_id")["study_id"]))
     looks = _looks(studies)
     labels = data.drop_duplicates("study_id").set_index("study_id")["label"]
     heights = [sum(_label_height(t, small) for t in panel) for panel in texts]
@@ -161,10 +169,76 @@ def trajectories_plot(
         grid = _panel_grid(fig, page)
         for i, (panel, part) in enumerate(zip(panels, parts, strict=True)):
             ax = fig.add_subplot(grid[i // page.ncols, i % page.ncols])
-            _label_panel(ax, page, _title(panel, domain_names), panel[2])
+            _label_panel(ax, page, titles[i], panel[2])
             _draw_panel(ax, part, texts[i], looks, has_ci, page)
         _draw_legend(fig, studies, looks, labels, width, page.font)
-    return Captioned(fig, *_caption_and_alt(data, [_title(p, domain_names) for p in panels], studies, has_ci))
+    return Captioned(fig, *_caption_and_alt(data, titles, studies, has_ci))
+
+
+def _compact_plot(
+    data: pd.DataFrame,
+    panels: list[tuple[str, str, str]],
+    parts: list[pd.DataFrame],
+    titles: list[str],
+    n_studies: int,
+    width: style.Width,
+) -> Captioned:
+    """The figure of a review of more than ``MAX_LABELLED_STUDIES`` studies: the same panels, each series a thin
+    grey line of its estimates (no label, legend, error bar or bound) and the median of the estimates at each
+    timepoint in bold."""
+    page = _Layout.of(width, [0.0] * len(panels), 0)
+    with style.context():
+        fig = style.new_figure(page.fig_w, page.fig_h)
+        grid = _panel_grid(fig, page)
+        for i, (panel, part) in enumerate(zip(panels, parts, strict=True)):
+            ax = fig.add_subplot(grid[i // page.ncols, i % page.ncols])
+            _label_panel(ax, page, titles[i], panel[2])
+            _draw_compact_panel(ax, part[part["_bound"] == 0])
+    weeks = data["timepoint_weeks"].astype(float)
+    estimates = data[data["_bound"] == 0]
+    caption = (
+        f"Quality of life over time in {plural(n_studies, 'study')}: one panel per domain, comparison and measure "
+        f"({'; '.join(titles)}). Each thin grey line is one study's estimates on one instrument; the bold line joins "
+        f"the median of the estimates at each timepoint. With more than {MAX_LABELLED_STUDIES} studies the lines "
+        f"are not labelled one by one; the harmonized effect sizes hold every value. X axis in weeks since baseline "
+        f"({weeks.min():.1f} to {weeks.max():.1f} weeks)."
+        + (
+            f" {plural(len(data) - len(estimates), 'value')} reported only as a bound are not drawn."
+            if len(estimates) < len(data)
+            else ""
+        )
+    )
+    alt = (
+        f"{plural(len(titles), 'panel')} of line charts ({'; '.join(titles)}) showing {plural(n_studies, 'study')} "
+        f"followed from {weeks.min():.1f} to {weeks.max():.1f} weeks as grey lines with their median in bold; "
+        f"estimates range from {estimates['value'].min():.2f} to {estimates['value'].max():.2f}."
+    )
+    return Captioned(fig, caption, alt)
+
+
+def _draw_compact_panel(ax: Axes, estimates: pd.DataFrame) -> None:
+    """Every series of a panel as one collection of thin grey lines, and the median at each timepoint in bold."""
+    estimates = estimates.sort_values([*SERIES_KEY, "timepoint_weeks"], kind="stable")
+    ax.axhline(0, color=style.ZERO_LINE, linewidth=0.6, zorder=0)
+    if estimates.empty:  # the panel's values are all bounds
+        return
+    points = estimates[["timepoint_weeks", "value"]].to_numpy(float)
+    starts = np.flatnonzero(~estimates.duplicated(SERIES_KEY).to_numpy())
+    series = [line for line in np.split(points, starts[1:]) if len(line)]
+    ax.add_collection(LineCollection(series, colors=style.MUTED, linewidths=0.4, alpha=0.5, zorder=1, gid="series"))
+    median = estimates.groupby("timepoint_weeks")["value"].median()
+    ax.plot(
+        median.index.to_numpy(float),
+        median.to_numpy(float),
+        color=style.INK,
+        linewidth=1.2,
+        marker="o",
+        markersize=2.5,
+        zorder=2,
+        gid="median",
+    )
+    ax.autoscale_view()
+    ax.set_xlim(left=min(0.0, float(points[:, 0].min())))
 
 
 def _label_height(lines: list[str], size: float) -> float:
@@ -255,9 +329,9 @@ def _dodged(part: pd.DataFrame, step: float) -> pd.Series:
     weeks = part["timepoint_weeks"].astype(float).round(6)
     x = part["timepoint_weeks"].astype(float).copy()
     for _, at in keys.groupby(weeks, sort=True):
-        order = sorted(set(at))
+        rank = {key: i for i, key in enumerate(sorted(set(at)))}
         for index, key in at.items():
-            x[index] += (order.index(key) - (len(order) - 1) / 2) * step
+            x[index] += (rank[key] - (len(rank) - 1) / 2) * step
     return x
 
 
