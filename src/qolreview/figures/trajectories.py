@@ -184,8 +184,8 @@ def _compact_plot(
     width: style.Width,
 ) -> Captioned:
     """The figure of a review of more than ``MAX_LABELLED_STUDIES`` studies: the same panels, each series a thin
-    grey line of its estimates (no label, legend, error bar or bound) and the median of the estimates at each
-    timepoint in bold."""
+    grey line through its estimates (grey dots; no label, legend, error bar or bound) and the median of the estimates
+    at each timepoint in bold."""
     page = _Layout.of(width, [0.0] * len(panels), 0)
     with style.context():
         fig = style.new_figure(page.fig_w, page.fig_h)
@@ -217,7 +217,8 @@ def _compact_plot(
 
 
 def _draw_compact_panel(ax: Axes, estimates: pd.DataFrame) -> None:
-    """Every series of a panel as one collection of thin grey lines, and the median at each timepoint in bold."""
+    """Every series of a panel as one collection of thin grey lines (and its estimates as grey dots, so that a series
+    of one timepoint shows), and the median at each timepoint in bold."""
     estimates = estimates.sort_values([*SERIES_KEY, "timepoint_weeks"], kind="stable")
     ax.axhline(0, color=style.ZERO_LINE, linewidth=0.6, zorder=0)
     if estimates.empty:  # the panel's values are all bounds
@@ -226,6 +227,7 @@ def _draw_compact_panel(ax: Axes, estimates: pd.DataFrame) -> None:
     starts = np.flatnonzero(~estimates.duplicated(SERIES_KEY).to_numpy())
     series = [line for line in np.split(points, starts[1:]) if len(line)]
     ax.add_collection(LineCollection(series, colors=style.MUTED, linewidths=0.4, alpha=0.5, zorder=1, gid="series"))
+    ax.scatter(points[:, 0], points[:, 1], s=2, color=style.MUTED, alpha=0.5, linewidths=0, zorder=1, gid="estimates")
     median = estimates.groupby("timepoint_weeks")["value"].median()
     ax.plot(
         median.index.to_numpy(float),
@@ -237,8 +239,10 @@ def _draw_compact_panel(ax: Axes, estimates: pd.DataFrame) -> None:
         zorder=2,
         gid="median",
     )
-    ax.autoscale_view()
-    ax.set_xlim(left=min(0.0, float(points[:, 0].min())))
+    ax.update_datalim(points)
+    left, last = min(0.0, float(points[:, 0].min())), float(points[:, 0].max())
+    ax.set_xlim(left, last + 0.03 * ((last - left) or 1.0))  # the last points clear of the frame
+    ax.autoscale_view(scalex=False)
 
 
 def _label_height(lines: list[str], size: float) -> float:
