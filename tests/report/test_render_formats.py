@@ -159,13 +159,19 @@ def test_report_rule_makes_each_configured_format(tmp_path: Path) -> None:
     first = snakemake(project, "--configfile", ".test/config.yaml")
     assert first.returncode == 0, first.stderr[-4000:]
     report = project / "results" / "report"
-    assert sorted(path.name for path in report.iterdir()) == ["config_used.yaml", "review.docx", "review.html"]
+    assert sorted(path.name for path in report.iterdir()) == [
+        "config_used.yaml",
+        "provenance.csv",
+        "review.docx",
+        "review.html",
+    ]
     settings["report"]["formats"] = ["html", "docx", "pdf"]
     config.write_text(yaml.safe_dump(settings), encoding="utf-8")
     second = snakemake(project, "--configfile", ".test/config.yaml")
     assert second.returncode == 0, second.stderr[-4000:]
     assert sorted(path.name for path in report.iterdir()) == [
         "config_used.yaml",
+        "provenance.csv",
         "review.docx",
         "review.html",
         "review.pdf",
