@@ -96,9 +96,12 @@ WORKBOOK_DEPENDENTS = {
     "fig_qol_over_time",
     "fig_captions",
     *SENSITIVITY_RULES,
+    "provenance",
     "report",
     "all",
 }
+#: Rules split into several jobs: the per-analysis figure families (figures.jobs) and the multiverse shards.
+SPLIT_FIGURE_RULES = ("fig_forest", "fig_funnel", "fig_influence", "fig_cumulative")
 SYNTHETIC_BUILDER = ROOT / ".test" / "build_workbook.py"
 #: The synthetic review's main analysis (at least 12 studies, every diagnostic runs on it). Its SMDs of final
 #: values are split from the few change-score SMDs of the same window (Cochrane Handbook 10.5.2).
@@ -129,6 +132,15 @@ def _image_alts(document: str) -> list[str]:
             match = re.search(r'\balt="([^"]*)"', tag)
             alts.append(html.unescape(match.group(1)) if match else "")
     return alts
+
+
+def _linked_figures(document: str) -> dict[str, str]:
+    """The figures past the report's budget: the alt text (the link's title) -> the linked file, relative to the
+    report."""
+    return {
+        html.unescape(title): html.unescape(href)
+        for href, title in re.findall(r'<a href="(\.\./figures/[^"]+\.svg)" title="([^"]*)"', document)
+    }
 
 
 def _dry_run_jobs(output: str) -> dict[str, int]:
@@ -226,7 +238,11 @@ def test_report_html_is_complete(pipeline: Callable[[str], PipelineRun], review:
     meta = read_table(results / "synthesis" / "meta_analyses.parquet")
     alts = _image_alts(document)
     assert len(alts) == document.count('src="data:image/')
-    # Every figure of a pooled analysis and every non-forest figure is embedded once.
+    # Every figure of a pooled analysis and every non-forest figure is embedded once, or linked once the report's
+    # figure budget is spent (to its file, beside the report).
+    linked = _linked_figures(document)
+    assert all((results / "report" / href).is_file() for href in linked.values())
+    alts += list(linked)
     pooled = {
         "forest-" + re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")
         for a in meta.loc[meta["pooled"].fillna(False).astype(bool), "analysis_id"]
@@ -251,11 +267,17 @@ def test_report_html_is_complete(pipeline: Callable[[str], PipelineRun], review:
 
 
 @pytest.mark.e2e
-def test_report_embeds_every_figure_of_captions(pipeline: Callable[[str], PipelineRun]) -> None:
+def test_report_embeds_or_links_every_figure_of_captions(pipeline: Callable[[str], PipelineRun]) -> None:
     results = pipeline("synthetic").results
     captions = json.loads((results / "figures" / "captions.json").read_text(encoding="utf-8"))
-    alts = _image_alts((results / "report" / "review.html").read_text(encoding="utf-8"))
-    assert sorted(stem for stem, entry in captions.items() if entry["alt"] not in alts) == []
+    document = (results / "report" / "review.html").read_text(encoding="utf-8")
+    alts, linked = _image_alts(document), _linked_figures(document)
+    assert sorted(stem for stem, entry in captions.items() if entry["alt"] not in [*alts, *linked]) == []
+    # Embedded first, up to the budget of figure files (report.figure_budget_mb, default 2 MB), then linked.
+    embedded = [stem for stem, entry in captions.items() if entry["alt"] in alts]
+    assert sum((results.parent / captions[stem]["file"]).stat().st_size for stem in embedded) <= 2e6
+    if linked:
+        assert "the report embeds them up to 2 MB" in " ".join(document.split())
 
 
 def _context(text: str, needle: str, width: int = 80) -> str:
@@ -447,6 +469,8 @@ def test_edited_outcome_cell_reruns_only_dependent_rules(
     assert set(jobs) == WORKBOOK_DEPENDENTS
     shards = yaml.safe_load((ROOT / ".test" / "config.yaml").read_text(encoding="utf-8"))["sensitivity"]["multiverse"]
     assert jobs.pop("multiverse_part") == shards["jobs"]
+    parts = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["figures"]["jobs"]
+    assert [jobs.pop(rule) for rule in SPLIT_FIGURE_RULES] == [parts] * len(SPLIT_FIGURE_RULES)
     assert all(count == 1 for count in jobs.values())
 
 
@@ -467,6 +491,7 @@ def test_changed_pooling_method_reruns_only_what_depends_on_it(
         "fig_captions",
         *SENSITIVITY_RULES,
         "config_used",
+        "provenance",
         "report",
         "all",
     }
