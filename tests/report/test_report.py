@@ -533,11 +533,14 @@ def test_inclusion_summary_and_missing_items():
 def test_provenance_is_listed_or_counted_and_written_as_csv(tmp_path, monkeypatch):
     data = _data()
     table = R.provenance_table(data)
-    listed = plain(R.provenance_section(data))
+    write_provenance(table, tmp_path / "results" / "report" / "provenance.csv")
+    read = R.read_provenance(tmp_path, "results")
+    pd.testing.assert_frame_equal(read, table)
+    listed = plain(R.provenance_section(read))
     assert listed.startswith("The same table is in [provenance.csv](<provenance.csv>), beside this report.")
     assert "{#tbl-provenance}" in listed and "Study characteristics" in listed
     monkeypatch.setattr("qolreview.report.provenance.PROVENANCE_ROWS", len(table) - 1)
-    counted = plain(R.provenance_section(data))
+    counted = plain(R.provenance_section(read))
     assert counted.startswith(f"This report shows {len(table)} numbers, too many to list here: @tbl-provenance")
     assert f"| Effect size | {len(data['effect_sizes'])} |" in counted
     assert counted.count("\n|") == 2 + table["Where"].nunique()  # header, rule, a row per place

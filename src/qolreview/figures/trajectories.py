@@ -165,14 +165,23 @@ def trajectories_plot(
     heights = [sum(_label_height(t, small) for t in panel) for panel in texts]
     page = _Layout.of(width, heights, len(studies))
     with style.context():
-        fig = style.new_figure(page.fig_w, page.fig_h)
-        grid = _panel_grid(fig, page)
-        for i, (panel, part) in enumerate(zip(panels, parts, strict=True)):
-            ax = fig.add_subplot(grid[i // page.ncols, i % page.ncols])
-            _label_panel(ax, page, titles[i], panel[2])
+        fig, axes = _panel_axes(page, panels, titles)
+        for i, (ax, part) in enumerate(zip(axes, parts, strict=True)):
             _draw_panel(ax, part, texts[i], looks, has_ci, page)
         _draw_legend(fig, studies, looks, labels, width, page.font)
     return Captioned(fig, *_caption_and_alt(data, titles, studies, has_ci))
+
+
+def _panel_axes(page: _Layout, panels: list[tuple[str, str, str]], titles: list[str]) -> tuple[Figure, list[Axes]]:
+    """The figure and one titled, labelled axes per panel, in rows of ``page.ncols`` (inside ``style.context()``)."""
+    fig = style.new_figure(page.fig_w, page.fig_h)
+    grid = _panel_grid(fig, page)
+    axes = []
+    for i, (panel, title) in enumerate(zip(panels, titles, strict=True)):
+        ax = fig.add_subplot(grid[i // page.ncols, i % page.ncols])
+        _label_panel(ax, page, title, panel[2])
+        axes.append(ax)
+    return fig, axes
 
 
 def _compact_plot(
@@ -188,11 +197,8 @@ def _compact_plot(
     at each timepoint in bold."""
     page = _Layout.of(width, [0.0] * len(panels), 0)
     with style.context():
-        fig = style.new_figure(page.fig_w, page.fig_h)
-        grid = _panel_grid(fig, page)
-        for i, (panel, part) in enumerate(zip(panels, parts, strict=True)):
-            ax = fig.add_subplot(grid[i // page.ncols, i % page.ncols])
-            _label_panel(ax, page, titles[i], panel[2])
+        fig, axes = _panel_axes(page, panels, titles)
+        for ax, part in zip(axes, parts, strict=True):
             _draw_compact_panel(ax, part[part["_bound"] == 0])
     weeks = data["timepoint_weeks"].astype(float)
     estimates = data[data["_bound"] == 0]

@@ -36,7 +36,7 @@ from qolreview.report.limitations import limitations
 from qolreview.report.markup import bullet_list, code_block, escape_markdown, markdown_table, show, table_or_note
 from qolreview.report.methods import methods_facts
 from qolreview.report.overview import about_callout, inclusion_summary, missing_items
-from qolreview.report.provenance import provenance_section, provenance_table
+from qolreview.report.provenance import provenance_section, provenance_table, read_provenance
 from qolreview.report.robustness import robustness_section, sensitivity_table
 from qolreview.report.sections import (
     design_note,
@@ -110,6 +110,7 @@ __all__ = [
     "pooled_sections",
     "provenance_section",
     "provenance_table",
+    "read_provenance",
     "risk_of_bias_section",
     "robustness_section",
     "secondary_outcomes_table",

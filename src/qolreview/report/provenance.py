@@ -106,10 +106,16 @@ def write_provenance(table: pd.DataFrame, path: str | Path) -> None:
     write_bytes_atomic({Path(path): table.to_csv(index=False, lineterminator="\n").encode("utf-8")})
 
 
-def provenance_section(data: ReportData) -> str:
-    """The provenance table (``tbl-provenance``) and where its CSV file is; above ``PROVENANCE_ROWS`` rows, the number
-    of values per place in the report instead, so that a large review's report stays small."""
-    table = provenance_table(data)
+def read_provenance(project_dir: str | Path, results_dir: str | Path) -> pd.DataFrame:
+    """The table the ``provenance`` rule wrote beside the report, every cell as text (as written)."""
+    path = Path(project_dir) / results_dir / "report" / PROVENANCE_FILE
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def provenance_section(table: pd.DataFrame) -> str:
+    """The provenance table (``tbl-provenance``, from :func:`read_provenance`) and where its CSV file is; above
+    ``PROVENANCE_ROWS`` rows, the number of values per place in the report instead, so that a large review's report
+    stays small."""
     where = f"[{PROVENANCE_FILE}](<{PROVENANCE_FILE}>), beside this report"
     if len(table) <= PROVENANCE_ROWS:
         caption = "Numbers shown in this report and the workbook cells they were computed from."

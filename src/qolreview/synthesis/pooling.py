@@ -327,8 +327,6 @@ def _single_row(effect: dict[str, object], z: float) -> dict[str, object]:
     """The row of a study with one effect (``selection`` "single"); its CI computed when not reported. A study's
     effects are taken one record at a time here: most studies have one, and grouping costs more than the row."""
     yi, vi = float(effect["yi"]), float(effect["vi"])
-    ci_lb = effect["ci_lb"] if pd.notna(effect["ci_lb"]) else yi - z * np.sqrt(vi)
-    ci_ub = effect["ci_ub"] if pd.notna(effect["ci_ub"]) else yi + z * np.sqrt(vi)
     arm = effect["arm_id"]
     return _row(
         effect["study_id"],
@@ -337,13 +335,18 @@ def _single_row(effect: dict[str, object], z: float) -> dict[str, object]:
         arm_ids=() if pd.isna(arm) else (str(arm),),
         yi=yi,
         vi=vi,
-        ci=(ci_lb, ci_ub),
+        ci=_reported_or_wald(yi, vi, effect["ci_lb"], effect["ci_ub"], z),
         n=float(effect["_n"]),
         selection="single",
         direction_flipped=bool(effect["direction_flipped"]),
         max_timepoint_weeks=effect["timepoint_weeks"],
         source_cells=merge_cells([effect["source_cells"]]),
     )
+
+
+def _reported_or_wald(yi: float, vi: float, lb: object, ub: object, z: float) -> tuple[object, object]:
+    """A single effect's CI: the reported limits, each computed as ``yi -/+ z * sqrt(vi)`` when not reported."""
+    return (lb if pd.notna(lb) else yi - z * np.sqrt(vi), ub if pd.notna(ub) else yi + z * np.sqrt(vi))
 
 
 def _study_row(study_id: object, group: pd.DataFrame, settings: PoolingSettings, z: float) -> dict[str, object]:
@@ -354,8 +357,7 @@ def _study_row(study_id: object, group: pd.DataFrame, settings: PoolingSettings,
         group = group.assign(_rank=ranks).sort_values(["_rank", "instrument", "vi", "effect_id"], kind="stable").head(1)
         one = group.iloc[0]
         yi, vi = float(one["yi"]), float(one["vi"])
-        ci_lb = one["ci_lb"] if pd.notna(one["ci_lb"]) else yi - z * np.sqrt(vi)
-        ci_ub = one["ci_ub"] if pd.notna(one["ci_ub"]) else yi + z * np.sqrt(vi)
+        ci_lb, ci_ub = _reported_or_wald(yi, vi, one["ci_lb"], one["ci_ub"], z)
         selection, n = "priority", float(one["_n"])
     else:
         selection = "che" if settings.multiple_effects == "che" else "composite"
