@@ -21,7 +21,7 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
             ("prisma", prisma_flow(prisma())),
             ("rob", traffic_light_plot(risk_of_bias(), "ROBINS-I")),
         ):
-            svg, _ = save_figure(result.figure, tmp_path / run / stem)
+            svg = save_figure(result.figure, tmp_path / run / stem)["svg"]
             entries[stem] = {"caption": result.caption, "alt": result.alt, "file": svg.name}
         write_captions(entries, tmp_path / run / "captions.json")
     for name in ("edp.svg", "edp.png", "prisma.svg", "prisma.png", "rob.svg", "rob.png", "captions.json"):

@@ -237,6 +237,7 @@ def _stage_inputs(tmp_path):
     )
     write_table(steps, paths["cumulative"])
     settings = {
+        "formats": ["svg", "png"],
         "width": "double",
         "palette": "cochrane",
         "forest_subgroup": "auto",
@@ -292,3 +293,14 @@ def test_parts_of_a_family_draw_the_same_files_between_them(tmp_path):
                 drawn = (tmp_path / f"part-{part}" / stem).with_suffix(suffix).read_bytes()
                 assert drawn == (tmp_path / "whole" / stem).with_suffix(suffix).read_bytes()
     assert sorted(whole) == sorted([*captions[0], *captions[1]])
+
+
+def test_a_family_writes_the_formats_asked_for_and_always_svg(tmp_path):
+    inputs, settings = _stage_inputs(tmp_path)
+    outputs = {"figures": str(tmp_path / "svg-only"), "captions": str(tmp_path / "svg-only.json")}
+    run_forest(inputs, outputs, {**settings, "formats": ["svg"]})
+    assert sorted(p.suffix for p in (tmp_path / "svg-only").iterdir()) == [".svg"] * 4
+    with pytest.raises(ValueError, match="lacks svg"):
+        run_forest(inputs, {**outputs, "figures": str(tmp_path / "png-only")}, {**settings, "formats": ["png"]})
+    with pytest.raises(ValueError, match="unknown figure format"):
+        save_figure(style.new_figure(1.0, 1.0), tmp_path / "figure", ["svg", "pdf"])

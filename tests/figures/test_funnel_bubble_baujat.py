@@ -14,7 +14,7 @@ from matplotlib.text import Text
 from scipy import stats
 
 from figures_data import assert_no_text_overlap, gid_texts
-from qolreview.figures.baujat import baujat_coordinates, baujat_plot
+from qolreview.figures.baujat import MAX_NUMBERED_STUDIES, baujat_coordinates, baujat_plot
 from qolreview.figures.bubble import bubble_plot
 from qolreview.figures.funnel import funnel_plot
 from qolreview.figures.save import save_figure
@@ -353,6 +353,21 @@ def test_baujat_plot(width, clustered, tmp_path):
                     box.x0 < px + radius and px - radius < box.x1 and box.y0 < py + radius and py - radius < box.y1
                 )
     _assert_deterministic(fig, tmp_path, "baujat")
+
+
+def test_baujat_plot_of_many_studies_numbers_those_farthest_right_or_up():
+    weights = _weights(k=400, seed=5)
+    result = baujat_plot(weights, {"measure": "SMD"})
+    fig = result.figure
+    x, y = _baujat_reference(weights["yi"].to_numpy(), weights["vi"].to_numpy())
+    assert len(_offsets(fig, "study-dot")) == 400
+    numbers = sorted(int(n) for text in gid_texts(fig, "study-number") for n in re.split(r"[,\s]+", text) if n)
+    farthest = np.argsort(-np.maximum(x / x.max(), y / y.max()), kind="stable")[:MAX_NUMBERED_STUDIES]
+    assert numbers == sorted(int(i) + 1 for i in farthest)
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "key-number"] == [f"{n}." for n in numbers]
+    assert f"The {MAX_NUMBERED_STUDIES} points farthest right or up are numbered" in result.caption
+    assert "the other 370 are unnumbered" in result.caption
+    assert_no_text_overlap(fig)
 
 
 def test_baujat_plot_needs_two_studies():

@@ -30,7 +30,7 @@ rule fig_forest:
     params:
         library=LIBRARY,
         settings=lambda wildcards: {
-            **figure_part_settings(wildcards, "width", "palette", "forest_subgroup", "forest_max_rows"),
+            **figure_part_settings(wildcards, "formats", "width", "palette", "forest_subgroup", "forest_max_rows"),
             "subgroup_order": config["synthesis"]["subgroups"],
             "window_labels": window_labels(),
             "intervention_label": config["review"]["intervention_label"],
@@ -63,7 +63,7 @@ rule fig_effect_direction:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=settings("figures", "formats", "width", "palette"),
     script:
         "../scripts/fig_effect_direction.py"
 
@@ -89,7 +89,7 @@ rule fig_risk_of_bias:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=settings("figures", "formats", "width", "palette"),
     script:
         "../scripts/fig_risk_of_bias.py"
 
@@ -119,7 +119,7 @@ rule fig_prisma:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width"),
+        settings=settings("figures", "formats", "width"),
     script:
         "../scripts/fig_prisma.py"
 
@@ -147,7 +147,7 @@ rule fig_evidence_map:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width"),
+        settings=settings("figures", "formats", "width"),
     script:
         "../scripts/fig_evidence_map.py"
 
@@ -175,7 +175,7 @@ rule fig_qol_over_time:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width"),
+        settings=settings("figures", "formats", "width"),
     script:
         "../scripts/fig_qol_over_time.py"
 
@@ -206,7 +206,7 @@ rule fig_funnel:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=lambda wildcards: figure_part_settings(wildcards, "width", "palette"),
+        settings=lambda wildcards: figure_part_settings(wildcards, "formats", "width", "palette"),
     script:
         "../scripts/fig_funnel.py"
 
@@ -234,7 +234,7 @@ rule fig_bubble:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=settings("figures", "formats", "width", "palette"),
     script:
         "../scripts/fig_bubble.py"
 
@@ -263,7 +263,7 @@ rule fig_influence:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=lambda wildcards: figure_part_settings(wildcards, "width", "palette"),
+        settings=lambda wildcards: figure_part_settings(wildcards, "formats", "width", "palette"),
     script:
         "../scripts/fig_influence.py"
 
@@ -292,7 +292,7 @@ rule fig_cumulative:
     params:
         library=LIBRARY,
         settings=lambda wildcards: {
-            **figure_part_settings(wildcards, "width", "palette", "forest_max_rows"),
+            **figure_part_settings(wildcards, "formats", "width", "palette", "forest_max_rows"),
             "order_by": config["synthesis"]["cumulative"]["order_by"],
         },
     script:
@@ -320,7 +320,7 @@ rule fig_gosh:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=settings("figures", "formats", "width", "palette"),
     script:
         "../scripts/fig_gosh.py"
 
@@ -366,6 +366,6 @@ rule fig_specification_curve:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "width", "palette"),
+        settings=settings("figures", "formats", "width", "palette"),
     script:
         "../scripts/fig_specification_curve.py"

@@ -11,7 +11,8 @@ the pooled result.
 The points are numbered in the order of the studies table, as metafor labels them by default
 (``symbol = "ids"``); each number is placed next to its point where it overlaps no other number or
 point (with a leader line when it had to move away), points that touch share one label ("2, 5"), and a
-key under the plot gives each number's study.
+key under the plot gives each number's study. In an analysis of more than 30 studies only the 30 points farthest
+right or up are numbered and keyed: numbers for every point would cover the plot, and the key would outgrow it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ X_LABEL = "Contribution to overall heterogeneity"
 Y_LABEL = "Influence on overall result"
 LABEL_PAD_PX = 1.0
 """Clear space around a number label (figure pixels at 100 dpi)."""
+MAX_NUMBERED_STUDIES = 30
+"""Points numbered at most: in a larger analysis only those farthest right or up (:func:`numbered_studies`)."""
 MAX_RINGS = 80
 """How many rings of positions around its point a number label may try, at most."""
 RING_STEP = 0.6
@@ -87,12 +90,13 @@ def baujat_coordinates(yi: ArrayLike, vi: ArrayLike) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _Key:
-    """The key under the plot: per entry its column, top (inches from the key's top) and wrapped label."""
+    """The key under the plot: per entry its study's number, column, top (inches from the key's top) and wrapped
+    label."""
 
     columns: int
     column_w: float
     number_w: float
-    entries: list[tuple[int, float, list[str]]]
+    entries: list[tuple[int, int, float, list[str]]]
     height: float
     line_in: float
 
@@ -122,7 +126,8 @@ def baujat_plot(
     x_ticks, y_ticks = _ticks(xlim), _ticks(ylim)
     left = left_margin_in(tick_labels(y_ticks), font)
     below = bottom_band_in(font)
-    key = _key(labels, width, fig_w - 2 * style.MARGIN_IN, font.small)
+    numbered = numbered_studies(coords)
+    key = _key(labels, numbered, width, fig_w - 2 * style.MARGIN_IN, font.small)
     axes_h = _AXES_H_IN[width]
 
     with style.context():
@@ -143,11 +148,11 @@ def baujat_plot(
             clip_on=False,
             gid="study-dot",
         )
-        _draw_numbers(fig, ax, coords, width)
+        _draw_numbers(fig, ax, coords, numbered, width)
         style_axes(ax, font)
         label_axes(ax, X_LABEL, Y_LABEL, font)
-        _draw_key(fig, key, labels, font.small)
-    return Captioned(fig, _caption(coords, labels, measure), _alt(coords, labels, measure))
+        _draw_key(fig, key, font.small)
+    return Captioned(fig, _caption(coords, labels, numbered, measure), _alt(coords, labels, measure))
 
 
 def _limits(values: np.ndarray) -> tuple[float, float]:
@@ -178,35 +183,27 @@ class _Placed:
     leader_end: tuple[float, float] | None
 
 
-def _overlap(a: Box, b: Box) -> float:
-    """Overlap area of two boxes."""
-    dx = min(a[2], b[2]) - max(a[0], b[0])
-    dy = min(a[3], b[3]) - max(a[1], b[1])
-    return dx * dy if dx > 0 and dy > 0 else 0.0
+def _overlaps(box: Box, boxes: np.ndarray) -> np.ndarray:
+    """Overlap area of ``box`` with each of ``boxes`` (an array of rows x0, y0, x1, y1)."""
+    dx = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
+    dy = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
+    return np.where((dx > 0) & (dy > 0), dx * dy, 0.0)
 
 
-def _crosses(start: tuple[float, float], end: tuple[float, float], box: Box) -> bool:
-    """True when the segment from ``start`` to ``end`` passes through ``box`` (Liang-Barsky clipping)."""
-    t0, t1 = 0.0, 1.0
-    dx, dy = end[0] - start[0], end[1] - start[1]
-    for p, q in (
-        (-dx, start[0] - box[0]),
-        (dx, box[2] - start[0]),
-        (-dy, start[1] - box[1]),
-        (dy, box[3] - start[1]),
-    ):
-        if p == 0:
-            if q < 0:
-                return False
-            continue
+def _crossings(starts: ArrayLike, ends: ArrayLike, boxes: ArrayLike) -> int:
+    """How many of the segments from ``starts`` to ``ends`` pass through their ``boxes`` (Liang-Barsky clipping;
+    points ``(..., 2)`` and boxes ``(..., 4)`` broadcast against each other)."""
+    s, e, b = (np.asarray(a, dtype=float) for a in (starts, ends, boxes))
+    d = e - s
+    p = np.stack([-d[..., 0], d[..., 0], -d[..., 1], d[..., 1]], axis=-1)
+    q = np.stack([s[..., 0] - b[..., 0], b[..., 2] - s[..., 0], s[..., 1] - b[..., 1], b[..., 3] - s[..., 1]], axis=-1)
+    p, q = np.broadcast_arrays(p, q)
+    with np.errstate(divide="ignore", invalid="ignore"):
         r = q / p
-        if p < 0:
-            t0 = max(t0, r)
-        else:
-            t1 = min(t1, r)
-        if t0 >= t1:
-            return False
-    return True
+    t0 = np.max(np.where(p < 0, r, 0.0), axis=-1)
+    t1 = np.min(np.where(p > 0, r, 1.0), axis=-1)
+    outside = np.any((p == 0) & (q < 0), axis=-1)
+    return int(np.count_nonzero((t0 < t1) & ~outside))
 
 
 def _ring(px: float, py: float, ring: int, r0: float, w: float, h: float) -> list[tuple[float, float]]:
@@ -222,16 +219,20 @@ def _ring(px: float, py: float, ring: int, r0: float, w: float, h: float) -> lis
 
 
 def place_labels(
-    points: np.ndarray, sizes: list[tuple[float, float]], radii: list[float], dot_r: float, inner: Box
+    points: np.ndarray,
+    sizes: list[tuple[float, float]],
+    radii: list[float],
+    dots: np.ndarray,
+    own: list[list[int]],
+    inner: Box,
 ) -> list[_Placed]:
     """Greedy placement of one label per anchor point (display pixels); ``radii``: how far from each anchor
-    its own marks reach. Positions on rings of growing radius around the anchor (:func:`_ring`) inside
-    ``inner`` are scored and the cheapest is taken: overlapping a placed label costs most, then a leader
-    line through a placed label or a label across a placed leader, then covering another point, then a
-    leader through another point, then the distance from the anchor (3 per pixel). The search stops when no
-    further ring can be cheaper, or after ``MAX_RINGS``. Crowded anchors are placed first; ties keep the
-    anchors' order."""
-    dots = [(x - dot_r, y - dot_r, x + dot_r, y + dot_r) for x, y in points]
+    its own marks reach; ``dots``: the boxes of every point drawn, ``own[i]`` the rows of anchor i's points.
+    Positions on rings of growing radius around the anchor (:func:`_ring`) inside ``inner`` are scored and the
+    cheapest is taken: overlapping a placed label costs most, then a leader line through a placed label or a
+    label across a placed leader, then covering another point, then a leader through another point, then the
+    distance from the anchor (3 per pixel). The search stops when no further ring can be cheaper, or after
+    ``MAX_RINGS``. Crowded anchors are placed first; ties keep the anchors' order."""
     reach = 4 * max(h for _, h in sizes)
     crowd = [int(np.sum(np.hypot(*(points - p).T) < reach)) for p in points]
     placed: dict[int, _Placed] = {}
@@ -239,7 +240,10 @@ def place_labels(
         w, h = sizes[i]
         r0 = radii[i] + 0.5
         px, py = (float(v) for v in points[i])
-        others = [dot for j, dot in enumerate(dots) if j != i]
+        others = np.delete(dots, own[i], axis=0)
+        boxes = np.array([label.box for label in placed.values()]).reshape(-1, 4)
+        led = [(points[j], label.leader_end) for j, label in placed.items() if label.leader_end is not None]
+        leader_starts, leader_ends = (np.array([pair[k] for pair in led]).reshape(-1, 2) for k in (0, 1))
         best: _Placed | None = None
         best_cost = math.inf
         for ring in range(MAX_RINGS):
@@ -250,16 +254,13 @@ def place_labels(
                 if box[0] < inner[0] or box[1] < inner[1] or box[2] > inner[2] or box[3] > inner[3]:
                     continue
                 end = (min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3])) if ring > 0 else None
+                on_labels, on_dots = _overlaps(box, boxes), _overlaps(box, others)
                 cost = DISTANCE_COST * math.hypot(cx - px, cy - py)
-                cost += sum(1e7 + 1e3 * a for a in (_overlap(box, o.box) for o in placed.values()) if a > 0)
-                cost += 1e5 * sum(
-                    (end is not None and _crosses((px, py), end, other.box))
-                    + (other.leader_end is not None and _crosses(tuple(points[j]), other.leader_end, box))
-                    for j, other in placed.items()
-                )
-                cost += sum(1e4 + 10 * a for a in (_overlap(box, dot) for dot in others) if a > 0)
+                cost += float(np.sum(np.where(on_labels > 0, 1e7 + 1e3 * on_labels, 0.0)))
+                cost += 1e5 * _crossings(leader_starts, leader_ends, box)
+                cost += float(np.sum(np.where(on_dots > 0, 1e4 + 10 * on_dots, 0.0)))
                 if end is not None:
-                    cost += 200 * sum(_crosses((px, py), end, dot) for dot in others)
+                    cost += 1e5 * _crossings((px, py), end, boxes) + 200 * _crossings((px, py), end, others)
                 if cost < best_cost:
                     best, best_cost = _Placed(box, (cx, cy), end), cost
         if best is None:  # no position inside the axes: right of the anchor
@@ -294,16 +295,31 @@ def _group_text(members: list[int]) -> str:
     return "\n".join(", ".join(numbers[i : i + GROUP_LINE]) for i in range(0, len(numbers), GROUP_LINE))
 
 
-def _draw_numbers(fig: Figure, ax: Axes, coords: pd.DataFrame, width: style.Width) -> None:
-    """Each point's number beside it (:func:`place_labels`), with a leader line when it had to move away;
-    points that touch share one label listing their numbers."""
+def numbered_studies(coords: pd.DataFrame) -> list[int]:
+    """Positions of the studies whose points are numbered: all of them up to ``MAX_NUMBERED_STUDIES``; in a larger
+    analysis the ``MAX_NUMBERED_STUDIES`` farthest right or up (the largest of x / max x and y / max y, ties in
+    study order), where a Baujat plot's questions lie. In study order."""
+    if len(coords) <= MAX_NUMBERED_STUDIES:
+        return list(range(len(coords)))
+    scaled = [
+        values / top if (top := values.max()) > 0 else np.zeros_like(values)
+        for values in (coords["x"].to_numpy(float), coords["y"].to_numpy(float))
+    ]
+    farthest = np.argsort(-np.maximum(*scaled), kind="stable")[:MAX_NUMBERED_STUDIES]
+    return sorted(int(i) for i in farthest)
+
+
+def _draw_numbers(fig: Figure, ax: Axes, coords: pd.DataFrame, numbered: list[int], width: style.Width) -> None:
+    """The number of each of the ``numbered`` points beside it (:func:`place_labels`), with a leader line when it
+    had to move away; numbered points that touch share one label listing their numbers."""
     size = style.fonts(width).small
     dpi = fig.dpi
     points = ax.transData.transform(coords[["x", "y"]].to_numpy(float))
     frame = ax.bbox
     inner = (frame.x0 + 1, frame.y0 + 1, frame.x1 - 1, frame.y1 - 1)
     dot_r = math.sqrt(_DOT_PT2[width]) / 2 * dpi / 72
-    groups = group_points(points, 2 * dot_r)
+    dots = np.column_stack([points - dot_r, points + dot_r])
+    groups = [[numbered[j] for j in group] for group in group_points(points[numbered], 2 * dot_r)]
     texts = [_group_text(g) for g in groups]
     anchors = np.array([points[g].mean(axis=0) for g in groups])
     radii = [float(np.max(np.hypot(*(points[g] - a).T))) + dot_r for g, a in zip(groups, anchors, strict=True)]
@@ -316,7 +332,8 @@ def _draw_numbers(fig: Figure, ax: Axes, coords: pd.DataFrame, width: style.Widt
         for text in texts
     ]
     to_data = ax.transData.inverted()
-    for anchor, text, label in zip(anchors, texts, place_labels(anchors, sizes, radii, dot_r, inner), strict=True):
+    labels = place_labels(anchors, sizes, radii, dots, groups, inner)
+    for anchor, text, label in zip(anchors, texts, labels, strict=True):
         x, y = to_data.transform(label.centre)
         ax.text(
             x,
@@ -338,28 +355,28 @@ def _draw_numbers(fig: Figure, ax: Axes, coords: pd.DataFrame, width: style.Widt
 # The key --------------------------------------------------------------------------------------------------
 
 
-def _key(labels: list[str], width: style.Width, total_in: float, size: float) -> _Key:
-    """Number and wrapped label of every study, in columns filled top to bottom."""
-    columns = min(KEY_COLUMNS[width], len(labels))
+def _key(labels: list[str], numbered: list[int], width: style.Width, total_in: float, size: float) -> _Key:
+    """Number and wrapped label of every numbered study, in columns filled top to bottom."""
+    columns = min(KEY_COLUMNS[width], len(numbered))
     column_w = (total_in - (columns - 1) * KEY_COLUMN_GAP_IN) / columns
-    number_w = layout.line_width_in(f"{len(labels)}.", size) + 0.06
+    number_w = layout.line_width_in(f"{numbered[-1] + 1}.", size) + 0.06
     line_in = size * KEY_LINESPACING / 72
-    per_column = math.ceil(len(labels) / columns)
+    per_column = math.ceil(len(numbered) / columns)
     entries, height = [], 0.0
     for c in range(columns):
         top = 0.0
-        for label in labels[c * per_column : (c + 1) * per_column]:
-            lines = layout.wrap(label, column_w - number_w, size)
-            entries.append((c, top, lines))
+        for i in numbered[c * per_column : (c + 1) * per_column]:
+            lines = layout.wrap(labels[i], column_w - number_w, size)
+            entries.append((i + 1, c, top, lines))
             top += len(lines) * line_in
         height = max(height, top)
     return _Key(columns, column_w, number_w, entries, height, line_in)
 
 
-def _draw_key(fig: Figure, key: _Key, labels: list[str], size: float) -> None:
+def _draw_key(fig: Figure, key: _Key, size: float) -> None:
     """The key in figure inches (from the bottom-left corner), its top just under the x axis label."""
     top = style.MARGIN_IN + key.height
-    for n, (column, offset, lines) in enumerate(key.entries, start=1):
+    for n, column, offset, lines in key.entries:
         x = style.MARGIN_IN + column * (key.column_w + KEY_COLUMN_GAP_IN)
         y = top - offset
         common = {"transform": fig.dpi_scale_trans, "va": "top", "fontsize": size}
@@ -371,8 +388,14 @@ def _draw_key(fig: Figure, key: _Key, labels: list[str], size: float) -> None:
 # Captions -------------------------------------------------------------------------------------------------
 
 
-def _caption(coords: pd.DataFrame, labels: list[str], measure: str) -> str:
+def _caption(coords: pd.DataFrame, labels: list[str], numbered: list[int], measure: str) -> str:
     k = len(labels)
+    which = (
+        "Points are numbered as in the key"
+        if len(numbered) == k
+        else f"The {len(numbered)} points farthest right or up are numbered as in the key, the other "
+        f"{k - len(numbered):,} are unnumbered"
+    )
     q = math.fsum(coords["x"])
     most_x, most_y = int(coords["x"].idxmax()), int(coords["y"].idxmax())
     return (
@@ -380,7 +403,7 @@ def _caption(coords: pd.DataFrame, labels: list[str], measure: str) -> str:
         f"contribution to the overall heterogeneity, its weighted squared deviation from the pooled estimate "
         f"(the contributions sum to Cochran's Q = {figure_number(q)}). Vertical axis: its influence on the "
         f"overall result, the squared change in the pooled estimate when the study is left out divided by the "
-        f"variance of that estimate. Points are numbered as in the key. Largest contribution to heterogeneity: "
+        f"variance of that estimate. {which}. Largest contribution to heterogeneity: "
         f"{most_x + 1}. {labels[most_x]} ({figure_number(coords['x'].iloc[most_x])}); largest influence: "
         f"{most_y + 1}. {labels[most_y]} ({figure_number(coords['y'].iloc[most_y])})."
     )

@@ -1,9 +1,9 @@
-"""The figure rules, one per family: read the tables, draw every figure of the family, save each as SVG and
-300-dpi PNG in the family's folder, and write the family's captions fragment.
+"""The figure rules, one per family: read the tables, draw every figure of the family, save each as SVG (and
+300-dpi PNG when asked) in the family's folder, and write the family's captions fragment.
 
 Every entry point takes ``(inputs, outputs, settings)``: the rule's named files and the ``figures`` section
-of the configuration (``width``, ``palette``, ``forest_subgroup``, ``forest_max_rows``; the forest rule also
-gets ``subgroup_order``, the ``synthesis.subgroups`` list). ``outputs`` name ``figures`` (the folder) and
+of the configuration (``formats``, ``width``, ``palette``, ``forest_subgroup``, ``forest_max_rows``; the forest
+rule also gets ``subgroup_order``, the ``synthesis.subgroups`` list). ``outputs`` name ``figures`` (the folder) and
 ``captions`` (the fragment).
 """
 
@@ -46,10 +46,13 @@ Unit = TypeVar("Unit")
 
 class _Family:
     """The figures of one family as they are drawn: each saved in the ``figures`` folder at once (so one figure
-    is in memory at a time), its caption, alt text and SVG file kept for the ``captions`` fragment, written on
-    leaving the ``with`` block without error."""
+    is in memory at a time) in the formats of setting ``formats`` (SVG among them), its caption, alt text and SVG
+    file kept for the ``captions`` fragment, written on leaving the ``with`` block without error."""
 
-    def __init__(self, outputs: Files) -> None:
+    def __init__(self, outputs: Files, settings: Settings) -> None:
+        self.formats = tuple(settings["formats"])
+        if "svg" not in self.formats:
+            raise ValueError(f"figures.formats {list(self.formats)} lacks svg, the format the report embeds")
         self.folder = Path(outputs["figures"])
         self.captions_path = outputs["captions"]
         self.captions: dict[str, dict[str, str]] = {}
@@ -63,12 +66,12 @@ class _Family:
             write_captions(self.captions, self.captions_path)
 
     def add(self, stem: str, result: Captioned) -> None:
-        """Save ``result`` as ``<stem>.svg`` and ``<stem>.png``; a stem drawn twice is an error."""
+        """Save ``result`` as ``<stem>.svg`` (and ``<stem>.png`` when asked); a stem drawn twice is an error."""
         if stem in self.captions:
             raise ValueError(f"figure stem {stem!r} is drawn twice")
-        svg, _ = save_figure(result.figure, self.folder / stem)
-        self.captions[stem] = {"caption": result.caption, "alt": result.alt, "file": svg.as_posix()}
-        log.info("wrote %s.svg and %s.png", self.folder / stem, self.folder / stem)
+        paths = save_figure(result.figure, self.folder / stem, self.formats)
+        self.captions[stem] = {"caption": result.caption, "alt": result.alt, "file": paths["svg"].as_posix()}
+        log.info("wrote %s", ", ".join(path.as_posix() for path in paths.values()))
 
     def add_pages(self, stem: str, pages: list[Captioned]) -> None:
         """The pages of one plot: the first as ``stem``, the next as ``<stem>-page-2``, ..."""
@@ -76,9 +79,9 @@ class _Family:
             self.add(stem if i == 1 else f"{stem}-page-{i}", page)
 
 
-def _save_all(figures: dict[str, Captioned], outputs: Files) -> None:
+def _save_all(figures: dict[str, Captioned], outputs: Files, settings: Settings) -> None:
     """Save the figures of a family drawn together (families of a few figures)."""
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for stem, result in sorted(figures.items()):
             family.add(stem, result)
 
@@ -210,7 +213,7 @@ def run_forest(inputs: Files, outputs: Files, settings: Settings) -> None:
         aid = analysis["analysis_id"]
         if aid in by_analysis:
             plots.append(partial(_pooled_forest, analysis, by_analysis[aid], groups.get(aid, none), names, settings))
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for draw in _in_part(plots, settings):
             family.add_pages(*draw())
 
@@ -228,7 +231,7 @@ def run_effect_direction(inputs: Files, outputs: Files, settings: Settings) -> N
             width=settings["width"],
             palette=settings["palette"],
         )
-    _save_all(figures, outputs)
+    _save_all(figures, outputs, settings)
 
 
 def run_risk_of_bias(inputs: Files, outputs: Files, settings: Settings) -> None:
@@ -242,14 +245,14 @@ def run_risk_of_bias(inputs: Files, outputs: Files, settings: Settings) -> None:
         figures[f"rob-traffic-light-{slug(tool)}"] = traffic_light_plot(rob, tool, width=width, palette=palette)
         if tool != "none":  # "none": studies not assessed with any tool; nothing to summarise
             figures[f"rob-summary-{slug(tool)}"] = summary_plot(rob, tool, width=width, palette=palette)
-    _save_all(figures, outputs)
+    _save_all(figures, outputs, settings)
 
 
 def run_prisma(inputs: Files, outputs: Files, settings: Settings) -> None:
     """The PRISMA 2020 flow diagram (stem ``prisma``) and its PRISMA2020-package CSV (output ``csv``)."""
     table = read_table(inputs["prisma"])
     write_prisma_csv(table, outputs["csv"])
-    _save_all({"prisma": prisma_flow(table, width=settings["width"])}, outputs)
+    _save_all({"prisma": prisma_flow(table, width=settings["width"])}, outputs, settings)
 
 
 def _harmonized_tables(inputs: Files) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -260,17 +263,17 @@ def run_evidence_map(inputs: Files, outputs: Files, settings: Settings) -> None:
     """The evidence map (stem ``evidence-map``) of every reported result."""
     table = evidence_map_table(*_harmonized_tables(inputs))
     figure = evidence_map(table, domain_names=_domain_names(inputs), width=settings["width"])
-    _save_all({"evidence-map": figure}, outputs)
+    _save_all({"evidence-map": figure}, outputs, settings)
 
 
 def run_qol_over_time(inputs: Files, outputs: Files, settings: Settings) -> None:
     """QoL over time (stem ``qol-over-time``); no figure when no QoL value has a known timepoint."""
     table = trajectory_table(*_harmonized_tables(inputs))
     if table.empty:
-        _save_all({}, outputs)
+        _save_all({}, outputs, settings)
         return
     figure = trajectories_plot(table, domain_names=_domain_names(inputs), width=settings["width"])
-    _save_all({"qol-over-time": figure}, outputs)
+    _save_all({"qol-over-time": figure}, outputs, settings)
 
 
 def run_captions(inputs: Files, outputs: Files, settings: Settings) -> None:
@@ -293,7 +296,7 @@ def run_funnel(inputs: Files, outputs: Files, settings: Settings) -> None:
     effects, trim-and-fill's imputed studies drawn open."""
     meta, weights = read_table(inputs["meta_analyses"]), read_table(inputs["study_weights"])
     tests, filled = read_table(inputs["small_study_effects"]), read_table(inputs["filled_studies"])
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for analysis, rows in _in_part(_pooled_rows(meta, tests), settings):
             aid = analysis["analysis_id"]
             family.add(
@@ -313,7 +316,7 @@ def run_bubble(inputs: Files, outputs: Files, settings: Settings) -> None:
     weights, regression = read_table(inputs["study_weights"]), read_table(inputs["meta_regression"])
     studies = read_table(inputs["studies"])
     measures = read_table(inputs["meta_analyses"]).set_index("analysis_id")["measure"]
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for (aid, moderator), rows in regression.groupby(["analysis_id", "moderator"], sort=True):
             own = weights[weights["analysis_id"] == aid].reset_index(drop=True)
             values = moderator_values(own, studies, str(moderator))
@@ -334,7 +337,7 @@ def run_influence(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Influence panels (stem ``influence-<analysis>``) and Baujat plots (``baujat-<analysis>``)."""
     meta, weights, influence = (read_table(inputs[name]) for name in ("meta_analyses", "study_weights", "influence"))
     width, palette = settings["width"], settings["palette"]
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for analysis, rows in _in_part(_pooled_rows(meta, influence), settings):
             aid = analysis["analysis_id"]
             family.add(f"influence-{slug(aid)}", influence_plot(rows, analysis, width=width, palette=palette))
@@ -346,7 +349,7 @@ def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Cumulative forest plots (stem ``cumulative-<analysis>``); one longer than ``forest_max_rows`` rows
     continues over pages ``cumulative-<analysis>-page-2``, ..."""
     meta, cumulative = read_table(inputs["meta_analyses"]), read_table(inputs["cumulative"])
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for analysis, rows in _in_part(_pooled_rows(meta, cumulative), settings):
             pages = cumulative_forest_pages(
                 rows,
@@ -362,7 +365,7 @@ def run_cumulative(inputs: Files, outputs: Files, settings: Settings) -> None:
 def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
     """GOSH plots (stem ``gosh-<analysis>``)."""
     meta, subsets = read_table(inputs["meta_analyses"]), read_table(inputs["gosh"])
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for analysis, rows in _pooled_rows(meta, subsets):
             plot = gosh_plot(rows, analysis, width=settings["width"], palette=settings["palette"])
             family.add(f"gosh-{slug(analysis['analysis_id'])}", plot)
@@ -374,7 +377,7 @@ def run_specification_curve(inputs: Files, outputs: Files, settings: Settings) -
     meta, table = read_table(inputs["meta_analyses"]), read_table(inputs["multiverse"])
     pooled = table[table["status"] == "pooled"]
     counts = pooled["analysis_id"].value_counts()
-    with _Family(outputs) as family:
+    with _Family(outputs, settings) as family:
         for analysis, rows in _pooled_rows(meta, table):
             if counts.get(analysis["analysis_id"], 0) >= 2:
                 plot = specification_curve(rows, analysis, width=settings["width"], palette=settings["palette"])
