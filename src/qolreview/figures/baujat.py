@@ -190,6 +190,40 @@ def _overlaps(box: Box, boxes: np.ndarray) -> np.ndarray:
     return np.where((dx > 0) & (dy > 0), dx * dy, 0.0)
 
 
+def _position_cost(
+    anchor: tuple[float, float],
+    centre: tuple[float, float],
+    box: Box,
+    end: tuple[float, float] | None,
+    obstacles: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    bound: float,
+) -> float:
+    """The cost of a label at ``centre`` (its ``box``, its leader ending at ``end``) for the anchor at ``anchor``
+    (:func:`place_labels`), given the ``obstacles``: the placed labels' boxes, their leaders' starts and ends, and
+    the other points' boxes. Its terms are added cheapest first, and the sum is returned as soon as it reaches
+    ``bound`` (the cheapest position so far), since no term is negative."""
+    labels, leader_starts, leader_ends, dots = obstacles
+    terms = [
+        lambda: DISTANCE_COST * math.hypot(centre[0] - anchor[0], centre[1] - anchor[1]),
+        lambda: _area_cost(_overlaps(box, labels), 1e7, 1e3),
+        lambda: 1e5 * _crossings(leader_starts, leader_ends, box),
+        lambda: _area_cost(_overlaps(box, dots), 1e4, 10),
+    ]
+    if end is not None:
+        terms += [lambda: 1e5 * _crossings(anchor, end, labels), lambda: 200 * _crossings(anchor, end, dots)]
+    cost = 0.0
+    for term in terms:
+        cost += term()
+        if cost >= bound:
+            break
+    return cost
+
+
+def _area_cost(areas: np.ndarray, each: float, per_pixel: float) -> float:
+    """The cost of overlapping boxes of ``areas`` (0: no overlap): ``each`` per overlap plus ``per_pixel`` of area."""
+    return float(np.sum(np.where(areas > 0, each + per_pixel * areas, 0.0)))
+
+
 def _crossings(starts: ArrayLike, ends: ArrayLike, boxes: ArrayLike) -> int:
     """How many of the segments from ``starts`` to ``ends`` pass through their ``boxes`` (Liang-Barsky clipping;
     points ``(..., 2)`` and boxes ``(..., 4)`` broadcast against each other)."""
@@ -254,13 +288,9 @@ def place_labels(
                 if box[0] < inner[0] or box[1] < inner[1] or box[2] > inner[2] or box[3] > inner[3]:
                     continue
                 end = (min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3])) if ring > 0 else None
-                on_labels, on_dots = _overlaps(box, boxes), _overlaps(box, others)
-                cost = DISTANCE_COST * math.hypot(cx - px, cy - py)
-                cost += float(np.sum(np.where(on_labels > 0, 1e7 + 1e3 * on_labels, 0.0)))
-                cost += 1e5 * _crossings(leader_starts, leader_ends, box)
-                cost += float(np.sum(np.where(on_dots > 0, 1e4 + 10 * on_dots, 0.0)))
-                if end is not None:
-                    cost += 1e5 * _crossings((px, py), end, boxes) + 200 * _crossings((px, py), end, others)
+                cost = _position_cost(
+                    (px, py), (cx, cy), box, end, (boxes, leader_starts, leader_ends, others), best_cost
+                )
                 if cost < best_cost:
                     best, best_cost = _Placed(box, (cx, cy), end), cost
         if best is None:  # no position inside the axes: right of the anchor
