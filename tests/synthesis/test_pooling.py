@@ -12,7 +12,13 @@ import pytest
 from scipy import stats
 
 from qolreview.meta import correlated_hierarchical, random_effects
-from qolreview.synthesis.pooling import PoolingSettings, analysable_effects, one_effect_per_study, synthesize
+from qolreview.synthesis.pooling import (
+    PoolingSettings,
+    analysable_effects,
+    arm_drugs,
+    one_effect_per_study,
+    synthesize,
+)
 
 STUDIES = pd.DataFrame(
     {
@@ -556,3 +562,19 @@ def test_raw_units_must_be_known() -> None:
     assert PoolingSettings.from_config({"raw_units": "instead"}).raw_units == "instead"
     with pytest.raises(ValueError, match="raw_units must be one of beside, instead, never"):
         PoolingSettings.from_config({"raw_units": "always"})
+
+
+def test_arm_drugs_names_each_arms_drugs_by_study_and_arm():
+    arms = pd.DataFrame(
+        {
+            "study_id": ["s1", "s1", "s2", "s2", "s2"],
+            "arm_id": ["a", "b", "a", "b", "b"],
+            "drug": ["drug X", None, "drug Y", "drug Z", "drug Y"],
+        }
+    )
+    assert arm_drugs(arms) == {
+        ("s1", "a"): {"drug X"},
+        ("s1", "b"): set(),
+        ("s2", "a"): {"drug Y"},
+        ("s2", "b"): {"drug Z", "drug Y"},
+    }

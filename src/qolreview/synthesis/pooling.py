@@ -436,10 +436,20 @@ def study_attributes(studies: pd.DataFrame, rob_overall: pd.Series) -> pd.DataFr
     )
 
 
-def _drugs(study_id: str, arm_ids: tuple[str, ...], arms: pd.DataFrame) -> str:
-    """Drug(s) of the intervention arm(s) behind a study's effect (``arms.drug``)."""
-    mine = arms[(arms["study_id"] == study_id) & arms["arm_id"].astype(str).isin(arm_ids)]
-    drugs = sorted(set(mine["drug"].dropna().astype(str)))
+def arm_drugs(arms: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
+    """The drug(s) of each arm (``arms.drug``; none when missing), by study and arm id: one pass over the arms
+    table, so that naming the drugs of every study of every analysis costs a lookup each."""
+    drugs: dict[tuple[str, str], set[str]] = {}
+    for study, arm, drug in zip(arms["study_id"], arms["arm_id"].astype(str), arms["drug"], strict=True):
+        named = drugs.setdefault((study, arm), set())
+        if not pd.isna(drug):
+            named.add(str(drug))
+    return drugs
+
+
+def _drugs(study_id: str, arm_ids: tuple[str, ...], drugs_of: Mapping[tuple[str, str], set[str]]) -> str:
+    """Drug(s) of the intervention arm(s) behind a study's effect (:func:`arm_drugs`)."""
+    drugs = sorted(set().union(*(drugs_of.get((study_id, arm), set()) for arm in arm_ids)))
     return "; ".join(drugs) if drugs else SUBGROUP_MISSING
 
 
@@ -606,12 +616,13 @@ def synthesize(
     unknown = sorted(set(data["study_id"]) - set(attributes.index))
     if unknown:
         raise ValueError(f"effects of studies not in `studies`: {unknown}")
+    drugs_of = arm_drugs(arms)
     meta_rows, weight_frames, loo_frames, subgroup_frames = [], [], [], []
     for aid, group in data.groupby("analysis_id", sort=True):
         per_study = one_effect_per_study(group, settings)
         per_study = per_study.join(attributes, on="study_id")
         per_study["drug"] = [
-            _drugs(s, a, arms) for s, a in zip(per_study["study_id"], per_study["arm_ids"], strict=True)
+            _drugs(s, a, drugs_of) for s, a in zip(per_study["study_id"], per_study["arm_ids"], strict=True)
         ]
         k = len(per_study)
         pooled = k >= settings.min_studies_to_pool
