@@ -30,9 +30,9 @@ from qolreview.clean.stage import clean_workbook
 from qolreview.harmonize.stage import harmonize
 from qolreview.instruments import load_registry
 from qolreview.meta import random_effects
-from qolreview.sensitivity import ReviewInputs, multiverse
-from qolreview.sensitivity.effects import analysis_rows, kept
-from qolreview.sensitivity.factors import harmonize_config, pooling_settings
+from qolreview.sensitivity.choices import harmonize_config, pooling_settings
+from qolreview.sensitivity.effects import ReviewInputs, analysis_rows, kept
+from qolreview.sensitivity.multiverse import multiverse
 from qolreview.synthesis import pooling, risk_of_bias
 
 ROOT = Path(__file__).resolve().parents[1]

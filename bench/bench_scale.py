@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from bench.bench_clean import write_sheets
-from qolreview.review_folder import OWN_IDENTITY
+from qolreview.review_identity import OWN_IDENTITY
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("Snakefile", "workflow", "config", "report")

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from qolreview.review_folder import OWN_IDENTITY, command_line, create_review_folder, review_identity_problems
+from qolreview.review_folder import command_line, create_review_folder
+from qolreview.review_identity import OWN_IDENTITY, review_identity_problems
 
 DEFAULT_CONFIG = ROOT / "config" / "config.yaml"
 

@@ -1,4 +1,4 @@
-"""A review in its own folder, and the check that a run describes the review it runs on.
+"""A review in its own folder.
 
 A review folder holds only that review's files: ``config/config.yaml`` (its identity, vocabularies and any
 analysis choice that departs from the defaults), ``raw/extraction.xlsx`` (the blank template, to fill) and
@@ -14,18 +14,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
-
 from qolreview.workbook.writer import write_template
-
-REQUIRED_IDENTITY = ("title", "intervention_label", "comparator_label")
-"""Fields of ``review`` without which the report and the figures cannot name the review and its arms."""
-OWN_IDENTITY = ("title", "authors", "citation", "doi", "search", "eligibility", "intervention_label")
-"""Fields of ``review`` that belong to one review alone (generic ones such as ``comparator_label: control`` may
-be shared)."""
 
 CONFIG_TEMPLATE = """\
 # This review's configuration. Every key left out takes the review pipeline's default (its
@@ -106,35 +98,6 @@ A systematic review run with the review pipeline.
 """
 
 GITIGNORE = "results/\n.snakemake/\n"
-
-
-def review_identity_problems(
-    config: Mapping[str, object], default_config: Path, workbook: Path, project: Path
-) -> list[str]:
-    """Why ``config`` cannot describe the review of ``workbook`` (empty when it can).
-
-    The required identity fields must be filled, and with a workbook other than the default review's none of
-    ``OWN_IDENTITY`` may keep the default review's value: its title, authors or labels are never shown for
-    another review.
-    """
-    review = config["review"]
-    assert isinstance(review, Mapping)
-    problems = [
-        f"review.{key} is empty: describe the review in its config file (docs/new_review.md)"
-        for key in REQUIRED_IDENTITY
-        if not str(review.get(key) or "").strip()
-    ]
-    default = yaml.safe_load(default_config.read_text(encoding="utf-8"))
-    if workbook.resolve() == (project / default["extraction"]).resolve():
-        return problems
-    kept = [key for key in OWN_IDENTITY if default["review"].get(key) and review.get(key) == default["review"][key]]
-    if kept:
-        problems.append(
-            f"extraction = {workbook} is not the default review's workbook, but review.{', review.'.join(kept)} "
-            "still describe the default review: give this review's own values in its config file "
-            "(--configfile), or start a review folder with `make review DIR=...` (docs/new_review.md)"
-        )
-    return problems
 
 
 def create_review_folder(folder: Path, project: Path) -> list[Path]:

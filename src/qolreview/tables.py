@@ -19,6 +19,7 @@ import pandera.pandas as pa
 import pyarrow
 from pandera.typing import Series
 
+from qolreview.synthesis import DIAGNOSTIC_METHODS
 from qolreview.workbook.spec import EVIDENCE_STATUS, OUTCOME_BASES
 
 Text = Series[str]
@@ -562,10 +563,6 @@ class Gosh(Contract):
     tau2: Number = _optional(ge=0)
     i2: Number = _optional(ge=0, le=100)
     qe: Number = _optional(ge=0)
-
-
-DIAGNOSTIC_METHODS = ("meta_regression", "small_study_effects", "influence", "cumulative", "gosh")
-"""The diagnostics of the pooled analyses, one rule each."""
 
 
 class DiagnosticFailures(Contract):

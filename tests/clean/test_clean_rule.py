@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qolreview.parquet_io import read_table
-from qolreview.review_folder import OWN_IDENTITY
+from qolreview.review_identity import OWN_IDENTITY
 from qolreview.workbook.spec import SHEETS
 from workbook_factory import valid_data, write_workbook
 

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from qolreview.figures.specification_curve import MAX_LINES, curve_order, specification_curve
-from qolreview.sensitivity import parse_sensitivity, specification_grid
-from qolreview.sensitivity.factors import primary_choices
+from qolreview.sensitivity import parse_sensitivity
+from qolreview.sensitivity.choices import primary_choices
+from qolreview.sensitivity.grid import specification_grid
 
 CONFIG = {
     "harmonize": {"pre_post_r": 0.5, "timepoint_choice": "latest"},

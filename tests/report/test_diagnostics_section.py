@@ -15,8 +15,8 @@ from qolreview import report as R
 from qolreview.instruments import BUNDLED_REGISTRY
 from qolreview.meta import cumulative, egger_test, gosh, influence, rank_correlation_test, trim_and_fill
 from qolreview.report.diagnostics import gosh_section, not_run_reason
+from qolreview.synthesis import DIAGNOSTIC_METHODS
 from qolreview.tables import (
-    DIAGNOSTIC_METHODS,
     Cumulative,
     DiagnosticFailures,
     FilledStudies,

@@ -17,8 +17,8 @@ from qolreview.instruments import bundled_registry
 from qolreview.labels import domain_labels
 from qolreview.report.provenance import write_provenance
 from qolreview.report.sections import influential_omissions
+from qolreview.synthesis import DIAGNOSTIC_METHODS
 from qolreview.synthesis.grade import RATIO_FIELDS
-from qolreview.tables import DIAGNOSTIC_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = float("nan")

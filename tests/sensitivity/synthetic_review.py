@@ -19,7 +19,7 @@ from qolreview.clean.stage import clean_workbook
 from qolreview.harmonize.stage import Harmonized, harmonize
 from qolreview.instruments import load_registry
 from qolreview.meta import correlated_hierarchical, random_effects
-from qolreview.sensitivity import ReviewInputs
+from qolreview.sensitivity.effects import ReviewInputs
 from qolreview.synthesis import pooling, risk_of_bias
 
 ROOT = Path(__file__).resolve().parents[2]

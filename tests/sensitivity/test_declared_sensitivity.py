@@ -8,7 +8,7 @@ import pytest
 from synthetic_review import OVERALL_13, assert_matches, direct, review
 
 from qolreview.parquet_io import table_bytes
-from qolreview.sensitivity import declared_sensitivity
+from qolreview.sensitivity.declared import declared_sensitivity
 from qolreview.tables import SensitivityAnalyses
 
 DECLARED = {

@@ -10,9 +10,13 @@ import pytest
 from synthetic_review import OVERALL_13, assert_matches, direct, review
 
 from qolreview.parquet_io import table_bytes
-from qolreview.sensitivity import multiverse, parse_sensitivity, specification_grid, summarise_multiverse
+from qolreview.sensitivity import parse_sensitivity
+from qolreview.sensitivity.choices import primary_choices
 from qolreview.sensitivity.conclusions import between_share, robustness
-from qolreview.sensitivity.factors import FACTOR_NAMES, primary_choices
+from qolreview.sensitivity.factors import FACTOR_NAMES
+from qolreview.sensitivity.grid import specification_grid
+from qolreview.sensitivity.multiverse import multiverse
+from qolreview.sensitivity.summary import summarise_multiverse
 from qolreview.tables import Multiverse, MultiverseFactors, MultiverseSummary
 
 FACTORS = {

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from qolreview.meta import METHODS, TESTS
 from qolreview.sensitivity import SensitivityConfigError, parse_sensitivity
-from qolreview.sensitivity.factors import departures_text, describe, primary_choices
+from qolreview.sensitivity.choices import primary_choices
+from qolreview.sensitivity.factors import BY_NAME, departures_text, describe
+from qolreview.synthesis.pooling import MULTIPLE_EFFECTS
 
 CONFIG = {
     "harmonize": {"pre_post_r": 0.5, "timepoint_choice": "latest"},
@@ -78,3 +81,10 @@ def test_descriptions_name_each_departure_against_the_primary_value() -> None:
     )
     assert departures_text(choices, primary) == "design=randomised_only; pre_post_r=0.7; method=DL"
     assert describe(primary, primary) == "The primary analysis"
+
+
+def test_factor_levels_are_the_pooling_vocabularies():
+    """The factors name their levels without importing the pooling code; these must stay its vocabularies."""
+    assert set(BY_NAME["multiple_effects"].levels or ()) == set(MULTIPLE_EFFECTS)
+    assert set(BY_NAME["test"].levels or ()) == set(TESTS)
+    assert tuple(BY_NAME["method"].levels or {}) == METHODS

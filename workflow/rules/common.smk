@@ -4,9 +4,9 @@ import os
 from pathlib import Path
 
 import qolreview
-from qolreview.review_folder import review_identity_problems
+from qolreview.review_identity import review_identity_problems
 from qolreview.sensitivity import SensitivityConfigError, parse_sensitivity
-from qolreview.tables import DIAGNOSTIC_METHODS
+from qolreview.synthesis import DIAGNOSTIC_METHODS
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from qolreview.atomic import write_bytes_atomic
 from qolreview.figures import style
 
-FORMATS = ("svg", "png")
+FIGURE_FORMATS = ("svg", "png")
 """The file formats a figure can be saved in (setting ``figures.formats``): SVG, always written (the report embeds
 it), and 300-dpi PNG on request, which takes about as long again to write."""
 METADATA: dict[str, dict[str, None]] = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None}}
@@ -26,18 +26,18 @@ def _encoded(fig: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> dict[str, Path]:
-    """Write ``<stem>.<format>`` for each of ``formats`` (of :data:`FORMATS`; PNG at 300 dpi) without timestamps or
-    version strings, and return the paths by format.
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FIGURE_FORMATS) -> dict[str, Path]:
+    """Write ``<stem>.<format>`` for each of ``formats`` (of :data:`FIGURE_FORMATS`; PNG at 300 dpi) without
+    timestamps or version strings, and return the paths by format.
 
     The SVG hash salt and fonts come from ``style.RC``; ``Date``/``Creator`` (SVG) and ``Software``
     (PNG) metadata are dropped, so reruns are byte-identical. The files are written atomically, with
     ordinary permissions (:func:`qolreview.atomic.write_bytes_atomic`).
     """
-    unknown = sorted(set(formats) - set(FORMATS))
+    unknown = sorted(set(formats) - set(FIGURE_FORMATS))
     if unknown:
-        raise ValueError(f"unknown figure format(s) {unknown}: expected some of {list(FORMATS)}")
+        raise ValueError(f"unknown figure format(s) {unknown}: expected some of {list(FIGURE_FORMATS)}")
     stem = Path(stem)
-    paths = {fmt: stem.with_name(f"{stem.name}.{fmt}") for fmt in FORMATS if fmt in formats}
+    paths = {fmt: stem.with_name(f"{stem.name}.{fmt}") for fmt in FIGURE_FORMATS if fmt in formats}
     write_bytes_atomic({path: _encoded(fig, fmt) for fmt, path in paths.items()})
     return paths

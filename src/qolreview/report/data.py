@@ -16,7 +16,7 @@ from qolreview.atomic import write_bytes_atomic
 from qolreview.instruments import Registry, load_registry
 from qolreview.labels import domain_labels
 from qolreview.parquet_io import read_table
-from qolreview.tables import DIAGNOSTIC_METHODS
+from qolreview.synthesis import DIAGNOSTIC_METHODS
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from qolreview.report.wording import (
     window_spans,
 )
 from qolreview.sensitivity import parse_sensitivity
-from qolreview.sensitivity.factors import describe, primary_choices
+from qolreview.sensitivity.choices import primary_choices
+from qolreview.sensitivity.factors import describe
 from qolreview.synthesis.narrative import EDP_THRESHOLD
 from qolreview.synthesis.pooling import LEAVE_ONE_OUT_MIN_STUDIES
 from qolreview.tables import MIXED_BASES, RATIO_MEASURES, UNTIMED_RULE

@@ -14,11 +14,52 @@ from qolreview.report.figure_files import Figures
 from qolreview.report.markup import escape_markdown, table_or_note
 from qolreview.report.wording import measure_short
 
+DETAILED_ANALYSES = 10
+"""Pooled analyses up to which the report gives every declared sensitivity result in words and in its table; with
+more, only the results that change a conclusion (all are in ``results/sensitivity/sensitivity_analyses.parquet``)."""
 
-def sensitivity_table(data: ReportData) -> pd.DataFrame:
-    """One row per declared sensitivity analysis and pooled analysis: what was done, the studies left, the result
-    and its difference from the primary estimate (Cochrane Handbook 10.14)."""
-    rows = data["sensitivity_analyses"]
+
+def declared_shown(declared: pd.DataFrame) -> pd.DataFrame:
+    """The declared sensitivity results the report describes: all of them for up to ``DETAILED_ANALYSES`` pooled
+    analyses, else those that change the primary analysis' conclusion."""
+    if declared["analysis_id"].nunique() <= DETAILED_ANALYSES:
+        return declared
+    return declared[declared["same_conclusion"].eq(False).fillna(False).astype(bool)]
+
+
+def _declared_text(declared: pd.DataFrame, titles: dict[str, str]) -> str:
+    """The declared sensitivity analyses in words: every result of each pooled analysis, or, beyond
+    ``DETAILED_ANALYSES`` analyses, a count and the results that change a conclusion."""
+    n_analyses = declared["analysis_id"].nunique()
+    told = declared_shown(declared)
+    sentences = [
+        f"{titles.get(aid, aid)}: " + " ".join(group["sentence"])
+        for aid, group in told.groupby("analysis_id", sort=True)
+    ]
+    lead = escape_markdown(
+        "Declared sensitivity analyses (Cochrane Handbook 10.14) repeat each pooled analysis with one set of "
+        "departures from the primary choices."
+    )
+    if n_analyses > DETAILED_ANALYSES:
+        lead += (
+            escape_markdown(
+                f" Of their {len(declared):,} results on the {n_analyses} pooled analyses, "
+                + (
+                    f"{len(told):,} {'changes' if len(told) == 1 else 'change'} a conclusion, and only these are "
+                    "described here and in the table"
+                    if len(told)
+                    else "none changes a conclusion"
+                )
+            )
+            + "; every result is in `results/sensitivity/sensitivity_analyses.parquet`."
+        )
+    return lead + escape_markdown("".join(f" {sentence}" for sentence in sentences)) + "\n"
+
+
+def sensitivity_table(data: ReportData, rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per declared sensitivity analysis and pooled analysis of ``rows`` (of ``sensitivity_analyses``):
+    what was done, the studies left, the result and its difference from the primary estimate (Cochrane Handbook
+    10.14)."""
     titles = {row["analysis_id"]: analysis_title(row, data.domain_names) for _, row in data["meta_analyses"].iterrows()}
     return pd.DataFrame(
         {
@@ -58,21 +99,12 @@ def robustness_section(data: ReportData, figs: Figures) -> str:
             + "\n"
         )
     else:
-        sentences = [
-            f"{titles.get(aid, aid)}: " + " ".join(group["sentence"])
-            for aid, group in declared.groupby("analysis_id", sort=True)
-        ]
+        parts.append(_declared_text(declared, titles))
+        shown = declared_shown(declared)
+        detailed = declared["analysis_id"].nunique() <= DETAILED_ANALYSES
+        caption = "Declared sensitivity analyses" + ("" if detailed else " that change a conclusion")
         parts.append(
-            escape_markdown(
-                "Declared sensitivity analyses (Cochrane Handbook 10.14) repeat each pooled analysis with one set of "
-                "departures from the primary choices. " + " ".join(sentences)
-            )
-            + "\n"
-        )
-        parts.append(
-            table_or_note(
-                sensitivity_table(data), "Declared sensitivity analyses, against the primary result.", "tbl-sensitivity"
-            )
+            table_or_note(sensitivity_table(data, shown), f"{caption}, against the primary result.", "tbl-sensitivity")
         )
     varied = summary[summary["n_specifications"] > 1]
     if varied.empty:

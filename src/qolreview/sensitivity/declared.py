@@ -17,18 +17,11 @@ import pandas as pd
 
 from qolreview.formatting import estimate_with_ci, plural, report_number
 from qolreview.meta import ConvergenceError
+from qolreview.sensitivity.choices import harmonize_config, pooling_settings, primary_choices
 from qolreview.sensitivity.conclusions import change_phrase, same_conclusion
 from qolreview.sensitivity.config import DeclaredAnalysis, parse_sensitivity
 from qolreview.sensitivity.effects import ReviewInputs, analysis_rows, kept
-from qolreview.sensitivity.factors import (
-    HARMONIZE_FACTORS,
-    Choices,
-    departures_text,
-    describe,
-    harmonize_config,
-    pooling_settings,
-    primary_choices,
-)
+from qolreview.sensitivity.factors import HARMONIZE_FACTORS, Choices, departures_text, describe
 from qolreview.synthesis.pooling import CHE_TEST, PoolingSettings, one_effect_per_study, pooled_fields
 from qolreview.tables import SENSITIVITY_RESULT_FIELDS, SENSITIVITY_STATUSES, SensitivityAnalyses
 

@@ -20,9 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from qolreview.meta import METHODS, TESTS
-from qolreview.synthesis.pooling import MULTIPLE_EFFECTS, PoolingSettings
-
 FILTER, HARMONIZE, SYNTHESIS = "filter", "harmonize", "synthesis"
 ALL = "all"
 """Primary value of every filter factor: no study or effect left out."""
@@ -180,7 +177,7 @@ FACTORS: tuple[Factor, ...] = (
         "method",
         SYNTHESIS,
         "synthesis.method: the estimator of tau² (EE: the equal-effects model, tau² = 0)",
-        {m: f"with {_METHOD_NAMES[m]} (primary: {{primary}})" for m in METHODS},
+        {m: f"with {name} (primary: {{primary}})" for m, name in _METHOD_NAMES.items()},
     ),
     Factor(
         "test",
@@ -199,39 +196,9 @@ BY_NAME: Mapping[str, Factor] = {f.name: f for f in FACTORS}
 HARMONIZE_FACTORS: tuple[str, ...] = tuple(f.name for f in FACTORS if f.kind == HARMONIZE)
 FILTER_FACTORS: tuple[str, ...] = tuple(f.name for f in FACTORS if f.kind == FILTER)
 NUMERIC_FACTORS: tuple[str, ...] = tuple(f.name for f in FACTORS if f.numeric)
-assert set(MULTIPLE_EFFECTS) == set(BY_NAME["multiple_effects"].levels or ())
-assert set(TESTS) == set(BY_NAME["test"].levels or ())
 
 Choices = Mapping[str, object]
 """A value for every factor (:data:`FACTOR_NAMES`)."""
-
-
-def primary_choices(config: Mapping[str, object]) -> dict[str, object]:
-    """The primary analysis' value of every factor: ``all`` for the filters, the ``harmonize`` and ``synthesis``
-    config values (the pooling defaults where ``synthesis`` leaves a key out)."""
-    harmonize = config.get("harmonize") or {}
-    synthesis = PoolingSettings.from_config(config.get("synthesis") or {})  # type: ignore[arg-type]
-    choices: dict[str, object] = {}
-    for factor in FACTORS:
-        if factor.kind == FILTER:
-            choices[factor.name] = ALL
-        elif factor.kind == HARMONIZE:
-            choices[factor.name] = factor.check(harmonize[factor.name], f"harmonize.{factor.name}")  # type: ignore[index]
-        else:
-            choices[factor.name] = factor.check(getattr(synthesis, factor.name), f"synthesis.{factor.name}")
-    return choices
-
-
-def harmonize_config(config: Mapping[str, object], choices: Choices) -> dict[str, object]:
-    """The ``harmonize`` section with the harmonize factors set to ``choices``."""
-    return {**config["harmonize"], **{name: choices[name] for name in HARMONIZE_FACTORS}}  # type: ignore[dict-item]
-
-
-def pooling_settings(config: Mapping[str, object], choices: Choices) -> PoolingSettings:
-    """The pooling settings of ``config["synthesis"]`` with the synthesis factors set to ``choices``."""
-    synthesis = dict(config.get("synthesis") or {})  # type: ignore[call-overload]
-    synthesis.update({f.name: choices[f.name] for f in FACTORS if f.kind == SYNTHESIS})
-    return PoolingSettings.from_config(synthesis)
 
 
 def describe(choices: Choices, primary: Choices) -> str:

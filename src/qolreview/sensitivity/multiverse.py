@@ -29,16 +29,10 @@ import numpy as np
 import pandas as pd
 
 from qolreview.meta import ConvergenceError, correlated_hierarchical, random_effects_batch
+from qolreview.sensitivity.choices import harmonize_config, pooling_settings, primary_choices
 from qolreview.sensitivity.config import parse_sensitivity
 from qolreview.sensitivity.effects import ReviewInputs, analysis_rows, kept
-from qolreview.sensitivity.factors import (
-    FACTOR_NAMES,
-    FILTER_FACTORS,
-    HARMONIZE_FACTORS,
-    harmonize_config,
-    pooling_settings,
-    primary_choices,
-)
+from qolreview.sensitivity.factors import FACTOR_NAMES, FILTER_FACTORS, HARMONIZE_FACTORS
 from qolreview.sensitivity.grid import select_specifications, specification_grid
 from qolreview.tables import SENSITIVITY_RESULT_FIELDS, SENSITIVITY_STATUSES, Multiverse
 
