@@ -57,6 +57,10 @@ def test_text_columns_and_heterogeneity():
     notes = " ".join(t.get_text() for t in _texts(fig, "note-text")).replace("\n", " ")
     assert "τ² = 0.012, I² = 34.5%, Q = 6.10 (df = 4), p = 0.190" in notes
     assert gid_mark_count(fig, "study-square") == 5
+    (lines,) = [c for c in fig.axes[0].collections if c.get_gid() == "study-ci"]  # the page's CI lines, together
+    lo, hi = fig.axes[0].get_xlim()
+    drawn = np.array([segment[:, 0] for segment in lines.get_segments()])
+    assert drawn == pytest.approx(np.column_stack([studies["ci_lb"].clip(lo, hi), studies["ci_ub"].clip(lo, hi)]))
     favours = [t.get_text().replace("\n", " ") for t in fig.axes[0].texts if t.get_gid() == "favours-label"]
     assert favours == ["Favours control", "Favours ketamine/esketamine"]
     assert "pooled SMD 0.31 (95% CI 0.12 to 0.50)" in result.caption

@@ -161,9 +161,11 @@ def test_cumulative_rows_follow_the_order(k, width):
     texts = [t for ax in fig.axes for t in ax.texts if t.get_gid() == "row-label"]
     assert all(not t.get_parse_math() for t in texts)
     assert rows[0] == f"+ {TRICKY[0]} (2010)" and f"+ {TRICKY[1]} (2017)" in rows
-    assert len(gid_collections(fig, "step-square")) == k
-    squares = [c.get_offsets()[0][0] for c in fig.axes[0].collections if c.get_gid() == "step-square"]
+    assert gid_collections(fig, "step-square") == ["step-square"]  # one collection for the page's squares
+    squares = [x for c in fig.axes[0].collections if c.get_gid() == "step-square" for x, _ in c.get_offsets()]
     assert squares == pytest.approx(steps["estimate"].tolist())
+    lines = [c for c in fig.axes[0].collections if c.get_gid() == "step-ci"]
+    assert len(lines) == 1 and len(lines[0].get_segments()) == k
     first, last = steps.iloc[0], steps.iloc[-1]
     effect = gid_texts(fig, "effect-text")
     assert effect[-1] == f"{last.estimate:.2f} [{last.ci_lb:.2f}, {last.ci_ub:.2f}]"

@@ -22,7 +22,16 @@ from matplotlib.transforms import Transform, blended_transform_factory
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
-from qolreview.figures.forest import _default_xlim, _draw_title, _effect_text, _page_title, _title_in, _whisker
+from qolreview.figures.forest import (
+    Segments,
+    _default_xlim,
+    _draw_title,
+    _effect_text,
+    _page_title,
+    _title_in,
+    _whisker,
+    draw_segments,
+)
 from qolreview.formatting import NA, figure_number, finite, interval, plural
 from qolreview.tables import Cumulative
 
@@ -210,8 +219,20 @@ def _draw(
         ax.plot([null_value, null_value], [0, units], color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
         transform = blended_transform_factory(fig.transFigure, ax.transData)
         _draw_headers(ax, transform, grid, heads)
-        for row in rows:
-            _draw_row(ax, transform, grid, row, lo, hi)
+        segments: Segments = []
+        squares = [_draw_row(ax, transform, grid, row, lo, hi, segments) for row in rows]
+        draw_segments(ax, segments, "step-ci")
+        shown = [square for square in squares if square is not None]
+        if shown:
+            ax.scatter(
+                *zip(*shown, strict=True),
+                s=style.UNWEIGHTED_SQUARE_PT2,
+                marker="s",
+                color=style.INK,
+                zorder=3,
+                linewidths=0,
+                gid="step-square",
+            )
         _draw_axis_label(ax, grid, measure)
         if title:
             _draw_title(fig, grid.font, title)
@@ -278,8 +299,11 @@ def _draw_headers(ax: Axes, transform: Transform, grid: _Grid, heads: Mapping[st
         )
 
 
-def _draw_row(ax: Axes, transform: Transform, grid: _Grid, row: _Row, lo: float, hi: float) -> None:
-    """One step: its label (data text, drawn literally), the estimate's square and CI, and "estimate [CI]"."""
+def _draw_row(
+    ax: Axes, transform: Transform, grid: _Grid, row: _Row, lo: float, hi: float, segments: Segments
+) -> tuple[float, float] | None:
+    """One step: its label (data text, drawn literally), "estimate [CI]" and its CI line (added to ``segments``).
+    Returns where its square goes, None when the estimate is off the axis (the page draws all squares at once)."""
     d, y = row.data, row.centre
     for x, text, ha, gid in (
         (_x_label(grid), "\n".join(row.lines), "left", "row-label"),
@@ -296,18 +320,9 @@ def _draw_row(ax: Axes, transform: Transform, grid: _Grid, row: _Row, lo: float,
             clip_on=False,
             gid=gid,
         )
-    _whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "step-ci")
-    if lo <= float(d["estimate"]) <= hi:
-        ax.scatter(
-            [float(d["estimate"])],
-            [y],
-            s=style.UNWEIGHTED_SQUARE_PT2,
-            marker="s",
-            color=style.INK,
-            zorder=3,
-            linewidths=0,
-            gid="step-square",
-        )
+    _whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "step-ci", segments=segments)
+    estimate = float(d["estimate"])
+    return (estimate, y) if lo <= estimate <= hi else None
 
 
 def _draw_axis_label(ax: Axes, grid: _Grid, measure: str) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from matplotlib.transforms import Transform, blended_transform_factory
@@ -654,16 +655,22 @@ def _draw_rows(
     marks.draw(cells.ax, cells.transform)
 
 
+Segments = list[tuple[tuple[float, float], tuple[float, float]]]
+"""Horizontal lines of a page, drawn together as one collection (:func:`draw_segments`)."""
+
+
 @dataclass
 class _Marks:
-    """The study squares (x, y, area in pt²) and risk-of-bias dots (x, y, judgement) of a page, drawn as one
+    """The study squares (x, y, area in pt²), CI lines and risk-of-bias dots (x, y, judgement) of a page, drawn as one
     collection each: one matplotlib collection per study makes drawing and saving grow with its overhead."""
 
     palette: style.Palette
     squares: list[tuple[float, float, float]] = field(default_factory=list)
     rob: list[tuple[float, float, str]] = field(default_factory=list)
+    whiskers: Segments = field(default_factory=list)
 
     def draw(self, ax: Axes, transform: Transform) -> None:
+        draw_segments(ax, self.whiskers, "study-ci")
         if self.squares:
             x, y, area = zip(*self.squares, strict=True)
             ax.scatter(x, y, s=area, marker="s", color=style.INK, zorder=3, linewidths=0, gid="study-square")
@@ -711,7 +718,7 @@ def _draw_study(
     w = d.get("weight_pct")
     cells.put(cells.x_weight, y, f"{float(w):.1f}%" if finite(w) else "\u2013", "right", "weight-text")
     area = _square_area(w, max_w)
-    _whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci")
+    _whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci", segments=marks.whiskers)
     if lo <= float(d["yi"]) <= hi:
         marks.squares.append((float(d["yi"]), y, area))
     if show_rob:
@@ -805,10 +812,24 @@ def _draw_title(fig: Figure, font: style.Fonts, title: str) -> None:
     )
 
 
-def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str, caps: bool = False) -> None:
-    """A horizontal interval clipped to [lo, hi], with an arrowhead on each clipped side."""
+def _whisker(
+    ax,
+    lb: float,
+    ub: float,
+    y: float,
+    lo: float,
+    hi: float,
+    gid: str,
+    caps: bool = False,
+    segments: Segments | None = None,
+) -> None:
+    """A horizontal interval clipped to [lo, hi], with an arrowhead on each clipped side. Its line is drawn, or
+    added to ``segments`` when given (one line object per study makes drawing and saving grow with its
+    overhead)."""
     a, b = max(lb, lo), min(ub, hi)
-    if a < b:
+    if a < b and segments is not None:
+        segments.append(((a, y), (b, y)))
+    elif a < b:
         ax.plot([a, b], [y, y], color=style.INK, linewidth=0.8, zorder=2, gid=gid, solid_capstyle="butt")
     for clipped, edge, end, marker in ((lb < lo, lo, lb, "<"), (ub > hi, hi, ub, ">")):
         if clipped:
@@ -826,6 +847,15 @@ def _whisker(ax, lb: float, ub: float, y: float, lo: float, hi: float, gid: str,
             ax.plot(
                 [end], [y], marker="|", markersize=style.CLIP_ARROW_SIZE, color=style.INK, zorder=3, gid=f"{gid}-cap"
             )
+
+
+def draw_segments(ax: Axes, segments: Segments, gid: str) -> None:
+    """The interval lines of a page (:func:`_whisker`) as one collection, drawn as its lines would be."""
+    if segments:
+        ax.add_collection(
+            LineCollection(segments, colors=style.INK, linewidths=0.8, zorder=2, capstyle="butt", gid=gid),
+            autolim=False,
+        )
 
 
 def _rob_symbol(ax, transform, x: float, y: float, label: str, palette: style.Palette) -> None:
