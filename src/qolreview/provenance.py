@@ -46,17 +46,14 @@ def compact_cells(cells: str) -> str:
     ``"outcomes!Q7; outcomes!R7; contrasts!H3; outcomes!Q8"`` reads ``"outcomes!Q7,R7,Q8; contrasts!H3"``.
     Items that are not single cells are kept as they are.
     """
-    by_sheet: dict[str, list[tuple[int, int, str]]] = {}
-    other: list[str] = []
+    by_sheet: dict[str, dict[tuple[int, int, str], None]] = {}  # dicts as ordered sets: linear in the cells
+    other: dict[str, None] = {}
     for item in (part.strip() for part in cells.split(";")):
         match = _CELL.match(item)
         if match is None:
-            if item and item not in other:
-                other.append(item)
+            if item:
+                other[item] = None
             continue
-        key = (int(match["row"]), len(match["column"]), match["column"])
-        sheet = by_sheet.setdefault(match["sheet"], [])
-        if key not in sheet:
-            sheet.append(key)
+        by_sheet.setdefault(match["sheet"], {})[(int(match["row"]), len(match["column"]), match["column"])] = None
     parts = [f"{sheet}!" + ",".join(f"{col}{row}" for row, _, col in sorted(keys)) for sheet, keys in by_sheet.items()]
-    return SEPARATOR.join(parts + other)
+    return SEPARATOR.join([*parts, *other])
