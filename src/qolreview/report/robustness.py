@@ -19,10 +19,15 @@ DETAILED_ANALYSES = 10
 more, only the results that change a conclusion (all are in ``results/sensitivity/sensitivity_analyses.parquet``)."""
 
 
+def _detailed(declared: pd.DataFrame) -> bool:
+    """True when the report gives every declared sensitivity result (up to ``DETAILED_ANALYSES`` pooled analyses)."""
+    return declared["analysis_id"].nunique() <= DETAILED_ANALYSES
+
+
 def declared_shown(declared: pd.DataFrame) -> pd.DataFrame:
     """The declared sensitivity results the report describes: all of them for up to ``DETAILED_ANALYSES`` pooled
     analyses, else those that change the primary analysis' conclusion."""
-    if declared["analysis_id"].nunique() <= DETAILED_ANALYSES:
+    if _detailed(declared):
         return declared
     return declared[declared["same_conclusion"].eq(False).fillna(False).astype(bool)]
 
@@ -40,7 +45,7 @@ def _declared_text(declared: pd.DataFrame, titles: dict[str, str]) -> str:
         "Declared sensitivity analyses (Cochrane Handbook 10.14) repeat each pooled analysis with one set of "
         "departures from the primary choices."
     )
-    if n_analyses > DETAILED_ANALYSES:
+    if not _detailed(declared):
         lead += (
             escape_markdown(
                 f" Of their {len(declared):,} results on the {n_analyses} pooled analyses, "
@@ -101,8 +106,7 @@ def robustness_section(data: ReportData, figs: Figures) -> str:
     else:
         parts.append(_declared_text(declared, titles))
         shown = declared_shown(declared)
-        detailed = declared["analysis_id"].nunique() <= DETAILED_ANALYSES
-        caption = "Declared sensitivity analyses" + ("" if detailed else " that change a conclusion")
+        caption = "Declared sensitivity analyses" + ("" if _detailed(declared) else " that change a conclusion")
         parts.append(
             table_or_note(sensitivity_table(data, shown), f"{caption}, against the primary result.", "tbl-sensitivity")
         )
