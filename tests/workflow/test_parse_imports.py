@@ -1,6 +1,7 @@
 """What Snakemake imports of the library when it reads the workflow: every run, a dry run and a no-op rerun included,
 and every cluster job, which reads the workflow again. The rule files check the configuration with light modules
-only; the numerical stack is imported by the jobs that use it."""
+only; the numerical stack is imported by the jobs that use it. And what each job imports: never ``scipy.stats``
+(about a second per job), whose distribution functions the library takes from ``qolreview.meta.distributions``."""
 
 from __future__ import annotations
 
@@ -24,9 +25,25 @@ def _library_imports() -> list[str]:
     return modules
 
 
+def _imported(modules: list[str], watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` are loaded after importing ``modules`` in a fresh interpreter."""
+    code = f"import sys\nfor m in {modules!r}: __import__(m)\nprint(sorted(m for m in {watched!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return ast.literal_eval(done.stdout.strip())
+
+
 def test_the_rule_files_import_no_numerical_library():
     modules = _library_imports()
     assert "qolreview.sensitivity" in modules and "qolreview.review_identity" in modules
-    code = f"import sys\nfor m in {modules!r}: __import__(m)\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert _imported(modules, HEAVY) == []
+
+
+def test_no_job_imports_scipy_stats():
+    """The library modules of the rules' scripts (``workflow/scripts/*.py``) load no ``scipy.stats``."""
+    modules = set()
+    for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("qolreview."):
+                modules.add(node.module)
+    assert "qolreview.synthesis.stage" in modules and "qolreview.figures.stage" in modules
+    assert _imported(sorted(modules), ("scipy.stats", "scipy.optimize")) == []

@@ -29,7 +29,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy import stats
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
@@ -47,7 +46,7 @@ from qolreview.figures.funnel import (
     tick_labels,
 )
 from qolreview.formatting import figure_number, figure_p_statement, finite, interval, plural
-from qolreview.meta import meta_regression
+from qolreview.meta import distributions, meta_regression
 from qolreview.meta.regression import design_matrix
 from qolreview.tables import MetaRegression, StudyWeights
 
@@ -188,9 +187,9 @@ def _table_level(rows: pd.DataFrame) -> float:
         return 0.95
     crit = (float(first[MetaRegression.ci_ub]) - float(first[MetaRegression.estimate])) / se
     if str(first[MetaRegression.test]) == "knha":
-        tail = float(stats.t.sf(crit, int(first[MetaRegression.qe_df])))
+        tail = float(distributions.t.sf(crit, int(first[MetaRegression.qe_df])))
     else:
-        tail = float(stats.norm.sf(crit))
+        tail = float(distributions.norm.sf(crit))
     return round(1.0 - 2.0 * tail, 6)
 
 
@@ -228,7 +227,7 @@ def _refit(
     vb = _covariance(X, yi, vi, fit.tau2, np.asarray(fit.beta), test)
     df = len(used) - X.shape[1]
     alpha = 1.0 - level
-    crit = float(stats.t.isf(alpha / 2, df)) if test == "knha" else float(stats.norm.isf(alpha / 2))
+    crit = float(distributions.t.isf(alpha / 2, df)) if test == "knha" else float(distributions.norm.isf(alpha / 2))
     name = measure or (str(studies["measure"].iloc[0]) if "measure" in studies.columns else "Effect")
     return _Model(
         moderator=moderator,

@@ -28,11 +28,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
-from scipy import stats
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.formatting import figure_number, figure_p_statement, finite, interval, plural
+from qolreview.meta import distributions
 from qolreview.tables import FilledStudies, StudyWeights
 
 LEVELS = (0.90, 0.95, 0.99)
@@ -42,7 +42,7 @@ SHADES = ("#FFFFFF", "#8C8C8C", "#BFBFBF")
 OUTSIDE_SHADE = "#E5E5E5"
 """Fill beyond the outermost contour, p <= 0.01 (metafor's ``back = "gray90"``)."""
 SHADE_LABELS = ("p > 0.10", "0.05 < p \u2264 0.10", "0.01 < p \u2264 0.05", "p \u2264 0.01")
-PSEUDO_CI_Z = float(stats.norm.isf(0.025))
+PSEUDO_CI_Z = float(distributions.norm.isf(0.025))
 """Half width of the pseudo 95% confidence limits, in standard errors."""
 MARKS: dict[str, dict[str, str]] = {
     "cochrane": {"study": style.INK, "imputed": style.INK, "pooled": style.INK, "adjusted": style.INK},
@@ -255,7 +255,7 @@ def _se_ticks(sei: np.ndarray) -> np.ndarray:
 
 def _x_limits(data: _Funnel, se_max: float) -> tuple[float, float]:
     """Limits covering the outermost contour at the bottom, every study and the pseudo confidence limits."""
-    reach = float(stats.norm.isf((1 - max(LEVELS)) / 2)) * se_max
+    reach = float(distributions.norm.isf((1 - max(LEVELS)) / 2)) * se_max
     values = [-reach, reach, *data.yi, *data.filled_yi]
     for centre in (data.estimate, data.adjusted):
         if centre is not None:
@@ -269,7 +269,7 @@ def _draw_contours(ax: Axes, se_max: float) -> None:
     """The significance regions around 0: widest first, so each narrower one is drawn over it."""
     ax.set_facecolor(OUTSIDE_SHADE)
     for level, shade in sorted(zip(LEVELS, SHADES, strict=True), reverse=True):
-        half = float(stats.norm.isf((1 - level) / 2)) * se_max
+        half = float(distributions.norm.isf((1 - level) / 2)) * se_max
         ax.add_patch(
             Polygon(
                 [(0.0, 0.0), (-half, se_max), (half, se_max)],
@@ -365,7 +365,7 @@ def _legend_entries(data: _Funnel, colours: Mapping[str, str], width: style.Widt
 
 def _significant(data: _Funnel, level: float = 0.95) -> int:
     """How many studies lie outside the ``level`` contour (two-sided p below 1 - level against 0)."""
-    return int(np.sum(np.abs(data.yi) > stats.norm.isf((1 - level) / 2) * data.sei))
+    return int(np.sum(np.abs(data.yi) > distributions.norm.isf((1 - level) / 2) * data.sei))
 
 
 def _small_study_text(data: _Funnel) -> str:

@@ -24,11 +24,11 @@ from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from scipy import stats
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.formatting import figure_number, finite, plural
+from qolreview.meta import distributions
 from qolreview.tables import Influence
 
 _INFLUENCE_COLUMNS = (
@@ -150,12 +150,12 @@ class _Axis:
 
 def _reference_lines(panel: _Panel, k: int, analysis: Mapping[str, object]) -> list[tuple[float, str]]:
     """metafor's reference lines of a panel (p = 1 coefficient): dashed "no influence", dotted cut-offs."""
-    z = float(stats.norm.ppf(0.975))
+    z = float(distributions.norm.ppf(0.975))
     lines: dict[str, list[tuple[float, str]]] = {
         "rstudent": [(0.0, "--"), (-z, ":"), (z, ":")],
         "dffits": [(0.0, "--")]
         + ([(-3 * math.sqrt(1 / (k - 1)), ":"), (3 * math.sqrt(1 / (k - 1)), ":")] if k > 1 else []),
-        "cook_d": [(float(stats.chi2.ppf(0.5, 1)), ":")],
+        "cook_d": [(float(distributions.chi2.ppf(0.5, 1)), ":")],
         "cov_r": [(1.0, "--")],
         "tau2_del": [(float(analysis["tau2"]), "--")] if finite(analysis.get("tau2")) else [],
         "qe_del": [(float(analysis["q"]), "--")] if finite(analysis.get("q")) else [],
@@ -481,7 +481,7 @@ def _caption(table: pd.DataFrame, flags: np.ndarray, analysis: Mapping[str, obje
         f"ratios (log scale), \u03c4\u00b2 and Cochran's Q with the study left out, hat values and weights (%). "
         f"Dashed lines mark no influence (0; a covariance ratio of 1; {full}; the mean hat value 1/k and the mean "
         f"weight 100/k = {figure_number(100 / k, 1)}%). Dotted lines mark metafor's cut-offs (residuals "
-        f"\u00b11.96; DFFITS {dffits_cut}Cook's distance {figure_number(stats.chi2.ppf(0.5, 1))}, the median "
+        f"\u00b11.96; DFFITS {dffits_cut}Cook's distance {figure_number(distributions.chi2.ppf(0.5, 1))}, the median "
         f"of \u03c7\u00b2 with 1 df; hat value 3/k = {figure_number(3 / k)})."
     )
     flagged = table.loc[flags, "label"].astype(str).tolist()

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from qolreview.arrays import FloatArray
 from qolreview.harmonize import effect_sizes as es
+from qolreview.meta import distributions
 
 #: Below this group size a CI of a mean is taken to be t-based, from this size on z-based (Handbook 6.5.2.2).
 T_BASED_BELOW_N = 60
@@ -149,14 +149,14 @@ def sd_from_ci(
     lo, hi, k, lv = _floats(ci_low, ci_high, n, level)
     upper = 1 - (1 - lv) / 2
     with np.errstate(invalid="ignore"):
-        q = np.where(k < T_BASED_BELOW_N, stats.t.ppf(upper, k - 1), stats.norm.ppf(upper))
+        q = np.where(k < T_BASED_BELOW_N, distributions.t.ppf(upper, k - 1), distributions.norm.ppf(upper))
     return np.sqrt(k) * (hi - lo) / (2 * q), SD_FROM_CI
 
 
 def wan_eta(n: ArrayLike) -> FloatArray:
     """Expected IQR of n standard-normal draws, η(n) = 2·Φ⁻¹((0.75n - 0.125)/(n + 0.25)) (Wan et al. 2014, eq. 16)."""
     k = np.asarray(n, dtype=np.float64)
-    return np.asarray(2 * stats.norm.ppf((0.75 * k - 0.125) / (k + 0.25)), dtype=np.float64)
+    return np.asarray(2 * distributions.norm.ppf((0.75 * k - 0.125) / (k + 0.25)), dtype=np.float64)
 
 
 def mean_sd_from_median_iqr(
@@ -205,7 +205,11 @@ def se_from_p(
         raise ValueError("P values must lie in (0, 1)")
     if log_scale:
         est = np.log(est)
-    q = stats.norm.isf(prob / 2) if df is None else stats.t.isf(prob / 2, np.asarray(df, dtype=np.float64))
+    q = (
+        distributions.norm.isf(prob / 2)
+        if df is None
+        else distributions.t.isf(prob / 2, np.asarray(df, dtype=np.float64))
+    )
     return np.abs(est) / q, SE_FROM_P
 
 

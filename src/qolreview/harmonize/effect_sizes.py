@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from qolreview.arrays import FloatArray
+from qolreview.meta import distributions
 
 EffectSize = tuple[FloatArray, FloatArray]
 
@@ -509,7 +510,7 @@ def critical_z(level: ArrayLike) -> FloatArray:
     """
     lv = np.asarray(level, dtype=np.float64)
     _require((lv <= 0) | (lv >= 1), "confidence level must lie in (0, 1)")
-    return np.asarray(stats.norm.ppf(1 - (1 - lv) / 2), dtype=np.float64)
+    return np.asarray(distributions.norm.ppf(1 - (1 - lv) / 2), dtype=np.float64)
 
 
 def ci_to_se(ci_low: ArrayLike, ci_high: ArrayLike, level: ArrayLike = 0.95, log_scale: bool = False) -> FloatArray:

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qolreview.clean.normalize import timepoint_key
 from qolreview.harmonize import arm_stats as st
@@ -50,6 +49,7 @@ from qolreview.harmonize.windows import (
     parse_windows,
 )
 from qolreview.instruments import Registry, Subscale, load_registry
+from qolreview.meta import distributions
 from qolreview.parquet_io import read_table, write_table
 from qolreview.provenance import cell, join_cells, row_cells
 from qolreview.tables import UNTIMED_RULE, WEEKS_RULE, ConversionLog, EffectSizes, NotConvertible
@@ -490,7 +490,7 @@ def _effects_table(
     duplicated = df["effect_id"][df["effect_id"].duplicated()]
     if len(duplicated):
         raise ValueError(f"duplicate effect ids: {sorted(set(duplicated))}")
-    z = float(stats.norm.ppf(0.975))
+    z = float(distributions.norm.ppf(0.975))
     se = np.sqrt(df["vi"].astype(float))
     df["ci_lb"], df["ci_ub"] = df["yi"] - z * se, df["yi"] + z * se
     df = _place_in_windows(df, settings)

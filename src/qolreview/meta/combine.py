@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from qolreview.meta import distributions
 from qolreview.meta.validation import validate_effects
 
 
@@ -93,7 +93,7 @@ def subgroup_test(estimates: ArrayLike, ses: ArrayLike) -> SubgroupTest:
     pooled = np.sum(w * theta) / np.sum(w)
     q = float(np.sum(w * (theta - pooled) ** 2))
     df = theta.size - 1
-    return SubgroupTest(q=q, df=df, pval=float(stats.chi2.sf(q, df)))
+    return SubgroupTest(q=q, df=df, pval=float(distributions.chi2.sf(q, df)))
 
 
 def combine_dependent(yi: ArrayLike, vi: ArrayLike, r: float | ArrayLike) -> Composite:

@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from qolreview.arrays import FloatArray
+from qolreview.meta import distributions
 from qolreview.meta.blocks import Blocks, Panel
 from qolreview.meta.estimators import weighted_fit
 from qolreview.meta.fit import _raise_unconverged
@@ -140,7 +140,7 @@ def influence(
     # NaN comparisons are False: the same as metafor's `is.infl & !is.na(is.infl)` for R's NA logic.
     influential = (
         (np.abs(dffits) > 3.0 * np.sqrt(1.0 / (k - 1.0)))
-        | (stats.chi2.cdf(cook_d, 1) > 0.5)
+        | (distributions.chi2.cdf(cook_d, 1) > 0.5)
         | (hat > 3.0 / k)
         | (np.abs(dfbetas) > 1.0)
     )

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from qolreview.arrays import FloatArray
+from qolreview.meta import distributions
 from qolreview.meta.blocks import Blocks, Panel
 from qolreview.meta.estimators import Tau2Estimate, estimate_tau2, q_equation, q_statistic, weighted_fit
 from qolreview.meta.zeroin import R_UNIROOT_TOL, zeroin
@@ -139,13 +139,13 @@ def _fill_single(out: dict[str, NDArray], panel: Panel, n_single: int, level: fl
     """Report lone studies (the first ``n_single`` rows) with their normal-theory CI."""
     y = panel.y[:, 0]
     se = np.sqrt(panel.v[:, 0])
-    crit = stats.norm.isf((1.0 - level) / 2.0)
+    crit = distributions.norm.isf((1.0 - level) / 2.0)
     stat = y / se
     rows = slice(0, n_single)
     out["estimate"][rows] = y
     out["se"][rows] = se
     out["stat"][rows] = stat
-    out["pval"][rows] = 2.0 * stats.norm.sf(np.abs(stat))
+    out["pval"][rows] = 2.0 * distributions.norm.sf(np.abs(stat))
     out["ci_lb"][rows] = y - crit * se
     out["ci_ub"][rows] = y + crit * se
     out["tau2"][rows] = 0.0
@@ -162,13 +162,13 @@ def _pooled(panel: Panel, est: Tau2Estimate, method: str, test: str, level: floa
     if test == "knha":
         s2w = np.where(fit.rss <= _EPS, 0.0, fit.rss / df)
         var_mu = var_mu * s2w
-        crit = stats.t.isf(alpha / 2.0, df)
+        crit = distributions.t.isf(alpha / 2.0, df)
     else:
-        crit = np.full(k.size, stats.norm.isf(alpha / 2.0))
+        crit = np.full(k.size, distributions.norm.isf(alpha / 2.0))
     se = np.sqrt(var_mu)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = fit.mu / se
-    pval = 2.0 * (stats.t.sf(np.abs(stat), df) if test == "knha" else stats.norm.sf(np.abs(stat)))
+    pval = 2.0 * (distributions.t.sf(np.abs(stat), df) if test == "knha" else distributions.norm.sf(np.abs(stat)))
 
     fe = weighted_fit(panel, np.zeros_like(tau2))
     q = np.maximum(fe.rss, 0.0)
@@ -183,7 +183,7 @@ def _pooled(panel: Panel, est: Tau2Estimate, method: str, test: str, level: floa
         "tau2": tau2,
         "tau2_se": est.se,
         "q": q,
-        "q_p": stats.chi2.sf(q, df),
+        "q_p": distributions.chi2.sf(q, df),
         "converged": est.converged,
         "iterations": est.iterations,
         "s2": s2,
@@ -236,8 +236,8 @@ def q_profile_ci(
     k = blocks.k
     df = k - 1.0
     alpha = 1.0 - level
-    crit_u = stats.chi2.isf(alpha / 2.0, df)
-    crit_l = stats.chi2.ppf(alpha / 2.0, df)
+    crit_u = distributions.chi2.isf(alpha / 2.0, df)
+    crit_l = distributions.chi2.ppf(alpha / 2.0, df)
     n = k.size
     t_min = np.zeros(n)
     t_max = np.maximum(100.0, 10.0 * tau2)

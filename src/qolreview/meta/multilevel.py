@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from qolreview.arrays import FloatArray
+from qolreview.meta import distributions
 from qolreview.meta.results import ConvergenceError
 from qolreview.meta.validation import validate_effects, validate_params
 
@@ -416,8 +416,8 @@ def _inference(
         fitted.append((group, m, chol, a))
     estimate = a_y / s_total
     se = math.sqrt(1.0 / s_total)
-    z_crit = float(stats.norm.ppf(0.5 + level / 2.0))
-    pval = float(2.0 * stats.norm.sf(abs(estimate / se)))
+    z_crit = float(distributions.norm.ppf(0.5 + level / 2.0))
+    pval = float(2.0 * distributions.norm.sf(abs(estimate / se)))
 
     sum_e2 = 0.0
     gg_parts = []
@@ -441,8 +441,8 @@ def _inference(
     h2 = np.concatenate(h_parts) ** 2
     robust_se = math.sqrt(sum_e2) / s_total
     robust_df = float((gg.sum() - h2.sum()) ** 2 / (np.sum(gg**2) - 2.0 * np.sum(gg * h2) + h2.sum() ** 2))
-    t_crit = float(stats.t.ppf(0.5 + level / 2.0, robust_df))
-    robust_pval = float(2.0 * stats.t.sf(abs(estimate / robust_se), robust_df))
+    t_crit = float(distributions.t.ppf(0.5 + level / 2.0, robust_df))
+    robust_pval = float(2.0 * distributions.t.sf(abs(estimate / robust_se), robust_df))
     pi_half = t_crit * math.sqrt(robust_se**2 + sigma2[0] + sigma2[1])
     qe, trace_p = _heterogeneity(groups)
     typical_v = (k - 1) / trace_p
@@ -463,7 +463,7 @@ def _inference(
         pi_ub=estimate + pi_half,
         qe=qe,
         qe_df=k - 1,
-        qe_p=float(stats.chi2.sf(qe, k - 1)),
+        qe_p=float(distributions.chi2.sf(qe, k - 1)),
         i2=100.0 * (sigma2[0] + sigma2[1]) / (sigma2[0] + sigma2[1] + typical_v),
         weights=tuple(float(w) for w in 100.0 * cluster_weight / s_total),
         k=k,

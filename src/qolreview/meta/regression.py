@@ -46,9 +46,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import linalg, stats
+from scipy import linalg
 
 from qolreview.arrays import FloatArray
+from qolreview.meta import distributions
 from qolreview.meta.estimators import MAD_CONSTANT, PM_TAU2_MAX
 from qolreview.meta.results import ConvergenceError
 from qolreview.meta.validation import validate_effects, validate_params
@@ -699,14 +700,14 @@ def _fit(
     if test == "knha":
         qm = qm / m
         qm_df = (m, df)
-        qm_p = float(stats.f.sf(qm, m, df))
-        pval = 2.0 * stats.t.sf(np.abs(stat), df)
-        crit = float(stats.t.isf(alpha / 2.0, df))
+        qm_p = float(distributions.f.sf(qm, m, df))
+        pval = 2.0 * distributions.t.sf(np.abs(stat), df)
+        crit = float(distributions.t.isf(alpha / 2.0, df))
     else:
         qm_df = (m, None)
-        qm_p = float(stats.chi2.sf(qm, m))
-        pval = 2.0 * stats.norm.sf(np.abs(stat))
-        crit = float(stats.norm.isf(alpha / 2.0))
+        qm_p = float(distributions.chi2.sf(qm, m))
+        pval = 2.0 * distributions.norm.sf(np.abs(stat))
+        crit = float(distributions.norm.isf(alpha / 2.0))
 
     yc = y - y.mean()
     fe = _Projection(X, 1.0 / v)
@@ -739,7 +740,7 @@ def _fit(
         qm_p=qm_p,
         qe=float(qe),
         qe_df=df,
-        qe_p=float(stats.chi2.sf(qe, df)),
+        qe_p=float(distributions.chi2.sf(qe, df)),
         tau2=float(tau2),
         i2=float(i2),
         h2=float(h2),

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from qolreview.arrays import FloatArray
+from qolreview.meta import distributions
 from qolreview.meta.fit import random_effects
 from qolreview.meta.regression import design_matrix, meta_regression
 from qolreview.meta.results import ConvergenceError, RandomEffectsResult
@@ -419,7 +419,7 @@ def _kendall_normal_pvalue(tau: float, x: FloatArray, y: FloatArray) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         var_s = (v0 - vt - vu) / 18.0 + v1 / (2.0 * n * (n - 1.0)) + v2 / (9.0 * n * (n - 1.0) * (n - 2.0))
         z = s / np.sqrt(var_s)
-    return float(2.0 * min(stats.norm.cdf(z), stats.norm.sf(z)))
+    return float(2.0 * min(distributions.norm.cdf(z), distributions.norm.sf(z)))
 
 
 def _tie_sizes(x: FloatArray) -> FloatArray:

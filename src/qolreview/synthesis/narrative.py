@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from qolreview.meta import distributions
 from qolreview.provenance import merge_cells
 from qolreview.tables import (
     DIRECTION_BASES,
@@ -110,7 +110,7 @@ def outcome_directions(
     words (``not_convertible.direction_reported``) is used for outcomes without a numeric effect (``basis``
     "reported"; no_change -> no clear difference), in both columns.
     """
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(distributions.norm.ppf(0.5 + level / 2))
     num = effects[effects["selected"].astype(bool) & effects["yi"].notna()].copy()
     num = _latest(_keep_intervention(num, arms), OUTCOME_KEY, ["measure", "effect_id"])
     half = z * np.sqrt(num["vi"].astype(float))
@@ -227,9 +227,12 @@ def sign_test(n_improved: int, n_with_direction: int, level: float = 0.95) -> tu
     ``scipy.stats.binomtest``; studies without a direction are excluded from the denominator, as in
     the sign test (Cochrane Handbook 12.2.2.3; Bushman & Wang 2009).
     """
+    # imported here: scipy.stats takes about a second to import, and only the narrative synthesis job needs it
+    from scipy.stats import binomtest
+
     if n_with_direction == 0:
         return (np.nan, np.nan, np.nan, np.nan)
-    result = stats.binomtest(n_improved, n_with_direction, p=0.5, alternative="two-sided")
+    result = binomtest(n_improved, n_with_direction, p=0.5, alternative="two-sided")
     ci = result.proportion_ci(confidence_level=level, method="exact")
     return (n_improved / n_with_direction, float(ci.low), float(ci.high), float(result.pvalue))
 

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from qolreview.meta import (
     RandomEffectsResult,
     combine_dependent,
     correlated_hierarchical,
+    distributions,
     leave_one_out,
     random_effects,
     subgroup_test,
@@ -296,7 +296,7 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
     the CI of a composite is ``yi +/- z * sqrt(vi)`` at ``level``. ``direction_flipped`` is the flag the
     row's effects share (NA when they differ), so that ratios can be taken back to their event.
     """
-    z = float(stats.norm.ppf(0.5 + settings.level / 2))
+    z = float(distributions.norm.ppf(0.5 + settings.level / 2))
     n_each = effects["n1"].astype(float) + effects["n2"].astype(float).fillna(0.0)
     effects = effects.assign(_n=n_each)
     several = effects["study_id"].duplicated(keep=False)
@@ -535,7 +535,7 @@ def subgroup_analysis(
     groups = list(per_study.groupby(variable, sort=True))
     if len(groups) < 2:
         return pd.DataFrame(columns=list(Subgroups.columns()))
-    z = float(stats.norm.ppf(0.5 + settings.level / 2))
+    z = float(distributions.norm.ppf(0.5 + settings.level / 2))
     rows = []
     for level_name, group in groups:
         if len(group) >= 2:
