@@ -15,10 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
-ArrayLike = Any
 Special = Callable[[np.ndarray], Any]
+"""A ``scipy.special`` function of the argument (the parameters bound)."""
 
 
 def _result(values: ArrayLike) -> Any:
