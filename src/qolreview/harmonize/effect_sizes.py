@@ -28,11 +28,16 @@ ZERO_CELL_ADD = 0.5
 
 
 def _floats(*values: ArrayLike) -> list[FloatArray]:
-    return [np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(*values)]
+    """The values as float64 arrays of their common shape (the harmonize stage calls these functions once per
+    row, so the scalar case skips the broadcast)."""
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
+    if all(a.shape == arrays[0].shape for a in arrays):
+        return arrays
+    return [np.asarray(a) for a in np.broadcast_arrays(*arrays)]
 
 
 def _require(condition: NDArray[np.bool_], message: str) -> None:
-    if np.any(condition):
+    if condition.any():
         raise ValueError(message)
 
 

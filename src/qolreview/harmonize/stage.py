@@ -52,6 +52,7 @@ from qolreview.instruments import Registry, Subscale, load_registry
 from qolreview.meta import distributions
 from qolreview.parquet_io import read_table, write_table
 from qolreview.provenance import cell, join_cells, row_cells
+from qolreview.records import records
 from qolreview.tables import UNTIMED_RULE, WEEKS_RULE, ConversionLog, EffectSizes, NotConvertible
 from qolreview.workbook.problems import format_number
 from qolreview.workbook.spec import EVIDENCE_STATUS, OUTCOME_VALUES
@@ -141,10 +142,7 @@ def _row_time(row: Row) -> str:
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with missing values as None, in source-row order."""
     ordered = df.sort_values(["source_row"], kind="stable") if len(df) else df
-    return [
-        {k: (None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v) for k, v in rec.items()}
-        for rec in ordered.to_dict("records")
-    ]
+    return records(ordered, none_for_missing=True)
 
 
 def _flip(registry: Registry, instrument: str, subscale: str) -> bool:

@@ -39,6 +39,7 @@ from qolreview.meta import (
     subgroup_test,
 )
 from qolreview.provenance import merge_cells
+from qolreview.records import records
 from qolreview.tables import MIXED_BASES, RAW_UNIT_MEASURES, LeaveOneOut, MetaAnalyses, StudyWeights, Subgroups
 
 log = logging.getLogger(__name__)
@@ -300,7 +301,7 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
     n_each = effects["n1"].astype(float) + effects["n2"].astype(float).fillna(0.0)
     effects = effects.assign(_n=n_each)
     several = effects["study_id"].duplicated(keep=False)
-    singles = effects.loc[~several, SINGLE_ROW_COLUMNS].to_dict("records")
+    singles = records(effects.loc[~several, SINGLE_ROW_COLUMNS])
     rows = {record["study_id"]: _single_row(record, z) for record in singles}
     for study_id, group in effects[several].groupby("study_id", sort=False):
         rows[study_id] = _study_row(study_id, group.sort_values("effect_id", kind="stable"), settings, z)
