@@ -20,7 +20,7 @@ from qolreview.meta import ConvergenceError
 from qolreview.sensitivity.choices import harmonize_config, pooling_settings, primary_choices
 from qolreview.sensitivity.conclusions import change_phrase, same_conclusion
 from qolreview.sensitivity.config import DeclaredAnalysis, parse_sensitivity
-from qolreview.sensitivity.effects import ReviewInputs, analysis_rows, kept
+from qolreview.sensitivity.effects import ReviewInputs, analysis_rows, by_analysis, kept
 from qolreview.sensitivity.factors import HARMONIZE_FACTORS, Choices, departures_text, describe
 from qolreview.synthesis.pooling import CHE_TEST, PoolingSettings, one_effect_per_study, pooled_fields
 from qolreview.tables import SENSITIVITY_RESULT_FIELDS, SENSITIVITY_STATUSES, SensitivityAnalyses
@@ -187,7 +187,7 @@ def declared_sensitivity(
     primary_settings = pooling_settings(config, primary_values)
     rows_of = _Rows(inputs, config, analyses, primary_settings.raw_units)
     primary_rows = rows_of(primary_values)
-    primary_runs = {aid: _pool(primary_rows[primary_rows["analysis_id"] == aid], primary_settings) for aid in analyses}
+    primary_runs = {aid: _pool(rows, primary_settings) for aid, rows in by_analysis(primary_rows, analyses).items()}
     out = []
     for analysis in parsed.analyses:
         choices = {**primary_values, **analysis.departures}
@@ -195,10 +195,10 @@ def declared_sensitivity(
         departures = departures_text(choices, primary_values)
         settings = pooling_settings(config, choices)
         rows = rows_of(choices)
-        rows = rows[kept(rows, choices)]
+        groups = by_analysis(rows[kept(rows, choices)], analyses)
         for _, meta in pooled.iterrows():
             aid = meta["analysis_id"]
-            group, base = rows[rows["analysis_id"] == aid], primary_runs[aid]
+            group, base = groups[aid], primary_runs[aid]
             same = settings == primary_settings and _same_effects(group, base.effects)
             run = base if same else _pool(group, settings)
             out.append(_row(analysis, description, departures, meta, run, primary_runs[aid]))

@@ -101,6 +101,23 @@ def analysis_rows(
     return rows
 
 
+def by_analysis(rows: pd.DataFrame, analyses: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The rows of each of ``analyses`` (empty when it has none), as the contiguous slices of ``rows`` sorted by
+    analysis that :func:`analysis_rows` gives: a slice costs far less than selecting every column by a mask."""
+    positions = rows.groupby("analysis_id", sort=False).indices
+    out = {}
+    for aid in analyses:
+        found = positions.get(aid)
+        if found is None:
+            out[aid] = rows.iloc[0:0]
+            continue
+        start, stop = int(found[0]), int(found[-1]) + 1
+        if stop - start != len(found):
+            raise ValueError(f"the rows of analysis {aid} are not together: sort the rows by analysis first")
+        out[aid] = rows.iloc[start:stop]
+    return out
+
+
 def kept(rows: pd.DataFrame, choices: Choices) -> np.ndarray:
     """Boolean mask of the rows the filter factors of ``choices`` keep."""
     out = np.ones(len(rows), dtype=bool)

@@ -196,7 +196,7 @@ def _usable(effects: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
         & (effects["vi"].astype(float) > 0)
         & effects["window"].notna()
     )
-    roles = arms.set_index(["study_id", "arm_id"])["role"]
+    roles = dict(zip(zip(arms["study_id"], arms["arm_id"], strict=True), arms["role"], strict=True))
     role = pd.Series(
         [roles.get((s, a)) for s, a in zip(effects["study_id"], effects["arm_id"], strict=True)], index=effects.index
     )
@@ -299,16 +299,16 @@ def one_effect_per_study(effects: pd.DataFrame, settings: PoolingSettings) -> pd
     """
     z = float(distributions.norm.ppf(0.5 + settings.level / 2))
     n_each = effects["n1"].astype(float) + effects["n2"].astype(float).fillna(0.0)
-    effects = effects.assign(_n=n_each)
+    effects = effects[[c for c in STUDY_ROW_COLUMNS if c != "_n"]].assign(_n=n_each)
     several = effects["study_id"].duplicated(keep=False)
-    singles = records(effects.loc[~several, SINGLE_ROW_COLUMNS])
+    singles = records(effects.loc[~several, STUDY_ROW_COLUMNS])
     rows = {record["study_id"]: _single_row(record, z) for record in singles}
     for study_id, group in effects[several].groupby("study_id", sort=False):
         rows[study_id] = _study_row(study_id, group.sort_values("effect_id", kind="stable"), settings, z)
     return pd.DataFrame([rows[study_id] for study_id in sorted(rows)])
 
 
-SINGLE_ROW_COLUMNS = [
+STUDY_ROW_COLUMNS = [
     "study_id",
     "effect_id",
     "instrument",
@@ -322,6 +322,7 @@ SINGLE_ROW_COLUMNS = [
     "timepoint_weeks",
     "source_cells",
 ]
+"""The columns a study's row is built from (``_n``: the participants of its effect, both arms)."""
 
 
 def _single_row(effect: dict[str, object], z: float) -> dict[str, object]:
