@@ -7,30 +7,28 @@ each column once with ``Series.tolist`` gives the same dicts, several times fast
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
+
+from qolreview.formatting import is_missing
 
 
 def _na(value: object) -> bool:
     return value is pd.NA
 
 
-def _missing(value: object) -> bool:
-    return value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def records(frame: pd.DataFrame, *, none_for_missing: bool = False) -> list[dict[str, Any]]:
     """The rows of ``frame`` in order, each a dict keyed by column, equal to ``frame.to_dict("records")`` (which
     gives ``None`` for ``pd.NA``).
 
-    With ``none_for_missing``, NaN is ``None`` too.
+    With ``none_for_missing``, every missing value (:func:`~qolreview.formatting.is_missing`: NaN, NaT, NA) is
+    ``None``.
     """
     names = list(frame.columns)
     if not names:
         return [{} for _ in range(len(frame))]
     columns = [frame.iloc[:, i].tolist() for i in range(len(names))]
-    missing = _missing if none_for_missing else _na
+    missing = is_missing if none_for_missing else _na
     columns = [[None if missing(value) else value for value in column] for column in columns]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
