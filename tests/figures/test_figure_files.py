@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from figures_data import DOMAIN_NAMES, directions, prisma, risk_of_bias
 from qolreview.figures.captions import write_captions
@@ -29,3 +30,16 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
     captions = json.loads((tmp_path / "a" / "captions.json").read_text(encoding="utf-8"))
     assert sorted(captions) == ["edp", "prisma", "rob"]
     assert captions["prisma"]["caption"].startswith("PRISMA 2020 flow diagram.")
+
+
+def test_svg_text_stays_text_with_a_font_fallback(tmp_path):
+    """Words in an SVG are ``<text>`` elements (searchable in the report), drawn in DejaVu Sans, else Verdana."""
+    result = traffic_light_plot(risk_of_bias(), "ROBINS-I")
+    labels = {text.get_text() for text in result.figure.findobj(lambda artist: hasattr(artist, "get_text"))}
+    svg = save_figure(result.figure, tmp_path / "rob", formats=("svg",))["svg"].read_text(encoding="utf-8")
+    drawn = set(re.findall(r"<text [^>]*>([^<]*)</text>", svg))
+    plain = {label for label in labels if label and not set(label) & set("\n<>&'\"")}
+    assert len(plain) > 10
+    assert plain <= drawn
+    assert "font-family: 'DejaVu Sans', 'Verdana', sans-serif" in svg
+    assert "<use xlink:href=\"#DejaVuSans" not in svg

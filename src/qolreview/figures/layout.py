@@ -26,7 +26,7 @@ def line_width_in(text: str, size: float, bold: bool = False) -> float:
     """Width of one line of text in inches."""
     if not text:
         return 0.0
-    prop = FontProperties(family=str(style.RC["font.family"]), size=size, weight="bold" if bold else "normal")
+    prop = FontProperties(family=style.FONT, size=size, weight="bold" if bold else "normal")
     width, _, _ = _renderer().get_text_width_height_descent(text, prop, ismath=False)
     return width * SLACK / _POINTS_PER_INCH
 
