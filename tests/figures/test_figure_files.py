@@ -33,7 +33,7 @@ def test_byte_identical_reruns_and_captions_json(tmp_path):
 
 
 def test_svg_text_stays_text_with_a_font_fallback(tmp_path):
-    """Words in an SVG are ``<text>`` elements (searchable in the report), drawn in DejaVu Sans, else Verdana."""
+    """Words in an SVG are ``<text>`` elements (searchable and editable), drawn in DejaVu Sans, else Verdana."""
     result = traffic_light_plot(risk_of_bias(), "ROBINS-I")
     labels = {text.get_text() for text in result.figure.findobj(lambda artist: hasattr(artist, "get_text"))}
     svg = save_figure(result.figure, tmp_path / "rob", formats=("svg",))["svg"].read_text(encoding="utf-8")

@@ -51,8 +51,8 @@ RC: dict[str, object] = {
     "figure.dpi": 100,
 }
 """rcParams applied while a figure is built and saved: a fixed font and SVG hash salt (deterministic files); SVG text
-kept as ``<text>`` elements (``svg.fonttype`` "none": a third of the writing time and size of text drawn as paths,
-and the words stay searchable and selectable in the report), whose ``font-family`` reads "'DejaVu Sans', 'Verdana',
+kept as ``<text>`` elements (``svg.fonttype`` "none": a third of the size of text drawn as paths and faster to
+write, and the words stay text, searchable in a browser and editable in a vector editor), whose ``font-family`` reads "'DejaVu Sans', 'Verdana',
 sans-serif" (matplotlib's SVG backend expands the generic family into ``font.sans-serif``); and
 every text drawn literally, never as mathtext or TeX (``text.parse_math``, ``text.usetex``; matplotlib's
 "Text rendering with LaTeX" and mathtext guides), because labels, instruments and moderators come from the
