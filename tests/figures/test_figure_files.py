@@ -42,4 +42,4 @@ def test_svg_text_stays_text_with_a_font_fallback(tmp_path):
     assert len(plain) > 10
     assert plain <= drawn
     assert "font-family: 'DejaVu Sans', 'Verdana', sans-serif" in svg
-    assert "<use xlink:href=\"#DejaVuSans" not in svg
+    assert '<use xlink:href="#DejaVuSans' not in svg

@@ -50,13 +50,14 @@ RC: dict[str, object] = {
     "path.simplify": False,
     "figure.dpi": 100,
 }
-"""rcParams applied while a figure is built and saved: a fixed font and SVG hash salt (deterministic files); SVG text
-kept as ``<text>`` elements (``svg.fonttype`` "none": a third of the size of text drawn as paths and faster to
-write, and the words stay text, searchable in a browser and editable in a vector editor), whose ``font-family`` reads "'DejaVu Sans', 'Verdana',
-sans-serif" (matplotlib's SVG backend expands the generic family into ``font.sans-serif``); and
-every text drawn literally, never as mathtext or TeX (``text.parse_math``, ``text.usetex``; matplotlib's
-"Text rendering with LaTeX" and mathtext guides), because labels, instruments and moderators come from the
-workbook (a label ``$\\foo$`` would otherwise fail to draw). Symbols such as τ² are written as Unicode text."""
+"""rcParams applied while a figure is built and saved: a fixed font and SVG hash salt (deterministic files); SVG
+text kept as ``<text>`` elements (``svg.fonttype`` "none": a third of the size of text drawn as paths and faster
+to write, and the words stay text, searchable in a browser and editable in a vector editor), whose ``font-family``
+reads "'DejaVu Sans', 'Verdana', sans-serif" (matplotlib's SVG backend expands the generic family into
+``font.sans-serif``); and every text drawn literally, never as mathtext or TeX (``text.parse_math``,
+``text.usetex``; matplotlib's "Text rendering with LaTeX" and mathtext guides), because labels, instruments and
+moderators come from the workbook (a label ``$\\foo$`` would otherwise fail to draw). Symbols such as τ² are
+written as Unicode text."""
 
 DPI = 300
 
