@@ -24,13 +24,13 @@ from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
 from qolreview.figures.forest import (
     Segments,
-    _default_xlim,
-    _draw_title,
-    _effect_text,
-    _page_title,
-    _title_in,
-    _whisker,
+    bracketed_estimate,
     draw_segments,
+    draw_title,
+    draw_whisker,
+    page_title,
+    round_xlim,
+    title_height_in,
 )
 from qolreview.formatting import NA, figure_number, finite, interval, plural
 from qolreview.tables import Cumulative
@@ -146,7 +146,7 @@ def cumulative_forest_pages(
     level = float(analysis.get("level") or 0.95)
     heads = _heads(measure, level, order_by, grid)
     values = [*steps["ci_lb"].astype(float), *steps["ci_ub"].astype(float), *steps["estimate"].astype(float)]
-    lo, hi = _default_xlim(values, null_value)
+    lo, hi = round_xlim(values, null_value)
     pages = _paginate(_rows(steps, grid), max_rows)
     caption, alt = _caption(steps, analysis, measure, order_by, level), _alt(steps, measure, order_by, level)
     if len(pages) == 1:
@@ -165,7 +165,7 @@ def cumulative_forest_pages(
                 f"{page[-1].data['label']}; pooled estimate from {figure_number(min(estimates))} to "
                 f"{figure_number(max(estimates))}."
             )
-        figure = _draw(page, _page_title(None, i, n), grid, heads, measure, lo, hi, null_value)
+        figure = _draw(page, page_title(None, i, n), grid, heads, measure, lo, hi, null_value)
         out.append(Captioned(figure, text, alt_text))
         first += len(page)
     return out
@@ -208,7 +208,7 @@ def _draw(
     head_lines = max(len(h) for h in heads.values())
     header_in = (
         style.MARGIN_IN
-        + _title_in(title, grid.font, grid.row_h)
+        + title_height_in(title, grid.font, grid.row_h)
         + layout.height_in(head_lines, grid.font.base)
         + HEADER_GAP * grid.row_h
     )
@@ -235,7 +235,7 @@ def _draw(
             )
         _draw_axis_label(ax, grid, measure)
         if title:
-            _draw_title(fig, grid.font, title)
+            draw_title(fig, grid.font, title)
     return fig
 
 
@@ -307,7 +307,7 @@ def _draw_row(
     d, y = row.data, row.centre
     for x, text, ha, gid in (
         (_x_label(grid), "\n".join(row.lines), "left", "row-label"),
-        (_x_effect(grid), _effect_text(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", "effect-text"),
+        (_x_effect(grid), bracketed_estimate(d["estimate"], d["ci_lb"], d["ci_ub"]), "right", "effect-text"),
     ):
         ax.text(
             x,
@@ -320,7 +320,7 @@ def _draw_row(
             clip_on=False,
             gid=gid,
         )
-    _whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "step-ci", segments=segments)
+    draw_whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "step-ci", segments=segments)
     estimate = float(d["estimate"])
     return (estimate, y) if lo <= estimate <= hi else None
 

@@ -172,12 +172,12 @@ def _is_pooled(pooled: Mapping[str, object] | None) -> bool:
     )
 
 
-def _effect_text(est: object, lb: object, ub: object) -> str:
+def bracketed_estimate(est: object, lb: object, ub: object) -> str:
     """ "estimate [lower, upper]" as printed in the estimate column of a plot on the analysis scale."""
     return f"{figure_number(est)} [{figure_number(lb)}, {figure_number(ub)}]"
 
 
-def _default_xlim(values: Sequence[float], null_value: float) -> tuple[float, float]:
+def round_xlim(values: Sequence[float], null_value: float) -> tuple[float, float]:
     """Limits at round tick values covering every estimate, CI and the no-effect line."""
     arr = np.asarray([v for v in values if np.isfinite(v)] + [null_value], dtype=float)
     lo, hi = float(arr.min()), float(arr.max())
@@ -410,7 +410,7 @@ def forest_pages(
     if scale.ratio:
         lo, hi, ticks = _ratio_axis(values, xlim, grid.cols["plot"] * grid.fig_w, grid.font.small)
     else:
-        (lo, hi), ticks = xlim if xlim is not None else _default_xlim(values, null_value), []
+        (lo, hi), ticks = xlim if xlim is not None else round_xlim(values, null_value), []
     frame = _Frame(
         grid,
         scale,
@@ -445,7 +445,7 @@ def forest_pages(
             alt_text = f"Forest plot ({measure}), page {i} of {pages_n}: {span or parts}{_range_text(shown, scale)}."
             if i == pages_n:
                 alt_text += _pooled_alt(pooled_map, scale)
-        out.append(Captioned(frame.draw(page, _page_title(title, i, pages_n)), text, alt_text))
+        out.append(Captioned(frame.draw(page, page_title(title, i, pages_n)), text, alt_text))
         first += len(shown)
     return out
 
@@ -488,7 +488,7 @@ class _Frame:
             _draw_rows(cells, rows, self.max_w, self.lo, self.hi, self.show_rob, self.palette)
             _draw_axis_labels(ax, grid, self.scale, self.favours, self.null_value)
             if title:
-                _draw_title(fig, grid.font, title)
+                draw_title(fig, grid.font, title)
         return fig
 
 
@@ -532,7 +532,7 @@ def _paginate(rows: list[_Row], max_rows: int, grid: _Grid, footer: list[_Row]) 
     return [_stacked(page) for page in pages]
 
 
-def _page_title(title: str | None, page: int, pages: int) -> str | None:
+def page_title(title: str | None, page: int, pages: int) -> str | None:
     """The title of page ``page`` of ``pages``: ``title`` over "Page 1 of n" or "Continued: page i of n"; on a
     single page ``title`` alone."""
     if pages == 1:
@@ -559,11 +559,12 @@ def _figure_height(rows: list[_Row], heads: Mapping[str, list[str]], title: str 
     """Figure height in inches: margin, title, column headers, the rows and the axis band."""
     font, row_h = grid.font, grid.row_h
     head_lines = max(len(h) for h in heads.values())
-    header_in = style.MARGIN_IN + _title_in(title, font, row_h) + layout.height_in(head_lines, font.base) + 0.4 * row_h
+    title_in = title_height_in(title, font, row_h)
+    header_in = style.MARGIN_IN + title_in + layout.height_in(head_lines, font.base) + 0.4 * row_h
     return header_in + _height(rows) * row_h + style.AXIS_BAND_IN
 
 
-def _title_in(title: str | None, font: style.Fonts, row_h: float) -> float:
+def title_height_in(title: str | None, font: style.Fonts, row_h: float) -> float:
     """Height of the title's lines and the space under them, in inches; none without a title."""
     return layout.height_in(title.count("\n") + 1, font.title) + 0.4 * row_h if title else 0.0
 
@@ -718,7 +719,7 @@ def _draw_study(
     w = d.get("weight_pct")
     cells.put(cells.x_weight, y, f"{float(w):.1f}%" if finite(w) else "\u2013", "right", "weight-text")
     area = _square_area(w, max_w)
-    _whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci", segments=marks.whiskers)
+    draw_whisker(cells.ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "study-ci", segments=marks.whiskers)
     if lo <= float(d["yi"]) <= hi:
         marks.squares.append((float(d["yi"]), y, area))
     if show_rob:
@@ -759,7 +760,7 @@ def _draw_prediction_interval(cells: _Cells, d: Mapping[str, object], y: float, 
     cells.put(
         cells.x_effect, y, f"[{cells.scale.number(d['pi_lb'])}, {cells.scale.number(d['pi_ub'])}]", "right", "pi-text"
     )
-    _whisker(cells.ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
+    draw_whisker(cells.ax, float(d["pi_lb"]), float(d["pi_ub"]), y, lo, hi, "prediction-interval", caps=True)
 
 
 def _draw_axis_labels(ax: Axes, grid: _Grid, scale: _Scale, favours: tuple[str, str], null_value: float) -> None:
@@ -797,7 +798,7 @@ def _draw_axis_labels(ax: Axes, grid: _Grid, scale: _Scale, favours: tuple[str, 
         )
 
 
-def _draw_title(fig: Figure, font: style.Fonts, title: str) -> None:
+def draw_title(fig: Figure, font: style.Fonts, title: str) -> None:
     """The bold title (one line or more) in the top-left corner."""
     fig_w, fig_h = fig.get_size_inches()
     fig.text(
@@ -812,7 +813,7 @@ def _draw_title(fig: Figure, font: style.Fonts, title: str) -> None:
     )
 
 
-def _whisker(
+def draw_whisker(
     ax,
     lb: float,
     ub: float,
@@ -850,7 +851,7 @@ def _whisker(
 
 
 def draw_segments(ax: Axes, segments: Segments, gid: str) -> None:
-    """The interval lines of a page (:func:`_whisker`) as one collection, drawn as its lines would be."""
+    """The interval lines of a page (:func:`draw_whisker`) as one collection, drawn as its lines would be."""
     if segments:
         ax.add_collection(
             LineCollection(segments, colors=style.INK, linewidths=0.8, zorder=2, capstyle="butt", gid=gid),
