@@ -33,8 +33,9 @@ rule sensitivity:
         "../scripts/sensitivity.py"
 
 
-# One shard of the multiverse (Steegen et al. 2016): a contiguous range of the specification grid, fitted in
-# batches; sensitivity.multiverse.jobs shards run as separate jobs and concatenate to the same table.
+# One shard of the multiverse (Steegen et al. 2016): a near-equal share of the specification grid, whole
+# harmonization choices where sizes allow, fitted in batches; sensitivity.multiverse.jobs shards run as separate
+# jobs and concatenate to the same table.
 rule multiverse_part:
     input:
         **SENSITIVITY_INPUTS,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qolreview.sensitivity.config import SensitivityConfig
-from qolreview.sensitivity.factors import FACTOR_NAMES, NUMERIC_FACTORS, Choices
+from qolreview.sensitivity.factors import FACTOR_NAMES, HARMONIZE_FACTORS, NUMERIC_FACTORS, Choices
 
 
 def specification_grid(parsed: SensitivityConfig, primary: Choices) -> pd.DataFrame:
@@ -47,9 +47,18 @@ def select_specifications(grid: pd.DataFrame, specifications: Sequence[int] | No
     return grid.iloc[wanted].reset_index(drop=True)
 
 
-def shard(n_specifications: int, jobs: int, part: int) -> range:
-    """The specification ids of ``part`` (0-based) when a grid of ``n_specifications`` is split into ``jobs``
-    contiguous shards of near-equal size; the shards of every part, in order, cover the grid once."""
+def shard(grid: pd.DataFrame, jobs: int, part: int) -> np.ndarray:
+    """The specification ids of ``part`` (0-based) when ``grid`` (:func:`specification_grid`) is split into ``jobs``
+    shards of near-equal size; the shards of every part cover the grid once, each in ascending id order.
+
+    Each distinct combination of the harmonization factors (:data:`~qolreview.sensitivity.factors.HARMONIZE_FACTORS`)
+    re-runs the harmonize stage in every shard that holds one of its specifications, so the specifications are
+    ordered by that combination (then by id) before the order is cut into contiguous pieces: a combination is split
+    between shards only where the sizes require it.
+    """
     if not 0 <= part < jobs:
         raise ValueError(f"part {part} outside 0..{jobs - 1}")
-    return range(part * n_specifications // jobs, (part + 1) * n_specifications // jobs)
+    n = len(grid)
+    combination = grid.groupby(list(HARMONIZE_FACTORS), sort=True, dropna=False).ngroup().to_numpy()
+    order = grid["specification"].to_numpy(np.int64)[np.argsort(combination, kind="stable")]
+    return np.sort(order[part * n // jobs : (part + 1) * n // jobs])

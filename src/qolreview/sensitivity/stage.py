@@ -9,10 +9,11 @@ import pandas as pd
 
 from qolreview.instruments import load_registry
 from qolreview.parquet_io import read_table, write_table
+from qolreview.sensitivity.choices import primary_choices
 from qolreview.sensitivity.config import parse_sensitivity
 from qolreview.sensitivity.declared import declared_sensitivity
 from qolreview.sensitivity.effects import ReviewInputs
-from qolreview.sensitivity.grid import shard
+from qolreview.sensitivity.grid import shard, specification_grid
 from qolreview.sensitivity.multiverse import multiverse
 from qolreview.sensitivity.summary import summarise_multiverse
 from qolreview.synthesis.risk_of_bias import overall_by_study
@@ -47,12 +48,13 @@ def run_multiverse_part(inputs: Files, outputs: Files, settings: Settings) -> No
     """Shard ``settings["part"]`` of the multiverse grid (:func:`~qolreview.sensitivity.grid.shard`, split into
     ``sensitivity.multiverse.jobs`` shards), written to output ``part``."""
     parsed = parse_sensitivity(settings["sensitivity"])
-    ids = shard(parsed.n_specifications, parsed.jobs, int(settings["part"]))
+    grid = specification_grid(parsed, primary_choices(settings))
+    ids = shard(grid, parsed.jobs, int(settings["part"]))
     meta = read_table(inputs["meta_analyses"])
-    table = multiverse(review_inputs(inputs), settings, meta, specifications=list(ids)) if len(ids) else None
+    table = multiverse(review_inputs(inputs), settings, meta, specifications=ids.tolist()) if len(ids) else None
     if table is None:
         table = pd.DataFrame({column: pd.Series(dtype=object) for column in Multiverse.columns()})
-    log.info("specifications %d to %d of %d: %d rows", ids.start, ids.stop - 1, parsed.n_specifications, len(table))
+    log.info("%d of the %d specifications: %d rows", len(ids), len(grid), len(table))
     write_table(table, outputs["part"], Multiverse)
 
 
