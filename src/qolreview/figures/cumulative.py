@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.transforms import Transform, blended_transform_factory
+from matplotlib.transforms import Transform, TransformedPatchPath, blended_transform_factory
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, require_columns
@@ -30,6 +30,7 @@ from qolreview.figures.forest import (
     draw_whisker,
     page_title,
     round_xlim,
+    text_clip,
     title_height_in,
 )
 from qolreview.formatting import NA, figure_number, finite, interval, plural
@@ -217,10 +218,10 @@ def _draw(
         fig = style.new_figure(grid.fig_w, fig_h)
         ax = _plot_axes(fig, grid, fig_h, units, lo, hi)
         ax.plot([null_value, null_value], [0, units], color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
-        transform = blended_transform_factory(fig.transFigure, ax.transData)
-        _draw_headers(ax, transform, grid, heads)
+        transform, clip = blended_transform_factory(fig.transFigure, ax.transData), text_clip(ax)
+        _draw_headers(ax, transform, clip, grid, heads)
         segments: Segments = []
-        squares = [_draw_row(ax, transform, grid, row, lo, hi, segments) for row in rows]
+        squares = [_draw_row(ax, transform, clip, grid, row, lo, hi, segments) for row in rows]
         draw_segments(ax, segments, "step-ci")
         shown = [square for square in squares if square is not None]
         if shown:
@@ -282,7 +283,9 @@ def _x_effect(grid: _Grid) -> float:
     return grid.cols["label"] + grid.cols["plot"] + grid.cols["effect"] - style.MARGIN_IN / grid.fig_w
 
 
-def _draw_headers(ax: Axes, transform: Transform, grid: _Grid, heads: Mapping[str, list[str]]) -> None:
+def _draw_headers(
+    ax: Axes, transform: Transform, clip: TransformedPatchPath, grid: _Grid, heads: Mapping[str, list[str]]
+) -> None:
     """The bold column headers just above the first row."""
     for x, lines, ha in ((_x_label(grid), heads["label"], "left"), (_x_effect(grid), heads["effect"], "right")):
         ax.text(
@@ -295,12 +298,20 @@ def _draw_headers(ax: Axes, transform: Transform, grid: _Grid, heads: Mapping[st
             fontsize=grid.font.base,
             fontweight="bold",
             clip_on=False,
+            clip_path=clip,
             gid="header",
         )
 
 
 def _draw_row(
-    ax: Axes, transform: Transform, grid: _Grid, row: _Row, lo: float, hi: float, segments: Segments
+    ax: Axes,
+    transform: Transform,
+    clip: TransformedPatchPath,
+    grid: _Grid,
+    row: _Row,
+    lo: float,
+    hi: float,
+    segments: Segments,
 ) -> tuple[float, float] | None:
     """One step: its label (data text, drawn literally), "estimate [CI]" and its CI line (added to ``segments``).
     Returns where its square goes, None when the estimate is off the axis (the page draws all squares at once)."""
@@ -318,6 +329,7 @@ def _draw_row(
             va="center",
             fontsize=grid.font.base,
             clip_on=False,
+            clip_path=clip,
             gid=gid,
         )
     draw_whisker(ax, float(d["ci_lb"]), float(d["ci_ub"]), y, lo, hi, "step-ci", segments=segments)

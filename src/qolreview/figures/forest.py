@@ -29,7 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
-from matplotlib.transforms import Transform, blended_transform_factory
+from matplotlib.transforms import Transform, TransformedPatchPath, blended_transform_factory
 
 from qolreview.figures import layout, style
 from qolreview.figures.captions import Captioned, heterogeneity_text, require_columns
@@ -314,6 +314,16 @@ class _Grid:
         return (self.cols["label"] + self.cols["n"] + self.cols["plot"]) * self.fig_w - style.MARGIN_IN
 
 
+def text_clip(ax: Axes) -> TransformedPatchPath:
+    """The clip path to give every text of a plot's columns, shared by all of them.
+
+    The texts are drawn unclipped (``clip_on=False``), so the path clips nothing and the output is unchanged; but
+    without one ``Axes.text`` builds its own copy of the axes' clip path for each text, about a tenth of the time a
+    forest plot of many studies takes to draw.
+    """
+    return TransformedPatchPath(ax.patch)
+
+
 @dataclass(frozen=True)
 class _Cells:
     """Where the text columns are drawn: x positions (figure fraction) in the figure-x / data-y transform."""
@@ -327,6 +337,7 @@ class _Cells:
     x_effect: float
     x_weight: float
     x_rob: float
+    clip: TransformedPatchPath
 
     @classmethod
     def of(cls, fig: Figure, ax: Axes, grid: _Grid, scale: _Scale) -> _Cells:
@@ -345,6 +356,7 @@ class _Cells:
             edges[4] - pad,
             edges[5] - pad,
             x_rob,
+            text_clip(ax),
         )
 
     def put(
@@ -361,6 +373,7 @@ class _Cells:
             fontsize=size or self.font.base,
             fontweight="bold" if bold else "normal",
             clip_on=False,
+            clip_path=self.clip,
             gid=gid,
         )
 
@@ -622,6 +635,7 @@ def _draw_headers(cells: _Cells, heads: Mapping[str, list[str]], show_rob: bool)
             fontsize=cells.font.base,
             fontweight="bold",
             clip_on=False,
+            clip_path=cells.clip,
             gid="header",
         )
 
@@ -725,7 +739,7 @@ def _draw_study(
     if show_rob:
         label = style.NOT_ASSESSED if is_missing(d.get("rob_overall")) else str(d.get("rob_overall"))
         marks.rob.append((cells.x_rob, y, label))
-        _rob_symbol(cells.ax, cells.transform, cells.x_rob, y, label, palette)
+        _rob_symbol(cells, y, label, palette)
 
 
 def _draw_diamond(cells: _Cells, kind: str, d: Mapping[str, object], y: float) -> None:
@@ -859,18 +873,19 @@ def draw_segments(ax: Axes, segments: Segments, gid: str) -> None:
         )
 
 
-def _rob_symbol(ax, transform, x: float, y: float, label: str, palette: style.Palette) -> None:
+def _rob_symbol(cells: _Cells, y: float, label: str, palette: style.Palette) -> None:
     """The symbol of an overall risk-of-bias judgement, on its dot (drawn by :class:`_Marks`)."""
-    ax.text(
-        x,
+    cells.ax.text(
+        cells.x_rob,
         y,
         style.rob_symbol(label),
-        transform=transform,
+        transform=cells.transform,
         ha="center",
         va="center",
         fontsize=style.FONTS["single"].small,
         color=style.rob_text_colour(label, palette),
         clip_on=False,
+        clip_path=cells.clip,
         gid="rob-symbol",
     )
 
