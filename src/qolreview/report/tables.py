@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pandas as pd
 from qolreview.formatting import MISSING, estimate_with_ci, is_missing, plural, report_number, report_p_statement
 from qolreview.labels import COMPARISON_LABELS, study_labels
 from qolreview.provenance import compact_cells
+from qolreview.records import records
 from qolreview.report.data import ReportData
 from qolreview.report.wording import (
     design_label,
@@ -30,18 +32,18 @@ EVENT_WORDS = {ADVERSE: "adverse event (fewer is better)", FAVOURABLE: "favourab
 
 def study_characteristics(studies: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
     """One row per study: design, population, arms, N, follow-up, funding, inclusion status."""
+    parts: dict[tuple[object, object], list[str]] = defaultdict(list)
+    for a in records(arms):
+        bits = [str(a["label"] if isinstance(a["label"], str) else a["arm_id"])]
+        details = [str(a[c]) for c in ("route", "dose") if isinstance(a[c], str) and a[c]]
+        if details:
+            bits.append("(" + ", ".join(details) + ")")
+        bits.append(f"n = {report_number(a['n_arm'], 0)}")
+        parts[(a["study_id"], a["role"])].append(" ".join(bits))
+    with_arms = set(arms["study_id"])
 
     def arms_text(study_id: str, role: str) -> str:
-        rows = arms[(arms["study_id"] == study_id) & (arms["role"] == role)]
-        parts = []
-        for _, a in rows.iterrows():
-            bits = [str(a["label"] if isinstance(a["label"], str) else a["arm_id"])]
-            details = [str(a[c]) for c in ("route", "dose") if isinstance(a[c], str) and a[c]]
-            if details:
-                bits.append("(" + ", ".join(details) + ")")
-            bits.append(f"n = {report_number(a['n_arm'], 0)}")
-            parts.append(" ".join(bits))
-        return "; ".join(parts) or ("none" if (arms["study_id"] == study_id).any() else MISSING)
+        return "; ".join(parts.get((study_id, role), [])) or ("none" if study_id in with_arms else MISSING)
 
     labels = study_labels(studies)
     out = pd.DataFrame(
@@ -294,14 +296,19 @@ def cleaning_log_table(log: pd.DataFrame) -> pd.DataFrame:
     with up to 4 decimals ("3.5714" for 25 days in weeks); a value the rule cleared reads "(empty)", not "not
     reported"."""
 
-    def shown(value: object) -> str:
-        if is_missing(value) or value == "":
-            return EMPTY
-        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-        return str(value) if is_missing(number) or "." not in str(value) else f"{number:.4f}".rstrip("0").rstrip(".")
+    def shown(values: pd.Series) -> list[str]:
+        numbers = pd.to_numeric(values.astype(object), errors="coerce")
+        return [
+            EMPTY
+            if is_missing(value) or value == ""
+            else str(value)
+            if is_missing(number) or "." not in str(value)
+            else f"{number:.4f}".rstrip("0").rstrip(".")
+            for value, number in zip(values, numbers, strict=True)
+        ]
 
     keys = ["file", "sheet", "column", "old_value", "new_value", "rule"]
-    changes = log.assign(old_value=log["old_value"].map(shown), new_value=log["new_value"].map(shown))
+    changes = log.assign(old_value=shown(log["old_value"]), new_value=shown(log["new_value"]))
     grouped = changes.groupby(keys, sort=False, dropna=False)["cell"]
     rows = [
         {
