@@ -94,8 +94,9 @@ def render_report(
         durations = render_builtin(
             document, targets, params=values, python=python, cwd=cwd, cell_timeout=cell_timeout, resource_dirs=resources
         )
+    steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in durations.items())
     durations["total"] = time.perf_counter() - start
-    log.info("wrote %s in %.1f s", ", ".join(str(path) for path in targets.values()), durations["total"])
+    log.info("wrote %s in %.1f s (%s)", ", ".join(str(path) for path in targets.values()), durations["total"], steps)
     return RenderInfo(used, targets, durations)
 
 
