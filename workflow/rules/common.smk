@@ -42,6 +42,12 @@ def library_digest():
 
 LIBRARY = library_digest()
 
+# Priority of the rules with the longest jobs (forest, influence and cumulative plots, the multiverse, the declared
+# sensitivity analyses, the specification curves) and of the short rules that lead to them: among the jobs ready
+# to run, Snakemake starts those of higher priority first, so that short jobs fill the cores at the end instead of
+# one long job running alone (longest processing time first; Graham 1969, SIAM J Appl Math 17:416-429).
+LONG_JOBS_FIRST = 1
+
 SYNTHESIS_TABLES = [
     "meta_analyses",
     "study_weights",

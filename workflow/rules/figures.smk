@@ -23,6 +23,7 @@ rule fig_forest:
         "results/logs/fig_forest-{part}.log",
     wildcard_constraints:
         part=r"\d+",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=2000,
@@ -257,6 +258,7 @@ rule fig_influence:
         "results/logs/fig_influence-{part}.log",
     wildcard_constraints:
         part=r"\d+",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=2000,
@@ -285,6 +287,7 @@ rule fig_cumulative:
         "results/logs/fig_cumulative-{part}.log",
     wildcard_constraints:
         part=r"\d+",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=2000,
@@ -360,6 +363,7 @@ rule fig_specification_curve:
         captions="results/figures/captions/specification_curve.json",
     log:
         "results/logs/fig_specification_curve.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=2000,

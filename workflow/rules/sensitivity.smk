@@ -22,6 +22,7 @@ rule sensitivity:
         sensitivity="results/sensitivity/sensitivity_analyses.parquet",
     log:
         "results/logs/sensitivity.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=2000,
@@ -46,6 +47,7 @@ rule multiverse_part:
         "results/logs/multiverse_part-{part}.log",
     wildcard_constraints:
         part=r"\d+",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=4000,
@@ -69,6 +71,7 @@ rule multiverse:
         factors="results/sensitivity/multiverse_factors.parquet",
     log:
         "results/logs/multiverse.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=4000,

@@ -176,6 +176,7 @@ rule influence:
         failures="results/synthesis/influence_failures.parquet",
     log:
         "results/logs/influence.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=1000,
@@ -199,6 +200,7 @@ rule cumulative:
         failures="results/synthesis/cumulative_failures.parquet",
     log:
         "results/logs/cumulative.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=1000,
