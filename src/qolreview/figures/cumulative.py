@@ -218,7 +218,8 @@ def _draw(
         fig = style.new_figure(grid.fig_w, fig_h)
         ax = _plot_axes(fig, grid, fig_h, units, lo, hi)
         ax.plot([null_value, null_value], [0, units], color=style.ZERO_LINE, linewidth=0.6, zorder=0, gid="null-line")
-        transform, clip = blended_transform_factory(fig.transFigure, ax.transData), text_clip(ax)
+        transform = blended_transform_factory(fig.transFigure, ax.transData)
+        clip = text_clip(ax)
         _draw_headers(ax, transform, clip, grid, heads)
         segments: Segments = []
         squares = [_draw_row(ax, transform, clip, grid, row, lo, hi, segments) for row in rows]

@@ -47,18 +47,23 @@ def select_specifications(grid: pd.DataFrame, specifications: Sequence[int] | No
     return grid.iloc[wanted].reset_index(drop=True)
 
 
+def harmonization_combination(grid: pd.DataFrame) -> np.ndarray:
+    """Each specification's combination of the harmonization factors
+    (:data:`~qolreview.sensitivity.factors.HARMONIZE_FACTORS`), numbered 0, 1, ... in sorted order of the values:
+    the specifications of one combination share their harmonized effects."""
+    return grid.groupby(list(HARMONIZE_FACTORS), sort=True, dropna=False).ngroup().to_numpy()
+
+
 def shard(grid: pd.DataFrame, jobs: int, part: int) -> np.ndarray:
     """The specification ids of ``part`` (0-based) when ``grid`` (:func:`specification_grid`) is split into ``jobs``
     shards of near-equal size; the shards of every part cover the grid once, each in ascending id order.
 
-    Each distinct combination of the harmonization factors (:data:`~qolreview.sensitivity.factors.HARMONIZE_FACTORS`)
-    re-runs the harmonize stage in every shard that holds one of its specifications, so the specifications are
-    ordered by that combination (then by id) before the order is cut into contiguous pieces: a combination is split
-    between shards only where the sizes require it.
+    Each :func:`harmonization_combination` re-runs the harmonize stage in every shard that holds one of its
+    specifications, so the specifications are ordered by combination (then by id) before the order is cut into
+    contiguous pieces: a combination is split between shards only where the sizes require it.
     """
     if not 0 <= part < jobs:
         raise ValueError(f"part {part} outside 0..{jobs - 1}")
     n = len(grid)
-    combination = grid.groupby(list(HARMONIZE_FACTORS), sort=True, dropna=False).ngroup().to_numpy()
-    order = grid["specification"].to_numpy(np.int64)[np.argsort(combination, kind="stable")]
+    order = grid["specification"].to_numpy(np.int64)[np.argsort(harmonization_combination(grid), kind="stable")]
     return np.sort(order[part * n // jobs : (part + 1) * n // jobs])

@@ -32,8 +32,8 @@ from qolreview.meta import ConvergenceError, correlated_hierarchical, random_eff
 from qolreview.sensitivity.choices import harmonize_config, pooling_settings, primary_choices
 from qolreview.sensitivity.config import parse_sensitivity
 from qolreview.sensitivity.effects import ReviewInputs, analysis_rows, kept
-from qolreview.sensitivity.factors import FACTOR_NAMES, FILTER_FACTORS, HARMONIZE_FACTORS
-from qolreview.sensitivity.grid import select_specifications, specification_grid
+from qolreview.sensitivity.factors import FACTOR_NAMES, FILTER_FACTORS
+from qolreview.sensitivity.grid import harmonization_combination, select_specifications, specification_grid
 from qolreview.tables import SENSITIVITY_RESULT_FIELDS, SENSITIVITY_STATUSES, Multiverse
 
 POOLED, _UNCHANGED, NOT_POOLABLE, NO_STUDIES, NOT_CONVERGED = SENSITIVITY_STATUSES
@@ -198,7 +198,7 @@ def _build_cells(
     settings = pooling_settings(config, primary_choices(config))
     out = _Cells(len(targets))
     spec_cell = np.empty(len(grid), dtype=np.int64)
-    for _, sub in grid.groupby(list(HARMONIZE_FACTORS), sort=True):
+    for _, sub in grid.groupby(harmonization_combination(grid), sort=True):
         first = sub.iloc[0].to_dict()
         frame = analysis_rows(inputs, harmonize_config(config, first), settings.raw_units, targets)
         rows = _Rows.of(frame, targets, settings.instrument_priority)
