@@ -39,11 +39,20 @@ def test_the_rule_files_import_no_numerical_library():
 
 
 def test_no_job_imports_scipy_stats():
-    """The library modules of the rules' scripts (``workflow/scripts/*.py``) load no ``scipy.stats``."""
+    """The library modules of the rules' scripts (``workflow/scripts/*.py``) load no ``scipy.stats``, nor do the
+    figure modules that the figure entry points import when called."""
     modules = set()
     for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
         for node in ast.parse(script.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("qolreview."):
                 modules.add(node.module)
     assert "qolreview.synthesis.stage" in modules and "qolreview.figures.stage" in modules
+    modules.update(f"qolreview.figures.{path.stem}" for path in (ROOT / "src" / "qolreview" / "figures").glob("*.py"))
     assert _imported(sorted(modules), ("scipy.stats", "scipy.optimize")) == []
+
+
+def test_a_figure_job_loads_only_its_own_family():
+    """``figures.stage`` imports a family's drawing module in the family's entry point: the forest job does not
+    load the other families' modules."""
+    others = ("qolreview.figures.influence", "qolreview.figures.specification_curve", "qolreview.synthesis.diagnostics")
+    assert _imported(["qolreview.figures.stage"], ("qolreview.figures.forest", *others)) == []
