@@ -17,6 +17,7 @@ from qolreview.synthesis.pooling import (
     analysable_effects,
     arm_drugs,
     one_effect_per_study,
+    pooled_fields,
     synthesize,
 )
 
@@ -295,6 +296,35 @@ def test_subgroup_difference_uses_normal_theory_standard_errors_under_knapp_hart
     assert drug.loc["ketamine", "se"] < 1e-5
     assert drug.loc["ketamine", "se_z"] == pytest.approx(math.sqrt(0.02))
     assert drug["q_between"].iloc[0] == pytest.approx(25 / 7, rel=1e-5)
+
+
+def test_a_subgroup_reports_the_values_of_the_engine_s_full_fit() -> None:
+    """Subgroups are pooled without the Q-profile CI of tau², which they do not report; what they report equals
+    the engine's fit with it (and ``se_z`` the normal-theory fit's standard error)."""
+    effects = frame(
+        effect("e1", "s1", "ket", 0.2, 0.04),
+        effect("e2", "s3", "ket", 0.9, 0.03, n2=np.nan),
+        effect("e3", "s2", "esk", 0.1, 0.05),
+    )
+    result = synthesize(effects, STUDIES, ARMS, ROB, PoolingSettings(subgroups=("drug",)))
+    ketamine = result.subgroups.set_index("subgroup").loc["ketamine"]
+    fit = random_effects([0.2, 0.9], [0.04, 0.03], method="REML", test="knha")
+    assert fit.tau2 > 0 and ketamine["fit"] == "random_effects"
+    for name in ("estimate", "se", "ci_lb", "ci_ub", "tau2"):
+        assert ketamine[name] == pytest.approx(getattr(fit, name), rel=1e-12), name
+    assert ketamine["se_z"] == pytest.approx(random_effects([0.2, 0.9], [0.04, 0.03], test="z").se, rel=1e-12)
+
+
+def test_pooled_fields_leave_out_only_the_tau2_ci_on_request() -> None:
+    per_study = pd.DataFrame({"yi": [0.2, 0.9, 0.5], "vi": [0.04, 0.03, 0.05]})
+    full = pooled_fields(per_study, per_study, PoolingSettings())
+    short = pooled_fields(per_study, per_study, PoolingSettings(), tau2_ci=False)
+    bounds = ("tau2_ci_lb", "tau2_ci_ub", "i2_ci_lb", "i2_ci_ub")
+    assert all(np.isfinite(full[name]) for name in bounds)
+    assert all(np.isnan(short[name]) for name in bounds)
+    for name in ("estimate", "se", "pval", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2", "i2", "q", "df", "se_z"):
+        assert short[name] == full[name], name
+    assert list(short["weights"]) == list(full["weights"])
 
 
 def test_no_subgroup_test_with_a_single_subgroup() -> None:

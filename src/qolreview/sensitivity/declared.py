@@ -71,7 +71,7 @@ def _pool(effects: pd.DataFrame, settings: PoolingSettings) -> _Pooled:
     if len(per_study) < settings.min_studies_to_pool:
         return _Pooled(per_study, effects, settings, None)
     try:
-        return _Pooled(per_study, effects, settings, pooled_fields(per_study, effects, settings))
+        return _Pooled(per_study, effects, settings, pooled_fields(per_study, effects, settings, tau2_ci=False))
     except ConvergenceError:
         return _Pooled(per_study, effects, settings, None, converged=False)
 

@@ -455,13 +455,22 @@ def _drugs(study_id: str, arm_ids: tuple[str, ...], drugs_of: Mapping[tuple[str,
     return "; ".join(drugs) if drugs else SUBGROUP_MISSING
 
 
-def _fit(yi: pd.Series, vi: pd.Series, settings: PoolingSettings, test: str | None = None) -> RandomEffectsResult:
+def _fit(
+    yi: pd.Series, vi: pd.Series, settings: PoolingSettings, *, test: str | None = None, tau2_ci: bool
+) -> RandomEffectsResult:
     return random_effects(
-        yi.to_numpy(float), vi.to_numpy(float), method=settings.method, test=test or settings.test, level=settings.level
+        yi.to_numpy(float),
+        vi.to_numpy(float),
+        method=settings.method,
+        test=test or settings.test,
+        level=settings.level,
+        tau2_ci=tau2_ci,
     )
 
 
-def pooled_fields(per_study: pd.DataFrame, effects: pd.DataFrame, settings: PoolingSettings) -> dict[str, object]:
+def pooled_fields(
+    per_study: pd.DataFrame, effects: pd.DataFrame, settings: PoolingSettings, *, tau2_ci: bool = True
+) -> dict[str, object]:
     """``API_FIELDS``, ``MODEL_FIELDS``, ``method``, ``test``, the studies' percent ``weights`` and ``se_z``
     (the normal-theory standard error) of the model that pools ``per_study``.
 
@@ -470,6 +479,11 @@ def pooled_fields(per_study: pd.DataFrame, effects: pd.DataFrame, settings: Pool
     ``stat``, ``pval``, CI and PI from t(``df``)); ``tau2`` is the between-study variance, ``sigma2_within``
     the variance between effects of a study, ``i2`` and ``q`` the multilevel I² and QE. Otherwise the
     random-effects model of the one-effect-per-study rows (``df`` = k - 1 under Knapp-Hartung).
+
+    ``tau2_ci``: compute the Q-profile CI of tau² and the I² and H² bounds derived from it (NaN without it, as
+    under CHE). Callers that report none of them (subgroups, leave-one-out, sensitivity analyses) leave it out:
+    it is most of a fit's time, and, as in metafor, where ``rma()`` does not compute it and ``confint()`` does,
+    a CI search that fails then does not withhold the estimate. ``se_z`` is refitted without it.
     """
     if settings.multiple_effects == "che" and len(per_study) >= 2:
         che = correlated_hierarchical(
@@ -507,8 +521,9 @@ def pooled_fields(per_study: pd.DataFrame, effects: pd.DataFrame, settings: Pool
             "weights": np.asarray(che.weights, dtype=float),
             "se_z": che.se,
         }
-    fit = _fit(per_study["yi"], per_study["vi"], settings)
-    se_z = fit.se if settings.test == "z" or fit.k < 2 else _fit(per_study["yi"], per_study["vi"], settings, "z").se
+    fit = _fit(per_study["yi"], per_study["vi"], settings, tau2_ci=tau2_ci)
+    z_fit = fit.k < 2 or settings.test == "z"
+    se_z = fit.se if z_fit else _fit(per_study["yi"], per_study["vi"], settings, test="z", tau2_ci=False).se
     return {
         **{f: getattr(fit, f) for f in API_FIELDS},
         "df": float(fit.k - 1) if settings.test == "knha" and fit.pooled else float("nan"),
@@ -541,7 +556,8 @@ def subgroup_analysis(
     rows = []
     for level_name, group in groups:
         if len(group) >= 2:
-            fit = pooled_fields(group, effects[effects["study_id"].isin(group["study_id"])], settings)
+            own = effects[effects["study_id"].isin(group["study_id"])]
+            fit = pooled_fields(group, own, settings, tau2_ci=False)
             est, se, lb, ub, tau2 = (fit[f] for f in ("estimate", "se", "ci_lb", "ci_ub", "tau2"))
             how, se_z = ("che" if fit["test"] == CHE_TEST else "random_effects"), fit["se_z"]
         else:
@@ -577,7 +593,7 @@ def leave_one_out_analysis(
         rows = []
         for omitted in per_study["study_id"]:
             rest = per_study[per_study["study_id"] != omitted]
-            fit = pooled_fields(rest, effects[effects["study_id"] != omitted], settings)
+            fit = pooled_fields(rest, effects[effects["study_id"] != omitted], settings, tau2_ci=False)
             rows.append({name: fit[name] for name in LOO_FIELDS})
         loo = pd.DataFrame(rows, columns=list(LOO_FIELDS))
     else:
