@@ -13,8 +13,10 @@ was reported in words.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -257,6 +259,9 @@ def _draw_rows(
     """One row per study on alternating shading: label, N and an arrow per result in each domain column."""
     cols, tops, font = page.cols, page.tops, page.cols.font
     step = cols.dom_w / 4
+    results: dict[tuple[object, object], list[dict[str, Any]]] = defaultdict(list)
+    for result in directions.to_dict("records"):  # one pass, in the table's order: a filter per row is quadratic
+        results[result["study_id"], result["domain"]].append(result)
     for i, study in enumerate(studies.itertuples(index=False)):
         y = (tops[i] + tops[i + 1]) / 2
         if i % 2:
@@ -269,10 +274,9 @@ def _draw_rows(
         )
         rob = style.NOT_ASSESSED if is_missing(study.rob_overall) else str(study.rob_overall)
         colour = style.edp_colour(rob, palette)
-        rows = directions[directions["study_id"] == study.study_id]
         for d in domains:
-            entries = rows[rows["domain"] == d]
-            for j, entry in enumerate(entries.to_dict("records")):
+            entries = results.get((study.study_id, d), [])
+            for j, entry in enumerate(entries):
                 ax.text(
                     cols.x_dom[d] + (j - (len(entries) - 1) / 2) * step,
                     y,

@@ -8,8 +8,10 @@ instrument headers, and any domain header that still does not fit, are rotated 9
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -271,6 +273,9 @@ def _draw_instrument_headers(ax: Axes, page: _Layout) -> None:
 def _draw_rows(ax: Axes, page: _Layout, studies: pd.DataFrame, best: pd.DataFrame) -> None:
     """One row per study on alternating shading: its label and a glyph in each cell it reported."""
     tops = page.tops
+    cells_of: dict[object, list[Any]] = defaultdict(list)
+    for cell in best.itertuples(index=False):  # one pass, in the table's order: a filter per row is quadratic
+        cells_of[cell.study_id].append(cell)
     for i, study in enumerate(studies.itertuples(index=False)):
         y = (tops[i] + tops[i + 1]) / 2
         if i % 2:
@@ -284,7 +289,7 @@ def _draw_rows(ax: Axes, page: _Layout, studies: pd.DataFrame, best: pd.DataFram
             fontsize=page.font.base,
             gid="row-label",
         )
-        for cell in best[best["study_id"] == study.study_id].itertuples(index=False):
+        for cell in cells_of[study.study_id]:
             _glyph(ax, page.xs[f"{cell.domain}\x1f{cell.instrument}"], y, cell.status, style.EVIDENCE_MARKER_PT2)
 
 

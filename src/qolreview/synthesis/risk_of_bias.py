@@ -220,9 +220,10 @@ def robvis_table(tidy: pd.DataFrame, tool: str, studies: pd.DataFrame) -> pd.Dat
     domains = TOOL_DOMAINS[tool]
     labels = _labels(studies)
     n_total = studies.set_index("study_id")["n_total"] if "n_total" in studies else pd.Series(dtype=float)
+    own = dict(tuple(rows.groupby("study_id", sort=False)))  # once: a filter per study is quadratic
     out = []
     for study_id in study_ids:
-        mine = rows[rows["study_id"] == study_id].set_index("domain")
+        mine = own.get(study_id, rows.iloc[0:0]).set_index("domain")
         weight = n_total.get(study_id, pd.NA)
         out.append(
             {
