@@ -43,9 +43,10 @@ def library_digest():
 LIBRARY = library_digest()
 
 # Priority of the rules with the longest jobs (forest, influence and cumulative plots, the multiverse, the declared
-# sensitivity analyses, the specification curves) and of the short rules that lead to them: among the jobs ready
-# to run, Snakemake starts those of higher priority first, so that short jobs fill the cores at the end instead of
-# one long job running alone (longest processing time first; Graham 1969, SIAM J Appl Math 17:416-429).
+# sensitivity analyses, the specification curves) and of the short rules that lead to them (harmonize, risk_of_bias
+# and meta_analysis, on which every analysis waits): among the jobs ready to run, Snakemake starts those of higher
+# priority first, so that short jobs fill the cores at the end instead of one long job running alone (longest
+# processing time first; Graham 1969, SIAM J Appl Math 17:416-429).
 LONG_JOBS_FIRST = 1
 
 SYNTHESIS_TABLES = [

@@ -17,6 +17,7 @@ rule harmonize:
         conversion_log="results/harmonized/conversion_log.parquet",
     log:
         "results/logs/harmonize.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=1000,

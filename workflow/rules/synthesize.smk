@@ -15,6 +15,7 @@ rule risk_of_bias:
         robvis_rob2="results/synthesis/robvis_rob2.csv",
     log:
         "results/logs/risk_of_bias.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=1000,
@@ -44,6 +45,7 @@ rule meta_analysis:
         subgroups="results/synthesis/subgroups.parquet",
     log:
         "results/logs/meta_analysis.log",
+    priority: LONG_JOBS_FIRST
     threads: 1
     resources:
         mem_mb=1000,
