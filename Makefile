@@ -48,10 +48,14 @@ review: $(STAMP)
 workflow-report: $(STAMP)
 	$(BIN)/snakemake --report results/workflow_report.html
 
+# The library's bytecode is compiled once, as pip does for a regular install (not for an editable one): every job
+# of the pipeline is a new Python process, which otherwise compiles the modules it imports again wherever
+# PYTHONDONTWRITEBYTECODE is set.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --editable .
+	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 # Maintainers only: re-resolve the pinned versions after editing pyproject.toml.
