@@ -103,7 +103,7 @@ WORKBOOK_DEPENDENTS = {
     "all",
 }
 #: Rules split into several jobs: the per-analysis figure families (figures.jobs) and the multiverse shards.
-SPLIT_FIGURE_RULES = ("fig_forest", "fig_funnel", "fig_influence", "fig_cumulative")
+SPLIT_FIGURE_RULES = ("fig_forest", "fig_funnel", "fig_influence", "fig_cumulative", "fig_specification_curve")
 SYNTHETIC_BUILDER = ROOT / ".test" / "build_workbook.py"
 #: The synthetic review's main analysis (at least 12 studies, every diagnostic runs on it). Its SMDs of final
 #: values are split from the few change-score SMDs of the same window (Cochrane Handbook 10.5.2).

@@ -122,7 +122,7 @@ FIGURE_FAMILIES = [
 ]
 # The per-analysis families, each split into figures.jobs Snakemake jobs ({part}: 0, 1, ...) drawing every
 # jobs-th analysis into results/figures/<family>/part-<part>/.
-SPLIT_FAMILIES = ["forest", "funnel", "influence", "cumulative"]
+SPLIT_FAMILIES = ["forest", "funnel", "influence", "cumulative", "specification_curve"]
 FIGURE_PARTS = range(config["figures"]["jobs"])
 
 

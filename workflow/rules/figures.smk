@@ -348,21 +348,23 @@ rule fig_captions:
 
 
 # Specification curves (Simonsohn, Simmons & Nelson 2020): every multiverse specification's estimate and CI,
-# sorted, above the panel of the choices each made.
+# sorted, above the panel of the choices each made; one per pooled analysis, drawn in figures.jobs parts.
 rule fig_specification_curve:
     input:
         meta_analyses="results/synthesis/meta_analyses.parquet",
         multiverse="results/sensitivity/multiverse.parquet",
     output:
         figures=report(
-            directory("results/figures/specification_curve"),
+            directory("results/figures/specification_curve/part-{part}"),
             patterns=["{name}.svg"],
             caption="../report/specification_curve.rst",
             category="Figures",
         ),
-        captions="results/figures/captions/specification_curve.json",
+        captions="results/figures/captions/specification_curve/part-{part}.json",
     log:
-        "results/logs/fig_specification_curve.log",
+        "results/logs/fig_specification_curve-{part}.log",
+    wildcard_constraints:
+        part=r"\d+",
     priority: LONG_JOBS_FIRST
     threads: 1
     resources:
@@ -370,6 +372,6 @@ rule fig_specification_curve:
         runtime=15,
     params:
         library=LIBRARY,
-        settings=settings("figures", "formats", "width", "palette"),
+        settings=lambda wildcards: figure_part_settings(wildcards, "formats", "width", "palette"),
     script:
         "../scripts/fig_specification_curve.py"

@@ -389,14 +389,13 @@ def run_gosh(inputs: Files, outputs: Files, settings: Settings) -> None:
 
 def run_specification_curve(inputs: Files, outputs: Files, settings: Settings) -> None:
     """Specification curves (stem ``specification-curve-<analysis>``) of the pooled analyses whose multiverse has
-    at least two pooled specifications."""
+    at least two pooled specifications. This job draws its part of the curves (:func:`_in_part`)."""
     from qolreview.figures.specification_curve import specification_curve
 
     meta, table = read_table(inputs["meta_analyses"]), read_table(inputs["multiverse"])
-    pooled = table[table["status"] == "pooled"]
-    counts = pooled["analysis_id"].value_counts()
+    counts = table.loc[table["status"] == "pooled", "analysis_id"].value_counts()
+    curves = [(a, rows) for a, rows in _pooled_rows(meta, table) if counts.get(a["analysis_id"], 0) >= 2]
     with _Family(outputs, settings) as family:
-        for analysis, rows in _pooled_rows(meta, table):
-            if counts.get(analysis["analysis_id"], 0) >= 2:
-                plot = specification_curve(rows, analysis, width=settings["width"], palette=settings["palette"])
-                family.add(f"specification-curve-{slug(analysis['analysis_id'])}", plot)
+        for analysis, rows in _in_part(curves, settings):
+            plot = specification_curve(rows, analysis, width=settings["width"], palette=settings["palette"])
+            family.add(f"specification-curve-{slug(analysis['analysis_id'])}", plot)
