@@ -52,7 +52,7 @@ def test_no_job_imports_scipy_stats():
 
 
 def test_a_figure_job_loads_only_its_own_family():
-    """``figures.stage`` imports a family's drawing module in the family's entry point: the forest job does not
-    load the other families' modules."""
+    """Importing ``figures.stage`` loads no family's drawing module: each entry point imports its own when called,
+    so that the forest job, say, does not load the others."""
     others = ("qolreview.figures.influence", "qolreview.figures.specification_curve", "qolreview.synthesis.diagnostics")
     assert _imported(["qolreview.figures.stage"], ("qolreview.figures.forest", *others)) == []

@@ -522,8 +522,8 @@ def pooled_fields(
             "se_z": che.se,
         }
     fit = _fit(per_study["yi"], per_study["vi"], settings, tau2_ci=tau2_ci)
-    z_fit = fit.k < 2 or settings.test == "z"
-    se_z = fit.se if z_fit else _fit(per_study["yi"], per_study["vi"], settings, test="z", tau2_ci=False).se
+    normal_theory = fit.k < 2 or settings.test == "z"
+    se_z = fit.se if normal_theory else _fit(per_study["yi"], per_study["vi"], settings, test="z", tau2_ci=False).se
     return {
         **{f: getattr(fit, f) for f in API_FIELDS},
         "df": float(fit.k - 1) if settings.test == "knha" and fit.pooled else float("nan"),
