@@ -85,6 +85,7 @@ def test_figures_are_embedded_numbered_and_captioned(rendered: tuple[Path, str])
     assert 'src="data:image/svg+xml;base64,' in body["fig-static"]
     assert 'alt="A rising line"' in body["fig-line"]
     assert 'alt="Two boxes"' in body["fig-static"]
+    assert [src for src in re.findall(r'\bsrc="([^"]*)"', html) if not src.startswith("data:image/")] == []
     assert "<figcaption>Figure 1: A line through the points</figcaption>" in html
     assert "<figcaption>Figure 2: The same line as SVG</figcaption>" in html
     assert "<figcaption>Figure 3: A static diagram</figcaption>" in html
@@ -101,7 +102,7 @@ def test_figures_enlarge_without_a_script(rendered: tuple[Path, str]) -> None:
     _, html = rendered
     for name in ("fig-line", "fig-svg", "fig-static"):
         zoom = re.search(rf'<div id="{name}-zoom" class="figure-zoom">(.*?)</div>', html, re.S).group(1)
-        assert re.search(rf'<a href="#{name}-zoom" class="zoom-open"[^>]*>\s*<img ', zoom)
+        assert re.search(rf'<a href="#{name}-zoom" class="zoom-open"[^>]*>\s*<img\s', zoom)
         assert f'<a href="#{name}" class="zoom-close"' in zoom
     assert ".figure-zoom:target" in html and "<script" not in html
 

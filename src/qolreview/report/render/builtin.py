@@ -289,7 +289,8 @@ def _common_arguments(document: QmdDocument, source: Path, output_format: str) -
 
 
 def _pandoc_html(document: QmdDocument, source: Path, output: Path, tmpdir: Path, env: Mapping[str, str]) -> None:
-    """Standalone, self-contained HTML5 (no network: MathML, embedded CSS and images)."""
+    """Standalone, self-contained HTML5 (no network: MathML, embedded CSS, and images embedded as data URIs by
+    ``quarto_subset.lua``)."""
     draft, style = tmpdir / "document.html", tmpdir / "style.html"
     css = "".join(package_text(name) for name in (PAGE_STYLESHEET, STYLESHEET))
     style.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
@@ -297,7 +298,7 @@ def _pandoc_html(document: QmdDocument, source: Path, output: Path, tmpdir: Path
         _pandoc(
             [
                 *arguments,
-                "--embed-resources",
+                "--wrap=none",
                 "--section-divs",
                 "--mathml",
                 f"--include-in-header={style}",

@@ -201,11 +201,17 @@ local function resolve_references(doc, targets)
   })
 end
 
---- An image checked by resource_guard.lua (so in the media bag) under a name derived from its content, so that no
---- temporary path reaches the output (the Word writer records an image's source in the file).
+--- An image checked by resource_guard.lua (so in the media bag). In HTML it is embedded as a data: URI, which makes
+--- the page self-contained as Quarto's embed-resources does (pandoc's --embed-resources would parse the whole page it
+--- wrote again to do so). Elsewhere it is put under a name derived from its content, so that no temporary path
+--- reaches the output (the Word writer records an image's source in the file).
 local function stable_source(image)
   local mime, contents = pandoc.mediabag.lookup(image.src)
   if contents == nil then return nil end
+  if FORMAT:match("html") then
+    image.src = pandoc.mediabag.make_data_uri(mime, contents)
+    return image
+  end
   image.src = pandoc.sha1(contents) .. (image.src:match("%.%w+$") or "")
   pandoc.mediabag.insert(image.src, mime, contents)
   return image

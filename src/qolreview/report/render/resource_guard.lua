@@ -7,9 +7,10 @@ environment variable QOLREVIEW_RESOURCE_DIRS (set by qolreview.report.render.res
   * An image must be a file under one of them: a path (no URI scheme, percent-encoding, query or
     fragment), absolute or relative to the working directory, whose "." and ".." parts are resolved
     before the check. Anything else (/etc/passwd, ../../secret, file:, data:, http:) stops the render.
-    The file is read here and put in pandoc's media bag under its source, so that pandoc's
-    --embed-resources embeds exactly the file that was checked (the builtin renderer runs pandoc with
-    --sandbox, which lets pandoc itself read no other file; pandoc manual, "--sandbox").
+    The file is read here and put in pandoc's media bag under its source, so that the report embeds
+    exactly the file that was checked (Quarto through pandoc's --embed-resources; the builtin renderer
+    through quarto_subset.lua, with pandoc run with --sandbox, which lets pandoc itself read no other
+    file; pandoc manual, "--sandbox").
   * A link may point into the document (#id), to a relative path or to an http, https or mailto URL;
     a javascript:, data:, file: or other scheme stops the render. Browsers drop ASCII whitespace and
     control characters in URLs (WHATWG URL standard), so they are dropped before the scheme is read.
