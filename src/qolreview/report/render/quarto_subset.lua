@@ -16,8 +16,9 @@ Implements a documented subset of Quarto's Markdown extensions (see docs/renderi
     an unresolved reference stops the render with an error;
   * with "lightbox: true" (HTML only), a figure's image links to an enlarged view of the figure that the
     stylesheet shows with the CSS :target selector, and a click anywhere closes it: no script;
-  * images are renamed after their content (in pandoc's media bag, where resource_guard.lua put them), so that
-    the outputs do not depend on temporary paths.
+  * images (in pandoc's media bag, where resource_guard.lua put them) are embedded in HTML as data: URIs, as
+    Quarto's embed-resources does, and in the other formats renamed after their content, so that the outputs do
+    not depend on temporary paths.
 Syntax and output text follow the Quarto guide ("Cross References", "Callout Blocks", "Lightbox Figures").
 ]]
 
