@@ -202,11 +202,11 @@ local function resolve_references(doc, targets)
   })
 end
 
---- An image checked by resource_guard.lua (so in the media bag). In HTML it is embedded as a data: URI, which makes
---- the page self-contained as Quarto's embed-resources does (pandoc's --embed-resources would parse the whole page it
---- wrote again to do so). Elsewhere it is put under a name derived from its content, so that no temporary path
---- reaches the output (the Word writer records an image's source in the file).
-local function stable_source(image)
+--- An image checked by resource_guard.lua (so in the media bag) with a source derived from its content, so that no
+--- temporary path reaches the output. In HTML the source is a data: URI, which makes the page self-contained as
+--- Quarto's embed-resources does (pandoc's --embed-resources would parse the whole page it wrote again to do so);
+--- elsewhere it is a name made of the content's hash (the Word writer records an image's source in the file).
+local function content_source(image)
   local mime, contents = pandoc.mediabag.lookup(image.src)
   if contents == nil then return nil end
   if FORMAT:match("html") then
@@ -239,7 +239,7 @@ local function zoomable(figure)
 end
 
 function Pandoc(doc)
-  doc.blocks = doc.blocks:walk({ Image = stable_source })
+  doc.blocks = doc.blocks:walk({ Image = content_source })
   doc.blocks = doc.blocks:walk({ Div = render_callout })
   doc.blocks = doc.blocks:walk({ RawBlock = html_table })
   doc.blocks = doc.blocks:walk({ Div = make_float })
